@@ -1,0 +1,39 @@
+// The index directory on disk, shared by the indexer (writes) and the query
+// side (reads):
+//
+//   <index>/CURRENT              Xapian stub file naming the serving shards
+//   <index>/gen-000001/shard-00  one Xapian database per shard
+//   <index>/gen-000001/shard-01
+//
+// A listing always lives in shard shard_of(id): updates and deletes find it.
+// Swapping generations is one atomic rename of CURRENT.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace analyzers {
+
+struct Generation {
+    std::uint64_t number = 0;
+    std::size_t shard_count = 0;
+};
+
+std::filesystem::path serving_stub_path(const std::filesystem::path& index_dir);
+std::filesystem::path generation_path(const std::filesystem::path& index_dir, std::uint64_t generation);
+std::filesystem::path shard_path(const std::filesystem::path& index_dir, std::uint64_t generation,
+                                 std::size_t shard);
+
+// Stable across runs, machines and compilers (FNV-1a), unlike std::hash.
+std::size_t shard_of(std::string_view listing_id, std::size_t shard_count);
+
+// Points CURRENT at `generation` atomically (write a temporary file, fsync,
+// rename). Readers that open CURRENT see the old or the new generation.
+void publish_generation(const std::filesystem::path& index_dir, const Generation& generation);
+// The generation CURRENT points at, or nothing if there is none yet.
+// Throws std::runtime_error if CURRENT exists but is not ours.
+std::optional<Generation> serving_generation(const std::filesystem::path& index_dir);
+
+}  // namespace analyzers

@@ -1,0 +1,110 @@
+#include "analyzers/document_layout.h"
+
+#include <algorithm>
+
+namespace analyzers {
+namespace {
+
+std::string prefixed(std::string_view prefix, std::string_view key) {
+    std::string term(prefix);
+    term += key;
+    return term;
+}
+
+// Xapian rejects terms over 245 bytes; filter keys that long are junk anyway.
+constexpr std::size_t max_filter_term_bytes = 240;
+
+void add_filter_term(Xapian::Document& document, std::string_view prefix, std::string_view key) {
+    if (key.empty()) return;
+    std::string term = prefixed(prefix, key);
+    if (term.size() <= max_filter_term_bytes) document.add_boolean_term(term);
+}
+
+}  // namespace
+
+std::string id_term(std::string_view listing_id) { return prefixed(prefix::id, listing_id); }
+
+std::string brand_key(std::string_view brand, TextAnalyzer& analyzer, const BrandAliases& aliases) {
+    return aliases.canonical(analyzer.normalize(brand));
+}
+
+std::vector<std::string> category_keys(std::string_view category, TextAnalyzer& analyzer) {
+    std::vector<std::string> keys;
+    std::string path;
+    std::size_t start = 0;
+    while (start <= category.size()) {
+        auto slash = category.find('/', start);
+        if (slash == std::string_view::npos) slash = category.size();
+        const std::string level = analyzer.normalize(category.substr(start, slash - start));
+        if (level.empty()) break;
+        if (!path.empty()) path.push_back('/');
+        path += level;
+        keys.push_back(path);
+        start = slash + 1;
+    }
+    return keys;
+}
+
+Xapian::Document DocumentBuilder::build(const Listing& listing) {
+    Xapian::Document document;
+    index_text(document, text_fields[0], listing.title);
+    index_text(document, text_fields[1], listing.brand);
+    // Category levels are separate phrases: "Computers/Keyboards" must not
+    // become the compound "computerskeyboards".
+    std::string category_words = listing.category;
+    std::replace(category_words.begin(), category_words.end(), '/', ' ');
+    index_text(document, text_fields[2], category_words);
+    index_text(document, text_fields[3], listing.description);
+    add_filter_terms(document, listing);
+    add_values(document, listing);
+    document.set_data(stored_fields_json(listing));
+    return document;
+}
+
+void DocumentBuilder::index_text(Xapian::Document& document, const TextFieldSpec& spec,
+                                 std::string_view text) {
+    for (const Word& word : analyzer_.analyze(text)) {
+        const std::string term = prefixed(spec.prefix, word.term);
+        if (spec.positions) document.add_posting(term, word.position);
+        else document.add_term(term);
+        for (const auto& part : word.parts) document.add_term(prefixed(spec.prefix, part));
+    }
+}
+
+void DocumentBuilder::add_filter_terms(Xapian::Document& document, const Listing& listing) {
+    document.add_boolean_term(id_term(listing.id));
+    add_filter_term(document, prefix::brand, brand_key(listing.brand, analyzer_, lexicon_.brands));
+    for (const auto& key : category_keys(listing.category, analyzer_)) {
+        add_filter_term(document, prefix::category, key);
+    }
+    if (listing.condition != 0) add_filter_term(document, prefix::condition, std::to_string(listing.condition));
+    add_filter_term(document, prefix::shipping, to_string(listing.shipping));
+    add_filter_term(document, prefix::status, to_string(listing.status));
+    add_filter_term(document, prefix::seller, listing.seller_id);
+}
+
+void DocumentBuilder::add_values(Xapian::Document& document, const Listing& listing) {
+    document.add_value(slot::price, Xapian::sortable_serialise(listing.price));
+    document.add_value(slot::created_at, Xapian::sortable_serialise(static_cast<double>(listing.created_at)));
+    if (listing.condition != 0) document.add_value(slot::condition, Xapian::sortable_serialise(listing.condition));
+    if (!listing.brand.empty()) document.add_value(slot::brand, listing.brand);
+    if (!listing.category.empty()) document.add_value(slot::category, listing.category);
+    if (listing.shipping != Shipping::unknown) document.add_value(slot::shipping, std::string(to_string(listing.shipping)));
+    document.add_value(slot::status, std::string(to_string(listing.status)));
+}
+
+void DocumentBuilder::mark_sold(Xapian::Document& document) {
+    const std::string on_sale = prefixed(prefix::status, to_string(ListingStatus::on_sale));
+    try {
+        document.remove_term(on_sale);
+    } catch (const Xapian::InvalidArgumentError&) {
+        // already sold: nothing to remove
+    }
+    document.add_boolean_term(prefixed(prefix::status, to_string(ListingStatus::sold)));
+    document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
+    Listing stored = listing_from_stored_json(document.get_data());
+    stored.status = ListingStatus::sold;
+    document.set_data(stored_fields_json(stored));
+}
+
+}  // namespace analyzers

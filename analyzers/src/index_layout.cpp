@@ -1,0 +1,90 @@
+#include "analyzers/index_layout.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace analyzers {
+namespace {
+
+constexpr std::string_view stub_name = "CURRENT";
+
+std::string generation_dir_name(std::uint64_t generation) { return fmt::format("gen-{:06}", generation); }
+std::string shard_dir_name(std::size_t shard) { return fmt::format("shard-{:02}", shard); }
+
+void write_file_durably(const std::filesystem::path& path, std::string_view contents) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+    const bool written = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size());
+    const bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written || !synced) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+}
+
+void sync_directory(const std::filesystem::path& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+std::filesystem::path serving_stub_path(const std::filesystem::path& index_dir) { return index_dir / stub_name; }
+
+std::filesystem::path generation_path(const std::filesystem::path& index_dir, std::uint64_t generation) {
+    return index_dir / generation_dir_name(generation);
+}
+
+std::filesystem::path shard_path(const std::filesystem::path& index_dir, std::uint64_t generation,
+                                 std::size_t shard) {
+    return generation_path(index_dir, generation) / shard_dir_name(shard);
+}
+
+std::size_t shard_of(std::string_view listing_id, std::size_t shard_count) {
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (char c : listing_id) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ULL;
+    }
+    return shard_count == 0 ? 0 : static_cast<std::size_t>(hash % shard_count);
+}
+
+void publish_generation(const std::filesystem::path& index_dir, const Generation& generation) {
+    // Paths in a stub file are relative to the stub's directory.
+    std::string stub = fmt::format("# generation {} of {} shards, written by the indexer\n", generation.number,
+                                   generation.shard_count);
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        stub += fmt::format("auto {}/{}\n", generation_dir_name(generation.number), shard_dir_name(shard));
+    }
+    const auto stub_path = serving_stub_path(index_dir);
+    auto temporary = stub_path;
+    temporary += ".tmp";
+    write_file_durably(temporary, stub);
+    std::filesystem::rename(temporary, stub_path);
+    sync_directory(index_dir);
+}
+
+std::optional<Generation> serving_generation(const std::filesystem::path& index_dir) {
+    std::ifstream in(serving_stub_path(index_dir));
+    if (!in) return std::nullopt;
+    Generation generation;
+    std::string line;
+    std::getline(in, line);
+    unsigned long long number = 0;
+    std::size_t shards = 0;
+    if (std::sscanf(line.c_str(), "# generation %llu of %zu shards", &number, &shards) != 2) {
+        throw std::runtime_error(
+            fmt::format("{} was not written by this indexer", serving_stub_path(index_dir).string()));
+    }
+    generation.number = number;
+    generation.shard_count = shards;
+    return generation;
+}
+
+}  // namespace analyzers

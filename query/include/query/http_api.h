@@ -1,0 +1,55 @@
+// The HTTP JSON API the app calls, on cpp-httplib.
+//
+//   GET /v1/search?q=nike+air+max&limit=20&offset=0   ranked listings
+//   GET /healthz                                      liveness and doc count
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "query/search_service.h"
+
+namespace query {
+
+// A request the API refuses, reported as {"error": {...}} with this status.
+struct ApiError {
+    int status = 400;
+    std::string code;       // stable, snake_case: "invalid_parameter"
+    std::string parameter;  // the parameter at fault, if any
+    std::string message;    // for people: says what was wrong and what is allowed
+};
+
+using QueryParameters = std::multimap<std::string, std::string>;
+
+// Validates /v1/search parameters. Never throws on bad input.
+std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParameters& parameters);
+
+std::string error_json(const ApiError& error);
+std::string search_result_json(const SearchRequest& request, const SearchResult& result);
+
+struct HttpOptions {
+    std::string host = "127.0.0.1";  // loopback unless told otherwise
+    int port = 8080;                 // 0 picks a free port
+    int threads = 8;
+};
+
+class HttpApi {
+public:
+    explicit HttpApi(SearchService& service);
+    ~HttpApi();
+
+    // Binds the socket and returns the port (useful with port 0). Throws
+    // std::runtime_error if the address is taken.
+    int bind(const HttpOptions& options);
+    // Serves until stop() is called.
+    void serve();
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace query

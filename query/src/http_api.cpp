@@ -1,0 +1,106 @@
+#include "query/http_api.h"
+
+#include <httplib.h>
+
+#include <stdexcept>
+
+#include "analyzers/json_writer.h"
+
+namespace query {
+namespace {
+
+constexpr const char* json_type = "application/json";
+
+void send_error(httplib::Response& response, const ApiError& error) {
+    response.status = error.status;
+    response.set_content(error_json(error), json_type);
+}
+
+}  // namespace
+
+std::string error_json(const ApiError& error) {
+    analyzers::JsonWriter json;
+    json.begin_object().key("error").begin_object();
+    json.field("code", error.code).field("message", error.message);
+    if (!error.parameter.empty()) json.field("parameter", error.parameter);
+    json.end_object().end_object();
+    return json.take();
+}
+
+std::string search_result_json(const SearchRequest& request, const SearchResult& result) {
+    analyzers::JsonWriter json;
+    json.begin_object();
+    json.field("query", request.text);
+    json.field("total", result.total).field("total_exact", result.total_exact);
+    json.field("offset", request.offset).field("limit", request.limit);
+    json.field("took_ms", result.took_ms);
+    json.key("hits").begin_array();
+    for (const Hit& hit : result.hits) {
+        json.begin_object().field("score", hit.score).key("listing").raw(hit.stored_json).end_object();
+    }
+    json.end_array().end_object();
+    return json.take();
+}
+
+struct HttpApi::Impl {
+    SearchService& service;
+    httplib::Server server;
+
+    explicit Impl(SearchService& search_service) : service(search_service) {
+        server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
+            handle_search(request, response);
+        });
+        server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+            analyzers::JsonWriter json;
+            json.begin_object().field("status", "ok").field("documents", service.document_count()).end_object();
+            response.set_content(json.take(), json_type);
+        });
+        // The one place where an unexpected exception becomes a response:
+        // a failed request must never take the server down.
+        server.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+            std::string message = "internal error";
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                message = e.what();
+            } catch (...) {
+            }
+            send_error(response, ApiError{500, "internal_error", "", message});
+        });
+        server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+            if (!response.body.empty()) return;
+            if (response.status == 404) {
+                send_error(response, ApiError{404, "not_found", "", "no such endpoint: " + request.path});
+            }
+        });
+    }
+
+    void handle_search(const httplib::Request& request, httplib::Response& response) {
+        auto parsed = parse_search_parameters(request.params);
+        if (auto* error = std::get_if<ApiError>(&parsed)) {
+            send_error(response, *error);
+            return;
+        }
+        const auto& search_request = std::get<SearchRequest>(parsed);
+        response.set_content(search_result_json(search_request, service.search(search_request)), json_type);
+    }
+};
+
+HttpApi::HttpApi(SearchService& service) : impl_(std::make_unique<Impl>(service)) {}
+HttpApi::~HttpApi() = default;
+
+int HttpApi::bind(const HttpOptions& options) {
+    const int threads = options.threads;
+    impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    const int port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)
+                                       : (impl_->server.bind_to_port(options.host, options.port) ? options.port : -1);
+    if (port < 0) {
+        throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port));
+    }
+    return port;
+}
+
+void HttpApi::serve() { impl_->server.listen_after_bind(); }
+void HttpApi::stop() { impl_->server.stop(); }
+
+}  // namespace query

@@ -1,0 +1,174 @@
+#include "query/search_service.h"
+
+#include <mutex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <xapian.h>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/index_layout.h"
+#include "analyzers/query_builder.h"
+#include "analyzers/synonyms.h"
+
+namespace query {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string prefixed(std::string_view prefix, std::string_view key) {
+    std::string term(prefix);
+    term += key;
+    return term;
+}
+
+}  // namespace
+
+// One thread's view of the index. Xapian::Database is not thread-safe, so
+// each concurrent request borrows its own Searcher from the pool.
+class SearchService::Searcher {
+public:
+    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon)
+        : options_(options), builder_(lexicon) {
+        open();
+    }
+
+    SearchResult search(const SearchRequest& request) {
+        refresh_if_stale();
+        try {
+            return run(request);
+        } catch (const Xapian::DatabaseModifiedError&) {
+            // A writer committed twice since we opened: catch up and retry once.
+            database_.reopen();
+            return run(request);
+        }
+    }
+
+    std::uint64_t document_count() {
+        refresh_if_stale();
+        return database_.get_doccount();
+    }
+
+private:
+    void open() {
+        const auto serving = analyzers::serving_generation(options_.index_dir);
+        if (!serving) {
+            throw std::runtime_error(fmt::format("no index in {}: build one with listing-indexer build",
+                                                 options_.index_dir.string()));
+        }
+        database_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
+        generation_ = serving->number;
+        last_refresh_ = Clock::now();
+    }
+
+    // Near-real-time: new commits become visible within refresh_interval,
+    // and a new generation is picked up by reopening the stub.
+    void refresh_if_stale() {
+        if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
+        const auto serving = analyzers::serving_generation(options_.index_dir);
+        if (serving && serving->number != generation_) {
+            open();
+            return;
+        }
+        database_.reopen();
+        last_refresh_ = Clock::now();
+    }
+
+    Xapian::Query filtered(Xapian::Query text_query, const SearchRequest& request) const {
+        if (request.include_sold) return text_query;
+        const Xapian::Query sold(prefixed(analyzers::prefix::status, "sold"));
+        return Xapian::Query(Xapian::Query::OP_AND_NOT, text_query, sold);
+    }
+
+    SearchResult run(const SearchRequest& request) {
+        const auto started = Clock::now();
+        const analyzers::TextQuery text_query = builder_.build(request.text);
+        Xapian::Enquire enquire(database_);
+        enquire.set_query(filtered(text_query.all_words(), request));
+        const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                                      static_cast<Xapian::doccount>(request.limit));
+        SearchResult result;
+        result.total = matches.get_matches_estimated();
+        result.total_exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
+        for (auto match = matches.begin(); match != matches.end(); ++match) {
+            result.hits.push_back({match.get_weight(), match.get_document().get_data()});
+        }
+        result.took_ms = milliseconds_since(started);
+        return result;
+    }
+
+    const ServiceOptions& options_;
+    analyzers::QueryBuilder builder_;
+    Xapian::Database database_;
+    std::uint64_t generation_ = 0;
+    Clock::time_point last_refresh_;
+};
+
+class SearchService::SearcherPool {
+public:
+    explicit SearcherPool(ServiceOptions options)
+        : options_(std::move(options)), lexicon_(analyzers::load_lexicon(options_.data_dir)) {
+        release(std::make_unique<Searcher>(options_, lexicon_));  // fail at start if there is no index
+    }
+
+    // Runs `work` with a searcher no other thread is using.
+    template <typename Work>
+    auto with_searcher(Work work) {
+        std::unique_ptr<Searcher> searcher = acquire();
+        try {
+            auto result = work(*searcher);
+            release(std::move(searcher));
+            return result;
+        } catch (const Xapian::Error& error) {
+            // Drop the searcher: its database handle may be unusable.
+            throw std::runtime_error("index read failed: " + error.get_description());
+        }
+    }
+
+private:
+    std::unique_ptr<Searcher> acquire() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!idle_.empty()) {
+                auto searcher = std::move(idle_.back());
+                idle_.pop_back();
+                return searcher;
+            }
+        }
+        return std::make_unique<Searcher>(options_, lexicon_);
+    }
+
+    void release(std::unique_ptr<Searcher> searcher) {
+        std::lock_guard lock(mutex_);
+        idle_.push_back(std::move(searcher));
+    }
+
+    ServiceOptions options_;
+    analyzers::Lexicon lexicon_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Searcher>> idle_;
+};
+
+SearchService::SearchService(ServiceOptions options) {
+    try {
+        pool_ = std::make_unique<SearcherPool>(std::move(options));
+    } catch (const Xapian::Error& error) {
+        throw std::runtime_error("cannot open index: " + error.get_description());
+    }
+}
+
+SearchService::~SearchService() = default;
+
+SearchResult SearchService::search(const SearchRequest& request) {
+    return pool_->with_searcher([&](Searcher& searcher) { return searcher.search(request); });
+}
+
+std::uint64_t SearchService::document_count() {
+    return pool_->with_searcher([](Searcher& searcher) { return searcher.document_count(); });
+}
+
+}  // namespace query
