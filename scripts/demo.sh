@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job: set up, index the bundled sample listings, and serve them on
+# 127.0.0.1 (PORT, default 8080) until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+port="${PORT:-8080}"
+index_dir="var/index"
+./build/indexer/listing-indexer build --input data/sample_listings.jsonl --index "$index_dir" --shards 2
+
+cat <<HELP
+
+Serving the sample listings on http://127.0.0.1:$port. Try:
+  curl 'http://127.0.0.1:$port/v1/search?q=nike+air+max&limit=5'
+  curl 'http://127.0.0.1:$port/v1/search?q=%E3%82%B9%E3%83%8B%E3%83%BC%E3%82%AB%E3%83%BC'   # スニーカー
+  curl 'http://127.0.0.1:$port/healthz'
+Ctrl-C stops the server.
+
+HELP
+exec ./build/query/search-server --index "$index_dir" --port "$port"

@@ -1,0 +1,114 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/index_layout.h"
+
+using namespace analyzers;
+
+namespace {
+
+std::vector<std::string> terms_of(const Xapian::Document& document) {
+    return {document.termlist_begin(), document.termlist_end()};
+}
+
+bool has_term(const Xapian::Document& document, const std::string& term) {
+    const auto terms = terms_of(document);
+    return std::find(terms.begin(), terms.end(), term) != terms.end();
+}
+
+Listing sample_listing() {
+    Listing listing;
+    listing.id = "L42";
+    listing.title = "Lululemon Align Leggings";
+    listing.description = "Worn twice";
+    listing.brand = "Lululemon Athletica";
+    listing.category = "Women/Athletic Apparel/Pants, Tights, Leggings";
+    listing.price = 48;
+    listing.condition = 2;
+    listing.shipping = Shipping::seller;
+    listing.created_at = 1767225600;
+    listing.seller_id = "u1";
+    return listing;
+}
+
+Lexicon test_lexicon() {
+    TextAnalyzer analyzer;
+    return parse_lexicon("", "lululemon athletica => lululemon\n", analyzer);
+}
+
+}  // namespace
+
+TEST_CASE("each text field gets its own prefix") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    CHECK(has_term(document, "Talign"));
+    CHECK(has_term(document, "Blululemon"));
+    CHECK(has_term(document, "Capparel"));
+    CHECK(has_term(document, "Dworn"));
+    CHECK_FALSE(has_term(document, "Tworn"));
+}
+
+TEST_CASE("filter terms use canonical, normalised keys") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    CHECK(has_term(document, "QL42"));
+    CHECK(has_term(document, "XBlululemon"));
+    CHECK(has_term(document, "XCwomen"));
+    CHECK(has_term(document, "XCwomen/athletic apparel"));
+    CHECK(has_term(document, "XCwomen/athletic apparel/pants, tights, leggings"));
+    CHECK(has_term(document, "XN2"));
+    CHECK(has_term(document, "XSseller"));
+    CHECK(has_term(document, "XTon_sale"));
+    CHECK(has_term(document, "XUu1"));
+}
+
+TEST_CASE("category levels are not glued into compounds") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    CHECK_FALSE(has_term(document, "Cwomenathlet"));
+}
+
+TEST_CASE("values hold sortable price and date, and display strings") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    CHECK(Xapian::sortable_unserialise(document.get_value(slot::price)) == 48);
+    CHECK(Xapian::sortable_unserialise(document.get_value(slot::created_at)) == 1767225600);
+    CHECK(document.get_value(slot::brand) == "Lululemon Athletica");
+    CHECK(document.get_value(slot::status) == "on_sale");
+}
+
+TEST_CASE("only titles carry positions") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        const bool title = (*term)[0] == 'T';
+        CHECK_MESSAGE((term.positionlist_count() > 0) == title, *term);
+    }
+}
+
+TEST_CASE("marking sold keeps the terms and changes status everywhere") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    Xapian::Document document = builder.build(sample_listing());
+    const auto before = terms_of(document).size();
+    DocumentBuilder::mark_sold(document);
+    CHECK(has_term(document, "XTsold"));
+    CHECK_FALSE(has_term(document, "XTon_sale"));
+    CHECK(terms_of(document).size() == before);
+    CHECK(document.get_value(slot::status) == "sold");
+    CHECK(listing_from_stored_json(document.get_data()).status == ListingStatus::sold);
+}
+
+TEST_CASE("listings are spread over shards by a stable hash") {
+    CHECK(shard_of("L0000001", 4) == shard_of("L0000001", 4));
+    std::vector<int> per_shard(4);
+    for (int i = 0; i < 4000; ++i) ++per_shard[shard_of(std::to_string(i) + "L", 4)];
+    for (int count : per_shard) CHECK(count > 800);
+}

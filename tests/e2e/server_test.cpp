@@ -1,0 +1,152 @@
+// End to end: the real listing-indexer binary builds an index on disk, the
+// real search-server binary serves it on a loopback port, and we talk HTTP.
+#include <doctest/doctest.h>
+
+#include <httplib.h>
+#include <simdjson.h>
+
+#include "test_support.h"
+
+using test_support::binary;
+using test_support::run_command;
+
+namespace {
+
+struct Response {
+    int status = 0;
+    std::string body;
+};
+
+Response get(int port, const std::string& path) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(10, 0);
+    auto result = client.Get(path.c_str());
+    REQUIRE_MESSAGE(result, "no HTTP response for " << path);
+    return {result->status, result->body};
+}
+
+simdjson::dom::element parse_json(simdjson::dom::parser& parser, const std::string& body) {
+    simdjson::dom::element root;
+    REQUIRE_MESSAGE(!parser.parse(body).get(root), "not JSON: " << body);
+    return root;
+}
+
+std::string first_hit_id(int port, const std::string& query) {
+    const Response response = get(port, std::string("/v1/search?q=").append(query));
+    REQUIRE(response.status == 200);
+    simdjson::dom::parser parser;
+    auto hits = parse_json(parser, response.body)["hits"].get_array();
+    REQUIRE_FALSE(hits.error());
+    if (hits.value().size() == 0) return "";
+    return std::string(std::string_view(hits.value().at(0)["listing"]["id"]));
+}
+
+void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2) {
+    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--input", feed.string(), "--index",
+                                     index_dir.string(), "--shards", std::to_string(shards), "--data-dir",
+                                     test_support::project_data_dir().string()});
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+}
+
+test_support::ServerProcess start_server(const std::filesystem::path& index_dir) {
+    return test_support::ServerProcess(
+        {"--index", index_dir.string(), "--data-dir", test_support::project_data_dir().string()});
+}
+
+}  // namespace
+
+TEST_CASE("the bundled sample is indexed and searched over HTTP") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    auto server = start_server(dir / "index");
+    simdjson::dom::parser parser;
+
+    SUBCASE("health reports the listings") {
+        const Response health = get(server.port(), "/healthz");
+        CHECK(health.status == 200);
+        CHECK(int64_t(parse_json(parser, health.body)["documents"]) == 3000);
+    }
+    SUBCASE("a brand query returns ranked hits that mention the brand") {
+        const Response response = get(server.port(), "/v1/search?q=nike&limit=10");
+        REQUIRE(response.status == 200);
+        auto root = parse_json(parser, response.body);
+        CHECK(int64_t(root["total"]) > 10);
+        auto hits = root["hits"].get_array().value();
+        CHECK(hits.size() == 10);
+        double previous = 1e300;
+        for (auto hit : hits) {
+            const double score = double(hit["score"]);
+            CHECK(score <= previous);
+            previous = score;
+            std::string text = std::string(std::string_view(hit["listing"]["title"]));
+            std::string_view brand;
+            if (!hit["listing"]["brand"].get(brand)) text.append(" ").append(brand);
+            std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+            CHECK_MESSAGE(text.find("nike") != std::string::npos, text);
+            CHECK(std::string_view(hit["listing"]["status"]) == "on_sale");
+        }
+    }
+    SUBCASE("a Japanese query finds Japanese listings") {
+        CHECK_FALSE(first_hit_id(server.port(), "%E3%82%B9%E3%83%8B%E3%83%BC%E3%82%AB%E3%83%BC").empty());  // スニーカー
+    }
+    SUBCASE("a bad parameter gets a 400 with a JSON error naming it") {
+        const Response response = get(server.port(), "/v1/search?q=nike&limit=lots");
+        CHECK(response.status == 400);
+        CHECK(std::string_view(parse_json(parser, response.body)["error"]["parameter"]) == "limit");
+    }
+    SUBCASE("an unknown path gets a 404 JSON error") {
+        const Response response = get(server.port(), "/v2/nothing");
+        CHECK(response.status == 404);
+        CHECK(std::string_view(parse_json(parser, response.body)["error"]["code"]) == "not_found");
+    }
+    SUBCASE("the server survives hostile input") {
+        get(server.port(), "/v1/search?q=" + std::string(5000, '%') );
+        get(server.port(), "/v1/search?q=%FF%FE%00");
+        get(server.port(), "/v1/search?q=((((((");
+        CHECK(server.running());
+        CHECK(get(server.port(), "/healthz").status == 200);
+    }
+}
+
+TEST_CASE("a feed with bad lines is indexed and the bad lines reported") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", "{\"id\":\"a\",\"title\":\"Lego Star Wars\",\"price\":30}\n"
+                                                 "{oops\n"
+                                                 "{\"id\":\"b\",\"title\":\"Lego City\"}\n");
+    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--input", (dir / "feed.jsonl").string(),
+                                     "--index", (dir / "index").string(), "--data-dir",
+                                     test_support::project_data_dir().string()});
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("1 listings indexed from 3 lines") != std::string::npos);
+    const std::string dead = test_support::read_file(dir / "index" / "dead-letter.jsonl");
+    CHECK(dead.find("\"line\":2") != std::string::npos);
+    CHECK(dead.find("\"line\":3,\"error\":\"missing required field 'price'\"") != std::string::npos);
+}
+
+TEST_CASE("the indexer explains a bad command line") {
+    const auto no_index = run_command({binary("INDEXER_BIN").string(), "build", "--input", "x.jsonl"});
+    CHECK(no_index.exit_code == 2);
+    CHECK(no_index.output.find("--index is required") != std::string::npos);
+    const auto help = run_command({binary("INDEXER_BIN").string(), "build", "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.find("--shards") != std::string::npos);
+    const auto server_help = run_command({binary("SERVER_BIN").string(), "--help"});
+    CHECK(server_help.exit_code == 0);
+    CHECK(server_help.output.find("--port") != std::string::npos);
+}
+
+TEST_CASE("real Mercari listings: razer keyboard finds the Razer keyboard first") {
+    const auto tsv = test_support::shared_data_file("mercari/mercari_train_5k.tsv");
+    if (!tsv) {
+        MESSAGE("skipped: ../shared/data/mercari is not present");
+        return;
+    }
+    test_support::TempDir dir;
+    const auto feed = test_support::mercari_feed(*tsv, dir.path());
+    index_feed(feed, dir / "index", 2);
+    auto server = start_server(dir / "index");
+    simdjson::dom::parser parser;
+    CHECK(int64_t(parse_json(parser, get(server.port(), "/healthz").body)["documents"]) == 5000);
+    CHECK(first_hit_id(server.port(), "razer+keyboard") == "m1");  // "Razer BlackWidow Chroma Keyboard"
+}

@@ -1,0 +1,113 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include <xapian.h>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/index_layout.h"
+#include "indexer/indexer.h"
+#include "test_support.h"
+
+namespace {
+
+indexer::BuildReport build(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
+    indexer::BuildOptions options;
+    options.index_dir = dir / "index";
+    options.data_dir = test_support::project_data_dir();
+    options.shard_count = shards;
+    std::istringstream in(feed);
+    return indexer::build_generation(options, in, feed.size());
+}
+
+Xapian::Database serving(const test_support::TempDir& dir) {
+    return Xapian::Database(analyzers::serving_stub_path(dir / "index").string());
+}
+
+bool has_listing(const Xapian::Database& database, const std::string& id) {
+    return database.term_exists(analyzers::id_term(id));
+}
+
+const char* three_listings =
+    R"({"id":"a","title":"Nike Air Max 90","price":80,"brand":"Nike"})" "\n"
+    R"({"id":"b","title":"Razer Keyboard","price":45})" "\n"
+    R"({"id":"c","title":"Pokémon cards","price":5})" "\n";
+
+}  // namespace
+
+TEST_CASE("a feed is indexed into shards and published as generation 1") {
+    test_support::TempDir dir;
+    const auto report = build(dir, three_listings);
+    CHECK(report.generation.number == 1);
+    CHECK(report.documents == 3);
+    CHECK(report.upserts == 3);
+    CHECK(report.rejected == 0);
+    const auto database = serving(dir);
+    CHECK(database.get_doccount() == 3);
+    CHECK(has_listing(database, "a"));
+    for (std::size_t shard = 0; shard < 3; ++shard) {
+        CHECK(std::filesystem::exists(analyzers::shard_path(dir / "index", 1, shard)));
+    }
+}
+
+TEST_CASE("each listing lives in the shard its id hashes to") {
+    test_support::TempDir dir;
+    build(dir, three_listings);
+    for (std::string id : {"a", "b", "c"}) {
+        const auto shard = analyzers::shard_of(id, 3);
+        Xapian::Database database(analyzers::shard_path(dir / "index", 1, shard).string());
+        CHECK_MESSAGE(has_listing(database, id), id);
+    }
+}
+
+TEST_CASE("a later line for the same id replaces the listing, delete removes it, sold marks it") {
+    test_support::TempDir dir;
+    const std::string feed = std::string(three_listings) +
+                             R"({"id":"a","title":"Nike Air Max 95","price":90})" "\n"
+                             R"({"op":"delete","id":"b"})" "\n"
+                             R"({"op":"sold","id":"c"})" "\n"
+                             R"({"op":"sold","id":"never-seen"})" "\n";
+    const auto report = build(dir, feed);
+    CHECK(report.documents == 2);
+    CHECK(report.deletes == 1);
+    CHECK(report.sold == 1);
+    const auto database = serving(dir);
+    CHECK_FALSE(has_listing(database, "b"));
+    CHECK(database.term_exists("T95"));
+    CHECK_FALSE(database.term_exists("T90"));
+    CHECK(database.get_termfreq("XTsold") == 1);
+}
+
+TEST_CASE("bad lines go to the dead-letter file with line number and reason; the rest is indexed") {
+    test_support::TempDir dir;
+    const std::string feed = "{\"id\":\"a\",\"title\":\"ok\",\"price\":1}\n"
+                             "not json\n"
+                             "\n"
+                             "{\"id\":\"b\",\"title\":\"bad price\",\"price\":\"12\"}\n"
+                             "{\"id\":\"c\",\"title\":\"ok too\",\"price\":2}\r\n";
+    const auto report = build(dir, feed);
+    CHECK(report.documents == 2);
+    CHECK(report.rejected == 2);
+    const std::string dead = test_support::read_file(report.dead_letter_path);
+    CHECK(dead.find(R"({"line":2,"error":"invalid JSON)") != std::string::npos);
+    CHECK(dead.find(R"({"line":4,"error":"field 'price': expected a number, found string","text":)") !=
+          std::string::npos);
+}
+
+TEST_CASE("a second build becomes generation 2 and replaces the first") {
+    test_support::TempDir dir;
+    build(dir, three_listings);
+    const auto second = build(dir, R"({"id":"z","title":"only one","price":1})" "\n", 2);
+    CHECK(second.generation.number == 2);
+    const auto database = serving(dir);
+    CHECK(database.get_doccount() == 1);
+    CHECK(has_listing(database, "z"));
+}
+
+TEST_CASE("the summary names what happened") {
+    test_support::TempDir dir;
+    const auto report = build(dir, "{\"id\":\"a\",\"title\":\"t\",\"price\":1}\nbad\n");
+    const std::string text = indexer::describe(report);
+    CHECK(text.find("1 listings indexed from 2 lines") != std::string::npos);
+    CHECK(text.find("rejected 1 (see ") != std::string::npos);
+}

@@ -1,0 +1,99 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "analyzers/listing.h"
+#include "indexer/indexer.h"
+#include "query/search_service.h"
+#include "test_support.h"
+
+using namespace query;
+
+namespace {
+
+void build(const test_support::TempDir& dir, const std::string& feed) {
+    indexer::BuildOptions options;
+    options.index_dir = dir / "index";
+    options.data_dir = test_support::project_data_dir();
+    options.shard_count = 2;
+    std::istringstream in(feed);
+    indexer::build_generation(options, in, feed.size());
+}
+
+std::vector<std::string> ids_of(const SearchResult& result) {
+    std::vector<std::string> ids;
+    for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);
+    return ids;
+}
+
+SearchService open_service(const test_support::TempDir& dir, std::chrono::milliseconds refresh = std::chrono::milliseconds(200)) {
+    return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                          .refresh_interval = refresh});
+}
+
+const char* feed =
+    R"({"id":"a","title":"Nike Air Max 90 sneakers","price":80,"brand":"Nike"})" "\n"
+    R"({"id":"b","title":"Razer BlackWidow keyboard","price":45,"brand":"Razer"})" "\n"
+    R"({"id":"c","title":"Nike running shorts","price":15,"brand":"Nike","status":"sold"})" "\n";
+
+}  // namespace
+
+TEST_CASE("a query finds matching listings across shards, best first") {
+    test_support::TempDir dir;
+    build(dir, feed);
+    SearchService service = open_service(dir);
+    CHECK(ids_of(service.search({.text = "razer keyboard"})) == std::vector<std::string>{"b"});
+    const auto nike = service.search({.text = "nike air max"});
+    CHECK(ids_of(nike) == std::vector<std::string>{"a"});
+    CHECK(nike.total == 1);
+    CHECK(nike.total_exact);
+}
+
+TEST_CASE("sold listings are hidden unless asked for") {
+    test_support::TempDir dir;
+    build(dir, feed);
+    SearchService service = open_service(dir);
+    CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"a"});
+    CHECK(service.search({.text = "nike", .include_sold = true}).hits.size() == 2);
+}
+
+TEST_CASE("offset and limit page through results") {
+    test_support::TempDir dir;
+    build(dir, feed);
+    SearchService service = open_service(dir);
+    const auto all = ids_of(service.search({.text = "", .include_sold = true}));
+    CHECK(all.size() == 3);
+    const auto second = ids_of(service.search({.text = "", .offset = 1, .limit = 1, .include_sold = true}));
+    CHECK(second == std::vector<std::string>{all[1]});
+}
+
+TEST_CASE("a new generation is served without restarting") {
+    test_support::TempDir dir;
+    build(dir, feed);
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    CHECK(service.document_count() == 3);
+    build(dir, R"({"id":"z","title":"Lego set","price":30})" "\n");
+    CHECK(service.document_count() == 1);
+    CHECK(ids_of(service.search({.text = "lego"})) == std::vector<std::string>{"z"});
+}
+
+TEST_CASE("opening a directory with no index says what to do") {
+    test_support::TempDir dir;
+    CHECK_THROWS_WITH(open_service(dir), doctest::Contains("no index in"));
+}
+
+TEST_CASE("concurrent searches from many threads all succeed") {
+    test_support::TempDir dir;
+    build(dir, feed);
+    SearchService service = open_service(dir);
+    std::vector<std::thread> threads;
+    std::atomic<int> found{0};
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) found += service.search({.text = "keyboard"}).hits.size();
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(found == 400);
+}

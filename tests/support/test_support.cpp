@@ -1,0 +1,177 @@
+#include "test_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace test_support {
+namespace {
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+std::vector<char*> to_argv(std::vector<std::string>& arguments) {
+    std::vector<char*> argv;
+    for (auto& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "listing-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    return contents.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& contents) {
+    std::ofstream out(path, std::ios::binary);
+    out << contents;
+}
+
+std::optional<std::filesystem::path> shared_data_file(const std::string& relative) {
+    const std::string root = env_or_empty("SHARED_DATA_DIR");
+    if (root.empty()) return std::nullopt;
+    const auto path = std::filesystem::path(root) / relative;
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    return path;
+}
+
+std::filesystem::path project_data_dir() { return env_or_empty("PROJECT_DATA_DIR"); }
+
+std::filesystem::path binary(const char* env_name) {
+    const std::string path = env_or_empty(env_name);
+    if (path.empty()) throw std::runtime_error(std::string(env_name) + " is not set (run the tests with meson test)");
+    return path;
+}
+
+CommandResult run_command(const std::vector<std::string>& arguments) {
+    std::string command;
+    for (const auto& argument : arguments) {
+        command += "'";
+        for (char c : argument) command += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        command += "' ";
+    }
+    command += "2>&1";
+    CommandResult result;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return result;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::vector<std::vector<std::string>> read_delimited(const std::filesystem::path& path, char delimiter,
+                                                     std::size_t max_rows) {
+    const std::string text = read_file(path);
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size() && rows.size() < max_rows; ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field.push_back('"');
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field.push_back(c);
+            }
+        } else if (c == '"' && field.empty()) {
+            quoted = true;
+        } else if (c == delimiter) {
+            row.push_back(std::move(field));
+            field.clear();
+        } else if (c == '\n') {
+            row.push_back(std::move(field));
+            field.clear();
+            rows.push_back(std::move(row));
+            row.clear();
+        } else if (c != '\r') {
+            field.push_back(c);
+        }
+    }
+    return rows;
+}
+
+std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::filesystem::path& out_dir,
+                                   std::size_t limit) {
+    const auto script = project_data_dir().parent_path() / "scripts" / "mercari_to_jsonl.py";
+    const auto output = out_dir / (tsv.stem().string() + ".jsonl");
+    std::vector<std::string> command{"python3", script.string(), tsv.string(), "--output", output.string()};
+    if (limit > 0) {
+        command.push_back("--limit");
+        command.push_back(std::to_string(limit));
+    }
+    const CommandResult converted = run_command(command);
+    if (converted.exit_code != 0) throw std::runtime_error("mercari_to_jsonl.py failed: " + converted.output);
+    return output;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> arguments) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    arguments.insert(arguments.begin(), binary("SERVER_BIN").string());
+    arguments.push_back("--port");
+    arguments.push_back("0");
+    auto argv = to_argv(arguments);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    // The server prints "listening on http://127.0.0.1:PORT" once bound.
+    std::string line;
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    output_fd_ = out[0];  // kept open: closing it would SIGPIPE the server's next write
+    const auto colon = line.rfind(':');
+    if (line.rfind("listening on", 0) != 0 || colon == std::string::npos) {
+        throw std::runtime_error("search-server did not start: \"" + line + "\"");
+    }
+    port_ = std::stoi(line.substr(colon + 1));
+}
+
+bool ServerProcess::running() const {
+    int status = 0;
+    return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
+}
+
+ServerProcess::~ServerProcess() {
+    if (output_fd_ >= 0) ::close(output_fd_);
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+}
+
+}  // namespace test_support

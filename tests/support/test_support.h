@@ -1,0 +1,70 @@
+// Helpers shared by the test suites: temporary directories, the real data
+// in ../shared when present, and running our real executables.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace test_support {
+
+// A fresh directory, removed with everything in it at scope exit.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& contents);
+
+// ../shared/data/<relative>, or nothing when the shared data is not there
+// (a user's machine): tests that need it skip cleanly.
+std::optional<std::filesystem::path> shared_data_file(const std::string& relative);
+// The project's data/ directory (synonyms, brand aliases, sample listings).
+std::filesystem::path project_data_dir();
+// Path of one of our executables, from the environment meson sets.
+std::filesystem::path binary(const char* env_name);
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+};
+CommandResult run_command(const std::vector<std::string>& arguments);
+
+// Rows of a delimited file with CSV-style quoting ("" escapes a quote,
+// quoted fields may span lines), header included; at most max_rows rows.
+std::vector<std::vector<std::string>> read_delimited(const std::filesystem::path& path, char delimiter,
+                                                     std::size_t max_rows);
+
+// Up to `limit` listings (0 = all) of a Mercari TSV file as feed JSON lines,
+// converted by the project's script.
+std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::filesystem::path& out_dir,
+                                   std::size_t limit = 0);
+
+// The real search-server binary on an ephemeral loopback port; killed when
+// this goes out of scope.
+class ServerProcess {
+public:
+    explicit ServerProcess(std::vector<std::string> arguments);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+    int port() const { return port_; }
+    bool running() const;
+
+private:
+    int pid_ = -1;
+    int port_ = 0;
+    int output_fd_ = -1;
+};
+
+}  // namespace test_support
