@@ -1,7 +1,8 @@
 // listing-indexer: builds and maintains the sharded listing index.
 #include <unistd.h>
 
-#include <fstream>
+#include <atomic>
+#include <csignal>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -11,53 +12,112 @@
 
 namespace {
 
-constexpr const char* usage = "listing-indexer build --input FEED.jsonl --index DIR [options]";
-constexpr const char* summary =
-    "Builds a new generation of the sharded index from a full dump of the listing feed\n"
-    "(JSON lines; '-' reads stdin) and makes it the one the query server serves.\n"
-    "Rejected lines are written, with their line number and reason, to the dead-letter file.";
+constexpr const char* overview =
+    "usage: listing-indexer COMMAND [options]\n\n"
+    "commands:\n"
+    "  build    build a new generation of all shards from a whole feed, compact it and switch to it\n"
+    "  follow   apply the feed to the serving shards as it grows, resuming after the last commit\n\n"
+    "'listing-indexer COMMAND --help' lists a command's options.\n";
 
-cli::Parser build_options() {
-    return cli::Parser(usage, summary, {
-        {"input", "", "-", "feed file of JSON lines, or - for stdin"},
+std::atomic<bool> stop_requested{false};
+
+void request_stop(int) { stop_requested = true; }
+
+std::vector<cli::Option> feed_options() {
+    return {
+        {"feed", "LISTING_FEED", "", "feed: a JSONL file, a directory of segment files, or - for stdin"},
         {"index", "LISTING_INDEX", "", "index directory (created if missing)"},
-        {"shards", "", "2", "number of shards (one writer thread each)"},
+        {"shards", "LISTING_SHARDS", "2", "shards in a new generation (one writer thread each)"},
         {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
         {"dead-letter", "", "", "file for rejected lines (default: INDEX/dead-letter.jsonl)"},
-    });
+        {"commit-every", "", "100000", "lines per commit at most"},
+        {"quiet", "", "", "no progress output", true},
+    };
 }
 
-void print_progress(const indexer::Progress& progress) {
-    const double rate = progress.seconds > 0 ? progress.lines / progress.seconds : 0;
-    if (progress.total_bytes > 0) {
-        const double done = static_cast<double>(progress.bytes) / progress.total_bytes;
-        const double eta = done > 0 ? progress.seconds * (1 - done) / done : 0;
-        std::cerr << fmt::format("{:5.1f}%  {} lines  {:.0f} lines/s  ETA {:.0f} s\n", done * 100, progress.lines,
-                                 rate, eta);
-    } else {
-        std::cerr << fmt::format("{} lines  {:.0f} lines/s\n", progress.lines, rate);
+// A progress bar with rate and ETA on a terminal; plain lines (every few
+// seconds) when stderr is a file or pipe, so logs stay readable.
+class ProgressPrinter {
+public:
+    ProgressPrinter() : terminal_(::isatty(STDERR_FILENO) == 1) {}
+
+    void operator()(const indexer::Progress& progress) {
+        const double rate = progress.seconds > 0 ? progress.lines / progress.seconds : 0;
+        if (!terminal_) {
+            if (progress.seconds - last_printed_ < 5) return;
+            last_printed_ = progress.seconds;
+        }
+        std::string line = fmt::format("{:>10} lines  {:>7.0f} lines/s", progress.lines, rate);
+        if (progress.total_bytes > 0 && progress.bytes <= progress.total_bytes) {
+            const double done = static_cast<double>(progress.bytes) / progress.total_bytes;
+            const double eta = done > 0 ? progress.seconds * (1 - done) / done : 0;
+            const int filled = static_cast<int>(done * 30);
+            line = fmt::format("[{}{}] {:5.1f}%  {}  ETA {:.0f} s", std::string(filled, '#'),
+                               std::string(30 - filled, ' '), done * 100, line, eta);
+        }
+        std::cerr << (terminal_ ? "\r" : "") << line << (terminal_ ? "" : "\n") << std::flush;
+        drew_bar_ = terminal_;
     }
-}
 
-int run_build(int argc, char** argv) {
-    const cli::Values values = build_options().parse(argc, argv, 2);
-    indexer::BuildOptions options;
+    void done() {
+        if (drew_bar_) std::cerr << "\n";
+    }
+
+private:
+    bool terminal_;
+    bool drew_bar_ = false;
+    double last_printed_ = -1e9;
+};
+
+indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinter& printer) {
+    indexer::FeedOptions options;
+    options.feed = values.get("feed");
     options.index_dir = values.get("index");
+    if (options.feed.empty()) cli::Values::fail("--feed is required");
     if (options.index_dir.empty()) cli::Values::fail("--index is required");
     options.shard_count = static_cast<std::size_t>(values.get_integer("shards", 1, 64));
     options.data_dir = values.get("data-dir");
     options.dead_letter_path = values.get("dead-letter");
+    options.commit_every_lines = static_cast<std::size_t>(values.get_integer("commit-every", 1, 10'000'000));
+    if (!values.is_on("quiet")) options.on_progress = [&printer](const indexer::Progress& p) { printer(p); };
+    return options;
+}
 
-    const std::string input = values.get("input");
-    std::ifstream file;
-    std::uint64_t input_bytes = 0;
-    if (input != "-") {
-        file.open(input, std::ios::binary);
-        if (!file) cli::Values::fail("cannot read input file " + input);
-        input_bytes = std::filesystem::file_size(input);
-    }
-    std::istream& feed = input == "-" ? std::cin : file;
-    const indexer::BuildReport report = indexer::build_generation(options, feed, input_bytes, print_progress);
+int run_build(int argc, char** argv) {
+    const cli::Values values = cli::Parser("listing-indexer build --feed FEED --index DIR [options]",
+                                           "Builds a new generation of all shards from the whole feed (or a full\n"
+                                           "dump in the same format), compacts it and makes it the serving one.\n"
+                                           "Queries keep being answered from the old generation until the switch.",
+                                           feed_options())
+                                   .parse(argc, argv, 2);
+    ProgressPrinter printer;
+    const indexer::FeedReport report = indexer::build_generation(read_feed_options(values, printer));
+    printer.done();
+    std::cout << indexer::describe(report) << std::endl;
+    return 0;
+}
+
+int run_follow(int argc, char** argv) {
+    auto options = feed_options();
+    options.push_back({"once", "", "", "stop at the end of the feed instead of waiting for more", true});
+    options.push_back({"commit-ms", "", "250", "longest a read line waits for its commit (near-real-time)"});
+    const cli::Values values =
+        cli::Parser("listing-indexer follow --feed FEED --index DIR [options]",
+                    "Applies the feed to the serving shards: upserts, deletes and sold records by listing id.\n"
+                    "Each commit stores the feed position with the documents, so after a crash (even kill -9)\n"
+                    "a restart resumes with nothing lost or applied twice. Stops cleanly on SIGINT/SIGTERM.",
+                    options)
+            .parse(argc, argv, 2);
+    ProgressPrinter printer;
+    indexer::FollowOptions follow;
+    follow.feed = read_feed_options(values, printer);
+    follow.follow = !values.is_on("once");
+    follow.commit_interval = std::chrono::milliseconds(values.get_integer("commit-ms", 1, 60'000));
+    follow.stop_requested = &stop_requested;
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    const indexer::FeedReport report = indexer::follow_feed(follow);
+    printer.done();
     std::cout << indexer::describe(report) << std::endl;
     return 0;
 }
@@ -68,13 +128,16 @@ int main(int argc, char** argv) {
     const std::string command = argc > 1 ? argv[1] : "";
     try {
         if (command == "build") return run_build(argc, argv);
-        if (command == "--help" || command == "-h") {
-            build_options().parse(argc, argv, 1);
+        if (command == "follow") return run_follow(argc, argv);
+        if (command == "--help" || command == "-h" || command == "help") {
+            std::cout << overview;
+            return 0;
         }
-        std::cerr << "usage: " << usage << "\n(see listing-indexer build --help)\n";
+        std::cerr << (command.empty() ? "error: no command given\n" : "error: unknown command " + command + "\n")
+                  << overview;
         return 2;
     } catch (const std::exception& error) {
-        std::cerr << "error: " << error.what() << std::endl;
+        std::cerr << "\nerror: " << error.what() << std::endl;
         return 1;
     }
 }

@@ -7,7 +7,7 @@ bash scripts/setup.sh
 
 port="${PORT:-8080}"
 index_dir="var/index"
-./build/indexer/listing-indexer build --input data/sample_listings.jsonl --index "$index_dir" --shards 2
+./build/indexer/listing-indexer build --feed data/sample_listings.jsonl --index "$index_dir" --shards 2
 
 cat <<HELP
 

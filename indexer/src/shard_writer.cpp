@@ -7,13 +7,27 @@ namespace {
 // parses, small enough to bound memory.
 constexpr std::size_t queue_capacity = 8192;
 
+constexpr const char* position_key = "feed.position";
+constexpr const char* feed_key = "feed.identity";
+
+ShardCheckpoint read_checkpoint(const Xapian::Database& database) {
+    ShardCheckpoint checkpoint;
+    const std::string position = database.get_metadata(position_key);
+    if (!position.empty()) checkpoint.position = FeedPosition::decode(position);
+    checkpoint.feed_identity = database.get_metadata(feed_key);
+    return checkpoint;
+}
+
 }  // namespace
 
 ShardWriter::ShardWriter(const std::filesystem::path& path, const analyzers::Lexicon& lexicon)
     : database_(path.string(), Xapian::DB_CREATE_OR_OPEN),
       builder_(lexicon),
-      queue_(queue_capacity),
-      thread_([this] { run(); }) {}
+      checkpoint_(read_checkpoint(database_)),
+      queue_(queue_capacity) {
+    database_.begin_transaction();
+    thread_ = std::thread([this] { run(); });
+}
 
 ShardWriter::~ShardWriter() {
     queue_.close();
@@ -21,13 +35,33 @@ ShardWriter::~ShardWriter() {
 }
 
 void ShardWriter::run() {
-    while (auto record = queue_.pop()) {
-        if (error_) continue;  // drain so the reader never blocks forever
+    while (auto task = queue_.pop()) {
+        bool failed;
+        {
+            std::lock_guard lock(mutex_);
+            failed = error_ != nullptr;
+        }
         try {
-            apply(*record);
+            if (!failed || std::holds_alternative<Flush>(*task)) handle(*task);
+        } catch (const Xapian::Error& error) {
+            std::lock_guard lock(mutex_);
+            error_ = std::make_exception_ptr(std::runtime_error("shard write failed: " + error.get_description()));
         } catch (...) {
+            std::lock_guard lock(mutex_);
             error_ = std::current_exception();
         }
+    }
+}
+
+void ShardWriter::handle(Task& task) {
+    if (auto* record = std::get_if<analyzers::FeedRecord>(&task)) {
+        apply(*record);
+    } else if (auto* marker = std::get_if<CommitMarker>(&task)) {
+        commit(*marker);
+    } else {
+        std::lock_guard lock(mutex_);
+        ++flushes_done_;
+        flushed_.notify_all();
     }
 }
 
@@ -48,6 +82,13 @@ void ShardWriter::apply(const analyzers::FeedRecord& record) {
     }
 }
 
+void ShardWriter::commit(const CommitMarker& marker) {
+    database_.set_metadata(position_key, marker.position.encode());
+    database_.set_metadata(feed_key, marker.feed_identity);
+    database_.commit_transaction();
+    database_.begin_transaction();
+}
+
 void ShardWriter::mark_sold(const std::string& id_term) {
     auto posting = database_.postlist_begin(id_term);
     if (posting == database_.postlist_end(id_term)) return;  // never indexed or deleted: nothing to mark
@@ -58,11 +99,29 @@ void ShardWriter::mark_sold(const std::string& id_term) {
     ++counts_.sold;
 }
 
+void ShardWriter::throw_if_failed() {
+    std::lock_guard lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+}
+
+void ShardWriter::wait_committed() {
+    std::uint64_t ticket;
+    {
+        std::lock_guard lock(mutex_);
+        ticket = ++flushes_requested_;
+    }
+    queue_.push(Flush{});
+    std::unique_lock lock(mutex_);
+    flushed_.wait(lock, [&] { return flushes_done_ >= ticket; });
+    if (error_) std::rethrow_exception(error_);
+}
+
 ShardCounts ShardWriter::finish() {
     queue_.close();
     if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(error_);
-    database_.commit();
+    throw_if_failed();
+    database_.cancel_transaction();  // anything after the last marker has no position: replayed next time
+    database_.close();
     return counts_;
 }
 

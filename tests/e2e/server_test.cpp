@@ -42,7 +42,7 @@ std::string first_hit_id(int port, const std::string& query) {
 }
 
 void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2) {
-    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--input", feed.string(), "--index",
+    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--feed", feed.string(), "--index",
                                      index_dir.string(), "--shards", std::to_string(shards), "--data-dir",
                                      test_support::project_data_dir().string()});
     INFO(result.output);
@@ -114,18 +114,18 @@ TEST_CASE("a feed with bad lines is indexed and the bad lines reported") {
     test_support::write_file(dir / "feed.jsonl", "{\"id\":\"a\",\"title\":\"Lego Star Wars\",\"price\":30}\n"
                                                  "{oops\n"
                                                  "{\"id\":\"b\",\"title\":\"Lego City\"}\n");
-    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--input", (dir / "feed.jsonl").string(),
+    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--feed", (dir / "feed.jsonl").string(),
                                      "--index", (dir / "index").string(), "--data-dir",
                                      test_support::project_data_dir().string()});
     CHECK(result.exit_code == 0);
-    CHECK(result.output.find("1 listings indexed from 3 lines") != std::string::npos);
+    CHECK(result.output.find("1 listings served; 3 lines read") != std::string::npos);
     const std::string dead = test_support::read_file(dir / "index" / "dead-letter.jsonl");
     CHECK(dead.find("\"line\":2") != std::string::npos);
     CHECK(dead.find("\"line\":3,\"error\":\"missing required field 'price'\"") != std::string::npos);
 }
 
 TEST_CASE("the indexer explains a bad command line") {
-    const auto no_index = run_command({binary("INDEXER_BIN").string(), "build", "--input", "x.jsonl"});
+    const auto no_index = run_command({binary("INDEXER_BIN").string(), "build", "--feed", "x.jsonl"});
     CHECK(no_index.exit_code == 2);
     CHECK(no_index.output.find("--index is required") != std::string::npos);
     const auto help = run_command({binary("INDEXER_BIN").string(), "build", "--help"});

@@ -11,13 +11,14 @@
 
 namespace {
 
-indexer::BuildReport build(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
-    indexer::BuildOptions options;
+indexer::FeedReport build(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
+    test_support::write_file(dir / "feed.jsonl", feed);
+    indexer::FeedOptions options;
+    options.feed = dir / "feed.jsonl";
     options.index_dir = dir / "index";
     options.data_dir = test_support::project_data_dir();
     options.shard_count = shards;
-    std::istringstream in(feed);
-    return indexer::build_generation(options, in, feed.size());
+    return indexer::build_generation(options);
 }
 
 Xapian::Database serving(const test_support::TempDir& dir) {
@@ -108,6 +109,6 @@ TEST_CASE("the summary names what happened") {
     test_support::TempDir dir;
     const auto report = build(dir, "{\"id\":\"a\",\"title\":\"t\",\"price\":1}\nbad\n");
     const std::string text = indexer::describe(report);
-    CHECK(text.find("1 listings indexed from 2 lines") != std::string::npos);
-    CHECK(text.find("rejected 1 (see ") != std::string::npos);
+    CHECK(text.find("1 listings served; 2 lines read") != std::string::npos);
+    CHECK(text.find("rejected 1, already indexed 0 (see ") != std::string::npos);
 }

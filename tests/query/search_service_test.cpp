@@ -13,12 +13,13 @@ using namespace query;
 namespace {
 
 void build(const test_support::TempDir& dir, const std::string& feed) {
-    indexer::BuildOptions options;
+    test_support::write_file(dir / "feed.jsonl", feed);
+    indexer::FeedOptions options;
+    options.feed = dir / "feed.jsonl";
     options.index_dir = dir / "index";
     options.data_dir = test_support::project_data_dir();
     options.shard_count = 2;
-    std::istringstream in(feed);
-    indexer::build_generation(options, in, feed.size());
+    indexer::build_generation(options);
 }
 
 std::vector<std::string> ids_of(const SearchResult& result) {

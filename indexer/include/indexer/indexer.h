@@ -1,22 +1,23 @@
 // The indexer: turns the listing feed into sharded Xapian indexes.
+//
+// Two jobs share one pipeline (feed -> parse -> shard by id -> commit with
+// the feed position):
+//   build_generation  a batch reindex: a new generation of all shards from a
+//                     full feed or dump, compacted, then swapped in atomically;
+//   follow_feed       streaming ingest into the serving generation, resuming
+//                     exactly where the last commit left off after a crash.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <iosfwd>
 #include <string>
 
 #include "analyzers/index_layout.h"
 
 namespace indexer {
-
-struct BuildOptions {
-    std::filesystem::path index_dir;
-    std::filesystem::path data_dir;          // synonyms.txt, brand_aliases.txt
-    std::size_t shard_count = 2;
-    std::filesystem::path dead_letter_path;  // rejected lines go here; empty: <index_dir>/dead-letter.jsonl
-};
 
 struct Progress {
     std::uint64_t lines = 0;
@@ -25,28 +26,55 @@ struct Progress {
     double seconds = 0;
 };
 
-struct BuildReport {
+using ProgressCallback = std::function<void(const Progress&)>;
+
+struct FeedOptions {
+    std::filesystem::path feed;              // a JSONL file, a directory of segment files, or "-" for stdin
+    std::filesystem::path index_dir;
+    std::filesystem::path data_dir;          // synonyms.txt, brand_aliases.txt
+    std::size_t shard_count = 2;             // for a new generation
+    std::filesystem::path dead_letter_path;  // rejected lines; empty: <index_dir>/dead-letter.jsonl
+    std::size_t commit_every_lines = 100'000;
+    ProgressCallback on_progress;
+};
+
+struct FeedReport {
     std::uint64_t lines = 0;     // non-empty lines read
     std::uint64_t upserts = 0;
     std::uint64_t deletes = 0;
     std::uint64_t sold = 0;      // "sold" records applied to an indexed listing
     std::uint64_t rejected = 0;  // written to the dead-letter file
-    std::uint64_t documents = 0; // listings in the new generation
+    std::uint64_t skipped = 0;   // already committed by an earlier run
+    std::uint64_t documents = 0; // listings in the serving generation afterwards
     analyzers::Generation generation;
     std::filesystem::path dead_letter_path;
     double seconds = 0;
 };
 
-using ProgressCallback = std::function<void(const Progress&)>;
+// Builds a new generation of all shards from the whole feed (one writer
+// thread per shard), compacts each shard, points CURRENT at it, and removes
+// generations older than the one it replaced. Queries keep being answered
+// from the old generation until the switch. Throws std::runtime_error when
+// the index cannot be written.
+FeedReport build_generation(const FeedOptions& options);
 
-// Builds a new generation of all shards from a full dump of the feed, in
-// parallel (one writer thread per shard), then makes it the serving one.
-// Bad lines are reported in the dead-letter file and skipped. Throws
-// std::runtime_error when the index cannot be written.
-BuildReport build_generation(const BuildOptions& options, std::istream& feed, std::uint64_t feed_bytes,
-                             const ProgressCallback& on_progress = {});
+struct FollowOptions {
+    FeedOptions feed;
+    // Near-real-time: a line is committed at most this long after it is read.
+    std::chrono::milliseconds commit_interval{250};
+    std::chrono::milliseconds idle_poll{50};
+    bool follow = true;  // false: stop at the end of the feed
+    // Set from a signal handler to stop cleanly after the next commit.
+    const std::atomic<bool>* stop_requested = nullptr;
+};
 
-// A short human-readable summary of a build, for the command line.
-std::string describe(const BuildReport& report);
+// Applies the feed to the serving generation (creating an empty generation
+// of feed.shard_count shards if there is none), resuming after the last
+// committed line. When another generation is published meanwhile, it
+// switches to it and resumes from that generation's position.
+FeedReport follow_feed(const FollowOptions& options);
+
+// A short human-readable summary, for the command line.
+std::string describe(const FeedReport& report);
 
 }  // namespace indexer

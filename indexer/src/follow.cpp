@@ -1,0 +1,109 @@
+#include <chrono>
+
+#include <fmt/format.h>
+#include <xapian.h>
+
+#include "analyzers/index_layout.h"
+#include "analyzers/synonyms.h"
+#include "dead_letter.h"
+#include "feed_source.h"
+#include "generations.h"
+#include "indexer/indexer.h"
+#include "pipeline.h"
+
+namespace indexer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How often the follower looks for a generation published by a reindex.
+constexpr auto generation_check_period = std::chrono::milliseconds(200);
+
+// The first run on an empty index directory starts from empty shards.
+analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
+    if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;
+    if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
+    const analyzers::Generation generation{next_generation_number(options.index_dir), options.shard_count};
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        const auto path = analyzers::shard_path(options.index_dir, generation.number, shard);
+        std::filesystem::create_directories(path.parent_path());
+        Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN).commit();
+    }
+    analyzers::publish_generation(options.index_dir, generation);
+    return generation;
+}
+
+std::vector<std::filesystem::path> shard_paths(const std::filesystem::path& index_dir,
+                                               const analyzers::Generation& generation) {
+    std::vector<std::filesystem::path> paths;
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        paths.push_back(analyzers::shard_path(index_dir, generation.number, shard));
+    }
+    return paths;
+}
+
+void add_totals(PipelineTotals& sum, const PipelineTotals& part) {
+    sum.lines += part.lines;
+    sum.rejected += part.rejected;
+    sum.skipped += part.skipped;
+    sum.counts.upserts += part.counts.upserts;
+    sum.counts.deletes += part.counts.deletes;
+    sum.counts.sold += part.counts.sold;
+    if (part.last_committed) sum.last_committed = part.last_committed;
+}
+
+FeedReport follow_unchecked(const FollowOptions& options) {
+    const auto started = Clock::now();
+    const FeedOptions& feed = options.feed;
+    std::filesystem::create_directories(feed.index_dir);
+    const analyzers::Lexicon lexicon = analyzers::load_lexicon(feed.data_dir);
+    FeedSource source(feed.feed);
+
+    FeedReport report;
+    report.dead_letter_path = dead_letter_path(feed);
+    DeadLetterFile dead_letters(report.dead_letter_path);
+    PipelineTotals totals;
+
+    while (true) {
+        const analyzers::Generation generation = ensure_serving_generation(feed);
+        report.generation = generation;
+        auto last_check = Clock::now();
+        bool generation_changed = false;
+        PipelineOptions pipeline_options;
+        pipeline_options.follow = options.follow;
+        pipeline_options.commit_every_lines = feed.commit_every_lines;
+        pipeline_options.commit_interval = options.commit_interval;
+        pipeline_options.idle_poll = options.idle_poll;
+        // A generation built from another feed holds no position for this
+        // one: carry on from where this follower was.
+        pipeline_options.fallback_start = totals.last_committed;
+        pipeline_options.should_stop = [&] {
+            if (options.stop_requested && options.stop_requested->load()) return true;
+            if (Clock::now() - last_check < generation_check_period) return false;
+            last_check = Clock::now();
+            const auto serving = analyzers::serving_generation(feed.index_dir);
+            generation_changed = serving && serving->number != generation.number;
+            return generation_changed;
+        };
+        Pipeline pipeline(shard_paths(feed.index_dir, generation), lexicon, dead_letters);
+        add_totals(totals, pipeline.run(source, pipeline_options, feed.on_progress));
+        if (!generation_changed) break;
+    }
+    fill_report(report, totals, feed.index_dir);
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return report;
+}
+
+}  // namespace
+
+FeedReport follow_feed(const FollowOptions& options) {
+    try {
+        return follow_unchecked(options);
+    } catch (const Xapian::DatabaseLockError& error) {
+        throw std::runtime_error("another indexer is writing this index (" + error.get_description() + ")");
+    } catch (const Xapian::Error& error) {
+        throw std::runtime_error("index write failed: " + error.get_description());
+    }
+}
+
+}  // namespace indexer

@@ -1,0 +1,130 @@
+#include "pipeline.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "analyzers/index_layout.h"
+
+namespace indexer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto progress_period = std::chrono::milliseconds(500);
+
+// What each shard has already committed from this feed.
+struct ResumePlan {
+    FeedPosition start;                                 // where reading begins
+    std::vector<std::optional<FeedPosition>> done;      // per shard: lines up to here are in
+    std::optional<FeedPosition> all_done;               // every shard has these lines
+};
+
+ResumePlan plan_resume(const std::vector<std::unique_ptr<ShardWriter>>& shards, const std::string& feed_identity,
+                       const std::optional<FeedPosition>& fallback) {
+    ResumePlan plan;
+    bool every_shard_has_position = true;
+    for (const auto& shard : shards) {
+        const ShardCheckpoint& checkpoint = shard->checkpoint();
+        std::optional<FeedPosition> done;
+        if (checkpoint.position && checkpoint.feed_identity == feed_identity) done = checkpoint.position;
+        else if (fallback) done = fallback;
+        every_shard_has_position = every_shard_has_position && done.has_value();
+        plan.done.push_back(done);
+    }
+    if (every_shard_has_position && !plan.done.empty()) {
+        plan.start = **std::min_element(plan.done.begin(), plan.done.end());
+        plan.all_done = **std::max_element(plan.done.begin(), plan.done.end());
+    }
+    return plan;
+}
+
+bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition& line_end) {
+    return done && !(*done < line_end);
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const std::vector<std::filesystem::path>& shard_paths, const analyzers::Lexicon& lexicon,
+                   DeadLetterFile& dead_letters)
+    : dead_letters_(dead_letters) {
+    for (const auto& path : shard_paths) shards_.push_back(std::make_unique<ShardWriter>(path, lexicon));
+}
+
+void Pipeline::commit_all(const FeedPosition& position, const std::string& feed_identity) {
+    for (auto& shard : shards_) shard->commit_at(position, feed_identity);
+}
+
+PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
+                             const ProgressCallback& on_progress) {
+    const std::string identity = source.identity();
+    const ResumePlan plan = plan_resume(shards_, identity, options.fallback_start);
+    source.seek(plan.start);
+
+    PipelineTotals totals;
+    analyzers::FeedLineParser parser;
+    const auto started = Clock::now();
+    auto last_progress = started;
+    std::optional<FeedPosition> uncommitted;  // end of the last line read but not yet committed
+    std::size_t uncommitted_lines = 0;
+    Clock::time_point oldest_uncommitted;
+
+    const auto commit = [&] {
+        commit_all(*uncommitted, identity);
+        totals.last_committed = uncommitted;
+        uncommitted.reset();
+        uncommitted_lines = 0;
+    };
+    const auto report_progress = [&](bool force) {
+        const auto now = Clock::now();
+        if (!on_progress || (!force && now - last_progress < progress_period)) return;
+        last_progress = now;
+        on_progress({totals.lines, source.bytes_read(), source.total_bytes(),
+                     std::chrono::duration<double>(now - started).count()});
+    };
+
+    while (true) {
+        std::optional<FeedLine> line = source.next(!options.follow);
+        if (!line) {
+            if (uncommitted) commit();
+            report_progress(true);
+            if (!options.follow || (options.should_stop && options.should_stop())) break;
+            std::this_thread::sleep_for(options.idle_poll);
+            continue;
+        }
+        if (!uncommitted) oldest_uncommitted = Clock::now();
+        uncommitted = line->end;
+        ++uncommitted_lines;
+        if (line->text.find_first_not_of(" \t") != std::string::npos) {
+            ++totals.lines;
+            analyzers::FeedLineResult parsed = parser.parse(line->text);
+            if (!parsed.ok()) {
+                // Lines every shard has committed were reported by the earlier run.
+                if (!already_applied(plan.all_done, line->end)) {
+                    dead_letters_.add(line->number, parsed.error, line->text);
+                    ++totals.rejected;
+                }
+            } else {
+                const auto shard = analyzers::shard_of(parsed.record->listing.id, shards_.size());
+                if (already_applied(plan.done[shard], line->end)) ++totals.skipped;
+                else shards_[shard]->submit(std::move(*parsed.record));
+            }
+        }
+        const bool batch_full = uncommitted_lines >= options.commit_every_lines;
+        if (batch_full || Clock::now() - oldest_uncommitted >= options.commit_interval) {
+            commit();
+            if (options.should_stop && options.should_stop()) break;
+        }
+        report_progress(false);
+    }
+    for (auto& shard : shards_) {
+        shard->wait_committed();
+        const ShardCounts counts = shard->finish();
+        totals.counts.upserts += counts.upserts;
+        totals.counts.deletes += counts.deletes;
+        totals.counts.sold += counts.sold;
+    }
+    shards_.clear();
+    return totals;
+}
+
+}  // namespace indexer

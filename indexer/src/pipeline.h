@@ -1,0 +1,55 @@
+// Feed in, shards out: reads feed lines, parses them, routes each record to
+// the shard its id hashes to, and commits all shards together with the feed
+// position at regular points. Shared by the batch build and the follower.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "analyzers/synonyms.h"
+#include "dead_letter.h"
+#include "feed_source.h"
+#include "indexer/indexer.h"
+#include "shard_writer.h"
+
+namespace indexer {
+
+struct PipelineOptions {
+    bool follow = false;  // keep waiting for new lines instead of stopping at the end
+    // A commit happens after this many lines or this long after the oldest
+    // uncommitted line, whichever comes first, and whenever the feed runs dry.
+    std::size_t commit_every_lines = 100'000;
+    std::chrono::milliseconds commit_interval{250};
+    std::chrono::milliseconds idle_poll{50};
+    std::function<bool()> should_stop;  // asked after each commit and while idle
+    // Where to start when the shards hold no position from this feed.
+    std::optional<FeedPosition> fallback_start;
+};
+
+struct PipelineTotals {
+    std::uint64_t lines = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t skipped = 0;  // already committed by an earlier run
+    std::optional<FeedPosition> last_committed;
+    ShardCounts counts;
+};
+
+class Pipeline {
+public:
+    Pipeline(const std::vector<std::filesystem::path>& shard_paths, const analyzers::Lexicon& lexicon,
+             DeadLetterFile& dead_letters);
+
+    // Runs until the feed ends (or, when following, until should_stop).
+    // Everything read is committed before it returns.
+    PipelineTotals run(FeedSource& source, const PipelineOptions& options, const ProgressCallback& on_progress);
+
+private:
+    void commit_all(const FeedPosition& position, const std::string& feed_identity);
+
+    std::vector<std::unique_ptr<ShardWriter>> shards_;
+    DeadLetterFile& dead_letters_;
+};
+
+}  // namespace indexer
