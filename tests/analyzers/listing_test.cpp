@@ -112,7 +112,7 @@ TEST_CASE("stored fields read back what was stored") {
 TEST_CASE("stored description is cut to a display snippet on a character boundary") {
     Listing listing;
     listing.id = "L1";
-    listing.title = "t";
+    listing.title = std::string(3, 't');
     listing.description.reserve(400);
     for (int i = 0; i < 200; ++i) listing.description.append("\xC3\xA9");  // é, 2 bytes each
     const Listing back = listing_from_stored_json(stored_fields_json(listing));

@@ -1,0 +1,171 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <xapian.h>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/index_layout.h"
+#include "indexer/indexer.h"
+#include "test_support.h"
+
+namespace {
+
+std::string listing_line(const std::string& id, const std::string& title, double price) {
+    return "{\"id\":\"" + id + "\",\"title\":\"" + title + "\",\"price\":" + std::to_string(price) + "}\n";
+}
+
+void append(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out << text;
+}
+
+indexer::FollowOptions follow_options(const test_support::TempDir& dir, const std::filesystem::path& feed) {
+    indexer::FollowOptions options;
+    options.feed.feed = feed;
+    options.feed.index_dir = dir / "index";
+    options.feed.data_dir = test_support::project_data_dir();
+    options.feed.shard_count = 2;
+    options.follow = false;
+    options.commit_interval = std::chrono::milliseconds(20);
+    options.idle_poll = std::chrono::milliseconds(5);
+    return options;
+}
+
+Xapian::Database serving(const test_support::TempDir& dir) {
+    return Xapian::Database(analyzers::serving_stub_path(dir / "index").string());
+}
+
+std::string stored_title(const Xapian::Database& database, const std::string& id) {
+    auto posting = database.postlist_begin(analyzers::id_term(id));
+    if (posting == database.postlist_end(analyzers::id_term(id))) return "";
+    return analyzers::listing_from_stored_json(database.get_document(*posting).get_data()).title;
+}
+
+// Polls until `condition` holds or `timeout` passes.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+}  // namespace
+
+TEST_CASE("following an empty index creates generation 1 and applies the feed") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", listing_line("a", "Nike shoes", 10) + listing_line("b", "Lego", 5));
+    const auto report = indexer::follow_feed(follow_options(dir, dir / "feed.jsonl"));
+    CHECK(report.generation.number == 1);
+    CHECK(report.documents == 2);
+    CHECK(report.upserts == 2);
+}
+
+TEST_CASE("a second run resumes after the last committed line") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "first", 1) + listing_line("b", "second", 2));
+    indexer::follow_feed(follow_options(dir, feed));
+    append(feed, listing_line("a", "first updated", 3) + "{\"op\":\"delete\",\"id\":\"b\"}\n");
+    const auto report = indexer::follow_feed(follow_options(dir, feed));
+    CHECK(report.lines == 2);  // only the new lines were read
+    CHECK(report.upserts == 1);
+    CHECK(report.deletes == 1);
+    CHECK(report.documents == 1);
+    CHECK(stored_title(serving(dir), "a") == "first updated");
+}
+
+TEST_CASE("a bad line is dead-lettered once, not again on the next run") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "ok", 1) + "garbage\n");
+    CHECK(indexer::follow_feed(follow_options(dir, feed)).rejected == 1);
+    append(feed, listing_line("b", "ok", 1));
+    CHECK(indexer::follow_feed(follow_options(dir, feed)).rejected == 0);
+    const std::string dead = test_support::read_file(dir / "index" / "dead-letter.jsonl");
+    CHECK(dead.find("\"line\":2") != std::string::npos);
+    CHECK(dead.find("\"line\":2", dead.find("\"line\":2") + 1) == std::string::npos);
+}
+
+TEST_CASE("a directory of segments is read in name order, new segments included") {
+    test_support::TempDir dir;
+    std::filesystem::create_directories(dir / "feed");
+    test_support::write_file(dir / "feed" / "segment-000001.jsonl", listing_line("a", "version one", 1));
+    test_support::write_file(dir / "feed" / "segment-000002.jsonl", listing_line("a", "version two", 1));
+    indexer::follow_feed(follow_options(dir, dir / "feed"));
+    CHECK(stored_title(serving(dir), "a") == "version two");
+    test_support::write_file(dir / "feed" / "segment-000003.jsonl", listing_line("a", "version three", 1));
+    const auto report = indexer::follow_feed(follow_options(dir, dir / "feed"));
+    CHECK(report.lines == 1);
+    CHECK(stored_title(serving(dir), "a") == "version three");
+}
+
+TEST_CASE("a followed line is searchable within a second, and a partial line waits for its end") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "first", 1));
+    std::atomic<bool> stop{false};
+    auto options = follow_options(dir, feed);
+    options.follow = true;
+    options.stop_requested = &stop;
+    std::thread follower([&] { indexer::follow_feed(options); });
+    REQUIRE(eventually([&] { return std::filesystem::exists(analyzers::serving_stub_path(dir / "index")); },
+                       std::chrono::seconds(5)));
+    const auto appended_at = std::chrono::steady_clock::now();
+    append(feed, listing_line("fresh", "fresh listing", 2));
+    Xapian::Database database = serving(dir);
+    CHECK(eventually([&] { database.reopen(); return database.term_exists("Qfresh"); }, std::chrono::seconds(1)));
+    MESSAGE("visible after " << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - appended_at).count() << " ms");
+
+    append(feed, "{\"id\":\"half\",\"title\":\"half");  // a producer mid-write
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    database.reopen();
+    CHECK_FALSE(database.term_exists("Qhalf"));
+    append(feed, " written\",\"price\":1}\n");
+    CHECK(eventually([&] { database.reopen(); return database.term_exists("Qhalf"); }, std::chrono::seconds(1)));
+    stop = true;
+    follower.join();
+    CHECK_FALSE(std::filesystem::exists(dir / "index" / "dead-letter.jsonl"));
+}
+
+TEST_CASE("a reindex swaps generations under a running follower, which carries on in the new one") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "one", 1) + listing_line("b", "two", 2));
+    std::atomic<bool> stop{false};
+    auto options = follow_options(dir, feed);
+    options.follow = true;
+    options.stop_requested = &stop;
+    std::thread follower([&] { indexer::follow_feed(options); });
+    REQUIRE(eventually([&] { return std::filesystem::exists(analyzers::serving_stub_path(dir / "index")); },
+                       std::chrono::seconds(5)));
+
+    indexer::FeedOptions rebuild = options.feed;
+    rebuild.shard_count = 3;
+    const auto built = indexer::build_generation(rebuild);
+    CHECK(built.generation.number == 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the follower notices the swap
+    append(feed, listing_line("c", "three", 3));
+    CHECK(eventually([&] { return serving(dir).term_exists("Qc"); }, std::chrono::seconds(2)));
+    stop = true;
+    follower.join();
+    const auto database = serving(dir);
+    CHECK(database.get_doccount() == 3);
+    CHECK(analyzers::serving_generation(dir / "index")->shard_count == 3);
+}
+
+TEST_CASE("old generations are removed after a swap, the replaced one is kept") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "one", 1));
+    auto options = follow_options(dir, feed).feed;
+    for (int i = 0; i < 3; ++i) indexer::build_generation(options);
+    CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(dir / "index", 1)));
+    CHECK(std::filesystem::exists(analyzers::generation_path(dir / "index", 2)));
+    CHECK(std::filesystem::exists(analyzers::generation_path(dir / "index", 3)));
+}
