@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev libcpp-httplib-dev libicu-dev libfmt-dev doctest-dev
   python3                                  # sample generator and data converters in scripts/
   curl                                     # the demo's example requests
+  time bc                                  # benchmarks: peak RSS and arithmetic
 )
 
 missing=()

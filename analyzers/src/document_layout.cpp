@@ -1,6 +1,5 @@
 #include "analyzers/document_layout.h"
 
-#include <algorithm>
 
 namespace analyzers {
 namespace {
@@ -14,10 +13,12 @@ std::string prefixed(std::string_view prefix, std::string_view key) {
 // Xapian rejects terms over 245 bytes; filter keys that long are junk anyway.
 constexpr std::size_t max_filter_term_bytes = 240;
 
-void add_filter_term(Xapian::Document& document, std::string_view prefix, std::string_view key) {
+// Key terms have wdf 1 (not boolean) so that BM25 can weight a brand or
+// category match found through the FieldVocabulary.
+void add_key_term(Xapian::Document& document, std::string_view prefix, std::string_view key) {
     if (key.empty()) return;
     std::string term = prefixed(prefix, key);
-    if (term.size() <= max_filter_term_bytes) document.add_boolean_term(term);
+    if (term.size() <= max_filter_term_bytes) document.add_term(term);
 }
 
 }  // namespace
@@ -47,22 +48,15 @@ std::vector<std::string> category_keys(std::string_view category, TextAnalyzer& 
 
 Xapian::Document DocumentBuilder::build(const Listing& listing) {
     Xapian::Document document;
-    index_text(document, text_fields[0], listing.title);
-    index_text(document, text_fields[1], listing.brand);
-    // Category levels are separate phrases: "Computers/Keyboards" must not
-    // become the compound "computerskeyboards".
-    std::string category_words = listing.category;
-    std::replace(category_words.begin(), category_words.end(), '/', ' ');
-    index_text(document, text_fields[2], category_words);
-    index_text(document, text_fields[3], listing.description);
-    add_filter_terms(document, listing);
+    index_words(document, word_fields[0], listing.title);
+    index_words(document, word_fields[1], listing.description);
+    add_key_terms(document, listing);
     add_values(document, listing);
     document.set_data(stored_fields_json(listing));
     return document;
 }
 
-void DocumentBuilder::index_text(Xapian::Document& document, const TextFieldSpec& spec,
-                                 std::string_view text) {
+void DocumentBuilder::index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text) {
     for (const Word& word : analyzer_.analyze(text)) {
         const std::string term = prefixed(spec.prefix, word.term);
         if (spec.positions) document.add_posting(term, word.position);
@@ -71,16 +65,11 @@ void DocumentBuilder::index_text(Xapian::Document& document, const TextFieldSpec
     }
 }
 
-void DocumentBuilder::add_filter_terms(Xapian::Document& document, const Listing& listing) {
+void DocumentBuilder::add_key_terms(Xapian::Document& document, const Listing& listing) {
     document.add_boolean_term(id_term(listing.id));
-    add_filter_term(document, prefix::brand, brand_key(listing.brand, analyzer_, lexicon_.brands));
-    for (const auto& key : category_keys(listing.category, analyzer_)) {
-        add_filter_term(document, prefix::category, key);
-    }
-    if (listing.condition != 0) add_filter_term(document, prefix::condition, std::to_string(listing.condition));
-    add_filter_term(document, prefix::shipping, to_string(listing.shipping));
-    add_filter_term(document, prefix::status, to_string(listing.status));
-    add_filter_term(document, prefix::seller, listing.seller_id);
+    add_key_term(document, prefix::brand, brand_key(listing.brand, analyzer_, lexicon_.brands));
+    for (const auto& key : category_keys(listing.category, analyzer_)) add_key_term(document, prefix::category, key);
+    if (listing.status == ListingStatus::sold) document.add_boolean_term(std::string(sold_term));
 }
 
 void DocumentBuilder::add_values(Xapian::Document& document, const Listing& listing) {
@@ -94,13 +83,7 @@ void DocumentBuilder::add_values(Xapian::Document& document, const Listing& list
 }
 
 void DocumentBuilder::mark_sold(Xapian::Document& document) {
-    const std::string on_sale = prefixed(prefix::status, to_string(ListingStatus::on_sale));
-    try {
-        document.remove_term(on_sale);
-    } catch (const Xapian::InvalidArgumentError&) {
-        // already sold: nothing to remove
-    }
-    document.add_boolean_term(prefixed(prefix::status, to_string(ListingStatus::sold)));
+    document.add_boolean_term(std::string(sold_term));
     document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
     Listing stored = listing_from_stored_json(document.get_data());
     stored.status = ListingStatus::sold;

@@ -3,20 +3,48 @@
 namespace analyzers {
 namespace {
 
-Xapian::Query word_query(const Word& word, const FieldWeights& weights) {
-    Xapian::Query whole = QueryBuilder::term_in_fields(word.term, weights);
-    if (word.parts.empty()) return whole;
-    // "t-shirt" finds "tshirt", "t-shirt" and "t shirt".
-    std::vector<Xapian::Query> parts;
-    for (const auto& part : word.parts) parts.push_back(QueryBuilder::term_in_fields(part, weights));
-    return Xapian::Query(Xapian::Query::OP_OR, whole, Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()));
+void add_weighted(std::vector<Xapian::Query>& queries, const std::string& term, double weight) {
+    if (weight > 0) queries.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(term), weight);
 }
 
-Xapian::Query phrase_query(const Phrase& phrase, const FieldWeights& weights) {
-    std::vector<Xapian::Query> terms;
-    for (const auto& term : phrase) terms.push_back(QueryBuilder::term_in_fields(term, weights));
-    return Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end());
-}
+// One analysed term searched in every field, each with its weight.
+class FieldExpander {
+public:
+    FieldExpander(const FieldWeights& weights, const FieldVocabulary* vocabulary)
+        : weights_(weights), vocabulary_(vocabulary) {}
+
+    Xapian::Query term(const std::string& term) const {
+        std::vector<Xapian::Query> fields;
+        for (const auto& spec : word_fields) {
+            add_weighted(fields, std::string(spec.prefix) + term, weights_.of(spec.field));
+        }
+        if (vocabulary_ != nullptr) {
+            for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(fields, key, weights_.brand);
+            for (const auto& key : vocabulary_->category_terms(term)) add_weighted(fields, key, weights_.category);
+        }
+        return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
+    }
+
+    // "t-shirt" finds "tshirt", "t-shirt" and "t shirt".
+    Xapian::Query word(const Word& word) const {
+        Xapian::Query whole = term(word.term);
+        if (word.parts.empty()) return whole;
+        std::vector<Xapian::Query> parts;
+        for (const auto& part : word.parts) parts.push_back(term(part));
+        return Xapian::Query(Xapian::Query::OP_OR, whole,
+                             Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()));
+    }
+
+    Xapian::Query phrase(const Phrase& phrase) const {
+        std::vector<Xapian::Query> terms;
+        for (const auto& each : phrase) terms.push_back(term(each));
+        return Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end());
+    }
+
+private:
+    const FieldWeights& weights_;
+    const FieldVocabulary* vocabulary_;
+};
 
 }  // namespace
 
@@ -40,34 +68,24 @@ Xapian::Query TextQuery::any_word() const {
     return Xapian::Query(Xapian::Query::OP_OR, clauses.begin(), clauses.end());
 }
 
-Xapian::Query QueryBuilder::term_in_fields(const std::string& term, const FieldWeights& weights) {
-    std::vector<Xapian::Query> fields;
-    for (const auto& spec : text_fields) {
-        const double weight = weights.of(spec.field);
-        if (weight <= 0) continue;
-        std::string prefixed_term(spec.prefix);
-        prefixed_term += term;
-        fields.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(prefixed_term), weight);
-    }
-    return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
-}
-
-TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options) {
+TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options,
+                              const FieldVocabulary* vocabulary) {
+    const FieldExpander expand(options.weights, vocabulary);
     TextQuery query;
     query.words = analyzer_.analyze(text);
     const auto& words = query.words;
     for (std::size_t i = 0; i < words.size();) {
         const SynonymTable::Match match = lexicon_.synonyms.longest_match(words, i);
         if (match.length == 0) {
-            query.clauses.push_back(word_query(words[i], options.weights));
+            query.clauses.push_back(expand.word(words[i]));
             ++i;
             continue;
         }
         std::vector<Xapian::Query> typed;
-        for (std::size_t j = i; j < i + match.length; ++j) typed.push_back(word_query(words[j], options.weights));
+        for (std::size_t j = i; j < i + match.length; ++j) typed.push_back(expand.word(words[j]));
         std::vector<Xapian::Query> alternatives{Xapian::Query(Xapian::Query::OP_AND, typed.begin(), typed.end())};
         for (const auto& phrase : match.alternatives) {
-            alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, phrase_query(phrase, options.weights),
+            alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, expand.phrase(phrase),
                                       options.synonym_weight);
         }
         query.clauses.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());

@@ -11,6 +11,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto progress_period = std::chrono::milliseconds(500);
+constexpr std::size_t records_per_batch = 256;
 
 // What each shard has already committed from this feed.
 struct ResumePlan {
@@ -48,9 +49,27 @@ Pipeline::Pipeline(const std::vector<std::filesystem::path>& shard_paths, const 
                    DeadLetterFile& dead_letters)
     : dead_letters_(dead_letters) {
     for (const auto& path : shard_paths) shards_.push_back(std::make_unique<ShardWriter>(path, lexicon));
+    pending_.resize(shards_.size());
+}
+
+void Pipeline::route(analyzers::FeedRecord record, std::size_t shard) {
+    pending_[shard].push_back(std::move(record));
+    if (pending_[shard].size() >= records_per_batch) {
+        shards_[shard]->submit(std::move(pending_[shard]));
+        pending_[shard].clear();
+    }
+}
+
+void Pipeline::send_pending() {
+    for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+        if (pending_[shard].empty()) continue;
+        shards_[shard]->submit(std::move(pending_[shard]));
+        pending_[shard].clear();
+    }
 }
 
 void Pipeline::commit_all(const FeedPosition& position, const std::string& feed_identity) {
+    send_pending();
     for (auto& shard : shards_) shard->commit_at(position, feed_identity);
 }
 
@@ -106,7 +125,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
             } else {
                 const auto shard = analyzers::shard_of(parsed.record->listing.id, shards_.size());
                 if (already_applied(plan.done[shard], line->end)) ++totals.skipped;
-                else shards_[shard]->submit(std::move(*parsed.record));
+                else route(std::move(*parsed.record), shard);
             }
         }
         const bool batch_full = uncommitted_lines >= options.commit_every_lines;

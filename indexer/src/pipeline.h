@@ -47,8 +47,11 @@ public:
 
 private:
     void commit_all(const FeedPosition& position, const std::string& feed_identity);
+    void route(analyzers::FeedRecord record, std::size_t shard);
+    void send_pending();
 
     std::vector<std::unique_ptr<ShardWriter>> shards_;
+    std::vector<std::vector<analyzers::FeedRecord>> pending_;  // per shard, not yet handed over
     DeadLetterFile& dead_letters_;
 };
 

@@ -5,7 +5,7 @@ namespace {
 
 // Records waiting per shard: enough to keep a writer busy while the reader
 // parses, small enough to bound memory.
-constexpr std::size_t queue_capacity = 8192;
+constexpr std::size_t queue_capacity = 64;  // batches
 
 constexpr const char* position_key = "feed.position";
 constexpr const char* feed_key = "feed.identity";
@@ -25,6 +25,7 @@ ShardWriter::ShardWriter(const std::filesystem::path& path, const analyzers::Lex
       builder_(lexicon),
       checkpoint_(read_checkpoint(database_)),
       queue_(queue_capacity) {
+    building_from_empty_ = database_.get_doccount() == 0 && database_.get_lastdocid() == 0;
     database_.begin_transaction();
     thread_ = std::thread([this] { run(); });
 }
@@ -54,8 +55,8 @@ void ShardWriter::run() {
 }
 
 void ShardWriter::handle(Task& task) {
-    if (auto* record = std::get_if<analyzers::FeedRecord>(&task)) {
-        apply(*record);
+    if (auto* records = std::get_if<std::vector<analyzers::FeedRecord>>(&task)) {
+        for (const auto& record : *records) apply(record);
     } else if (auto* marker = std::get_if<CommitMarker>(&task)) {
         commit(*marker);
     } else {
@@ -69,7 +70,11 @@ void ShardWriter::apply(const analyzers::FeedRecord& record) {
     const std::string id_term = analyzers::id_term(record.listing.id);
     switch (record.op) {
         case analyzers::FeedOp::upsert:
-            database_.replace_document(id_term, builder_.build(record.listing));
+            if (building_from_empty_ && ids_added_.insert(record.listing.id).second) {
+                database_.add_document(builder_.build(record.listing));
+            } else {
+                database_.replace_document(id_term, builder_.build(record.listing));
+            }
             ++counts_.upserts;
             break;
         case analyzers::FeedOp::remove:

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
+#include <vector>
 #include <variant>
 
 #include <xapian.h>
@@ -43,7 +45,9 @@ public:
 
     const ShardCheckpoint& checkpoint() const { return checkpoint_; }
 
-    void submit(analyzers::FeedRecord record) { queue_.push(std::move(record)); }
+    // Records travel in batches: one queue hand-off (and thread wake-up) per
+    // batch instead of per listing.
+    void submit(std::vector<analyzers::FeedRecord> records) { queue_.push(std::move(records)); }
     // Commits everything submitted so far together with `position`.
     void commit_at(const FeedPosition& position, const std::string& feed_identity) {
         queue_.push(CommitMarker{position, feed_identity});
@@ -61,7 +65,7 @@ private:
         std::string feed_identity;
     };
     struct Flush {};  // wakes wait_committed()
-    using Task = std::variant<analyzers::FeedRecord, CommitMarker, Flush>;
+    using Task = std::variant<std::vector<analyzers::FeedRecord>, CommitMarker, Flush>;
 
     void run();
     void handle(Task& task);
@@ -73,6 +77,10 @@ private:
     Xapian::WritableDatabase database_;
     analyzers::DocumentBuilder builder_;
     ShardCheckpoint checkpoint_;
+    // While a shard is being built from empty, ids not seen yet cannot be in
+    // it: add_document skips replace_document's lookup of the id term.
+    bool building_from_empty_ = false;
+    std::unordered_set<std::string> ids_added_;
     WorkQueue<Task> queue_;
     ShardCounts counts_;
 

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
+#include "analyzers/field_vocabulary.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/query_builder.h"
 #include "analyzers/synonyms.h"
@@ -20,20 +21,39 @@ double milliseconds_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string prefixed(std::string_view prefix, std::string_view key) {
-    std::string term(prefix);
-    term += key;
-    return term;
-}
+// New brands and categories become searchable as such within this long.
+constexpr auto vocabulary_max_age = std::chrono::seconds(2);
 
 }  // namespace
+
+// The brand and category vocabulary, shared by all searchers and rebuilt
+// when the index has changed and the copy is older than vocabulary_max_age.
+class VocabularyCache {
+public:
+    std::shared_ptr<const analyzers::FieldVocabulary> get(const Xapian::Database& database, bool changed) {
+        std::lock_guard lock(mutex_);
+        const bool stale = changed && Clock::now() - built_at_ >= vocabulary_max_age;
+        if (!current_ || stale) {
+            current_ = std::make_shared<const analyzers::FieldVocabulary>(
+                analyzers::FieldVocabulary::from_database(database, analyzer_));
+            built_at_ = Clock::now();
+        }
+        return current_;
+    }
+
+private:
+    std::mutex mutex_;
+    analyzers::TextAnalyzer analyzer_;
+    std::shared_ptr<const analyzers::FieldVocabulary> current_;
+    Clock::time_point built_at_;
+};
 
 // One thread's view of the index. Xapian::Database is not thread-safe, so
 // each concurrent request borrows its own Searcher from the pool.
 class SearchService::Searcher {
 public:
-    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon)
-        : options_(options), builder_(lexicon) {
+    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, VocabularyCache& vocabularies)
+        : options_(options), builder_(lexicon), vocabularies_(vocabularies) {
         open();
     }
 
@@ -63,6 +83,7 @@ private:
         database_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
         generation_ = serving->number;
         last_refresh_ = Clock::now();
+        vocabulary_ = vocabularies_.get(database_, true);
     }
 
     // Near-real-time: new commits become visible within refresh_interval,
@@ -74,19 +95,19 @@ private:
             open();
             return;
         }
-        database_.reopen();
+        const bool changed = database_.reopen();
+        vocabulary_ = vocabularies_.get(database_, changed);
         last_refresh_ = Clock::now();
     }
 
     Xapian::Query filtered(Xapian::Query text_query, const SearchRequest& request) const {
         if (request.include_sold) return text_query;
-        const Xapian::Query sold(prefixed(analyzers::prefix::status, "sold"));
-        return Xapian::Query(Xapian::Query::OP_AND_NOT, text_query, sold);
+        return Xapian::Query(Xapian::Query::OP_AND_NOT, text_query, Xapian::Query(std::string(analyzers::sold_term)));
     }
 
     SearchResult run(const SearchRequest& request) {
         const auto started = Clock::now();
-        const analyzers::TextQuery text_query = builder_.build(request.text);
+        const analyzers::TextQuery text_query = builder_.build(request.text, {}, vocabulary_.get());
         Xapian::Enquire enquire(database_);
         enquire.set_query(filtered(text_query.all_words(), request));
         const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
@@ -103,6 +124,8 @@ private:
 
     const ServiceOptions& options_;
     analyzers::QueryBuilder builder_;
+    VocabularyCache& vocabularies_;
+    std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
     Xapian::Database database_;
     std::uint64_t generation_ = 0;
     Clock::time_point last_refresh_;
@@ -112,7 +135,7 @@ class SearchService::SearcherPool {
 public:
     explicit SearcherPool(ServiceOptions options)
         : options_(std::move(options)), lexicon_(analyzers::load_lexicon(options_.data_dir)) {
-        release(std::make_unique<Searcher>(options_, lexicon_));  // fail at start if there is no index
+        release(std::make_unique<Searcher>(options_, lexicon_, vocabularies_));  // fail at start if there is no index
     }
 
     // Runs `work` with a searcher no other thread is using.
@@ -139,7 +162,7 @@ private:
                 return searcher;
             }
         }
-        return std::make_unique<Searcher>(options_, lexicon_);
+        return std::make_unique<Searcher>(options_, lexicon_, vocabularies_);
     }
 
     void release(std::unique_ptr<Searcher> searcher) {
@@ -149,6 +172,7 @@ private:
 
     ServiceOptions options_;
     analyzers::Lexicon lexicon_;
+    VocabularyCache vocabularies_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Searcher>> idle_;
 };

@@ -20,11 +20,13 @@ public:
         database_ = Xapian::WritableDatabase((dir_ / "db").string(), Xapian::DB_CREATE);
     }
 
-    void add(const std::string& id, const std::string& title, const std::string& brand = "") {
+    void add(const std::string& id, const std::string& title, const std::string& brand = "",
+             const std::string& category = "") {
         Listing listing;
         listing.id = id;
         listing.title = title;
         listing.brand = brand;
+        listing.category = category;
         listing.price = 1;
         DocumentBuilder builder(lexicon_);
         database_.replace_document(id_term(id), builder.build(listing));
@@ -34,8 +36,9 @@ public:
     // Ids of the listings matching all words of `text`, best first.
     std::vector<std::string> search(const std::string& text) {
         QueryBuilder builder(lexicon_);
+        const FieldVocabulary vocabulary = FieldVocabulary::from_database(database_, builder.analyzer());
         Xapian::Enquire enquire(database_);
-        enquire.set_query(builder.build(text).all_words());
+        enquire.set_query(builder.build(text, {}, &vocabulary).all_words());
         std::vector<std::string> ids;
         for (const auto& match : enquire.get_mset(0, 100)) {
             ids.push_back(listing_from_stored_json(database_.get_document(match).get_data()).id);
@@ -114,6 +117,16 @@ TEST_CASE("a title match outranks a brand-only match") {
     index.add("brand_only", "Running Jacket", "Razer");
     index.add("in_title", "Razer Keyboard", "");
     CHECK(index.search("razer").front() == "in_title");
+}
+
+TEST_CASE("words find listings through their brand and category names") {
+    SmallIndex index;
+    index.add("jacket", "Nuptse 700 puffer", "The North Face", "Men/Coats & Jackets/Puffer");
+    index.add("blouse", "Silk top", "", "Women/Tops & Blouses/Blouse");
+    CHECK(index.search_set("north face puffer") == std::set<std::string>{"jacket"});
+    CHECK(index.search_set("jackets") == std::set<std::string>{"jacket"});
+    CHECK(index.search_set("women blouses") == std::set<std::string>{"blouse"});
+    CHECK(index.search_set("men blouse").empty());
 }
 
 TEST_CASE("an empty query matches everything") {

@@ -1,11 +1,18 @@
 // How a listing is laid out in a Xapian document: term prefixes, value
 // slots and stored fields, defined once for the indexer and the query side.
 //
-// Text fields get their own term prefix so that field weights are applied at
-// query time (and can be tuned without reindexing). Only titles carry
-// positions: positions on long descriptions cost ~4x in indexing speed and
-// the title is where phrase matches and highlights matter. Only stems are
-// indexed (no unstemmed duplicates) for the same reason.
+// Indexing speed is bounded by term volume: Xapian spends about 2 µs per
+// term per document here, so every term on every listing is weighed:
+//  - title and description words get their own prefixes, so field weights
+//    apply at query time and can be tuned without reindexing;
+//  - brand and category are not indexed as words at all: their filter keys
+//    (XB, XC) carry wdf 1 and are searched through a FieldVocabulary that
+//    maps query words to keys (thousands of keys instead of millions of
+//    per-listing terms);
+//  - condition and shipping live only in value slots (filters use value
+//    ranges); status gets a term only when sold (sold listings are the few);
+//  - only titles carry positions and only stems are indexed: positions on
+//    long descriptions and STEM_SOME double indexing cost ~4x in speed.
 #pragma once
 
 #include <array>
@@ -23,6 +30,7 @@ namespace analyzers {
 
 enum class TextField { title, brand, category, description };
 
+// Fields indexed as words under their own prefix.
 struct TextFieldSpec {
     TextField field;
     std::string_view name;    // as used in configs and explanations
@@ -30,23 +38,20 @@ struct TextFieldSpec {
     bool positions;           // index word positions (phrases, highlights)
 };
 
-inline constexpr std::array<TextFieldSpec, 4> text_fields{{
+inline constexpr std::array<TextFieldSpec, 2> word_fields{{
     {TextField::title, "title", "T", true},
-    {TextField::brand, "brand", "B", false},
-    {TextField::category, "category", "C", false},
     {TextField::description, "description", "D", false},
 }};
 
-// Boolean filter terms, one per listing unless noted.
 namespace prefix {
-inline constexpr std::string_view id = "Q";              // unique listing id
-inline constexpr std::string_view brand = "XB";          // canonical brand key
-inline constexpr std::string_view category = "XC";       // one per level: "women", "women/tops & blouses", ...
-inline constexpr std::string_view condition = "XN";      // "1" .. "5"
-inline constexpr std::string_view shipping = "XS";       // "seller" | "buyer"
-inline constexpr std::string_view status = "XT";         // "on_sale" | "sold"
-inline constexpr std::string_view seller = "XU";         // seller id
+inline constexpr std::string_view id = "Q";         // unique listing id (boolean)
+inline constexpr std::string_view brand = "XB";     // canonical brand key, wdf 1
+inline constexpr std::string_view category = "XC";  // one per level, wdf 1: "women", "women/tops & blouses", ...
 }  // namespace prefix
+
+// Only sold listings carry this term: hiding sold listings is AND_NOT on a
+// short posting list, and on-sale listings pay nothing for it.
+inline constexpr std::string_view sold_term = "XTsold";
 
 // Value slots, for sorting, ranges and facets.
 namespace slot {
@@ -77,8 +82,8 @@ public:
     static void mark_sold(Xapian::Document& document);
 
 private:
-    void index_text(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text);
-    void add_filter_terms(Xapian::Document& document, const Listing& listing);
+    void index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text);
+    void add_key_terms(Xapian::Document& document, const Listing& listing);
     void add_values(Xapian::Document& document, const Listing& listing);
 
     const Lexicon& lexicon_;

@@ -12,6 +12,7 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
+#include "analyzers/field_vocabulary.h"
 #include "analyzers/synonyms.h"
 #include "analyzers/text_analyzer.h"
 
@@ -48,10 +49,10 @@ class QueryBuilder {
 public:
     explicit QueryBuilder(const Lexicon& lexicon) : lexicon_(lexicon) {}
 
-    TextQuery build(std::string_view text, const QueryOptions& options = {});
-
-    // The query for a single term in every text field, weighted.
-    static Xapian::Query term_in_fields(const std::string& term, const FieldWeights& weights);
+    // `vocabulary` lets words match brands and categories; without it only
+    // titles and descriptions are searched.
+    TextQuery build(std::string_view text, const QueryOptions& options = {},
+                    const FieldVocabulary* vocabulary = nullptr);
 
     TextAnalyzer& analyzer() { return analyzer_; }
 

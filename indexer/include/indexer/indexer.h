@@ -34,7 +34,7 @@ struct FeedOptions {
     std::filesystem::path data_dir;          // synonyms.txt, brand_aliases.txt
     std::size_t shard_count = 2;             // for a new generation
     std::filesystem::path dead_letter_path;  // rejected lines; empty: <index_dir>/dead-letter.jsonl
-    std::size_t commit_every_lines = 100'000;
+    std::size_t commit_every_lines = 8000;
     ProgressCallback on_progress;
 };
 
