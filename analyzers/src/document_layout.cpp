@@ -52,7 +52,7 @@ Xapian::Document DocumentBuilder::build(const Listing& listing) {
     index_words(document, word_fields[1], listing.description);
     add_key_terms(document, listing);
     add_values(document, listing);
-    document.set_data(stored_fields_json(listing));
+    document.add_value(slot::stored_fields, stored_fields_json(listing));
     return document;
 }
 
@@ -85,9 +85,9 @@ void DocumentBuilder::add_values(Xapian::Document& document, const Listing& list
 void DocumentBuilder::mark_sold(Xapian::Document& document) {
     document.add_boolean_term(std::string(sold_term));
     document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
-    Listing stored = listing_from_stored_json(document.get_data());
+    Listing stored = listing_from_stored_json(stored_fields_of(document));
     stored.status = ListingStatus::sold;
-    document.set_data(stored_fields_json(stored));
+    document.add_value(slot::stored_fields, stored_fields_json(stored));
 }
 
 }  // namespace analyzers

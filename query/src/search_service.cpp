@@ -116,7 +116,7 @@ private:
         result.total = matches.get_matches_estimated();
         result.total_exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
         for (auto match = matches.begin(); match != matches.end(); ++match) {
-            result.hits.push_back({match.get_weight(), match.get_document().get_data()});
+            result.hits.push_back({match.get_weight(), analyzers::stored_fields_of(match.get_document())});
         }
         result.took_ms = milliseconds_since(started);
         return result;

@@ -104,7 +104,7 @@ TEST_CASE("marking sold keeps the terms and changes status everywhere") {
     CHECK(has_term(document, "XTsold"));
     CHECK(terms_of(document).size() == before + 1);
     CHECK(document.get_value(slot::status) == "sold");
-    CHECK(listing_from_stored_json(document.get_data()).status == ListingStatus::sold);
+    CHECK(listing_from_stored_json(stored_fields_of(document)).status == ListingStatus::sold);
 }
 
 TEST_CASE("listings are spread over shards by a stable hash") {

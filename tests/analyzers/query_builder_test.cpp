@@ -41,7 +41,7 @@ public:
         enquire.set_query(builder.build(text, {}, &vocabulary).all_words());
         std::vector<std::string> ids;
         for (const auto& match : enquire.get_mset(0, 100)) {
-            ids.push_back(listing_from_stored_json(database_.get_document(match).get_data()).id);
+            ids.push_back(listing_from_stored_json(stored_fields_of(database_.get_document(match))).id);
         }
         return ids;
     }

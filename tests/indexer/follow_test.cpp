@@ -41,7 +41,7 @@ Xapian::Database serving(const test_support::TempDir& dir) {
 std::string stored_title(const Xapian::Database& database, const std::string& id) {
     auto posting = database.postlist_begin(analyzers::id_term(id));
     if (posting == database.postlist_end(analyzers::id_term(id))) return "";
-    return analyzers::listing_from_stored_json(database.get_document(*posting).get_data()).title;
+    return analyzers::listing_from_stored_json(analyzers::stored_fields_of(database.get_document(*posting))).title;
 }
 
 // Polls until `condition` holds or `timeout` passes.

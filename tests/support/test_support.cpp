@@ -133,6 +133,39 @@ std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::
     return output;
 }
 
+ChildProcess::ChildProcess(const std::vector<std::string>& arguments) {
+    std::vector<std::string> copy = arguments;
+    auto argv = to_argv(copy);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+}
+
+bool ChildProcess::finished() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    pid_ = -1;
+    return true;
+}
+
+void ChildProcess::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    pid_ = -1;
+}
+
+ChildProcess::~ChildProcess() { kill_hard(); }
+
 ServerProcess::ServerProcess(std::vector<std::string> arguments) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");

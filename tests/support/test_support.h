@@ -50,6 +50,23 @@ std::vector<std::vector<std::string>> read_delimited(const std::filesystem::path
 std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::filesystem::path& out_dir,
                                    std::size_t limit = 0);
 
+// A child process with its output discarded, for crash tests.
+class ChildProcess {
+public:
+    explicit ChildProcess(const std::vector<std::string>& arguments);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    // True if it has already exited; its exit code is then in exit_code().
+    bool finished();
+    void kill_hard();  // SIGKILL and reap
+    int exit_code() const { return exit_code_; }
+
+private:
+    int pid_ = -1;
+    int exit_code_ = -1;
+};
+
 // The real search-server binary on an ephemeral loopback port; killed when
 // this goes out of scope.
 class ServerProcess {
