@@ -20,9 +20,16 @@ struct ResumePlan {
     std::optional<FeedPosition> all_done;               // every shard has these lines
 };
 
-ResumePlan plan_resume(const std::vector<std::unique_ptr<ShardWriter>>& shards, const std::string& feed_identity,
+ResumePlan plan_resume(const std::vector<std::unique_ptr<ShardWriter>>& shards, const FeedSource& source,
                        const std::optional<FeedPosition>& fallback) {
     ResumePlan plan;
+    // A pipe cannot be resumed: what arrives on stdin is applied in full
+    // (replays are harmless: every operation is idempotent by listing id).
+    if (!source.seekable()) {
+        plan.done.resize(shards.size());
+        return plan;
+    }
+    const std::string feed_identity = source.identity();
     bool every_shard_has_position = true;
     for (const auto& shard : shards) {
         const ShardCheckpoint& checkpoint = shard->checkpoint();
@@ -76,7 +83,7 @@ void Pipeline::commit_all(const FeedPosition& position, const std::string& feed_
 PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
                              const ProgressCallback& on_progress) {
     const std::string identity = source.identity();
-    const ResumePlan plan = plan_resume(shards_, identity, options.fallback_start);
+    const ResumePlan plan = plan_resume(shards_, source, options.fallback_start);
     source.seek(plan.start);
 
     PipelineTotals totals;

@@ -5,6 +5,11 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "analyzers/index_layout.h"
 #include "test_support.h"
 
 using test_support::binary;
@@ -47,6 +52,11 @@ void index_feed(const std::filesystem::path& feed, const std::filesystem::path& 
                                      test_support::project_data_dir().string()});
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
+}
+
+// True while the follower has not yet published its first generation.
+bool first_hit_id_or_empty_index(const test_support::TempDir& dir) {
+    return !std::filesystem::exists(analyzers::serving_stub_path(dir / "index"));
 }
 
 test_support::ServerProcess start_server(const std::filesystem::path& index_dir) {
@@ -149,4 +159,56 @@ TEST_CASE("real Mercari listings: razer keyboard finds the Razer keyboard first"
     simdjson::dom::parser parser;
     CHECK(int64_t(parse_json(parser, get(server.port(), "/healthz").body)["documents"]) == 5001);
     CHECK(first_hit_id(server.port(), "razer+keyboard") == "m1");  // "Razer BlackWidow Chroma Keyboard"
+}
+
+TEST_CASE("a followed listing is searchable over HTTP within a second") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", "{\"id\":\"a\",\"title\":\"Vintage Polaroid camera\",\"price\":60}\n");
+    test_support::ChildProcess follower({binary("INDEXER_BIN").string(), "follow", "--quiet", "--feed",
+                                         (dir / "feed.jsonl").string(), "--index", (dir / "index").string(),
+                                         "--data-dir", test_support::project_data_dir().string()});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (first_hit_id_or_empty_index(dir) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    auto server = start_server(dir / "index");
+    REQUIRE(first_hit_id(server.port(), "polaroid") == "a");
+
+    {
+        std::ofstream feed(dir / "feed.jsonl", std::ios::app);
+        feed << "{\"id\":\"b\",\"title\":\"Fujifilm Instax mini camera\",\"price\":45}\n";
+    }
+    const auto appended = std::chrono::steady_clock::now();
+    std::string found;
+    while (found.empty() && std::chrono::steady_clock::now() - appended < std::chrono::seconds(3)) {
+        found = first_hit_id(server.port(), "instax");
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appended).count();
+    MESSAGE("searchable after " << seconds * 1000 << " ms");
+    CHECK(found == "b");
+    CHECK(seconds < 1.0);
+}
+
+TEST_CASE("queries keep succeeding while new generations are swapped in") {
+    test_support::TempDir dir;
+    const auto sample = test_support::project_data_dir() / "sample_listings.jsonl";
+    index_feed(sample, dir / "index");
+    auto server = start_server(dir / "index");
+    std::atomic<bool> done{false};
+    std::atomic<int> ok{0}, failed{0};
+    std::thread load([&] {
+        httplib::Client client("127.0.0.1", server.port());
+        while (!done) {
+            auto result = client.Get("/v1/search?q=nike&limit=5");
+            if (result && result->status == 200 && result->body.find("\"hits\":[{") != std::string::npos) ++ok;
+            else ++failed;
+        }
+    });
+    for (int swap = 0; swap < 3; ++swap) index_feed(sample, dir / "index", 2 + swap);
+    done = true;
+    load.join();
+    MESSAGE(ok.load() << " queries answered during 3 swaps");
+    CHECK(ok > 50);
+    CHECK(failed == 0);
+    CHECK(analyzers::serving_generation(dir / "index")->number == 4);
 }
