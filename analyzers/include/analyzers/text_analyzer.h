@@ -24,12 +24,18 @@ struct Word {
     std::uint32_t position = 0;  // 1-based position of the word in the text
 };
 
+struct AnalyzerOptions {
+    // Plain ASCII text skips ICU and goes through an ASCII tokenizer that
+    // follows ICU's word-break rules; off only to test that they agree.
+    bool ascii_fast_path = true;
+};
+
 // Not thread-safe (ICU break iterators and the stem cache are per instance):
 // give each thread its own TextAnalyzer. Construction costs a few
 // microseconds; reuse instances.
 class TextAnalyzer {
 public:
-    TextAnalyzer();
+    explicit TextAnalyzer(AnalyzerOptions options = {});
     ~TextAnalyzer();
     TextAnalyzer(TextAnalyzer&&) noexcept;
     TextAnalyzer& operator=(TextAnalyzer&&) noexcept;
