@@ -21,18 +21,19 @@ std::filesystem::path staging_shard_path(const std::filesystem::path& index_dir,
     return analyzers::generation_path(index_dir, generation) / fmt::format("staging-{:02}", shard);
 }
 
-// Compaction rewrites each shard's B-trees full and in order: a smaller
-// index that is faster to search. Shards are compacted in parallel.
-void compact_shards(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
+// Merging the parts by compaction also leaves each shard's B-trees full
+// and in order: a smaller index that is faster to search. Shards are
+// merged in parallel.
+void merge_shards(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
+                  const PipelineTotals& totals, const std::string& feed_identity) {
     std::vector<std::thread> threads;
     std::vector<std::string> errors(generation.shard_count);
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         threads.emplace_back([&, shard] {
             try {
-                const auto staging = staging_shard_path(index_dir, generation.number, shard);
-                Xapian::Database(staging.string())
-                    .compact(analyzers::shard_path(index_dir, generation.number, shard).string());
-                std::filesystem::remove_all(staging);
+                PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard),
+                                              analyzers::shard_path(index_dir, generation.number, shard),
+                                              totals.last_committed, feed_identity);
             } catch (const Xapian::Error& error) {
                 errors[shard] = error.get_description();
             }
@@ -40,7 +41,7 @@ void compact_shards(const std::filesystem::path& index_dir, const analyzers::Gen
     }
     for (auto& thread : threads) thread.join();
     for (const auto& error : errors) {
-        if (!error.empty()) throw std::runtime_error("compaction failed: " + error);
+        if (!error.empty()) throw std::runtime_error("merging shard parts failed: " + error);
     }
 }
 
@@ -57,17 +58,18 @@ FeedReport build_unchecked(const FeedOptions& options) {
     DeadLetterFile dead_letters(report.dead_letter_path);
     std::filesystem::create_directories(analyzers::generation_path(options.index_dir, report.generation.number));
 
-    std::vector<std::filesystem::path> staging;
+    std::vector<std::unique_ptr<ShardStore>> staging;
     for (std::size_t shard = 0; shard < options.shard_count; ++shard) {
-        staging.push_back(staging_shard_path(options.index_dir, report.generation.number, shard));
+        staging.push_back(std::make_unique<PartedBuildStore>(
+            staging_shard_path(options.index_dir, report.generation.number, shard), options.listings_per_part));
     }
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;
     pipeline_options.commit_interval = std::chrono::hours(24);  // a batch job commits by size only
     const PipelineTotals totals =
-        Pipeline(staging, lexicon, dead_letters).run(source, pipeline_options, options.on_progress);
+        Pipeline(std::move(staging), lexicon, dead_letters).run(source, pipeline_options, options.on_progress);
 
-    compact_shards(options.index_dir, report.generation);
+    merge_shards(options.index_dir, report.generation, totals, source.identity());
     const auto replaced = analyzers::serving_generation(options.index_dir);
     analyzers::publish_generation(options.index_dir, report.generation);
     if (replaced) remove_generations_before(options.index_dir, replaced->number);

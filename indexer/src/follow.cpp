@@ -33,13 +33,14 @@ analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     return generation;
 }
 
-std::vector<std::filesystem::path> shard_paths(const std::filesystem::path& index_dir,
-                                               const analyzers::Generation& generation) {
-    std::vector<std::filesystem::path> paths;
+std::vector<std::unique_ptr<ShardStore>> open_shards(const std::filesystem::path& index_dir,
+                                                     const analyzers::Generation& generation) {
+    std::vector<std::unique_ptr<ShardStore>> stores;
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        paths.push_back(analyzers::shard_path(index_dir, generation.number, shard));
+        stores.push_back(
+            std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
     }
-    return paths;
+    return stores;
 }
 
 void add_totals(PipelineTotals& sum, const PipelineTotals& part) {
@@ -85,7 +86,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
             generation_changed = serving && serving->number != generation.number;
             return generation_changed;
         };
-        Pipeline pipeline(shard_paths(feed.index_dir, generation), lexicon, dead_letters);
+        Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters);
         add_totals(totals, pipeline.run(source, pipeline_options, feed.on_progress));
         if (!generation_changed) break;
     }

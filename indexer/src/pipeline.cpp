@@ -52,10 +52,10 @@ bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition
 
 }  // namespace
 
-Pipeline::Pipeline(const std::vector<std::filesystem::path>& shard_paths, const analyzers::Lexicon& lexicon,
+Pipeline::Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
                    DeadLetterFile& dead_letters)
     : dead_letters_(dead_letters) {
-    for (const auto& path : shard_paths) shards_.push_back(std::make_unique<ShardWriter>(path, lexicon));
+    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon));
     pending_.resize(shards_.size());
 }
 

@@ -38,7 +38,7 @@ struct PipelineTotals {
 
 class Pipeline {
 public:
-    Pipeline(const std::vector<std::filesystem::path>& shard_paths, const analyzers::Lexicon& lexicon,
+    Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
              DeadLetterFile& dead_letters);
 
     // Runs until the feed ends (or, when following, until should_stop).

@@ -1,27 +1,19 @@
-// One shard's writer: its own thread and its own Xapian database.
-//
-// Exactly-once: records are applied inside a Xapian transaction, and the
-// feed position they came from is written with set_metadata in the same
-// commit. A crash loses only the uncommitted transaction, and the position
-// says where to replay from. (Transactions also stop Xapian's automatic
-// flush every XAPIAN_FLUSH_THRESHOLD changes from committing documents
-// without their position.)
+// One shard's writer: its own thread applying feed records to its own
+// ShardStore, so shards are written in parallel.
 #pragma once
 
 #include <condition_variable>
 #include <exception>
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
-#include <vector>
 #include <variant>
-
-#include <xapian.h>
+#include <vector>
 
 #include "analyzers/document_layout.h"
 #include "analyzers/listing.h"
 #include "feed_source.h"
+#include "shard_store.h"
 #include "work_queue.h"
 
 namespace indexer {
@@ -32,18 +24,12 @@ struct ShardCounts {
     std::uint64_t sold = 0;
 };
 
-// What a shard had committed when it was opened.
-struct ShardCheckpoint {
-    std::optional<FeedPosition> position;  // nothing: never written from a feed
-    std::string feed_identity;
-};
-
 class ShardWriter {
 public:
-    ShardWriter(const std::filesystem::path& path, const analyzers::Lexicon& lexicon);
+    ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon);
     ~ShardWriter();
 
-    const ShardCheckpoint& checkpoint() const { return checkpoint_; }
+    const ShardCheckpoint& checkpoint() const { return store_->checkpoint(); }
 
     // Records travel in batches: one queue hand-off (and thread wake-up) per
     // batch instead of per listing.
@@ -55,8 +41,8 @@ public:
     // Blocks until everything submitted before this call is committed.
     // Rethrows an error the writer thread hit.
     void wait_committed();
-    // Stops the thread (after draining), abandons anything uncommitted and
-    // returns what was applied. Rethrows an error the writer thread hit.
+    // Stops the thread (after draining), closes the store and returns what
+    // was applied. Rethrows an error the writer thread hit.
     ShardCounts finish();
 
 private:
@@ -70,17 +56,11 @@ private:
     void run();
     void handle(Task& task);
     void apply(const analyzers::FeedRecord& record);
-    void commit(const CommitMarker& marker);
-    void mark_sold(const std::string& id_term);
+    void mark_sold(const std::string& listing_id);
     void throw_if_failed();
 
-    Xapian::WritableDatabase database_;
+    std::unique_ptr<ShardStore> store_;
     analyzers::DocumentBuilder builder_;
-    ShardCheckpoint checkpoint_;
-    // While a shard is being built from empty, ids not seen yet cannot be in
-    // it: add_document skips replace_document's lookup of the id term.
-    bool building_from_empty_ = false;
-    std::unordered_set<std::string> ids_added_;
     WorkQueue<Task> queue_;
     ShardCounts counts_;
 

@@ -79,6 +79,31 @@ TEST_CASE("a later line for the same id replaces the listing, delete removes it,
     CHECK(database.get_termfreq("XTsold") == 1);
 }
 
+TEST_CASE("updates, deletes and sold marks find listings in earlier part databases") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", std::string(three_listings) +
+                                                     R"({"id":"d","title":"fourth","price":4})" "\n"
+                                                     R"({"id":"a","title":"Nike Air Max 95","price":90})" "\n"
+                                                     R"({"op":"delete","id":"b"})" "\n"
+                                                     R"({"op":"sold","id":"c"})" "\n");
+    indexer::FeedOptions options;
+    options.feed = dir / "feed.jsonl";
+    options.index_dir = dir / "index";
+    options.data_dir = test_support::project_data_dir();
+    options.shard_count = 1;
+    options.listings_per_part = 1;  // every listing in a part of its own
+    const auto report = indexer::build_generation(options);
+    CHECK(report.documents == 3);
+    const auto database = serving(dir);
+    CHECK(database.get_termfreq("Qa") == 1);
+    CHECK(database.term_exists("T95"));
+    CHECK_FALSE(database.term_exists("T90"));
+    CHECK_FALSE(has_listing(database, "b"));
+    CHECK(database.get_termfreq("XTsold") == 1);
+    CHECK(std::filesystem::is_empty(analyzers::generation_path(dir / "index", 1)) == false);
+    CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(dir / "index", 1) / "staging-00"));
+}
+
 TEST_CASE("bad lines go to the dead-letter file with line number and reason; the rest is indexed") {
     test_support::TempDir dir;
     const std::string feed = "{\"id\":\"a\",\"title\":\"ok\",\"price\":1}\n"

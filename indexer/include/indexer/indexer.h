@@ -35,6 +35,9 @@ struct FeedOptions {
     std::size_t shard_count = 2;             // for a new generation
     std::filesystem::path dead_letter_path;  // rejected lines; empty: <index_dir>/dead-letter.jsonl
     std::size_t commit_every_lines = 8000;
+    // A build fills small part databases of this many listings per shard and
+    // merges them at the end: cheaper commits than one growing database.
+    std::size_t listings_per_part = 100'000;
     ProgressCallback on_progress;
 };
 

@@ -1,0 +1,142 @@
+#include "shard_store.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "analyzers/document_layout.h"
+
+namespace indexer {
+namespace {
+
+constexpr const char* position_key = "feed.position";
+constexpr const char* feed_key = "feed.identity";
+
+ShardCheckpoint read_checkpoint(const Xapian::Database& database) {
+    ShardCheckpoint checkpoint;
+    const std::string position = database.get_metadata(position_key);
+    if (!position.empty()) checkpoint.position = FeedPosition::decode(position);
+    checkpoint.feed_identity = database.get_metadata(feed_key);
+    return checkpoint;
+}
+
+std::optional<Xapian::Document> find_in(Xapian::Database& database, const std::string& id_term) {
+    auto posting = database.postlist_begin(id_term);
+    if (posting == database.postlist_end(id_term)) return std::nullopt;
+    return database.get_document(*posting);
+}
+
+}  // namespace
+
+CheckpointedStore::CheckpointedStore(const std::filesystem::path& path)
+    : database_(path.string(), Xapian::DB_CREATE_OR_OPEN), checkpoint_(read_checkpoint(database_)) {
+    database_.begin_transaction();
+}
+
+void CheckpointedStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
+    database_.replace_document(analyzers::id_term(listing_id), document);
+}
+
+void CheckpointedStore::remove(const std::string& listing_id) {
+    database_.delete_document(analyzers::id_term(listing_id));
+}
+
+std::optional<Xapian::Document> CheckpointedStore::find(const std::string& listing_id) {
+    return find_in(database_, analyzers::id_term(listing_id));
+}
+
+void CheckpointedStore::replace(const std::string& listing_id, const Xapian::Document& document) {
+    database_.replace_document(analyzers::id_term(listing_id), document);
+}
+
+void CheckpointedStore::commit(const FeedPosition& position, const std::string& feed_identity) {
+    database_.set_metadata(position_key, position.encode());
+    database_.set_metadata(feed_key, feed_identity);
+    database_.commit_transaction();
+    database_.begin_transaction();
+}
+
+void CheckpointedStore::close() {
+    database_.cancel_transaction();  // anything after the last commit has no position: replayed next time
+    database_.close();
+}
+
+PartedBuildStore::PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part)
+    : directory_(std::move(directory)), listings_per_part_(listings_per_part) {
+    std::filesystem::create_directories(directory_);
+}
+
+Xapian::WritableDatabase& PartedBuildStore::current_part() {
+    if (parts_.empty() || listings_in_current_part_ >= listings_per_part_) {
+        if (!parts_.empty()) parts_.back().commit();
+        const auto path = directory_ / fmt::format("part-{:03}", parts_.size());
+        parts_.emplace_back(path.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+        listings_in_current_part_ = 0;
+    }
+    return parts_.back();
+}
+
+void PartedBuildStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
+    auto [where, first_time] = part_of_listing_.try_emplace(listing_id, 0);
+    if (!first_time) {
+        // Updated later in the dump: replace it where it is.
+        parts_[where->second].replace_document(analyzers::id_term(listing_id), document);
+        return;
+    }
+    Xapian::WritableDatabase& part = current_part();
+    where->second = static_cast<std::uint32_t>(parts_.size() - 1);
+    part.add_document(document);  // a new id cannot be in any part yet: no lookup needed
+    ++listings_in_current_part_;
+}
+
+void PartedBuildStore::remove(const std::string& listing_id) {
+    auto where = part_of_listing_.find(listing_id);
+    if (where == part_of_listing_.end()) return;
+    parts_[where->second].delete_document(analyzers::id_term(listing_id));
+    part_of_listing_.erase(where);
+}
+
+std::optional<Xapian::Document> PartedBuildStore::find(const std::string& listing_id) {
+    auto where = part_of_listing_.find(listing_id);
+    if (where == part_of_listing_.end()) return std::nullopt;
+    return find_in(parts_[where->second], analyzers::id_term(listing_id));
+}
+
+void PartedBuildStore::replace(const std::string& listing_id, const Xapian::Document& document) {
+    auto where = part_of_listing_.find(listing_id);
+    if (where != part_of_listing_.end()) {
+        parts_[where->second].replace_document(analyzers::id_term(listing_id), document);
+    }
+}
+
+void PartedBuildStore::commit(const FeedPosition&, const std::string&) {
+    // Only the current part is growing; earlier parts get the odd update.
+    for (auto& part : parts_) part.commit();
+}
+
+void PartedBuildStore::close() {
+    for (auto& part : parts_) part.close();
+    parts_.clear();
+}
+
+void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const std::filesystem::path& destination,
+                                   const std::optional<FeedPosition>& position, const std::string& feed_identity) {
+    Xapian::Database all_parts;
+    std::vector<std::filesystem::path> part_paths;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) part_paths.push_back(entry.path());
+    std::sort(part_paths.begin(), part_paths.end());
+    for (const auto& path : part_paths) all_parts.add_database(Xapian::Database(path.string()));
+    if (part_paths.empty()) {
+        Xapian::WritableDatabase(destination.string(), Xapian::DB_CREATE_OR_OVERWRITE).commit();
+    } else {
+        all_parts.compact(destination.string(), Xapian::DBCOMPACT_MULTIPASS);
+    }
+    // The follower resumes the feed from here.
+    Xapian::WritableDatabase merged(destination.string(), Xapian::DB_OPEN);
+    if (position) merged.set_metadata(position_key, position->encode());
+    merged.set_metadata(feed_key, feed_identity);
+    merged.commit();
+    std::filesystem::remove_all(directory);
+}
+
+}  // namespace indexer

@@ -1,0 +1,95 @@
+// Where one shard's writer puts documents. Two ways, one per job:
+//
+// CheckpointedStore (follow): one Xapian database; records are applied
+//   inside a transaction and the feed position is written with set_metadata
+//   in the same commit, fsynced. A crash loses only the open transaction,
+//   and the position says where to replay from. (Transactions also stop
+//   Xapian's automatic flush every XAPIAN_FLUSH_THRESHOLD changes from
+//   committing documents without their position.)
+//
+// PartedBuildStore (build): a series of small databases ("parts"), each
+//   filled up to a fixed number of listings, merged by compaction at the
+//   end. Xapian's cost per commit grows with the database, so many small
+//   databases plus one merge index faster than one growing database. No
+//   fsync: an unpublished build is thrown away if it dies.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <xapian.h>
+
+#include "feed_source.h"
+
+namespace indexer {
+
+// What a shard had committed when it was opened.
+struct ShardCheckpoint {
+    std::optional<FeedPosition> position;  // nothing: never written from a feed
+    std::string feed_identity;
+};
+
+class ShardStore {
+public:
+    virtual ~ShardStore() = default;
+    virtual const ShardCheckpoint& checkpoint() const = 0;
+    virtual void upsert(const std::string& listing_id, const Xapian::Document& document) = 0;
+    virtual void remove(const std::string& listing_id) = 0;
+    // The indexed document of a listing, if any, and a way to put it back.
+    virtual std::optional<Xapian::Document> find(const std::string& listing_id) = 0;
+    virtual void replace(const std::string& listing_id, const Xapian::Document& document) = 0;
+    virtual void commit(const FeedPosition& position, const std::string& feed_identity) = 0;
+    // Drops what was applied after the last commit.
+    virtual void close() = 0;
+};
+
+class CheckpointedStore final : public ShardStore {
+public:
+    explicit CheckpointedStore(const std::filesystem::path& path);
+    const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    void upsert(const std::string& listing_id, const Xapian::Document& document) override;
+    void remove(const std::string& listing_id) override;
+    std::optional<Xapian::Document> find(const std::string& listing_id) override;
+    void replace(const std::string& listing_id, const Xapian::Document& document) override;
+    void commit(const FeedPosition& position, const std::string& feed_identity) override;
+    void close() override;
+
+private:
+    Xapian::WritableDatabase database_;
+    ShardCheckpoint checkpoint_;
+};
+
+class PartedBuildStore final : public ShardStore {
+public:
+    // Parts are created as <directory>/part-000, part-001, ...
+    PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part);
+    const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    void upsert(const std::string& listing_id, const Xapian::Document& document) override;
+    void remove(const std::string& listing_id) override;
+    std::optional<Xapian::Document> find(const std::string& listing_id) override;
+    void replace(const std::string& listing_id, const Xapian::Document& document) override;
+    void commit(const FeedPosition& position, const std::string& feed_identity) override;
+    void close() override;
+
+    // Merges the parts into one compacted database at `destination`, with
+    // the feed position of the last commit, and removes the parts.
+    static void merge_parts(const std::filesystem::path& directory, const std::filesystem::path& destination,
+                            const std::optional<FeedPosition>& position, const std::string& feed_identity);
+
+private:
+    Xapian::WritableDatabase& current_part();
+
+    std::filesystem::path directory_;
+    std::size_t listings_per_part_;
+    std::vector<Xapian::WritableDatabase> parts_;
+    std::size_t listings_in_current_part_ = 0;
+    // Which part holds each listing, so an update or delete later in the
+    // dump finds it (and no listing is ever in two parts).
+    std::unordered_map<std::string, std::uint32_t> part_of_listing_;
+    ShardCheckpoint checkpoint_;  // always empty: a build starts from nothing
+};
+
+}  // namespace indexer
