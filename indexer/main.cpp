@@ -31,6 +31,7 @@ std::vector<cli::Option> feed_options() {
         {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
         {"dead-letter", "", "", "file for rejected lines (default: INDEX/dead-letter.jsonl)"},
         {"commit-every", "", "8000", "lines per commit at most (small transactions index fastest)"},
+        {"listings-per-part", "", "100000", "build: listings per part database before the final merge"},
         {"quiet", "", "", "no progress output", true},
     };
 }
@@ -79,6 +80,7 @@ indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinte
     options.data_dir = values.get("data-dir");
     options.dead_letter_path = values.get("dead-letter");
     options.commit_every_lines = static_cast<std::size_t>(values.get_integer("commit-every", 1, 10'000'000));
+    options.listings_per_part = static_cast<std::size_t>(values.get_integer("listings-per-part", 1, 100'000'000));
     if (!values.is_on("quiet")) options.on_progress = [&printer](const indexer::Progress& p) { printer(p); };
     return options;
 }
