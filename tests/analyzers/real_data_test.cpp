@@ -118,5 +118,5 @@ TEST_CASE("the ASCII fast path gives exactly ICU's words on real ASCII text") {
         CHECK_MESSAGE(same, "paths disagree on: " << text);
         ++compared;
     }
-    CHECK(compared > 5);
+    CHECK(compared >= 5);  // the built-in texts, plus real data when present
 }
