@@ -212,3 +212,17 @@ TEST_CASE("queries keep succeeding while new generations are swapped in") {
     CHECK(failed == 0);
     CHECK(analyzers::serving_generation(dir / "index")->number == 4);
 }
+
+TEST_CASE("the indexer follows a feed on stdin") {
+    test_support::TempDir dir;
+    const std::string command =
+        "printf '%s\\n' '{\"id\":\"s1\",\"title\":\"Canon EOS camera\",\"price\":300}' 'not json' "
+        "'{\"op\":\"delete\",\"id\":\"nobody\"}' | '" + binary("INDEXER_BIN").string() +
+        "' follow --once --quiet --feed - --index '" + (dir / "index").string() + "' --data-dir '" +
+        test_support::project_data_dir().string() + "'";
+    const auto result = run_command({"bash", "-c", command});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("1 listings served; 3 lines read") != std::string::npos);
+    CHECK(result.output.find("rejected 1") != std::string::npos);
+}
