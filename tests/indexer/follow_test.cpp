@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <memory>
 #include <fstream>
 #include <thread>
 
@@ -54,6 +55,29 @@ bool eventually(Condition condition, std::chrono::milliseconds timeout) {
     }
     return condition();
 }
+
+// follow_feed running in a thread until the object goes out of scope.
+class RunningFollower {
+public:
+    RunningFollower(const test_support::TempDir& dir, const std::filesystem::path& feed)
+        : options_(follow_options(dir, feed)) {
+        options_.follow = true;
+        options_.stop_requested = &stop_;
+        thread_ = std::thread([this] { indexer::follow_feed(options_); });
+        REQUIRE(eventually([&] { return std::filesystem::exists(analyzers::serving_stub_path(dir / "index")); },
+                           std::chrono::seconds(5)));
+    }
+    ~RunningFollower() {
+        stop_ = true;
+        thread_.join();
+    }
+    const indexer::FollowOptions& options() const { return options_; }
+
+private:
+    std::atomic<bool> stop_{false};
+    indexer::FollowOptions options_;
+    std::thread thread_;
+};
 
 }  // namespace
 
@@ -109,13 +133,7 @@ TEST_CASE("a followed line is searchable within a second, and a partial line wai
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
     test_support::write_file(feed, listing_line("a", "first", 1));
-    std::atomic<bool> stop{false};
-    auto options = follow_options(dir, feed);
-    options.follow = true;
-    options.stop_requested = &stop;
-    std::thread follower([&] { indexer::follow_feed(options); });
-    REQUIRE(eventually([&] { return std::filesystem::exists(analyzers::serving_stub_path(dir / "index")); },
-                       std::chrono::seconds(5)));
+    RunningFollower follower(dir, feed);
     const auto appended_at = std::chrono::steady_clock::now();
     append(feed, listing_line("fresh", "fresh listing", 2));
     Xapian::Database database = serving(dir);
@@ -128,8 +146,6 @@ TEST_CASE("a followed line is searchable within a second, and a partial line wai
     CHECK_FALSE(database.term_exists("Qhalf"));
     append(feed, " written\",\"price\":1}\n");
     CHECK(eventually([&] { database.reopen(); return database.term_exists("Qhalf"); }, std::chrono::seconds(1)));
-    stop = true;
-    follower.join();
     CHECK_FALSE(std::filesystem::exists(dir / "index" / "dead-letter.jsonl"));
 }
 
@@ -137,23 +153,16 @@ TEST_CASE("a reindex swaps generations under a running follower, which carries o
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
     test_support::write_file(feed, listing_line("a", "one", 1) + listing_line("b", "two", 2));
-    std::atomic<bool> stop{false};
-    auto options = follow_options(dir, feed);
-    options.follow = true;
-    options.stop_requested = &stop;
-    std::thread follower([&] { indexer::follow_feed(options); });
-    REQUIRE(eventually([&] { return std::filesystem::exists(analyzers::serving_stub_path(dir / "index")); },
-                       std::chrono::seconds(5)));
+    auto follower = std::make_unique<RunningFollower>(dir, feed);
 
-    indexer::FeedOptions rebuild = options.feed;
+    indexer::FeedOptions rebuild = follower->options().feed;
     rebuild.shard_count = 3;
     const auto built = indexer::build_generation(rebuild);
     CHECK(built.generation.number == 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the follower notices the swap
     append(feed, listing_line("c", "three", 3));
     CHECK(eventually([&] { return serving(dir).term_exists("Qc"); }, std::chrono::seconds(2)));
-    stop = true;
-    follower.join();
+    follower.reset();  // stops it
     const auto database = serving(dir);
     CHECK(database.get_doccount() == 3);
     CHECK(analyzers::serving_generation(dir / "index")->shard_count == 3);
