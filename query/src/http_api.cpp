@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
+#include "metrics.h"
 
 namespace query {
 namespace {
@@ -42,9 +43,17 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     return json.take();
 }
 
+Metrics::Route route_of(const std::string& path) {
+    if (path == "/v1/search") return Metrics::Route::search;
+    if (path == "/healthz") return Metrics::Route::healthz;
+    if (path == "/metrics") return Metrics::Route::metrics;
+    return Metrics::Route::other;
+}
+
 struct HttpApi::Impl {
     SearchService& service;
     httplib::Server server;
+    Metrics metrics;
 
     explicit Impl(SearchService& search_service) : service(search_service) {
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
@@ -54,6 +63,14 @@ struct HttpApi::Impl {
             analyzers::JsonWriter json;
             json.begin_object().field("status", "ok").field("documents", service.document_count()).end_object();
             response.set_content(json.take(), json_type);
+        });
+        server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+            response.set_content(metrics.render(service.serving_generation(), service.document_count()),
+                                 "text/plain; version=0.0.4");
+        });
+        // Called after every request, whatever its outcome.
+        server.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+            metrics.count_request(route_of(request.path), response.status);
         });
         // The one place where an unexpected exception becomes a response:
         // a failed request must never take the server down.
@@ -82,7 +99,9 @@ struct HttpApi::Impl {
             return;
         }
         const auto& search_request = std::get<SearchRequest>(parsed);
-        response.set_content(search_result_json(search_request, service.search(search_request)), json_type);
+        const SearchResult result = service.search(search_request);
+        metrics.observe_search_latency(result.took_ms);
+        response.set_content(search_result_json(search_request, result), json_type);
     }
 };
 

@@ -1,4 +1,6 @@
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <optional>
 
 #include <fmt/format.h>
@@ -12,57 +14,177 @@ constexpr std::size_t max_query_bytes = 1024;
 constexpr std::size_t max_limit = 100;
 // Deep pages cost the matcher O(offset); nobody reads page 500.
 constexpr std::size_t max_offset = 10'000;
+constexpr std::size_t max_filter_values = 50;
+constexpr std::size_t max_value_bytes = 256;
 
-constexpr std::string_view known_parameters = "q, limit, offset, include_sold";
+using Error = std::optional<ApiError>;
 
-ApiError invalid(std::string parameter, std::string message) {
-    return ApiError{400, "invalid_parameter", std::move(parameter), std::move(message)};
+ApiError invalid(std::string_view parameter, std::string message) {
+    return ApiError{400, "invalid_parameter", std::string(parameter), std::move(message)};
 }
 
-std::optional<ApiError> parse_count(const std::string& name, const std::string& text, std::size_t min,
-                                    std::size_t max, std::size_t& out) {
+// Echoes at most a little of what the client sent.
+std::string shown(const std::string& value) { return value.substr(0, 40); }
+
+Error parse_count(std::string_view name, const std::string& text, std::size_t min, std::size_t max,
+                  std::size_t& out) {
     std::size_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
         return invalid(name, fmt::format("'{}' must be a whole number from {} to {}, not \"{}\"", name, min, max,
-                                         text.substr(0, 40)));
+                                         shown(text)));
     }
     out = value;
     return std::nullopt;
 }
 
-std::optional<ApiError> parse_flag(const std::string& name, const std::string& text, bool& out) {
-    if (text == "true" || text == "1") out = true;
-    else if (text == "false" || text == "0") out = false;
-    else return invalid(name, fmt::format("'{}' must be true or false, not \"{}\"", name, text.substr(0, 40)));
+Error parse_price(std::string_view name, const std::string& text, std::optional<double>& out) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+        value < 0) {
+        return invalid(name, fmt::format("'{}' must be a price of 0 or more, not \"{}\"", name, shown(text)));
+    }
+    out = value;
     return std::nullopt;
 }
 
-std::optional<ApiError> apply_parameter(const std::string& name, const std::string& value, SearchRequest& request) {
-    if (name == "q") {
-        if (value.size() > max_query_bytes) {
-            return invalid(name, fmt::format("'q' is {} bytes; the limit is {}", value.size(), max_query_bytes));
+template <std::size_t N>
+Error parse_choice(std::string_view name, const std::string& text, const std::array<std::string_view, N>& choices,
+                   std::size_t& chosen) {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (text == choices[i]) {
+            chosen = i;
+            return std::nullopt;
         }
-        request.text = value;
-        return std::nullopt;
     }
-    if (name == "limit") return parse_count(name, value, 1, max_limit, request.limit);
-    if (name == "offset") return parse_count(name, value, 0, max_offset, request.offset);
-    if (name == "include_sold") return parse_flag(name, value, request.include_sold);
-    return ApiError{400, "unknown_parameter", name,
-                    fmt::format("unknown parameter '{}'; known parameters: {}", name.substr(0, 40), known_parameters)};
+    return invalid(name, fmt::format("'{}' must be one of {}, not \"{}\"", name, fmt::join(choices, ", "), shown(text)));
+}
+
+Error parse_conditions(const std::string& text, std::vector<int>& out) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        const std::string piece = text.substr(start, comma - start);
+        std::size_t condition = 0;
+        if (parse_count("condition", piece, 1, 5, condition)) {
+            return invalid("condition", fmt::format("'condition' takes numbers from 1 (new) to 5 (poor), not \"{}\"",
+                                                    shown(text)));
+        }
+        out.push_back(static_cast<int>(condition));
+        start = comma + 1;
+    }
+    return std::nullopt;
+}
+
+Error check_length(std::string_view name, const std::string& value, std::size_t max) {
+    if (value.size() <= max) return std::nullopt;
+    return invalid(name, fmt::format("'{}' is {} bytes; the limit is {}", name, value.size(), max));
+}
+
+constexpr std::array<std::string_view, 3> shipping_choices{"seller", "buyer", "any"};
+constexpr std::array<std::string_view, 3> status_choices{"on_sale", "sold", "any"};
+constexpr std::array<std::string_view, 4> sort_choices{"relevance", "price_asc", "price_desc", "newest"};
+
+struct Parameter {
+    std::string_view name;
+    bool repeatable;  // may be given several times: any of the values matches
+    Error (*apply)(const std::string& value, SearchRequest& request);
+};
+
+constexpr std::array<Parameter, 11> parameters{{
+    {"q", false, [](const std::string& value, SearchRequest& request) -> Error {
+         if (auto error = check_length("q", value, max_query_bytes)) return error;
+         request.text = value;
+         return std::nullopt;
+     }},
+    {"limit", false, [](const std::string& value, SearchRequest& request) {
+         return parse_count("limit", value, 1, max_limit, request.limit);
+     }},
+    {"offset", false, [](const std::string& value, SearchRequest& request) {
+         return parse_count("offset", value, 0, max_offset, request.offset);
+     }},
+    {"brand", true, [](const std::string& value, SearchRequest& request) -> Error {
+         if (auto error = check_length("brand", value, max_value_bytes)) return error;
+         request.filters.brands.push_back(value);
+         return std::nullopt;
+     }},
+    {"category", false, [](const std::string& value, SearchRequest& request) -> Error {
+         if (auto error = check_length("category", value, max_value_bytes)) return error;
+         request.filters.category = value;
+         return std::nullopt;
+     }},
+    {"price_min", false, [](const std::string& value, SearchRequest& request) {
+         return parse_price("price_min", value, request.filters.price_min);
+     }},
+    {"price_max", false, [](const std::string& value, SearchRequest& request) {
+         return parse_price("price_max", value, request.filters.price_max);
+     }},
+    {"condition", true, [](const std::string& value, SearchRequest& request) {
+         return parse_conditions(value, request.filters.conditions);
+     }},
+    {"shipping", false, [](const std::string& value, SearchRequest& request) -> Error {
+         std::size_t chosen = 0;
+         if (auto error = parse_choice("shipping", value, shipping_choices, chosen)) return error;
+         request.filters.shipping = chosen == 2 ? "" : std::string(shipping_choices[chosen]);
+         return std::nullopt;
+     }},
+    {"status", false, [](const std::string& value, SearchRequest& request) -> Error {
+         std::size_t chosen = 0;
+         if (auto error = parse_choice("status", value, status_choices, chosen)) return error;
+         request.filters.status = static_cast<StatusFilter>(chosen);
+         return std::nullopt;
+     }},
+    {"sort", false, [](const std::string& value, SearchRequest& request) -> Error {
+         std::size_t chosen = 0;
+         if (auto error = parse_choice("sort", value, sort_choices, chosen)) return error;
+         request.sort = static_cast<SortOrder>(chosen);
+         return std::nullopt;
+     }},
+}};
+
+const Parameter* find_parameter(const std::string& name) {
+    for (const auto& parameter : parameters) {
+        if (parameter.name == name) return &parameter;
+    }
+    return nullptr;
+}
+
+std::string known_parameter_names() {
+    std::string names;
+    for (const auto& parameter : parameters) names += (names.empty() ? "" : ", ") + std::string(parameter.name);
+    return names;
+}
+
+Error check_whole_request(const SearchRequest& request) {
+    const auto& filters = request.filters;
+    if (filters.price_min && filters.price_max && *filters.price_min > *filters.price_max) {
+        return invalid("price_min", "'price_min' must not be above 'price_max'");
+    }
+    if (filters.brands.size() > max_filter_values || filters.conditions.size() > max_filter_values) {
+        return invalid(filters.brands.size() > max_filter_values ? "brand" : "condition",
+                       fmt::format("at most {} values per filter", max_filter_values));
+    }
+    return std::nullopt;
 }
 
 }  // namespace
 
-std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParameters& parameters) {
+std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParameters& query_parameters) {
     SearchRequest request;
-    for (auto it = parameters.begin(); it != parameters.end(); ++it) {
-        if (parameters.count(it->first) > 1) {
-            return invalid(it->first, fmt::format("'{}' is given more than once", it->first.substr(0, 40)));
+    for (const auto& [name, value] : query_parameters) {
+        const Parameter* parameter = find_parameter(name);
+        if (parameter == nullptr) {
+            return ApiError{400, "unknown_parameter", name,
+                            fmt::format("unknown parameter '{}'; known parameters: {}", shown(name),
+                                        known_parameter_names())};
         }
-        if (auto error = apply_parameter(it->first, it->second, request)) return *error;
+        if (!parameter->repeatable && query_parameters.count(name) > 1) {
+            return invalid(name, fmt::format("'{}' is given more than once", shown(name)));
+        }
+        if (auto error = parameter->apply(value, request)) return *error;
     }
+    if (auto error = check_whole_request(request)) return *error;
     return request;
 }
 

@@ -11,6 +11,7 @@
 #include "analyzers/index_layout.h"
 #include "analyzers/query_builder.h"
 #include "analyzers/synonyms.h"
+#include "filters.h"
 
 namespace query {
 namespace {
@@ -53,7 +54,7 @@ private:
 class SearchService::Searcher {
 public:
     Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, VocabularyCache& vocabularies)
-        : options_(options), builder_(lexicon), vocabularies_(vocabularies) {
+        : options_(options), lexicon_(lexicon), builder_(lexicon), vocabularies_(vocabularies) {
         open();
     }
 
@@ -100,16 +101,21 @@ private:
         last_refresh_ = Clock::now();
     }
 
-    Xapian::Query filtered(Xapian::Query text_query, const SearchRequest& request) const {
-        if (request.include_sold) return text_query;
-        return Xapian::Query(Xapian::Query::OP_AND_NOT, text_query, Xapian::Query(std::string(analyzers::sold_term)));
+    void set_sort(Xapian::Enquire& enquire, SortOrder sort) const {
+        switch (sort) {
+            case SortOrder::relevance: break;
+            case SortOrder::price_asc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false); break;
+            case SortOrder::price_desc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true); break;
+            case SortOrder::newest: enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true); break;
+        }
     }
 
     SearchResult run(const SearchRequest& request) {
         const auto started = Clock::now();
         const analyzers::TextQuery text_query = builder_.build(request.text, {}, vocabulary_.get());
         Xapian::Enquire enquire(database_);
-        enquire.set_query(filtered(text_query.all_words(), request));
+        enquire.set_query(apply_filters(text_query.all_words(), request.filters, builder_.analyzer(), lexicon_));
+        set_sort(enquire, request.sort);
         const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
                                                       static_cast<Xapian::doccount>(request.limit));
         SearchResult result;
@@ -123,6 +129,7 @@ private:
     }
 
     const ServiceOptions& options_;
+    const analyzers::Lexicon& lexicon_;
     analyzers::QueryBuilder builder_;
     VocabularyCache& vocabularies_;
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
@@ -177,7 +184,7 @@ private:
     std::vector<std::unique_ptr<Searcher>> idle_;
 };
 
-SearchService::SearchService(ServiceOptions options) {
+SearchService::SearchService(ServiceOptions options) : index_dir_(options.index_dir) {
     try {
         pool_ = std::make_unique<SearcherPool>(std::move(options));
     } catch (const Xapian::Error& error) {
@@ -189,6 +196,11 @@ SearchService::~SearchService() = default;
 
 SearchResult SearchService::search(const SearchRequest& request) {
     return pool_->with_searcher([&](Searcher& searcher) { return searcher.search(request); });
+}
+
+std::uint64_t SearchService::serving_generation() const {
+    const auto serving = analyzers::serving_generation(index_dir_);
+    return serving ? serving->number : 0;
 }
 
 std::uint64_t SearchService::document_count() {

@@ -97,6 +97,35 @@ TEST_CASE("the bundled sample is indexed and searched over HTTP") {
             CHECK(std::string_view(hit["listing"]["status"]) == "on_sale");
         }
     }
+    SUBCASE("filters and sort apply over HTTP") {
+        const Response response =
+            get(server.port(), "/v1/search?q=sneakers&brand=Nike&price_max=100&condition=1,2&sort=price_desc&limit=50");
+        REQUIRE(response.status == 200);
+        auto hits = parse_json(parser, response.body)["hits"].get_array().value();
+        CHECK(hits.size() > 0);
+        double previous_price = 1e300;
+        for (auto hit : hits) {
+            auto listing = hit["listing"];
+            CHECK(std::string_view(listing["brand"]) == "Nike");
+            const double price = double(listing["price"]);
+            CHECK(price <= 100);
+            CHECK(price <= previous_price);
+            previous_price = price;
+            const int64_t condition = int64_t(listing["condition"]);
+            CHECK((condition == 1 || condition == 2));
+        }
+    }
+    SUBCASE("metrics count requests and report the index") {
+        get(server.port(), "/v1/search?q=nike");
+        get(server.port(), "/v1/search?limit=0");
+        const Response metrics = get(server.port(), "/metrics");
+        CHECK(metrics.status == 200);
+        CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"2xx\"} 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"4xx\"} 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_search_duration_seconds_count 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_index_generation 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_index_documents 3000") != std::string::npos);
+    }
     SUBCASE("a Japanese query finds Japanese listings") {
         CHECK_FALSE(first_hit_id(server.port(), "%E3%82%B9%E3%83%8B%E3%83%BC%E3%82%AB%E3%83%BC").empty());  // スニーカー
     }

@@ -21,15 +21,38 @@ TEST_CASE("defaults: first page of 20, sold listings hidden") {
     CHECK(request.text == "nike");
     CHECK(request.limit == 20);
     CHECK(request.offset == 0);
-    CHECK_FALSE(request.include_sold);
+    CHECK(request.filters.status == StatusFilter::on_sale);
+    CHECK(request.sort == SortOrder::relevance);
 }
 
-TEST_CASE("limit, offset and include_sold are read") {
-    auto parsed = parse_search_parameters({{"limit", "5"}, {"offset", "40"}, {"include_sold", "true"}});
+TEST_CASE("paging, filters and sort are read") {
+    auto parsed = parse_search_parameters({{"limit", "5"}, {"offset", "40"}, {"status", "any"}, {"brand", "Nike"},
+                                           {"brand", "Adidas"}, {"category", "Men/Shoes"}, {"price_min", "10"},
+                                           {"price_max", "99.5"}, {"condition", "1,2"}, {"condition", "3"},
+                                           {"shipping", "seller"}, {"sort", "price_desc"}});
+    REQUIRE(std::holds_alternative<SearchRequest>(parsed));
     const auto& request = std::get<SearchRequest>(parsed);
     CHECK(request.limit == 5);
     CHECK(request.offset == 40);
-    CHECK(request.include_sold);
+    CHECK(request.filters.status == StatusFilter::any);
+    CHECK(request.filters.brands.size() == 2);
+    CHECK(request.filters.category == "Men/Shoes");
+    CHECK(*request.filters.price_min == 10);
+    CHECK(*request.filters.price_max == 99.5);
+    CHECK(request.filters.conditions.size() == 3);
+    CHECK(request.filters.shipping == "seller");
+    CHECK(request.sort == SortOrder::price_desc);
+}
+
+TEST_CASE("bad filter values name the parameter and what is allowed") {
+    CHECK(error_for({{"price_min", "cheap"}}).message == "'price_min' must be a price of 0 or more, not \"cheap\"");
+    CHECK(error_for({{"price_max", "-5"}}).parameter == "price_max");
+    CHECK(error_for({{"price_min", "50"}, {"price_max", "10"}}).message == "'price_min' must not be above 'price_max'");
+    CHECK(error_for({{"condition", "7"}}).message == "'condition' takes numbers from 1 (new) to 5 (poor), not \"7\"");
+    CHECK(error_for({{"shipping", "free"}}).message == "'shipping' must be one of seller, buyer, any, not \"free\"");
+    CHECK(error_for({{"sort", "cheapest"}}).message ==
+          "'sort' must be one of relevance, price_asc, price_desc, newest, not \"cheapest\"");
+    CHECK(error_for({{"status", "gone"}}).parameter == "status");
 }
 
 TEST_CASE("a non-numeric or out-of-range limit names the parameter") {
@@ -55,7 +78,8 @@ TEST_CASE("a 10 kB query is refused") {
 TEST_CASE("unknown and repeated parameters are refused") {
     const ApiError unknown = error_for({{"qq", "x"}});
     CHECK(unknown.code == "unknown_parameter");
-    CHECK(unknown.message == "unknown parameter 'qq'; known parameters: q, limit, offset, include_sold");
+    CHECK(unknown.message == "unknown parameter 'qq'; known parameters: q, limit, offset, brand, category, "
+                             "price_min, price_max, condition, shipping, status, sort");
     CHECK(error_for({{"q", "a"}, {"q", "b"}}).message == "'q' is given more than once");
 }
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -56,17 +57,64 @@ TEST_CASE("sold listings are hidden unless asked for") {
     build(dir, feed);
     SearchService service = open_service(dir);
     CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"a"});
-    CHECK(service.search({.text = "nike", .include_sold = true}).hits.size() == 2);
+    CHECK(service.search({.text = "nike", .filters = {.status = StatusFilter::any}}).hits.size() == 2);
+    CHECK(ids_of(service.search({.text = "nike", .filters = {.status = StatusFilter::sold}})) ==
+          std::vector<std::string>{"c"});
 }
 
 TEST_CASE("offset and limit page through results") {
     test_support::TempDir dir;
     build(dir, feed);
     SearchService service = open_service(dir);
-    const auto all = ids_of(service.search({.text = "", .include_sold = true}));
+    const auto all = ids_of(service.search({.text = "", .filters = {.status = StatusFilter::any}}));
     CHECK(all.size() == 3);
-    const auto second = ids_of(service.search({.text = "", .offset = 1, .limit = 1, .include_sold = true}));
+    const auto second =
+        ids_of(service.search({.text = "", .offset = 1, .limit = 1, .filters = {.status = StatusFilter::any}}));
     CHECK(second == std::vector<std::string>{all[1]});
+}
+
+const char* catalog =
+    R"({"id":"shoe1","title":"Nike Air Max 90","price":80,"brand":"Nike","category":"Men/Shoes/Athletic","condition":2,"shipping":"seller","created_at":300})" "\n"
+    R"({"id":"shoe2","title":"Adidas Ultraboost","price":60,"brand":"Adidas","category":"Men/Shoes/Athletic","condition":1,"shipping":"buyer","created_at":100})" "\n"
+    R"({"id":"shoe3","title":"Nike Blazer","price":40,"brand":"Nike","category":"Women/Shoes/Athletic","condition":3,"shipping":"buyer","created_at":200})" "\n"
+    R"({"id":"tee","title":"Nike T-Shirt","price":15,"brand":"Nike","category":"Men/Tops/T-shirts","condition":1,"shipping":"seller","created_at":400})" "\n"
+    R"({"id":"lulu","title":"Align leggings","price":50,"brand":"Lululemon Athletica","category":"Women/Athletic Apparel/Pants","condition":2,"shipping":"seller","created_at":500})" "\n";
+
+std::set<std::string> found(SearchService& service, Filters filters) {
+    auto ids = ids_of(service.search({.text = "", .filters = std::move(filters)}));
+    return {ids.begin(), ids.end()};
+}
+
+TEST_CASE("filters narrow by brand, category subtree, price, condition and shipping") {
+    test_support::TempDir dir;
+    build(dir, catalog);
+    SearchService service = open_service(dir);
+    using Ids = std::set<std::string>;
+    CHECK(found(service, {.brands = {"nike"}}) == Ids{"shoe1", "shoe3", "tee"});
+    CHECK(found(service, {.brands = {"Adidas", "NIKE"}}) == Ids{"shoe1", "shoe2", "shoe3", "tee"});
+    CHECK(found(service, {.brands = {"lulu"}}) == Ids{"lulu"});  // through the brand alias
+    CHECK(found(service, {.category = "Men"}) == Ids{"shoe1", "shoe2", "tee"});
+    CHECK(found(service, {.category = "men/shoes"}) == Ids{"shoe1", "shoe2"});
+    CHECK(found(service, {.category = "Men/Shoes/Athletic"}) == Ids{"shoe1", "shoe2"});
+    CHECK(found(service, {.price_min = 50}) == Ids{"shoe1", "shoe2", "lulu"});
+    CHECK(found(service, {.price_min = 40, .price_max = 60}) == Ids{"shoe2", "shoe3", "lulu"});
+    CHECK(found(service, {.price_max = 15}) == Ids{"tee"});
+    CHECK(found(service, {.conditions = {1, 3}}) == Ids{"shoe2", "shoe3", "tee"});
+    CHECK(found(service, {.shipping = "buyer"}) == Ids{"shoe2", "shoe3"});
+    CHECK(found(service, {.brands = {"nike"}, .category = "Men", .shipping = "seller"}) == Ids{"shoe1", "tee"});
+    CHECK(ids_of(service.search({.text = "nike shoes", .filters = {.price_max = 50}})) ==
+          std::vector<std::string>{"shoe3"});
+}
+
+TEST_CASE("results sort by price either way or newest first") {
+    test_support::TempDir dir;
+    build(dir, catalog);
+    SearchService service = open_service(dir);
+    using Ids = std::vector<std::string>;
+    CHECK(ids_of(service.search({.text = "nike", .sort = SortOrder::price_asc})) == Ids{"tee", "shoe3", "shoe1"});
+    CHECK(ids_of(service.search({.text = "nike", .sort = SortOrder::price_desc})) == Ids{"shoe1", "shoe3", "tee"});
+    CHECK(ids_of(service.search({.text = "", .sort = SortOrder::newest})) ==
+          Ids{"lulu", "tee", "shoe1", "shoe3", "shoe2"});
 }
 
 TEST_CASE("a new generation is served without restarting") {

@@ -2,6 +2,7 @@
 //
 //   GET /v1/search?q=nike+air+max&limit=20&offset=0   ranked listings
 //   GET /healthz                                      liveness and doc count
+//   GET /metrics                                      Prometheus metrics
 #pragma once
 
 #include <map>

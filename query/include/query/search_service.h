@@ -6,16 +6,30 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace query {
 
+enum class StatusFilter { on_sale, sold, any };  // sold listings are hidden unless asked for
+enum class SortOrder { relevance, price_asc, price_desc, newest };
+
+struct Filters {
+    std::vector<std::string> brands;         // any of these, as typed (brand aliases apply)
+    std::string category;                    // a category or any ancestor path: "Women/Tops & Blouses"
+    std::optional<double> price_min, price_max;
+    std::vector<int> conditions;             // any of these, 1 (new) .. 5 (poor)
+    std::string shipping;                    // "seller", "buyer" or empty for either
+    StatusFilter status = StatusFilter::on_sale;
+};
+
 struct SearchRequest {
     std::string text;
     std::size_t offset = 0;
     std::size_t limit = 20;
-    bool include_sold = false;  // sold listings are hidden unless asked for
+    Filters filters;
+    SortOrder sort = SortOrder::relevance;
 };
 
 struct Hit {
@@ -47,10 +61,13 @@ public:
     // Thread-safe. Throws std::runtime_error if the index cannot be read.
     SearchResult search(const SearchRequest& request);
     std::uint64_t document_count();
+    // The generation CURRENT points at (what searchers switch to next).
+    std::uint64_t serving_generation() const;
 
 private:
     class Searcher;
     class SearcherPool;
+    std::filesystem::path index_dir_;
     std::unique_ptr<SearcherPool> pool_;
 };
 

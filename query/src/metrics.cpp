@@ -1,0 +1,58 @@
+#include "metrics.h"
+
+#include <fmt/format.h>
+
+namespace query {
+namespace {
+
+constexpr std::array<std::string_view, 4> route_names{"search", "healthz", "metrics", "other"};
+
+}  // namespace
+
+void Metrics::count_request(Route route, int status) {
+    const int status_class = status / 100;
+    for (std::size_t i = 0; i < status_classes.size(); ++i) {
+        if (status_classes[i] == status_class) {
+            requests_[static_cast<std::size_t>(route)][i].fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+}
+
+void Metrics::observe_search_latency(double milliseconds) {
+    std::size_t bucket = 0;
+    while (bucket < latency_buckets_ms.size() && milliseconds > latency_buckets_ms[bucket]) ++bucket;
+    latency_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
+    latency_sum_us_.fetch_add(static_cast<std::uint64_t>(milliseconds * 1000), std::memory_order_relaxed);
+}
+
+std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) const {
+    std::string text;
+    auto out = std::back_inserter(text);
+    fmt::format_to(out, "# HELP listing_http_requests_total HTTP requests by route and status class.\n"
+                        "# TYPE listing_http_requests_total counter\n");
+    for (std::size_t route = 0; route < route_count; ++route) {
+        for (std::size_t i = 0; i < status_classes.size(); ++i) {
+            fmt::format_to(out, "listing_http_requests_total{{route=\"{}\",status=\"{}xx\"}} {}\n",
+                           route_names[route], status_classes[i], requests_[route][i].load());
+        }
+    }
+    fmt::format_to(out, "# HELP listing_search_duration_seconds Time to answer /v1/search.\n"
+                        "# TYPE listing_search_duration_seconds histogram\n");
+    std::uint64_t cumulative = 0;
+    for (std::size_t bucket = 0; bucket < latency_buckets_ms.size(); ++bucket) {
+        cumulative += latency_counts_[bucket].load();
+        fmt::format_to(out, "listing_search_duration_seconds_bucket{{le=\"{}\"}} {}\n",
+                       latency_buckets_ms[bucket] / 1000, cumulative);
+    }
+    cumulative += latency_counts_.back().load();
+    fmt::format_to(out, "listing_search_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+    fmt::format_to(out, "listing_search_duration_seconds_sum {}\n", latency_sum_us_.load() / 1e6);
+    fmt::format_to(out, "listing_search_duration_seconds_count {}\n", cumulative);
+    fmt::format_to(out, "# HELP listing_index_generation The serving index generation.\n"
+                        "# TYPE listing_index_generation gauge\nlisting_index_generation {}\n", generation);
+    fmt::format_to(out, "# HELP listing_index_documents Listings in the serving index.\n"
+                        "# TYPE listing_index_documents gauge\nlisting_index_documents {}\n", documents);
+    return text;
+}
+
+}  // namespace query

@@ -1,0 +1,33 @@
+// Request counts and search latency, exported in Prometheus text format at
+// GET /metrics. Lock-free counters: recording costs a few atomic adds.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace query {
+
+class Metrics {
+public:
+    enum class Route { search, healthz, metrics, other };
+
+    void count_request(Route route, int status);
+    void observe_search_latency(double milliseconds);
+
+    // The exposition text; the gauges are read by the caller.
+    std::string render(std::uint64_t generation, std::uint64_t documents) const;
+
+private:
+    static constexpr std::array<double, 11> latency_buckets_ms{0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+    static constexpr std::size_t route_count = 4;
+    static constexpr std::array<int, 4> status_classes{2, 3, 4, 5};
+
+    std::array<std::array<std::atomic<std::uint64_t>, status_classes.size()>, route_count> requests_{};
+    std::array<std::atomic<std::uint64_t>, latency_buckets_ms.size() + 1> latency_counts_{};  // last: +Inf
+    std::atomic<std::uint64_t> latency_sum_us_{0};
+};
+
+}  // namespace query
