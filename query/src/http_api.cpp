@@ -28,6 +28,43 @@ std::string error_json(const ApiError& error) {
     return json.take();
 }
 
+namespace {
+
+void write_facet_values(analyzers::JsonWriter& json, std::string_view name, const std::vector<FacetValueCount>& values) {
+    json.key(name).begin_array();
+    for (const auto& [value, count] : values) json.begin_object().field("value", value).field("count", count).end_object();
+    json.end_array();
+}
+
+void write_price_summary(analyzers::JsonWriter& json, const PriceSummary& price) {
+    json.key("price").begin_object();
+    json.field("count", price.count).field("min", price.min).field("max", price.max).field("average", price.average);
+    json.key("histogram").begin_array();
+    for (const auto& band : price.histogram) {
+        json.begin_object().field("from", band.from).key("to");
+        if (band.to > 0) json.value(band.to);
+        else json.null();  // the last band has no upper bound
+        json.field("count", band.count).end_object();
+    }
+    json.end_array().end_object();
+}
+
+void write_facets(analyzers::JsonWriter& json, const FacetRequest& wanted, const FacetCounts& facets) {
+    json.key("facets").begin_object();
+    if (wanted.brand) write_facet_values(json, "brand", facets.brand);
+    if (wanted.category) {
+        write_facet_values(json, "category_1", facets.category_1);
+        write_facet_values(json, "category_2", facets.category_2);
+        write_facet_values(json, "category_3", facets.category_3);
+    }
+    if (wanted.condition) write_facet_values(json, "condition", facets.condition);
+    if (wanted.shipping) write_facet_values(json, "shipping", facets.shipping);
+    if (wanted.price && facets.price) write_price_summary(json, *facets.price);
+    json.end_object();
+}
+
+}  // namespace
+
 std::string search_result_json(const SearchRequest& request, const SearchResult& result) {
     analyzers::JsonWriter json;
     json.begin_object();
@@ -39,7 +76,9 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     for (const Hit& hit : result.hits) {
         json.begin_object().field("score", hit.score).key("listing").raw(hit.stored_json).end_object();
     }
-    json.end_array().end_object();
+    json.end_array();
+    if (result.facets) write_facets(json, request.facets, *result.facets);
+    json.end_object();
     return json.take();
 }
 

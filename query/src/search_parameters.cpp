@@ -77,6 +77,26 @@ Error parse_conditions(const std::string& text, std::vector<int>& out) {
     return std::nullopt;
 }
 
+Error parse_facets(const std::string& text, FacetRequest& facets) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        const std::string name = text.substr(start, comma - start);
+        if (name == "brand") facets.brand = true;
+        else if (name == "category") facets.category = true;
+        else if (name == "condition") facets.condition = true;
+        else if (name == "shipping") facets.shipping = true;
+        else if (name == "price") facets.price = true;
+        else if (name == "all") facets = {true, true, true, true, true};
+        else {
+            return invalid("facets", fmt::format("'facets' takes brand, category, condition, shipping, price or all, "
+                                                 "not \"{}\"", shown(name)));
+        }
+        start = comma + 1;
+    }
+    return std::nullopt;
+}
+
 Error check_length(std::string_view name, const std::string& value, std::size_t max) {
     if (value.size() <= max) return std::nullopt;
     return invalid(name, fmt::format("'{}' is {} bytes; the limit is {}", name, value.size(), max));
@@ -92,7 +112,7 @@ struct Parameter {
     Error (*apply)(const std::string& value, SearchRequest& request);
 };
 
-constexpr std::array<Parameter, 11> parameters{{
+constexpr std::array<Parameter, 13> parameters{{
     {"q", false, [](const std::string& value, SearchRequest& request) -> Error {
          if (auto error = check_length("q", value, max_query_bytes)) return error;
          request.text = value;
@@ -134,6 +154,12 @@ constexpr std::array<Parameter, 11> parameters{{
          if (auto error = parse_choice("status", value, status_choices, chosen)) return error;
          request.filters.status = static_cast<StatusFilter>(chosen);
          return std::nullopt;
+     }},
+    {"facets", true, [](const std::string& value, SearchRequest& request) {
+         return parse_facets(value, request.facets);
+     }},
+    {"facet_limit", false, [](const std::string& value, SearchRequest& request) {
+         return parse_count("facet_limit", value, 1, max_limit, request.facet_limit);
      }},
     {"sort", false, [](const std::string& value, SearchRequest& request) -> Error {
          std::size_t chosen = 0;

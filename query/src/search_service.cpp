@@ -1,5 +1,6 @@
 #include "query/search_service.h"
 
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 
@@ -11,6 +12,7 @@
 #include "analyzers/index_layout.h"
 #include "analyzers/query_builder.h"
 #include "analyzers/synonyms.h"
+#include "facets.h"
 #include "filters.h"
 
 namespace query {
@@ -22,39 +24,63 @@ double milliseconds_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// New brands and categories become searchable as such within this long.
-constexpr auto vocabulary_max_age = std::chrono::seconds(2);
+// New brands and categories become searchable as such, and facet columns
+// catch up with updated listings, within this long.
+constexpr auto derived_data_max_age = std::chrono::seconds(2);
 
 }  // namespace
 
-// The brand and category vocabulary, shared by all searchers and rebuilt
-// when the index has changed and the copy is older than vocabulary_max_age.
-class VocabularyCache {
+// Data derived from an index snapshot (the brand and category vocabulary,
+// the facet columns), shared by all searchers and rebuilt when the index
+// has changed and the copy is older than derived_data_max_age.
+template <typename Derived, typename Source>
+class SnapshotCache {
 public:
-    std::shared_ptr<const analyzers::FieldVocabulary> get(const Xapian::Database& database, bool changed) {
+    using Builder = std::function<std::shared_ptr<const Derived>(const Source&)>;
+    explicit SnapshotCache(Builder build) : build_(std::move(build)) {}
+
+    // A new generation has new docids: its data is always rebuilt.
+    std::shared_ptr<const Derived> get(const Source& database, std::uint64_t generation, bool changed) {
         std::lock_guard lock(mutex_);
-        const bool stale = changed && Clock::now() - built_at_ >= vocabulary_max_age;
-        if (!current_ || stale) {
-            current_ = std::make_shared<const analyzers::FieldVocabulary>(
-                analyzers::FieldVocabulary::from_database(database, analyzer_));
+        const bool stale = changed && Clock::now() - built_at_ >= derived_data_max_age;
+        if (!current_ || stale || generation != generation_) {
+            current_ = build_(database);
             built_at_ = Clock::now();
+            generation_ = generation;
         }
         return current_;
     }
 
 private:
+    Builder build_;
     std::mutex mutex_;
-    analyzers::TextAnalyzer analyzer_;
-    std::shared_ptr<const analyzers::FieldVocabulary> current_;
+    std::shared_ptr<const Derived> current_;
     Clock::time_point built_at_;
+    std::uint64_t generation_ = 0;
+};
+
+using ShardColumns = std::vector<std::shared_ptr<const FacetColumns>>;
+
+struct SnapshotCaches {
+    SnapshotCache<analyzers::FieldVocabulary, Xapian::Database> vocabulary{[](const Xapian::Database& database) {
+        analyzers::TextAnalyzer analyzer;
+        return std::make_shared<const analyzers::FieldVocabulary>(
+            analyzers::FieldVocabulary::from_database(database, analyzer));
+    }};
+    SnapshotCache<ShardColumns, std::vector<Xapian::Database>> facet_columns{
+        [](const std::vector<Xapian::Database>& shards) {
+            auto columns = std::make_shared<ShardColumns>();
+            for (const auto& shard : shards) columns->push_back(FacetColumns::build(shard));
+            return std::shared_ptr<const ShardColumns>(std::move(columns));
+        }};
 };
 
 // One thread's view of the index. Xapian::Database is not thread-safe, so
 // each concurrent request borrows its own Searcher from the pool.
 class SearchService::Searcher {
 public:
-    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, VocabularyCache& vocabularies)
-        : options_(options), lexicon_(lexicon), builder_(lexicon), vocabularies_(vocabularies) {
+    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, SnapshotCaches& caches)
+        : options_(options), lexicon_(lexicon), builder_(lexicon), caches_(caches) {
         open();
     }
 
@@ -65,6 +91,7 @@ public:
         } catch (const Xapian::DatabaseModifiedError&) {
             // A writer committed twice since we opened: catch up and retry once.
             database_.reopen();
+            for (auto& shard : shards_) shard.reopen();
             return run(request);
         }
     }
@@ -82,9 +109,14 @@ private:
                                                  options_.index_dir.string()));
         }
         database_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
+        shards_.clear();
+        for (std::size_t shard = 0; shard < serving->shard_count; ++shard) {
+            shards_.emplace_back(analyzers::shard_path(options_.index_dir, serving->number, shard).string());
+        }
         generation_ = serving->number;
         last_refresh_ = Clock::now();
-        vocabulary_ = vocabularies_.get(database_, true);
+        changed_since_snapshot_ = true;
+        vocabulary_ = caches_.vocabulary.get(database_, generation_, true);
     }
 
     // Near-real-time: new commits become visible within refresh_interval,
@@ -96,8 +128,10 @@ private:
             open();
             return;
         }
-        const bool changed = database_.reopen();
-        vocabulary_ = vocabularies_.get(database_, changed);
+        bool changed = database_.reopen();
+        for (auto& shard : shards_) changed = shard.reopen() || changed;
+        changed_since_snapshot_ = changed_since_snapshot_ || changed;
+        vocabulary_ = caches_.vocabulary.get(database_, generation_, changed);
         last_refresh_ = Clock::now();
     }
 
@@ -113,14 +147,23 @@ private:
     SearchResult run(const SearchRequest& request) {
         const auto started = Clock::now();
         const analyzers::TextQuery text_query = builder_.build(request.text, {}, vocabulary_.get());
+        const Xapian::Query matches_typed = text_query.all_words();
         Xapian::Enquire enquire(database_);
-        enquire.set_query(apply_filters(text_query.all_words(), request.filters, builder_.analyzer(), lexicon_));
+        enquire.set_query(apply_filters(matches_typed, request.filters, builder_.analyzer(), lexicon_));
         set_sort(enquire, request.sort);
         const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
                                                       static_cast<Xapian::doccount>(request.limit));
         SearchResult result;
         result.total = matches.get_matches_estimated();
         result.total_exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
+        if (request.facets.any()) {
+            FacetCountingResult counted = count_facets(shard_views(), request, [&](const Filters& filters) {
+                return apply_filters(matches_typed, filters, builder_.analyzer(), lexicon_);
+            });
+            result.facets = std::move(counted.counts);
+            result.total = counted.matches;  // every match was visited: exact
+            result.total_exact = true;
+        }
         for (auto match = matches.begin(); match != matches.end(); ++match) {
             result.hits.push_back({match.get_weight(), analyzers::stored_fields_of(match.get_document())});
         }
@@ -128,11 +171,21 @@ private:
         return result;
     }
 
+    std::vector<ShardView> shard_views() {
+        auto columns = caches_.facet_columns.get(shards_, generation_, changed_since_snapshot_);
+        changed_since_snapshot_ = false;
+        std::vector<ShardView> views;
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) views.push_back({shards_[shard], (*columns)[shard]});
+        return views;
+    }
+
     const ServiceOptions& options_;
     const analyzers::Lexicon& lexicon_;
     analyzers::QueryBuilder builder_;
-    VocabularyCache& vocabularies_;
+    SnapshotCaches& caches_;
+    std::vector<Xapian::Database> shards_;  // the same shards, one by one, for facet counting
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
+    bool changed_since_snapshot_ = true;
     Xapian::Database database_;
     std::uint64_t generation_ = 0;
     Clock::time_point last_refresh_;
@@ -142,7 +195,7 @@ class SearchService::SearcherPool {
 public:
     explicit SearcherPool(ServiceOptions options)
         : options_(std::move(options)), lexicon_(analyzers::load_lexicon(options_.data_dir)) {
-        release(std::make_unique<Searcher>(options_, lexicon_, vocabularies_));  // fail at start if there is no index
+        release(std::make_unique<Searcher>(options_, lexicon_, caches_));  // fail at start if there is no index
     }
 
     // Runs `work` with a searcher no other thread is using.
@@ -169,7 +222,7 @@ private:
                 return searcher;
             }
         }
-        return std::make_unique<Searcher>(options_, lexicon_, vocabularies_);
+        return std::make_unique<Searcher>(options_, lexicon_, caches_);
     }
 
     void release(std::unique_ptr<Searcher> searcher) {
@@ -179,7 +232,7 @@ private:
 
     ServiceOptions options_;
     analyzers::Lexicon lexicon_;
-    VocabularyCache vocabularies_;
+    SnapshotCaches caches_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Searcher>> idle_;
 };

@@ -115,6 +115,24 @@ TEST_CASE("the bundled sample is indexed and searched over HTTP") {
             CHECK((condition == 1 || condition == 2));
         }
     }
+    SUBCASE("facets come with the hits, disjunctive and exact") {
+        const Response response = get(server.port(), "/v1/search?brand=Nike&facets=all&limit=1");
+        REQUIRE(response.status == 200);
+        simdjson::dom::element root = parse_json(parser, response.body);
+        CHECK(bool(root["total_exact"]));
+        const int64_t total = int64_t(root["total"]);
+        simdjson::dom::object facets;
+        REQUIRE_FALSE(root["facets"].get(facets));
+        simdjson::dom::array brands, shipping;
+        REQUIRE_FALSE(facets["brand"].get(brands));
+        REQUIRE_FALSE(facets["shipping"].get(shipping));
+        // The brand facet ignores the brand filter: other brands show up.
+        CHECK(brands.size() > 1);
+        int64_t by_shipping = 0;
+        for (simdjson::dom::element value : shipping) by_shipping += int64_t(value["count"]);
+        CHECK(by_shipping == total);  // every Nike listing ships one way or the other
+        CHECK(int64_t(facets["price"]["count"]) == total);
+    }
     SUBCASE("metrics count requests and report the index") {
         get(server.port(), "/v1/search?q=nike");
         get(server.port(), "/v1/search?limit=0");

@@ -44,6 +44,18 @@ TEST_CASE("paging, filters and sort are read") {
     CHECK(request.sort == SortOrder::price_desc);
 }
 
+TEST_CASE("facets are named in a list, or all") {
+    const auto some = std::get<SearchRequest>(parse_search_parameters({{"facets", "brand,price"}, {"facet_limit", "5"}}));
+    CHECK(some.facets.brand);
+    CHECK(some.facets.price);
+    CHECK_FALSE(some.facets.category);
+    CHECK(some.facet_limit == 5);
+    const auto all = std::get<SearchRequest>(parse_search_parameters({{"facets", "all"}}));
+    CHECK((all.facets.brand && all.facets.category && all.facets.condition && all.facets.shipping && all.facets.price));
+    CHECK(error_for({{"facets", "colour"}}).message ==
+          "'facets' takes brand, category, condition, shipping, price or all, not \"colour\"");
+}
+
 TEST_CASE("bad filter values name the parameter and what is allowed") {
     CHECK(error_for({{"price_min", "cheap"}}).message == "'price_min' must be a price of 0 or more, not \"cheap\"");
     CHECK(error_for({{"price_max", "-5"}}).parameter == "price_max");
@@ -79,7 +91,7 @@ TEST_CASE("unknown and repeated parameters are refused") {
     const ApiError unknown = error_for({{"qq", "x"}});
     CHECK(unknown.code == "unknown_parameter");
     CHECK(unknown.message == "unknown parameter 'qq'; known parameters: q, limit, offset, brand, category, "
-                             "price_min, price_max, condition, shipping, status, sort");
+                             "price_min, price_max, condition, shipping, status, facets, facet_limit, sort");
     CHECK(error_for({{"q", "a"}, {"q", "b"}}).message == "'q' is given more than once");
 }
 

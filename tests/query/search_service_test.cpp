@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -145,4 +146,72 @@ TEST_CASE("concurrent searches from many threads all succeed") {
     }
     for (auto& thread : threads) thread.join();
     CHECK(found == 400);
+}
+
+namespace {
+
+std::map<std::string, std::uint64_t> as_map(const std::vector<FacetValueCount>& counts) {
+    std::map<std::string, std::uint64_t> map;
+    for (const auto& [value, count] : counts) map[value] = count;
+    return map;
+}
+
+using Counts = std::map<std::string, std::uint64_t>;
+
+}  // namespace
+
+TEST_CASE("facets count brands, category levels, condition and shipping exactly, with price stats") {
+    test_support::TempDir dir;
+    build(dir, catalog);
+    SearchService service = open_service(dir);
+    const auto result = service.search({.text = "", .facets = {true, true, true, true, true}});
+    REQUIRE(result.facets);
+    const FacetCounts& facets = *result.facets;
+    CHECK(as_map(facets.brand) == Counts{{"Nike", 3}, {"Adidas", 1}, {"Lululemon Athletica", 1}});
+    CHECK(facets.brand.front().value == "Nike");  // most first
+    CHECK(as_map(facets.category_1) == Counts{{"Men", 3}, {"Women", 2}});
+    CHECK(as_map(facets.category_2) ==
+          Counts{{"Men/Shoes", 2}, {"Men/Tops", 1}, {"Women/Shoes", 1}, {"Women/Athletic Apparel", 1}});
+    CHECK(as_map(facets.category_3)["Men/Shoes/Athletic"] == 2);
+    CHECK(as_map(facets.condition) == Counts{{"1", 2}, {"2", 2}, {"3", 1}});
+    CHECK(as_map(facets.shipping) == Counts{{"seller", 3}, {"buyer", 2}});
+    REQUIRE(facets.price);
+    CHECK(facets.price->count == 5);
+    CHECK(facets.price->min == 15);
+    CHECK(facets.price->max == 80);
+    CHECK(facets.price->average == doctest::Approx(49));
+    CHECK(facets.price->histogram[1].count == 1);  // 10-25: the t-shirt
+    CHECK(result.total_exact);
+}
+
+TEST_CASE("a facet's counts ignore its own filter but obey the others") {
+    test_support::TempDir dir;
+    build(dir, catalog);
+    SearchService service = open_service(dir);
+    const auto result = service.search(
+        {.text = "", .filters = {.brands = {"Nike"}, .shipping = "seller"}, .facets = {true, true, false, true, true}});
+    REQUIRE(result.facets);
+    CHECK(result.hits.size() == 2);  // shoe1 and tee
+    // Brands over shipping=seller only: Nike 2, Lululemon 1.
+    CHECK(as_map(result.facets->brand) == Counts{{"Nike", 2}, {"Lululemon Athletica", 1}});
+    // Shipping over brand=Nike only: seller 2, buyer 1.
+    CHECK(as_map(result.facets->shipping) == Counts{{"seller", 2}, {"buyer", 1}});
+    // Categories over both filters.
+    CHECK(as_map(result.facets->category_1) == Counts{{"Men", 2}});
+}
+
+TEST_CASE("listings added after the facet snapshot are counted too") {
+    test_support::TempDir dir;
+    build(dir, catalog);
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 3);
+    indexer::FollowOptions follow;
+    test_support::write_file(dir / "more.jsonl",
+                             R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
+    follow.feed.feed = dir / "more.jsonl";
+    follow.feed.index_dir = dir / "index";
+    follow.feed.data_dir = test_support::project_data_dir();
+    follow.follow = false;
+    indexer::follow_feed(follow);
+    CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 4);
 }

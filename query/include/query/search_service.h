@@ -24,12 +24,27 @@ struct Filters {
     StatusFilter status = StatusFilter::on_sale;
 };
 
+// Facets a request asks for. Counts are exact over all matches, and
+// disjunctive: a facet's counts ignore the facet's own filter, so a buyer
+// who picked "Nike" still sees how many Adidas listings there are.
+struct FacetRequest {
+    bool brand = false;
+    bool category = false;  // each of the three levels
+    bool condition = false;
+    bool shipping = false;
+    bool price = false;     // min, max, average and a histogram
+
+    bool any() const { return brand || category || condition || shipping || price; }
+};
+
 struct SearchRequest {
     std::string text;
     std::size_t offset = 0;
     std::size_t limit = 20;
     Filters filters;
     SortOrder sort = SortOrder::relevance;
+    FacetRequest facets;
+    std::size_t facet_limit = 20;  // values per facet, most frequent first
 };
 
 struct Hit {
@@ -37,8 +52,29 @@ struct Hit {
     std::string stored_json;  // the listing's stored fields, a JSON object
 };
 
+struct FacetValueCount {
+    std::string value;
+    std::uint64_t count = 0;
+};
+
+struct PriceSummary {
+    std::uint64_t count = 0;
+    double min = 0, max = 0, average = 0;
+    struct Band {
+        double from = 0, to = 0;  // to = 0 means no upper bound
+        std::uint64_t count = 0;
+    };
+    std::vector<Band> histogram;
+};
+
+struct FacetCounts {
+    std::vector<FacetValueCount> brand, category_1, category_2, category_3, condition, shipping;
+    std::optional<PriceSummary> price;
+};
+
 struct SearchResult {
     std::vector<Hit> hits;
+    std::optional<FacetCounts> facets;
     std::uint64_t total = 0;   // matching listings (an estimate unless total_exact)
     bool total_exact = false;
     double took_ms = 0;
