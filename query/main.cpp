@@ -1,6 +1,10 @@
 // search-server: the HTTP query server the app calls.
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "cli/options.h"
 #include "query/http_api.h"
@@ -9,9 +13,28 @@
 namespace {
 
 query::HttpApi* running_api = nullptr;
+volatile std::sig_atomic_t reload_requested = 0;
 
 void stop_on_signal(int) {
     if (running_api != nullptr) running_api->stop();
+}
+
+void reload_on_signal(int) { reload_requested = 1; }
+
+// SIGHUP rereads the ranking config; the handler only sets a flag, and this
+// thread does the reload outside signal context.
+void watch_for_reloads(query::SearchService& service, const std::atomic<bool>& stopping) {
+    while (!stopping) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (reload_requested == 0) continue;
+        reload_requested = 0;
+        try {
+            service.reload_ranking();
+            std::cerr << "ranking config reloaded" << std::endl;
+        } catch (const std::exception& error) {
+            std::cerr << "ranking config not reloaded, keeping the old one: " << error.what() << std::endl;
+        }
+    }
 }
 
 cli::Parser options() {
@@ -25,7 +48,16 @@ cli::Parser options() {
             {"host", "LISTING_HOST", "127.0.0.1", "address to listen on"},
             {"port", "LISTING_PORT", "8080", "port to listen on; 0 picks a free one"},
             {"threads", "LISTING_THREADS", "8", "request threads"},
+            {"ranking", "LISTING_RANKING", "",
+             "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking "
+             "(default: ranking.conf in the data directory)"},
+            {"admin-token", "LISTING_ADMIN_TOKEN", "", "bearer token for /v1/admin/*; empty turns them off"},
         });
+}
+
+std::filesystem::path ranking_config_path(const cli::Values& values) {
+    if (!values.get("ranking").empty()) return values.get("ranking");
+    return std::filesystem::path(values.get("data-dir")) / "ranking.conf";
 }
 
 }  // namespace
@@ -37,17 +69,25 @@ int main(int argc, char** argv) {
     http.host = values.get("host");
     http.port = static_cast<int>(values.get_integer("port", 0, 65535));
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
+    http.admin_token = values.get("admin-token");
     try {
-        query::SearchService service({.index_dir = values.get("index"), .data_dir = values.get("data-dir")});
+        query::SearchService service({.index_dir = values.get("index"),
+                                      .data_dir = values.get("data-dir"),
+                                      .ranking_config = ranking_config_path(values)});
         query::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;
         std::signal(SIGINT, stop_on_signal);
         std::signal(SIGTERM, stop_on_signal);
         // Tests and scripts wait for this line to know the port.
+        std::signal(SIGHUP, reload_on_signal);
+        std::atomic<bool> stopping{false};
+        std::thread reloader(watch_for_reloads, std::ref(service), std::cref(stopping));
         std::cout << "listening on http://" << http.host << ":" << port << std::endl;
         api.serve();
         running_api = nullptr;
+        stopping = true;
+        reloader.join();
     } catch (const std::exception& error) {
         std::cerr << "error: " << error.what() << std::endl;
         return 1;

@@ -74,6 +74,13 @@ TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options
     TextQuery query;
     query.words = analyzer_.analyze(text);
     const auto& words = query.words;
+    for (const Word& word : words) {
+        query.match_terms.push_back(word.term);
+        query.match_terms.insert(query.match_terms.end(), word.parts.begin(), word.parts.end());
+        if (vocabulary == nullptr) continue;
+        for (const auto& key : vocabulary->brand_terms(word.term)) query.named_brands.push_back(key);
+        for (const auto& key : vocabulary->category_terms(word.term)) query.named_categories.push_back(key);
+    }
     for (std::size_t i = 0; i < words.size();) {
         const SynonymTable::Match match = lexicon_.synonyms.longest_match(words, i);
         if (match.length == 0) {
@@ -85,6 +92,7 @@ TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options
         for (std::size_t j = i; j < i + match.length; ++j) typed.push_back(expand.word(words[j]));
         std::vector<Xapian::Query> alternatives{Xapian::Query(Xapian::Query::OP_AND, typed.begin(), typed.end())};
         for (const auto& phrase : match.alternatives) {
+            query.match_terms.insert(query.match_terms.end(), phrase.begin(), phrase.end());
             alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, expand.phrase(phrase),
                                       options.synonym_weight);
         }

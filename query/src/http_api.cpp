@@ -72,15 +72,35 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     json.field("total", result.total).field("total_exact", result.total_exact);
     json.field("offset", request.offset).field("limit", request.limit);
     json.field("took_ms", result.took_ms);
+    json.field("relaxed", result.relaxed).key("suggestion");
+    if (result.suggestion.empty()) json.null();
+    else json.value(result.suggestion);
     json.key("hits").begin_array();
     for (const Hit& hit : result.hits) {
-        json.begin_object().field("score", hit.score).key("listing").raw(hit.stored_json).end_object();
+        json.begin_object().field("score", hit.score).field("highlighted_title", hit.highlighted_title);
+        json.key("listing").raw(hit.stored_json).end_object();
     }
     json.end_array();
     if (result.facets) write_facets(json, request.facets, *result.facets);
     json.end_object();
     return json.take();
 }
+
+namespace {
+
+// Compares without stopping at the first difference, so response timing
+// tells nothing about how much of a guessed token was right.
+bool same_token(std::string_view given, std::string_view expected) {
+    if (given.size() != expected.size()) return false;
+    unsigned char difference = 0;
+    for (std::size_t i = 0; i < given.size(); ++i) difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    return difference == 0;
+}
+
+// Request bodies are small JSON objects; anything bigger is refused unread.
+constexpr std::size_t max_body_bytes = 64 * 1024;
+
+}  // namespace
 
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
@@ -93,13 +113,30 @@ struct HttpApi::Impl {
     SearchService& service;
     httplib::Server server;
     Metrics metrics;
+    std::string admin_token;
 
     explicit Impl(SearchService& search_service) : service(search_service) {
         // Without it, Nagle's algorithm and delayed ACKs add ~40 ms to every
         // keep-alive response written in more than one piece.
         server.set_tcp_nodelay(true);
+        server.set_payload_max_length(max_body_bytes);
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
-            handle_search(request, response);
+            answer_search(parse_search_parameters(request.params), response);
+        });
+        server.Post("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_search(parse_search_body(request.body), response);
+        });
+        server.Post("/v1/admin/reload-ranking", [this](const httplib::Request& request, httplib::Response& response) {
+            if (!admin_allowed(request, response)) return;
+            try {
+                service.reload_ranking();
+            } catch (const std::exception& error) {
+                send_error(response, ApiError{400, "invalid_ranking_config", "", error.what()});
+                return;
+            }
+            analyzers::JsonWriter json;
+            json.begin_object().field("status", "reloaded").field("ranking", service.ranking()->to_text()).end_object();
+            response.set_content(json.take(), json_type);
         });
         server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
             analyzers::JsonWriter json;
@@ -126,16 +163,37 @@ struct HttpApi::Impl {
             }
             send_error(response, ApiError{500, "internal_error", "", message});
         });
+        // Errors httplib answers itself (no route, body too big, bad request
+        // line) get the same JSON shape as ours.
         server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
             if (!response.body.empty()) return;
             if (response.status == 404) {
                 send_error(response, ApiError{404, "not_found", "", "no such endpoint: " + request.path});
+            } else if (response.status == 413) {
+                send_error(response, ApiError{413, "payload_too_large", "",
+                                              "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
+            } else if (response.status >= 400) {
+                send_error(response, ApiError{response.status, "bad_request", "", "the request could not be read as HTTP"});
             }
         });
     }
 
-    void handle_search(const httplib::Request& request, httplib::Response& response) {
-        auto parsed = parse_search_parameters(request.params);
+    bool admin_allowed(const httplib::Request& request, httplib::Response& response) const {
+        if (admin_token.empty()) {
+            send_error(response, ApiError{403, "admin_disabled", "",
+                                          "admin endpoints are off: start the server with --admin-token"});
+            return false;
+        }
+        const std::string bearer = "Bearer ";
+        const std::string given = request.get_header_value("Authorization");
+        if (given.rfind(bearer, 0) != 0 || !same_token(std::string_view(given).substr(bearer.size()), admin_token)) {
+            send_error(response, ApiError{401, "unauthorized", "", "send 'Authorization: Bearer <admin token>'"});
+            return false;
+        }
+        return true;
+    }
+
+    void answer_search(const std::variant<SearchRequest, ApiError>& parsed, httplib::Response& response) {
         if (auto* error = std::get_if<ApiError>(&parsed)) {
             send_error(response, *error);
             return;
@@ -151,6 +209,7 @@ HttpApi::HttpApi(SearchService& service) : impl_(std::make_unique<Impl>(service)
 HttpApi::~HttpApi() = default;
 
 int HttpApi::bind(const HttpOptions& options) {
+    impl_->admin_token = options.admin_token;
     const int threads = options.threads;
     impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     const int port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "query/http_api.h"
 
@@ -212,6 +213,60 @@ std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParamet
     }
     if (auto error = check_whole_request(request)) return *error;
     return request;
+}
+
+namespace {
+
+// A JSON scalar as the text a query string would carry.
+std::optional<std::string> scalar_text(simdjson::dom::element value) {
+    switch (value.type()) {
+        case simdjson::dom::element_type::STRING: {
+            std::string_view text;
+            if (value.get_string().get(text)) return std::nullopt;
+            return std::string(text);
+        }
+        case simdjson::dom::element_type::INT64: return std::to_string(int64_t(value));
+        case simdjson::dom::element_type::UINT64: return std::to_string(uint64_t(value));
+        case simdjson::dom::element_type::DOUBLE: return fmt::format("{}", double(value));
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (auto error = parser.parse(body.data(), body.size()).get(root)) {
+        return ApiError{400, "invalid_json", "", fmt::format("the body is not valid JSON: {}", simdjson::error_message(error))};
+    }
+    simdjson::dom::object object;
+    if (root.get_object().get(object)) {
+        return ApiError{400, "invalid_json", "", "the body must be a JSON object of search parameters"};
+    }
+    // The same parameters as the query string, so both forms validate alike;
+    // an array stands for a parameter given several times.
+    QueryParameters parameters;
+    for (auto [key, value] : object) {
+        const std::string name(key);
+        const auto wrong_type = [&] {
+            return invalid(name, fmt::format("'{}' must be a string, a number or an array of them", shown(name)));
+        };
+        if (value.type() != simdjson::dom::element_type::ARRAY) {
+            auto text = scalar_text(value);
+            if (!text) return wrong_type();
+            parameters.emplace(name, std::move(*text));
+            continue;
+        }
+        simdjson::dom::array items;
+        if (value.get_array().get(items)) return wrong_type();
+        for (simdjson::dom::element item : items) {
+            auto text = scalar_text(item);
+            if (!text) return wrong_type();
+            parameters.emplace(name, std::move(*text));
+        }
+    }
+    return parse_search_parameters(parameters);
 }
 
 }  // namespace query

@@ -3,6 +3,8 @@
 #include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <xapian.h>
@@ -12,8 +14,11 @@
 #include "analyzers/index_layout.h"
 #include "analyzers/query_builder.h"
 #include "analyzers/synonyms.h"
+#include "analyzers/highlighter.h"
 #include "facets.h"
 #include "filters.h"
+#include "ranking_signals.h"
+#include "spelling.h"
 
 namespace query {
 namespace {
@@ -27,22 +32,26 @@ double milliseconds_since(Clock::time_point start) {
 // New brands and categories become searchable as such, and facet columns
 // catch up with updated listings, within this long.
 constexpr auto derived_data_max_age = std::chrono::seconds(2);
+// New words reach "did you mean" within this long: the dictionary takes a
+// moment to build, and a new word is rarely the correction a buyer needs.
+constexpr auto spelling_max_age = std::chrono::minutes(5);
 
 }  // namespace
 
 // Data derived from an index snapshot (the brand and category vocabulary,
 // the facet columns), shared by all searchers and rebuilt when the index
-// has changed and the copy is older than derived_data_max_age.
+// has changed and the copy is older than its max age.
 template <typename Derived, typename Source>
 class SnapshotCache {
 public:
     using Builder = std::function<std::shared_ptr<const Derived>(const Source&)>;
-    explicit SnapshotCache(Builder build) : build_(std::move(build)) {}
+    explicit SnapshotCache(Builder build, Clock::duration max_age = derived_data_max_age)
+        : build_(std::move(build)), max_age_(max_age) {}
 
     // A new generation has new docids: its data is always rebuilt.
     std::shared_ptr<const Derived> get(const Source& database, std::uint64_t generation, bool changed) {
         std::lock_guard lock(mutex_);
-        const bool stale = changed && Clock::now() - built_at_ >= derived_data_max_age;
+        const bool stale = changed && Clock::now() - built_at_ >= max_age_;
         if (!current_ || stale || generation != generation_) {
             current_ = build_(database);
             built_at_ = Clock::now();
@@ -53,6 +62,7 @@ public:
 
 private:
     Builder build_;
+    Clock::duration max_age_;
     std::mutex mutex_;
     std::shared_ptr<const Derived> current_;
     Clock::time_point built_at_;
@@ -73,14 +83,19 @@ struct SnapshotCaches {
             for (const auto& shard : shards) columns->push_back(FacetColumns::build(shard));
             return std::shared_ptr<const ShardColumns>(std::move(columns));
         }};
+    SnapshotCache<SpellingDictionary, Xapian::Database> spelling{&SpellingDictionary::build, spelling_max_age};
 };
+
+using RankingSource = std::function<std::shared_ptr<const RankingConfig>()>;
 
 // One thread's view of the index. Xapian::Database is not thread-safe, so
 // each concurrent request borrows its own Searcher from the pool.
 class SearchService::Searcher {
 public:
-    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, SnapshotCaches& caches)
-        : options_(options), lexicon_(lexicon), builder_(lexicon), caches_(caches) {
+    Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, SnapshotCaches& caches,
+             RankingSource ranking_source)
+        : options_(options), lexicon_(lexicon), builder_(lexicon), caches_(caches),
+          ranking_source_(std::move(ranking_source)) {
         open();
     }
 
@@ -117,6 +132,7 @@ private:
         last_refresh_ = Clock::now();
         changed_since_snapshot_ = true;
         vocabulary_ = caches_.vocabulary.get(database_, generation_, true);
+        spelling_ = caches_.spelling.get(database_, generation_, true);
     }
 
     // Near-real-time: new commits become visible within refresh_interval,
@@ -132,6 +148,7 @@ private:
         for (auto& shard : shards_) changed = shard.reopen() || changed;
         changed_since_snapshot_ = changed_since_snapshot_ || changed;
         vocabulary_ = caches_.vocabulary.get(database_, generation_, changed);
+        spelling_ = caches_.spelling.get(database_, generation_, changed);
         last_refresh_ = Clock::now();
     }
 
@@ -146,29 +163,85 @@ private:
 
     SearchResult run(const SearchRequest& request) {
         const auto started = Clock::now();
-        const analyzers::TextQuery text_query = builder_.build(request.text, {}, vocabulary_.get());
-        const Xapian::Query matches_typed = text_query.all_words();
-        Xapian::Enquire enquire(database_);
-        enquire.set_query(apply_filters(matches_typed, request.filters, builder_.analyzer(), lexicon_));
-        set_sort(enquire, request.sort);
-        const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                                      static_cast<Xapian::doccount>(request.limit));
+        const std::shared_ptr<const RankingConfig> ranking = ranking_source_();
+        const analyzers::TextQuery text = builder_.build(request.text, ranking->text, vocabulary_.get());
+        const auto filtered = [&](const Xapian::Query& matches, const Filters& filters) {
+            return apply_filters(matches, filters, builder_.analyzer(), lexicon_);
+        };
+        Xapian::Query matches = text.all_words();
+        Xapian::MSet page = top_matches(request, *ranking, text, filtered(matches, request.filters));
         SearchResult result;
-        result.total = matches.get_matches_estimated();
-        result.total_exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
+        const bool too_few = page.get_matches_estimated() < static_cast<Xapian::doccount>(ranking->relax_min_matches);
+        if (too_few && text.clauses.size() > 1) {
+            matches = text.any_word();
+            page = top_matches(request, *ranking, text, filtered(matches, request.filters));
+            result.relaxed = true;
+        }
+        if (too_few) result.suggestion = suggestion_for(request.text, text);
+        result.total = page.get_matches_estimated();
+        result.total_exact = page.get_matches_lower_bound() == page.get_matches_upper_bound();
         if (request.facets.any()) {
             FacetCountingResult counted = count_facets(shard_views(), request, [&](const Filters& filters) {
-                return apply_filters(matches_typed, filters, builder_.analyzer(), lexicon_);
+                return filtered(matches, filters);
             });
             result.facets = std::move(counted.counts);
             result.total = counted.matches;  // every match was visited: exact
             result.total_exact = true;
         }
-        for (auto match = matches.begin(); match != matches.end(); ++match) {
-            result.hits.push_back({match.get_weight(), analyzers::stored_fields_of(match.get_document())});
+        const std::unordered_set<std::string> highlighted(text.match_terms.begin(), text.match_terms.end());
+        for (auto match = page.begin(); match != page.end(); ++match) {
+            std::string stored = analyzers::stored_fields_of(match.get_document());
+            const std::string title = analyzers::listing_from_stored_json(stored).title;
+            result.hits.push_back({match.get_weight(), std::move(stored), highlighter_.highlight(title, highlighted)});
         }
         result.took_ms = milliseconds_since(started);
         return result;
+    }
+
+    Xapian::MSet top_matches(const SearchRequest& request, const RankingConfig& ranking,
+                             const analyzers::TextQuery& text, const Xapian::Query& filtered) {
+        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds()};
+        Xapian::Enquire enquire(database_);
+        enquire.set_weighting_scheme(bm25_of(ranking));
+        enquire.set_query(with_business_signals(filtered, text, ranking, context));
+        set_sort(enquire, request.sort);
+        return enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                static_cast<Xapian::doccount>(request.limit));
+    }
+
+    // "nikee air max" -> "nike air max": each typed word that no listing
+    // contains, replaced by the closest known word. Empty if none is found.
+    std::string suggestion_for(const std::string& typed, const analyzers::TextQuery& text) {
+        std::unordered_map<std::string, std::string> corrections;
+        for (const auto& word : text.words) {
+            if (known(word.term)) continue;
+            if (auto corrected = spelling_->correct(word.term)) corrections.emplace(word.term, *corrected);
+        }
+        if (corrections.empty()) return "";
+        std::string suggestion;
+        std::size_t start = 0;
+        while (start < typed.size()) {
+            const std::size_t space = std::min(typed.find(' ', start), typed.size());
+            std::string token = typed.substr(start, space - start);
+            const auto words = builder_.analyzer().analyze(token);
+            if (words.size() == 1) {
+                if (auto found = corrections.find(words[0].term); found != corrections.end()) token = found->second;
+            }
+            if (!token.empty()) suggestion += (suggestion.empty() ? "" : " ") + token;
+            start = space + 1;
+        }
+        return suggestion;
+    }
+
+    bool known(const std::string& term) {
+        for (const auto& field : analyzers::word_fields) {
+            if (database_.get_termfreq(std::string(field.prefix) + term) > 0) return true;
+        }
+        return !vocabulary_->brand_terms(term).empty() || !vocabulary_->category_terms(term).empty();
+    }
+
+    static double now_seconds() {
+        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
     std::vector<ShardView> shard_views() {
@@ -183,6 +256,9 @@ private:
     const analyzers::Lexicon& lexicon_;
     analyzers::QueryBuilder builder_;
     SnapshotCaches& caches_;
+    RankingSource ranking_source_;
+    analyzers::Highlighter highlighter_;
+    std::shared_ptr<const SpellingDictionary> spelling_;
     std::vector<Xapian::Database> shards_;  // the same shards, one by one, for facet counting
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
     bool changed_since_snapshot_ = true;
@@ -193,9 +269,11 @@ private:
 
 class SearchService::SearcherPool {
 public:
-    explicit SearcherPool(ServiceOptions options)
-        : options_(std::move(options)), lexicon_(analyzers::load_lexicon(options_.data_dir)) {
-        release(std::make_unique<Searcher>(options_, lexicon_, caches_));  // fail at start if there is no index
+    SearcherPool(ServiceOptions options, RankingSource ranking_source)
+        : options_(std::move(options)),
+          lexicon_(analyzers::load_lexicon(options_.data_dir)),
+          ranking_source_(std::move(ranking_source)) {
+        release(make_searcher());  // fail at start if there is no index
     }
 
     // Runs `work` with a searcher no other thread is using.
@@ -222,7 +300,11 @@ private:
                 return searcher;
             }
         }
-        return std::make_unique<Searcher>(options_, lexicon_, caches_);
+        return make_searcher();
+    }
+
+    std::unique_ptr<Searcher> make_searcher() {
+        return std::make_unique<Searcher>(options_, lexicon_, caches_, ranking_source_);
     }
 
     void release(std::unique_ptr<Searcher> searcher) {
@@ -232,14 +314,17 @@ private:
 
     ServiceOptions options_;
     analyzers::Lexicon lexicon_;
+    RankingSource ranking_source_;
     SnapshotCaches caches_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Searcher>> idle_;
 };
 
-SearchService::SearchService(ServiceOptions options) : index_dir_(options.index_dir) {
+SearchService::SearchService(ServiceOptions options)
+    : index_dir_(options.index_dir), ranking_config_path_(options.ranking_config) {
+    reload_ranking();
     try {
-        pool_ = std::make_unique<SearcherPool>(std::move(options));
+        pool_ = std::make_unique<SearcherPool>(std::move(options), [this] { return ranking(); });
     } catch (const Xapian::Error& error) {
         throw std::runtime_error("cannot open index: " + error.get_description());
     }
@@ -254,6 +339,18 @@ SearchResult SearchService::search(const SearchRequest& request) {
 std::uint64_t SearchService::serving_generation() const {
     const auto serving = analyzers::serving_generation(index_dir_);
     return serving ? serving->number : 0;
+}
+
+void SearchService::reload_ranking() {
+    auto loaded = std::make_shared<const RankingConfig>(
+        ranking_config_path_.empty() ? RankingConfig{} : RankingConfig::load(ranking_config_path_));
+    std::lock_guard lock(ranking_mutex_);
+    ranking_ = std::move(loaded);
+}
+
+std::shared_ptr<const RankingConfig> SearchService::ranking() const {
+    std::lock_guard lock(ranking_mutex_);
+    return ranking_;
 }
 
 std::uint64_t SearchService::document_count() {

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -64,12 +65,17 @@ test_support::ServerProcess start_server(const std::filesystem::path& index_dir)
         {"--index", index_dir.string(), "--data-dir", test_support::project_data_dir().string()});
 }
 
+// The bundled 3,000-listing sample, indexed into `dir` and served.
+test_support::ServerProcess serve_sample(const test_support::TempDir& dir) {
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    return start_server(dir / "index");
+}
+
 }  // namespace
 
 TEST_CASE("the bundled sample is indexed and searched over HTTP") {
     test_support::TempDir dir;
-    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
-    auto server = start_server(dir / "index");
+    auto server = serve_sample(dir);
     simdjson::dom::parser parser;
 
     SUBCASE("health reports the listings") {
@@ -272,4 +278,97 @@ TEST_CASE("the indexer follows a feed on stdin") {
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("1 listings served; 3 lines read") != std::string::npos);
     CHECK(result.output.find("rejected 1") != std::string::npos);
+}
+
+namespace {
+
+Response post(int port, const std::string& path, const std::string& body, const std::string& token = "") {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(10, 0);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    auto result = client.Post(path.c_str(), headers, body, "application/json");
+    REQUIRE_MESSAGE(result, "no HTTP response for POST " << path);
+    return {result->status, result->body};
+}
+
+const char* lego_feed =
+    R"({"id":"in-title","title":"Lego castle","price":30,"created_at":1700000000})" "\n"
+    R"({"id":"in-description","title":"Toy castle","description":"a lego castle","price":30,"created_at":1700000000})" "\n";
+
+}  // namespace
+
+TEST_CASE("POST /v1/search takes the same parameters as JSON, with highlights, relaxation and suggestions") {
+    test_support::TempDir dir;
+    auto server = serve_sample(dir);
+    simdjson::dom::parser parser;
+
+    const Response posted = post(server.port(), "/v1/search",
+                                 R"({"q": "nike", "brand": ["Nike", "Adidas"], "limit": 5, "facets": ["brand"]})");
+    REQUIRE(posted.status == 200);
+    auto body = parse_json(parser, posted.body);
+    CHECK(body["hits"].get_array().value().size() == 5);
+    CHECK(std::string_view(body["hits"].at(0)["highlighted_title"]).find("<em>") != std::string_view::npos);
+    CHECK(body["facets"]["brand"].get_array().value().size() >= 1);
+
+    const Response bad = post(server.port(), "/v1/search", R"({"q": "nike", "limit": true})");
+    CHECK(bad.status == 400);
+    CHECK(std::string_view(parse_json(parser, bad.body)["error"]["parameter"]) == "limit");
+    CHECK(post(server.port(), "/v1/search", "{not json").status == 400);
+    CHECK(post(server.port(), "/v1/search", std::string(100'000, ' ')).status == 413);
+
+    // Five words nothing matches all of: relaxed, and still answered.
+    const Response relaxed = get(server.port(), "/v1/search?q=nike%20lego%20pokemon%20iphone%20barbie");
+    REQUIRE(relaxed.status == 200);
+    INFO(relaxed.body.substr(0, 300));
+    auto relaxed_body = parse_json(parser, relaxed.body);
+    CHECK(bool(relaxed_body["relaxed"]));
+    CHECK(relaxed_body["hits"].get_array().value().size() > 0);
+
+    const Response misspelled = get(server.port(), "/v1/search?q=nikke");
+    CHECK(std::string_view(parse_json(parser, misspelled.body)["suggestion"]) == "nike");
+}
+
+TEST_CASE("the ranking config reloads without a restart, by admin request or SIGHUP") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", lego_feed);
+    index_feed(dir / "feed.jsonl", dir / "index");
+    test_support::write_file(dir / "ranking.conf", "freshness.weight = 0\n");
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--ranking",
+                                        (dir / "ranking.conf").string(), "--admin-token", "s3cret"});
+    CHECK(first_hit_id(server.port(), "lego") == "in-title");
+
+    test_support::write_file(dir / "ranking.conf", "freshness.weight = 0\nfield.title = 0.1\nfield.description = 10\n");
+    CHECK(post(server.port(), "/v1/admin/reload-ranking", "").status == 401);
+    CHECK(post(server.port(), "/v1/admin/reload-ranking", "", "wrong").status == 401);
+    CHECK(first_hit_id(server.port(), "lego") == "in-title");  // not reloaded yet
+    const Response reloaded = post(server.port(), "/v1/admin/reload-ranking", "", "s3cret");
+    CHECK(reloaded.status == 200);
+    CHECK(first_hit_id(server.port(), "lego") == "in-description");
+
+    test_support::write_file(dir / "ranking.conf", "field.title = many\n");
+    const Response refused = post(server.port(), "/v1/admin/reload-ranking", "", "s3cret");
+    CHECK(refused.status == 400);
+    CHECK(refused.body.find("ranking.conf:1") != std::string::npos);
+    CHECK(first_hit_id(server.port(), "lego") == "in-description");  // old config kept
+
+    test_support::write_file(dir / "ranking.conf", "freshness.weight = 0\n");
+    server.send_signal(SIGHUP);
+    bool reloaded_by_signal = false;
+    for (int attempt = 0; attempt < 50 && !reloaded_by_signal; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        reloaded_by_signal = first_hit_id(server.port(), "lego") == "in-title";
+    }
+    CHECK(reloaded_by_signal);
+}
+
+TEST_CASE("admin endpoints are off without a token") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", lego_feed);
+    index_feed(dir / "feed.jsonl", dir / "index");
+    auto server = start_server(dir / "index");
+    const Response response = post(server.port(), "/v1/admin/reload-ranking", "", "anything");
+    CHECK(response.status == 403);
+    CHECK(response.body.find("admin_disabled") != std::string::npos);
 }

@@ -99,3 +99,29 @@ TEST_CASE("error JSON carries code, message and parameter") {
     CHECK(error_json({400, "invalid_parameter", "limit", "bad \"x\""}) ==
           R"({"error":{"code":"invalid_parameter","message":"bad \"x\"","parameter":"limit"}})");
 }
+
+TEST_CASE("a JSON body reads like the query string, arrays standing for repeated parameters") {
+    auto parsed = parse_search_body(R"({"q": "nike", "limit": 5, "brand": ["Nike", "Adidas"], "price_max": 49.5,
+                                        "condition": [1, 2], "facets": ["brand", "price"]})");
+    REQUIRE(std::holds_alternative<SearchRequest>(parsed));
+    const auto& request = std::get<SearchRequest>(parsed);
+    CHECK(request.text == "nike");
+    CHECK(request.limit == 5);
+    CHECK(request.filters.brands == std::vector<std::string>{"Nike", "Adidas"});
+    CHECK(request.filters.price_max == 49.5);
+    CHECK(request.filters.conditions == std::vector<int>{1, 2});
+    CHECK(request.facets.brand);
+    CHECK(request.facets.price);
+}
+
+TEST_CASE("a bad JSON body is refused with what was wrong") {
+    const auto error_of = [](std::string_view body) { return std::get<ApiError>(parse_search_body(body)); };
+    CHECK(error_of("{").code == "invalid_json");
+    CHECK(error_of("[1]").message == "the body must be a JSON object of search parameters");
+    const ApiError wrong_type = error_of(R"({"q": {"text": "nike"}})");
+    CHECK(wrong_type.parameter == "q");
+    CHECK(wrong_type.message == "'q' must be a string, a number or an array of them");
+    CHECK(error_of(R"({"limit": [1, 2]})").message == "'limit' is given more than once");
+    CHECK(error_of(R"({"sort": "cheapest"})").parameter == "sort");
+    CHECK(error_of(R"({"colour": "red"})").code == "unknown_parameter");
+}

@@ -5,33 +5,18 @@
 #include <sstream>
 #include <thread>
 
-#include "analyzers/listing.h"
-#include "indexer/indexer.h"
-#include "query/search_service.h"
-#include "test_support.h"
+#include "index_fixture.h"
 
 using namespace query;
+using query_test::build_index;
+using query_test::ids_of;
 
 namespace {
 
-void build(const test_support::TempDir& dir, const std::string& feed) {
-    test_support::write_file(dir / "feed.jsonl", feed);
-    indexer::FeedOptions options;
-    options.feed = dir / "feed.jsonl";
-    options.index_dir = dir / "index";
-    options.data_dir = test_support::project_data_dir();
-    options.shard_count = 2;
-    indexer::build_generation(options);
-}
-
-std::vector<std::string> ids_of(const SearchResult& result) {
-    std::vector<std::string> ids;
-    for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);
-    return ids;
-}
-
 SearchService open_service(const test_support::TempDir& dir, std::chrono::milliseconds refresh = std::chrono::milliseconds(200)) {
+    // Relaxation off: these tests check exactly which listings match.
     return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                          .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n"),
                           .refresh_interval = refresh});
 }
 
@@ -44,7 +29,7 @@ const char* feed =
 
 TEST_CASE("a query finds matching listings across shards, best first") {
     test_support::TempDir dir;
-    build(dir, feed);
+    build_index(dir, feed);
     SearchService service = open_service(dir);
     CHECK(ids_of(service.search({.text = "razer keyboard"})) == std::vector<std::string>{"b"});
     const auto nike = service.search({.text = "nike air max"});
@@ -55,7 +40,7 @@ TEST_CASE("a query finds matching listings across shards, best first") {
 
 TEST_CASE("sold listings are hidden unless asked for") {
     test_support::TempDir dir;
-    build(dir, feed);
+    build_index(dir, feed);
     SearchService service = open_service(dir);
     CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"a"});
     CHECK(service.search({.text = "nike", .filters = {.status = StatusFilter::any}}).hits.size() == 2);
@@ -65,7 +50,7 @@ TEST_CASE("sold listings are hidden unless asked for") {
 
 TEST_CASE("offset and limit page through results") {
     test_support::TempDir dir;
-    build(dir, feed);
+    build_index(dir, feed);
     SearchService service = open_service(dir);
     const auto all = ids_of(service.search({.text = "", .filters = {.status = StatusFilter::any}}));
     CHECK(all.size() == 3);
@@ -88,7 +73,7 @@ std::set<std::string> found(SearchService& service, Filters filters) {
 
 TEST_CASE("filters narrow by brand, category subtree, price, condition and shipping") {
     test_support::TempDir dir;
-    build(dir, catalog);
+    build_index(dir, catalog);
     SearchService service = open_service(dir);
     using Ids = std::set<std::string>;
     CHECK(found(service, {.brands = {"nike"}}) == Ids{"shoe1", "shoe3", "tee"});
@@ -109,7 +94,7 @@ TEST_CASE("filters narrow by brand, category subtree, price, condition and shipp
 
 TEST_CASE("results sort by price either way or newest first") {
     test_support::TempDir dir;
-    build(dir, catalog);
+    build_index(dir, catalog);
     SearchService service = open_service(dir);
     using Ids = std::vector<std::string>;
     CHECK(ids_of(service.search({.text = "nike", .sort = SortOrder::price_asc})) == Ids{"tee", "shoe3", "shoe1"});
@@ -120,10 +105,10 @@ TEST_CASE("results sort by price either way or newest first") {
 
 TEST_CASE("a new generation is served without restarting") {
     test_support::TempDir dir;
-    build(dir, feed);
+    build_index(dir, feed);
     SearchService service = open_service(dir, std::chrono::milliseconds(0));
     CHECK(service.document_count() == 3);
-    build(dir, R"({"id":"z","title":"Lego set","price":30})" "\n");
+    build_index(dir, R"({"id":"z","title":"Lego set","price":30})" "\n");
     CHECK(service.document_count() == 1);
     CHECK(ids_of(service.search({.text = "lego"})) == std::vector<std::string>{"z"});
 }
@@ -135,7 +120,7 @@ TEST_CASE("opening a directory with no index says what to do") {
 
 TEST_CASE("concurrent searches from many threads all succeed") {
     test_support::TempDir dir;
-    build(dir, feed);
+    build_index(dir, feed);
     SearchService service = open_service(dir);
     std::vector<std::thread> threads;
     std::atomic<int> found{0};
@@ -162,7 +147,7 @@ using Counts = std::map<std::string, std::uint64_t>;
 
 TEST_CASE("facets count brands, category levels, condition and shipping exactly, with price stats") {
     test_support::TempDir dir;
-    build(dir, catalog);
+    build_index(dir, catalog);
     SearchService service = open_service(dir);
     const auto result = service.search({.text = "", .facets = {true, true, true, true, true}});
     REQUIRE(result.facets);
@@ -186,7 +171,7 @@ TEST_CASE("facets count brands, category levels, condition and shipping exactly,
 
 TEST_CASE("a facet's counts ignore its own filter but obey the others") {
     test_support::TempDir dir;
-    build(dir, catalog);
+    build_index(dir, catalog);
     SearchService service = open_service(dir);
     const auto result = service.search(
         {.text = "", .filters = {.brands = {"Nike"}, .shipping = "seller"}, .facets = {true, true, false, true, true}});
@@ -202,7 +187,7 @@ TEST_CASE("a facet's counts ignore its own filter but obey the others") {
 
 TEST_CASE("listings added after the facet snapshot are counted too") {
     test_support::TempDir dir;
-    build(dir, catalog);
+    build_index(dir, catalog);
     SearchService service = open_service(dir, std::chrono::milliseconds(0));
     CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 3);
     indexer::FollowOptions follow;

@@ -199,6 +199,10 @@ bool ServerProcess::running() const {
     return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
 }
 
+void ServerProcess::send_signal(int signal_number) const {
+    if (pid_ > 0) ::kill(pid_, signal_number);
+}
+
 ServerProcess::~ServerProcess() {
     if (output_fd_ >= 0) ::close(output_fd_);
     if (pid_ <= 0) return;

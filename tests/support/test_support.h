@@ -77,6 +77,7 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
     int port() const { return port_; }
     bool running() const;
+    void send_signal(int signal_number) const;
 
 private:
     int pid_ = -1;

@@ -38,6 +38,12 @@ struct QueryOptions {
 struct TextQuery {
     std::vector<Word> words;             // the analysed words, for highlighting
     std::vector<Xapian::Query> clauses;  // one per word or phrase
+    // Key terms of the brands and categories the words name ("nike" ->
+    // "XBnike"), for the ranking's brand and category match signals.
+    std::vector<std::string> named_brands, named_categories;
+    // Every term a listing's text can match on (words, parts of compounds,
+    // synonyms), for highlighting.
+    std::vector<std::string> match_terms;
 
     bool empty() const { return clauses.empty(); }
     Xapian::Query all_words() const;  // every clause must match

@@ -1,13 +1,16 @@
 // The HTTP JSON API the app calls, on cpp-httplib.
 //
-//   GET /v1/search?q=nike+air+max&limit=20&offset=0   ranked listings
-//   GET /healthz                                      liveness and doc count
-//   GET /metrics                                      Prometheus metrics
+//   GET  /v1/search?q=nike+air+max&limit=20&offset=0  ranked listings
+//   POST /v1/search {"q": "nike", "brand": ["Nike"]}  the same, as JSON
+//   POST /v1/admin/reload-ranking                     rereads the ranking config (token)
+//   GET  /healthz                                     liveness and doc count
+//   GET  /metrics                                     Prometheus metrics
 #pragma once
 
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "query/search_service.h"
@@ -26,6 +29,8 @@ using QueryParameters = std::multimap<std::string, std::string>;
 
 // Validates /v1/search parameters. Never throws on bad input.
 std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParameters& parameters);
+// The same from a JSON object body: {"q": "...", "brand": ["a", "b"], "limit": 20}.
+std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body);
 
 std::string error_json(const ApiError& error);
 std::string search_result_json(const SearchRequest& request, const SearchResult& result);
@@ -34,6 +39,8 @@ struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 8080;                 // 0 picks a free port
     int threads = 8;
+    // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
+    std::string admin_token;
 };
 
 class HttpApi {

@@ -6,9 +6,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "query/ranking.h"
 
 namespace query {
 
@@ -49,7 +52,8 @@ struct SearchRequest {
 
 struct Hit {
     double score = 0;
-    std::string stored_json;  // the listing's stored fields, a JSON object
+    std::string stored_json;        // the listing's stored fields, a JSON object
+    std::string highlighted_title;  // HTML-escaped title, matched words in <em>
 };
 
 struct FacetValueCount {
@@ -77,12 +81,17 @@ struct SearchResult {
     std::optional<FacetCounts> facets;
     std::uint64_t total = 0;   // matching listings (an estimate unless total_exact)
     bool total_exact = false;
+    // All words together found too little, so listings matching only some
+    // of them are shown too (those matching more rank higher).
+    bool relaxed = false;
+    std::string suggestion;  // "did you mean", when words match no listing; else empty
     double took_ms = 0;
 };
 
 struct ServiceOptions {
     std::filesystem::path index_dir;
     std::filesystem::path data_dir;  // synonyms.txt, brand_aliases.txt
+    std::filesystem::path ranking_config;  // empty: built-in defaults
     // How stale a searcher may be before it looks for new commits.
     std::chrono::milliseconds refresh_interval{200};
 };
@@ -100,10 +109,18 @@ public:
     // The generation CURRENT points at (what searchers switch to next).
     std::uint64_t serving_generation() const;
 
+    // Rereads the ranking config file; requests already running finish with
+    // the old one. Throws (keeping the old config) if the file is bad.
+    void reload_ranking();
+    std::shared_ptr<const RankingConfig> ranking() const;
+
 private:
     class Searcher;
     class SearcherPool;
     std::filesystem::path index_dir_;
+    std::filesystem::path ranking_config_path_;
+    mutable std::mutex ranking_mutex_;
+    std::shared_ptr<const RankingConfig> ranking_;
     std::unique_ptr<SearcherPool> pool_;
 };
 

@@ -1,0 +1,40 @@
+// Marks the words of a text that a query matched: "Nike <em>Air</em> Max".
+//
+// The text is split into words the way a reader sees them (ICU word
+// breaking on the original text, with "t-shirt"-style compounds kept
+// whole), and each word is run through the same TextAnalyzer as the index,
+// so a highlight appears exactly where the match came from: "Sneakers"
+// lights up for "sneaker", "２７ｃｍ" for "27cm".
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "analyzers/text_analyzer.h"
+
+namespace analyzers {
+
+struct HighlightTags {
+    std::string pre = "<em>";
+    std::string post = "</em>";
+};
+
+// Not thread-safe: one per thread.
+class Highlighter {
+public:
+    Highlighter();
+    ~Highlighter();
+
+    // `text`, HTML-escaped, with every word whose term is in `terms` wrapped
+    // in the tags (the tags themselves are not escaped).
+    std::string highlight(std::string_view text, const std::unordered_set<std::string>& terms,
+                          const HighlightTags& tags = {});
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace analyzers

@@ -1,0 +1,109 @@
+#include "analyzers/highlighter.h"
+
+#include <stdexcept>
+#include <vector>
+
+#include <unicode/brkiter.h>
+#include <unicode/unistr.h>
+
+namespace analyzers {
+namespace {
+
+struct Span {
+    std::size_t begin, end;  // byte offsets into the UTF-8 text
+};
+
+bool is_connector(std::string_view between) {
+    return between == "-" || between == "/" || between == "&" || between == "+";
+}
+
+// Byte offset in UTF-8 of each UTF-16 index of `text`, plus one past the end.
+std::vector<std::size_t> utf8_offsets(const icu::UnicodeString& text) {
+    std::vector<std::size_t> offsets(static_cast<std::size_t>(text.length()) + 1, 0);
+    std::size_t bytes = 0;
+    for (int32_t i = 0; i < text.length();) {
+        const UChar32 c = text.char32At(i);
+        const int32_t units = U16_LENGTH(c);
+        for (int32_t unit = 0; unit < units; ++unit) offsets[static_cast<std::size_t>(i + unit)] = bytes;
+        bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        i += units;
+    }
+    offsets.back() = bytes;
+    return offsets;
+}
+
+// Sellers write titles; the app shows highlights as HTML.
+void append_html_escaped(std::string& out, std::string_view text) {
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out.push_back(c);
+        }
+    }
+}
+
+}  // namespace
+
+struct Highlighter::Impl {
+    std::unique_ptr<icu::BreakIterator> word_breaker;
+    TextAnalyzer analyzer;
+
+    Impl() {
+        UErrorCode status = U_ZERO_ERROR;
+        word_breaker.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+        if (U_FAILURE(status)) throw std::runtime_error(std::string("ICU word breaker: ") + u_errorName(status));
+    }
+
+    // Words of `text` as byte spans; "t-shirt" and "3/4" are one span each.
+    std::vector<Span> word_spans(std::string_view text) {
+        const auto unicode = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+        const auto offsets = utf8_offsets(unicode);
+        std::vector<Span> spans;
+        word_breaker->setText(unicode);
+        int32_t start = word_breaker->first();
+        for (int32_t end = word_breaker->next(); end != icu::BreakIterator::DONE;
+             start = end, end = word_breaker->next()) {
+            if (word_breaker->getRuleStatus() < UBRK_WORD_NUMBER) continue;
+            const Span span{offsets[static_cast<std::size_t>(start)], offsets[static_cast<std::size_t>(end)]};
+            const bool joined = !spans.empty() && is_connector(text.substr(spans.back().end, span.begin - spans.back().end));
+            if (joined) spans.back().end = span.end;
+            else spans.push_back(span);
+        }
+        return spans;
+    }
+
+    bool matches(std::string_view word, const std::unordered_set<std::string>& terms) {
+        for (const Word& analysed : analyzer.analyze(word)) {
+            if (terms.count(analysed.term) > 0) return true;
+            for (const auto& part : analysed.parts) {
+                if (terms.count(part) > 0) return true;
+            }
+        }
+        return false;
+    }
+};
+
+Highlighter::Highlighter() : impl_(std::make_unique<Impl>()) {}
+Highlighter::~Highlighter() = default;
+
+std::string Highlighter::highlight(std::string_view text, const std::unordered_set<std::string>& terms,
+                                   const HighlightTags& tags) {
+    std::string out;
+    std::size_t copied = 0;
+    for (const Span& span : impl_->word_spans(text)) {
+        const std::string_view word = text.substr(span.begin, span.end - span.begin);
+        if (terms.empty() || !impl_->matches(word, terms)) continue;
+        append_html_escaped(out, text.substr(copied, span.begin - copied));
+        out += tags.pre;
+        append_html_escaped(out, word);
+        out += tags.post;
+        copied = span.end;
+    }
+    append_html_escaped(out, text.substr(copied));
+    return out;
+}
+
+}  // namespace analyzers

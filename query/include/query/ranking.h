@@ -1,0 +1,47 @@
+// How listings are ranked: BM25 over weighted fields plus business signals,
+// all set in one ranking config file (data/ranking.conf) that the server
+// loads at start and reloads on demand, and that the relevance CLI can vary.
+//
+//   score = sum over query words of field weight x BM25(term, field)
+//         + freshness   weight x 2^(-age / half life)
+//         + brand match weight, if the listing's brand is one the query names
+//         + category match weight, if its category is one the query names
+//         + on-sale weight, if the listing is still for sale (sold demotion)
+//
+// Xapian adds weights and never multiplies them, so demoting sold listings
+// is done by giving unsold ones a bonus: the order is the same.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "analyzers/query_builder.h"
+
+namespace query {
+
+struct RankingConfig {
+    // BM25 (Xapian::BM25Weight's k1 and b).
+    double bm25_k1 = 1.2;
+    double bm25_b = 0.75;
+    analyzers::QueryOptions text;  // field weights and synonym weight
+    double freshness_weight = 1.0;
+    double freshness_half_life_days = 14;
+    double brand_match_weight = 1.0;
+    double category_match_weight = 0.5;
+    double on_sale_weight = 2.0;
+    // An all-words query with fewer matches than this is relaxed to listings
+    // matching any of the words (more words matched rank higher).
+    double relax_min_matches = 5;
+
+    // Parses "key = value" lines ('#' starts a comment). Throws
+    // std::invalid_argument naming the source, line and key on a bad line,
+    // an unknown key or a value out of range. Keys left out keep defaults.
+    static RankingConfig parse(std::string_view text, std::string_view source_name);
+    // Throws std::runtime_error if the file cannot be read.
+    static RankingConfig load(const std::filesystem::path& path);
+    // The config in the file format, every key (for --help and explain).
+    std::string to_text() const;
+};
+
+}  // namespace query

@@ -1,0 +1,37 @@
+// Builds a small real index from JSON lines, for the query tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analyzers/listing.h"
+#include "indexer/indexer.h"
+#include "query/search_service.h"
+#include "test_support.h"
+
+namespace query_test {
+
+inline void build_index(const test_support::TempDir& dir, const std::string& feed) {
+    test_support::write_file(dir / "feed.jsonl", feed);
+    indexer::FeedOptions options;
+    options.feed = dir / "feed.jsonl";
+    options.index_dir = dir / "index";
+    options.data_dir = test_support::project_data_dir();
+    options.shard_count = 2;
+    indexer::build_generation(options);
+}
+
+inline std::vector<std::string> ids_of(const query::SearchResult& result) {
+    std::vector<std::string> ids;
+    for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);
+    return ids;
+}
+
+// A ranking config file in `dir` with these lines (defaults otherwise).
+inline std::filesystem::path ranking_file(const test_support::TempDir& dir, const std::string& lines,
+                                          const std::string& name = "ranking.conf") {
+    test_support::write_file(dir / name, lines);
+    return dir / name;
+}
+
+}  // namespace query_test
