@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "analyzers/document_layout.h"
 
@@ -10,21 +9,6 @@ namespace query {
 namespace {
 
 std::size_t index_of(FacetDimension dimension) { return static_cast<std::size_t>(dimension); }
-
-// "Women/Tops & Blouses/Blouse" cut to `levels` levels.
-std::string category_prefix(const std::string& path, std::size_t levels) {
-    std::size_t end = 0, from = 0;
-    for (std::size_t level = 0; level < levels; ++level) {
-        end = path.find('/', from);
-        if (end == std::string::npos) return path;
-        from = end + 1;
-    }
-    return path.substr(0, end);
-}
-
-std::string condition_name(const std::string& serialised) {
-    return std::to_string(static_cast<int>(Xapian::sortable_unserialise(serialised)));
-}
 
 // Price bands of the histogram: [0, 10), [10, 25), ... [1000, no limit).
 constexpr std::array<double, 9> price_band_edges{0, 10, 25, 50, 100, 250, 500, 1000, 0};
@@ -41,63 +25,158 @@ std::vector<FacetValueCount>& counts_of(FacetCounts& counts, FacetDimension dime
     return counts.shipping;
 }
 
-}  // namespace
-
-std::shared_ptr<const FacetColumns> FacetColumns::build(const Xapian::Database& database) {
-    auto columns = std::make_shared<FacetColumns>();
-    const std::size_t size = static_cast<std::size_t>(database.get_lastdocid()) + 1;
-    for (auto& column : columns->ids_) column.assign(size, 0);
-    columns->price_.assign(size, std::numeric_limits<float>::quiet_NaN());
-
-    const auto intern = [&](FacetDimension dimension, const std::string& name) -> std::uint32_t {
-        auto& ids = columns->id_of_name_[index_of(dimension)];
-        auto [found, added] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
-        if (added) columns->names_[index_of(dimension)].push_back(name);
-        return found->second;
-    };
-    const auto fill_from_values = [&](Xapian::valueno slot, FacetDimension dimension, auto name_of) {
-        auto& column = columns->ids_[index_of(dimension)];
-        for (auto value = database.valuestream_begin(slot); value != database.valuestream_end(slot); ++value) {
-            column[value.get_docid()] = intern(dimension, name_of(*value));
-        }
-    };
-    for (auto value = database.valuestream_begin(analyzers::slot::price);
-         value != database.valuestream_end(analyzers::slot::price); ++value) {
-        columns->price_[value.get_docid()] = static_cast<float>(Xapian::sortable_unserialise(*value));
+std::string category_prefix(const std::string& path, std::size_t levels) {
+    std::size_t end = 0, from = 0;
+    for (std::size_t level = 0; level < levels; ++level) {
+        end = path.find('/', from);
+        if (end == std::string::npos) return path;
+        from = end + 1;
     }
-    fill_from_values(analyzers::slot::condition, FacetDimension::condition, condition_name);
-    fill_from_values(analyzers::slot::shipping, FacetDimension::shipping, [](const std::string& v) { return v; });
-
-    // Brands and categories by canonical key, so "Nike" and "NIKE" are one
-    // brand; each key is shown as its first listing wrote it.
-    const std::string brand_prefix(analyzers::prefix::brand), category_prefix_terms(analyzers::prefix::category);
-    for (auto term = database.allterms_begin(brand_prefix); term != database.allterms_end(brand_prefix); ++term) {
-        auto posting = database.postlist_begin(*term);
-        if (posting == database.postlist_end(*term)) continue;
-        const std::string display = database.get_document(*posting).get_value(analyzers::slot::brand);
-        const std::uint32_t id = intern(FacetDimension::brand, display.empty() ? (*term).substr(2) : display);
-        auto& column = columns->ids_[index_of(FacetDimension::brand)];
-        for (; posting != database.postlist_end(*term); ++posting) column[*posting] = id;
-    }
-    for (auto term = database.allterms_begin(category_prefix_terms);
-         term != database.allterms_end(category_prefix_terms); ++term) {
-        auto posting = database.postlist_begin(*term);
-        if (posting == database.postlist_end(*term)) continue;
-        const std::string key = (*term).substr(2);
-        const std::size_t level = static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1;
-        if (level > 3) continue;
-        const auto dimension = static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1);
-        const std::string path = database.get_document(*posting).get_value(analyzers::slot::category);
-        const std::uint32_t id = intern(dimension, path.empty() ? key : category_prefix(path, level));
-        auto& column = columns->ids_[index_of(dimension)];
-        for (; posting != database.postlist_end(*term); ++posting) column[*posting] = id;
-    }
-    return columns;
+    return path.substr(0, end);
 }
+
+// Listings from docid `from` on: those newer than a shard's snapshot. Every
+// listing has a price, so the price value stream lists them all.
+class DocidsFromSource : public Xapian::ValuePostingSource {
+public:
+    explicit DocidsFromSource(Xapian::docid from) : Xapian::ValuePostingSource(analyzers::slot::price), from_(from) {}
+
+    void next(double min_weight) override {
+        if (!get_started()) return Xapian::ValuePostingSource::skip_to(from_, min_weight);
+        Xapian::ValuePostingSource::next(min_weight);
+    }
+    void skip_to(Xapian::docid docid, double min_weight) override {
+        Xapian::ValuePostingSource::skip_to(std::max(docid, from_), min_weight);
+    }
+    bool check(Xapian::docid docid, double min_weight) override {
+        skip_to(docid, min_weight);
+        return true;
+    }
+    DocidsFromSource* clone() const override { return new DocidsFromSource(from_); }
+    std::string name() const override { return "listing.DocidsFrom"; }
+
+private:
+    Xapian::docid from_;
+};
+
+// Counts listings the snapshot does not hold, from their values: slower,
+// but there are few of them (those indexed in the last second or two).
+class NewListingsSpy : public Xapian::MatchSpy {
+public:
+    NewListingsSpy(FacetDimensions dimensions, bool price) : dimensions_(dimensions), price_(price) {}
+
+    void operator()(const Xapian::Document& document, double) override {
+        const auto count = [&](FacetDimension dimension, const std::string& name) {
+            if (dimensions_[index_of(dimension)] && !name.empty()) tally_.add(dimension, name, 1);
+        };
+        const std::string category = document.get_value(analyzers::slot::category);
+        count(FacetDimension::brand, document.get_value(analyzers::slot::brand));
+        for (std::size_t level = 1; level <= 3 && !category.empty(); ++level) {
+            const std::string prefix = category_prefix(category, level);
+            count(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix);
+            if (prefix == category) break;
+        }
+        const std::string condition = document.get_value(analyzers::slot::condition);
+        if (!condition.empty()) {
+            count(FacetDimension::condition,
+                  std::to_string(static_cast<int>(Xapian::sortable_unserialise(condition))));
+        }
+        count(FacetDimension::shipping, document.get_value(analyzers::slot::shipping));
+        const std::string price = document.get_value(analyzers::slot::price);
+        if (price_ && !price.empty()) tally_.add_price(Xapian::sortable_unserialise(price));
+    }
+
+    FacetTally& tally() { return tally_; }
+
+private:
+    FacetDimensions dimensions_;
+    bool price_;
+    FacetTally tally_;
+};
+
+// Counts the listings of one shard from its docid `from` on, through Xapian.
+std::uint64_t count_through_xapian(const ShardView& shard, const Xapian::Query& query, Xapian::docid from,
+                                   FacetDimensions dimensions, bool price, FacetTally& tally) {
+    Xapian::Enquire enquire(shard.database);
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query,
+                                    Xapian::Query((new DocidsFromSource(from))->release())));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    NewListingsSpy spy(dimensions, price);
+    enquire.add_matchspy(&spy);
+    // No hits wanted, but every match visited: exact counts.
+    const auto matches = enquire.get_mset(0, 0, shard.database.get_doccount()).get_matches_estimated();
+    tally.add_all(spy.tally());
+    return matches;
+}
+
+// Counts the snapshot's matches by array lookups; returns how many matched.
+std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& candidates,
+                                const ShardSnapshot::ValueFilter& value_filter, FacetDimensions dimensions,
+                                bool price, FacetTally& tally) {
+    std::array<std::vector<std::uint64_t>, facet_dimension_count> counts;
+    std::vector<FacetDimension> counted;
+    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
+        if (!dimensions[dimension]) continue;
+        counts[dimension].assign(snapshot.facet_value_count(static_cast<FacetDimension>(dimension)) + 1, 0);
+        counted.push_back(static_cast<FacetDimension>(dimension));
+    }
+    std::uint64_t matches = 0;
+    candidates.for_each([&](Xapian::docid docid) {
+        if (!snapshot.passes(value_filter, docid)) return;
+        ++matches;
+        for (FacetDimension dimension : counted) ++counts[index_of(dimension)][snapshot.facet_id(dimension, docid)];
+        if (price) tally.add_price(snapshot.price(docid));
+    });
+    for (FacetDimension dimension : counted) {
+        const auto& by_id = counts[index_of(dimension)];
+        for (std::uint32_t id = 1; id < by_id.size(); ++id) tally.add(dimension, snapshot.facet_name(dimension, id), by_id[id]);
+    }
+    return matches;
+}
+
+// One counting pass over every shard; returns the number of matches.
+std::uint64_t count_pass(const std::vector<ShardView>& shards, const Filters& filters, const FilteredQueries& queries,
+                         FacetDimensions dimensions, bool price, FacetTally& tally) {
+    tally.mark_tallied(dimensions, price);
+    std::uint64_t matches = 0;
+    for (const ShardView& shard : shards) {
+        const ShardSnapshot& snapshot = *shard.snapshot;
+        auto candidates = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
+        if (!candidates) {  // not a query the snapshot can evaluate: all through Xapian
+            matches += count_through_xapian(shard, queries.with_all_filters(filters), 1, dimensions, price, tally);
+            continue;
+        }
+        const auto value_filter =
+            snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
+        matches += count_in_snapshot(snapshot, *candidates, value_filter, dimensions, price, tally);
+        if (shard.database.get_lastdocid() >= snapshot.size()) {
+            matches += count_through_xapian(shard, queries.with_all_filters(filters),
+                                            static_cast<Xapian::docid>(snapshot.size()), dimensions, price, tally);
+        }
+    }
+    return matches;
+}
+
+bool price_filtered(const Filters& filters) { return filters.price_min || filters.price_max; }
+
+FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
+    FacetDimensions mask{};
+    for (auto dimension : dimensions) mask[index_of(dimension)] = true;
+    return mask;
+}
+
+}  // namespace
 
 void FacetTally::add(FacetDimension dimension, const std::string& name, std::uint64_t count) {
     tallied_[index_of(dimension)] = true;
     if (count > 0) counts_[index_of(dimension)][name] += count;
+}
+
+void FacetTally::mark_tallied(FacetDimensions dimensions, bool price) {
+    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
+        tallied_[dimension] = tallied_[dimension] || dimensions[dimension];
+    }
+    prices_tallied_ = prices_tallied_ || price;
 }
 
 void FacetTally::add_price(double price) {
@@ -108,6 +187,20 @@ void FacetTally::add_price(double price) {
     std::size_t band = 0;
     while (band + 2 < price_band_edges.size() && price >= price_band_edges[band + 1]) ++band;
     ++price_histogram_[band];
+}
+
+void FacetTally::add_all(const FacetTally& other) {
+    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
+        for (const auto& [name, count] : other.counts_[dimension]) counts_[dimension][name] += count;
+    }
+    if (other.price_count_ == 0) return;
+    price_min_ = price_count_ == 0 ? other.price_min_ : std::min(price_min_, other.price_min_);
+    price_max_ = price_count_ == 0 ? other.price_max_ : std::max(price_max_, other.price_max_);
+    price_sum_ += other.price_sum_;
+    price_count_ += other.price_count_;
+    for (std::size_t band = 0; band < price_histogram_.size(); ++band) {
+        price_histogram_[band] += other.price_histogram_[band];
+    }
 }
 
 void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
@@ -134,96 +227,8 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
     counts.price = summary;
 }
 
-FacetSpy::FacetSpy(std::shared_ptr<const FacetColumns> columns, FacetDimensions dimensions, bool price)
-    : columns_(std::move(columns)), dimensions_(dimensions), price_(price) {
-    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
-        if (dimensions_[dimension]) counts_[dimension].assign(columns_->names_[dimension].size() + 1, 0);
-    }
-    own_.prices_tallied_ = price;
-}
-
-void FacetSpy::operator()(const Xapian::Document& document, double) {
-    const Xapian::docid docid = document.get_docid();
-    if (docid >= columns_->size() || std::isnan(columns_->price_[docid])) {
-        count_from_values(document);
-        return;
-    }
-    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
-        if (dimensions_[dimension]) ++counts_[dimension][columns_->ids_[dimension][docid]];
-    }
-    if (price_) own_.add_price(columns_->price_[docid]);
-}
-
-// A listing newer than the columns: slower, but there are few of them.
-void FacetSpy::count_from_values(const Xapian::Document& document) {
-    const auto count = [&](FacetDimension dimension, const std::string& name) {
-        if (dimensions_[index_of(dimension)] && !name.empty()) own_.add(dimension, name, 1);
-    };
-    const std::string category = document.get_value(analyzers::slot::category);
-    count(FacetDimension::brand, document.get_value(analyzers::slot::brand));
-    for (std::size_t level = 1; level <= 3 && !category.empty(); ++level) {
-        const std::string prefix = category_prefix(category, level);
-        count(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix);
-        if (prefix == category) break;
-    }
-    const std::string condition = document.get_value(analyzers::slot::condition);
-    if (!condition.empty()) count(FacetDimension::condition, condition_name(condition));
-    count(FacetDimension::shipping, document.get_value(analyzers::slot::shipping));
-    const std::string price = document.get_value(analyzers::slot::price);
-    if (price_ && !price.empty()) own_.add_price(Xapian::sortable_unserialise(price));
-}
-
-void FacetSpy::add_to(FacetTally& tally) const {
-    for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
-        if (!dimensions_[dimension]) continue;
-        const auto facet = static_cast<FacetDimension>(dimension);
-        const auto& names = columns_->names_[dimension];
-        for (std::size_t id = 1; id < counts_[dimension].size(); ++id) tally.add(facet, names[id - 1], counts_[dimension][id]);
-        for (const auto& [name, count] : own_.counts_[dimension]) tally.add(facet, name, count);
-        tally.add(facet, "", 0);  // tallied, even with no matches
-    }
-    if (!price_) return;
-    tally.prices_tallied_ = true;
-    if (own_.price_count_ == 0) return;
-    tally.price_min_ = tally.price_count_ == 0 ? own_.price_min_ : std::min(tally.price_min_, own_.price_min_);
-    tally.price_max_ = tally.price_count_ == 0 ? own_.price_max_ : std::max(tally.price_max_, own_.price_max_);
-    tally.price_sum_ += own_.price_sum_;
-    tally.price_count_ += own_.price_count_;
-    for (std::size_t band = 0; band < own_.price_histogram_.size(); ++band) {
-        tally.price_histogram_[band] += own_.price_histogram_[band];
-    }
-}
-
-namespace {
-
-bool price_filtered(const Filters& filters) { return filters.price_min || filters.price_max; }
-
-// Runs one counting pass over every shard; returns the number of matches.
-std::uint64_t count_pass(const std::vector<ShardView>& shards, const Xapian::Query& query, FacetDimensions dimensions,
-                         bool price, FacetTally& tally) {
-    std::uint64_t matches = 0;
-    for (const ShardView& shard : shards) {
-        Xapian::Enquire enquire(shard.database);
-        enquire.set_query(query);
-        FacetSpy spy(shard.columns, dimensions, price);
-        enquire.add_matchspy(&spy);
-        // No hits wanted, but every match visited: exact counts.
-        matches += enquire.get_mset(0, 0, shard.database.get_doccount()).get_matches_estimated();
-        spy.add_to(tally);
-    }
-    return matches;
-}
-
-FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
-    FacetDimensions mask{};
-    for (auto dimension : dimensions) mask[index_of(dimension)] = true;
-    return mask;
-}
-
-}  // namespace
-
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQuery& filtered_query) {
+                                 const FilteredQueries& queries) {
     const FacetRequest& wanted = request.facets;
     const Filters& filters = request.filters;
     const bool brand_filtered = !filters.brands.empty(), category_filtered = !filters.category.empty();
@@ -238,13 +243,12 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
     }
     unfiltered[index_of(FacetDimension::condition)] = wanted.condition && !condition_filtered;
     unfiltered[index_of(FacetDimension::shipping)] = wanted.shipping && !shipping_filtered;
-    result.matches = count_pass(shards, filtered_query(filters), unfiltered,
-                                wanted.price && !price_filtered(filters), tally);
+    result.matches = count_pass(shards, filters, queries, unfiltered, wanted.price && !price_filtered(filters), tally);
 
     const auto count_without = [&](auto clear_filter, FacetDimensions dimensions, bool price) {
         Filters without = filters;
         clear_filter(without);
-        count_pass(shards, filtered_query(without), dimensions, price, tally);
+        count_pass(shards, without, queries, dimensions, price, tally);
     };
     if (wanted.brand && brand_filtered) {
         count_without([](Filters& f) { f.brands.clear(); }, only({FacetDimension::brand}), false);

@@ -60,11 +60,10 @@ std::optional<Query> shipping_filter(const Filters& filters) {
 
 }  // namespace
 
-Query apply_filters(const Query& matches, const Filters& filters, analyzers::TextAnalyzer& analyzer,
-                    const analyzers::Lexicon& lexicon) {
+Query apply_term_filters(const Query& matches, const Filters& filters, analyzers::TextAnalyzer& analyzer,
+                         const analyzers::Lexicon& lexicon) {
     Query result = matches;
-    for (const auto& filter : {brand_filter(filters, analyzer, lexicon), category_filter(filters, analyzer),
-                               price_filter(filters), condition_filter(filters), shipping_filter(filters)}) {
+    for (const auto& filter : {brand_filter(filters, analyzer, lexicon), category_filter(filters, analyzer)}) {
         if (filter) result = Query(Query::OP_FILTER, result, *filter);
     }
     const Query sold{std::string(analyzers::sold_term)};
@@ -72,6 +71,15 @@ Query apply_filters(const Query& matches, const Filters& filters, analyzers::Tex
         case StatusFilter::on_sale: return Query(Query::OP_AND_NOT, result, sold);
         case StatusFilter::sold: return Query(Query::OP_FILTER, result, sold);
         case StatusFilter::any: break;
+    }
+    return result;
+}
+
+Query apply_filters(const Query& matches, const Filters& filters, analyzers::TextAnalyzer& analyzer,
+                    const analyzers::Lexicon& lexicon) {
+    Query result = apply_term_filters(matches, filters, analyzer, lexicon);
+    for (const auto& filter : {price_filter(filters), condition_filter(filters), shipping_filter(filters)}) {
+        if (filter) result = Query(Query::OP_FILTER, result, *filter);
     }
     return result;
 }

@@ -14,4 +14,9 @@ namespace query {
 Xapian::Query apply_filters(const Xapian::Query& matches, const Filters& filters, analyzers::TextAnalyzer& analyzer,
                             const analyzers::Lexicon& lexicon);
 
+// Only the filters that are terms (brand, category, status): what a shard
+// snapshot evaluates on bitmaps, checking the value filters on its columns.
+Xapian::Query apply_term_filters(const Xapian::Query& matches, const Filters& filters,
+                                 analyzers::TextAnalyzer& analyzer, const analyzers::Lexicon& lexicon);
+
 }  // namespace query

@@ -69,7 +69,6 @@ private:
     std::uint64_t generation_ = 0;
 };
 
-using ShardColumns = std::vector<std::shared_ptr<const FacetColumns>>;
 
 struct SnapshotCaches {
     SnapshotCache<analyzers::FieldVocabulary, Xapian::Database> vocabulary{[](const Xapian::Database& database) {
@@ -77,11 +76,11 @@ struct SnapshotCaches {
         return std::make_shared<const analyzers::FieldVocabulary>(
             analyzers::FieldVocabulary::from_database(database, analyzer));
     }};
-    SnapshotCache<ShardColumns, std::vector<Xapian::Database>> facet_columns{
+    SnapshotCache<ShardSnapshots, std::vector<Xapian::Database>> shard_snapshots{
         [](const std::vector<Xapian::Database>& shards) {
-            auto columns = std::make_shared<ShardColumns>();
-            for (const auto& shard : shards) columns->push_back(FacetColumns::build(shard));
-            return std::shared_ptr<const ShardColumns>(std::move(columns));
+            auto snapshots = std::make_shared<ShardSnapshots>();
+            for (const auto& shard : shards) snapshots->push_back(ShardSnapshot::build(shard));
+            return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
         }};
     SnapshotCache<SpellingDictionary, Xapian::Database> spelling{&SpellingDictionary::build, spelling_max_age};
 };
@@ -181,9 +180,12 @@ private:
         result.total = page.get_matches_estimated();
         result.total_exact = page.get_matches_lower_bound() == page.get_matches_upper_bound();
         if (request.facets.any()) {
-            FacetCountingResult counted = count_facets(shard_views(), request, [&](const Filters& filters) {
-                return filtered(matches, filters);
-            });
+            const FilteredQueries queries{
+                [&](const Filters& filters) {
+                    return apply_term_filters(matches, filters, builder_.analyzer(), lexicon_);
+                },
+                [&](const Filters& filters) { return filtered(matches, filters); }};
+            FacetCountingResult counted = count_facets(shard_views(), request, queries);
             result.facets = std::move(counted.counts);
             result.total = counted.matches;  // every match was visited: exact
             result.total_exact = true;
@@ -200,7 +202,7 @@ private:
 
     Xapian::MSet top_matches(const SearchRequest& request, const RankingConfig& ranking,
                              const analyzers::TextQuery& text, const Xapian::Query& filtered) {
-        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds()};
+        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds(), snapshots()};
         Xapian::Enquire enquire(database_);
         enquire.set_weighting_scheme(bm25_of(ranking));
         enquire.set_query(with_business_signals(filtered, text, ranking, context));
@@ -244,11 +246,16 @@ private:
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
-    std::vector<ShardView> shard_views() {
-        auto columns = caches_.facet_columns.get(shards_, generation_, changed_since_snapshot_);
+    std::shared_ptr<const ShardSnapshots> snapshots() {
+        auto snapshots = caches_.shard_snapshots.get(shards_, generation_, changed_since_snapshot_);
         changed_since_snapshot_ = false;
+        return snapshots;
+    }
+
+    std::vector<ShardView> shard_views() {
+        auto snapshots = this->snapshots();
         std::vector<ShardView> views;
-        for (std::size_t shard = 0; shard < shards_.size(); ++shard) views.push_back({shards_[shard], (*columns)[shard]});
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) views.push_back({shards_[shard], (*snapshots)[shard]});
         return views;
     }
 

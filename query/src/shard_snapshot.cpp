@@ -1,0 +1,197 @@
+#include "shard_snapshot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "analyzers/document_layout.h"
+
+namespace query {
+namespace {
+
+std::size_t index_of(FacetDimension dimension) { return static_cast<std::size_t>(dimension); }
+
+// Terms with fewer postings are read afresh each time (~20 ns a posting);
+// more frequent ones are worth a cached bitmap.
+constexpr Xapian::doccount min_cached_postings = 2000;
+// Memory for cached bitmaps, per shard: ~1,000 bitmaps at 500k listings.
+constexpr std::size_t cache_budget_bytes = 64 << 20;
+
+// "Women/Tops & Blouses/Blouse" cut to `levels` levels.
+std::string category_prefix(const std::string& path, std::size_t levels) {
+    std::size_t end = 0, from = 0;
+    for (std::size_t level = 0; level < levels; ++level) {
+        end = path.find('/', from);
+        if (end == std::string::npos) return path;
+        from = end + 1;
+    }
+    return path.substr(0, end);
+}
+
+std::string condition_name(const std::string& serialised) {
+    return std::to_string(static_cast<int>(Xapian::sortable_unserialise(serialised)));
+}
+
+std::uint32_t seconds_of(const std::string& serialised) {
+    const double seconds = Xapian::sortable_unserialise(serialised);
+    return static_cast<std::uint32_t>(std::clamp(seconds, 0.0, double(std::numeric_limits<std::uint32_t>::max())));
+}
+
+}  // namespace
+
+std::uint32_t ShardSnapshot::intern(FacetDimension dimension, const std::string& name) {
+    auto& ids = id_of_name_[index_of(dimension)];
+    auto [found, added] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
+    if (added) names_[index_of(dimension)].push_back(name);
+    return found->second;
+}
+
+// Brands and categories by canonical key, so "Nike" and "NIKE" are one
+// brand; each key is shown as its first listing wrote it.
+void ShardSnapshot::fill_key_column(const Xapian::Database& shard, FacetDimension first_level,
+                                    const std::string& prefix) {
+    const bool category = first_level == FacetDimension::category_1;
+    const Xapian::valueno display_slot = category ? analyzers::slot::category : analyzers::slot::brand;
+    for (auto term = shard.allterms_begin(prefix); term != shard.allterms_end(prefix); ++term) {
+        auto posting = shard.postlist_begin(*term);
+        if (posting == shard.postlist_end(*term)) continue;
+        const std::string key = (*term).substr(prefix.size());
+        const std::size_t level = category ? static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1 : 1;
+        if (level > 3) continue;
+        const auto dimension = static_cast<FacetDimension>(index_of(first_level) + level - 1);
+        const std::string display = shard.get_document(*posting).get_value(display_slot);
+        const std::string name = display.empty() ? key : category ? category_prefix(display, level) : display;
+        const std::uint32_t id = intern(dimension, name);
+        auto& column = ids_[index_of(dimension)];
+        for (; posting != shard.postlist_end(*term) && *posting < column.size(); ++posting) column[*posting] = id;
+    }
+}
+
+std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(const Xapian::Database& shard) {
+    auto snapshot = std::make_shared<ShardSnapshot>();
+    const std::size_t size = static_cast<std::size_t>(shard.get_lastdocid()) + 1;
+    snapshot->uuid_ = shard.get_uuid();
+    snapshot->present_ = DocidSet(size);
+    for (auto& column : snapshot->ids_) column.assign(size, 0);
+    snapshot->price_.assign(size, std::numeric_limits<float>::quiet_NaN());
+    snapshot->created_at_.assign(size, 0);
+
+    const auto for_each_value = [&](Xapian::valueno slot, auto visit) {
+        for (auto value = shard.valuestream_begin(slot); value != shard.valuestream_end(slot); ++value) {
+            if (value.get_docid() < size) visit(value.get_docid(), *value);
+        }
+    };
+    // Every listing has a price: it marks which docids are listings.
+    for_each_value(analyzers::slot::price, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->present_.add(docid);
+        snapshot->price_[docid] = static_cast<float>(Xapian::sortable_unserialise(value));
+    });
+    for_each_value(analyzers::slot::created_at, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->created_at_[docid] = seconds_of(value);
+    });
+    for_each_value(analyzers::slot::condition, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->ids_[index_of(FacetDimension::condition)][docid] =
+            snapshot->intern(FacetDimension::condition, condition_name(value));
+    });
+    for_each_value(analyzers::slot::shipping, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->ids_[index_of(FacetDimension::shipping)][docid] = snapshot->intern(FacetDimension::shipping, value);
+    });
+    snapshot->fill_key_column(shard, FacetDimension::brand, std::string(analyzers::prefix::brand));
+    snapshot->fill_key_column(shard, FacetDimension::category_1, std::string(analyzers::prefix::category));
+    return snapshot;
+}
+
+ShardSnapshot::ValueFilter ShardSnapshot::value_filter(const std::optional<double>& price_min,
+                                                       const std::optional<double>& price_max,
+                                                       const std::vector<int>& conditions,
+                                                       const std::string& shipping) const {
+    ValueFilter filter;
+    if (price_min || price_max) {
+        filter.price_limited = true;
+        // Prices are kept as floats: widen the bounds by float rounding.
+        filter.price_min = price_min ? std::nextafter(static_cast<float>(*price_min), -INFINITY) : -INFINITY;
+        filter.price_max = price_max ? std::nextafter(static_cast<float>(*price_max), INFINITY) : INFINITY;
+    }
+    const auto allowed_ids = [&](FacetDimension dimension, const std::vector<std::string>& names) {
+        std::vector<bool> allowed(facet_value_count(dimension) + 1, false);
+        for (const auto& name : names) {
+            const auto& ids = id_of_name_[index_of(dimension)];
+            if (auto found = ids.find(name); found != ids.end()) allowed[found->second] = true;
+        }
+        return allowed;
+    };
+    if (!conditions.empty()) {
+        std::vector<std::string> names;
+        for (int condition : conditions) names.push_back(std::to_string(condition));
+        filter.condition_allowed = allowed_ids(FacetDimension::condition, names);
+    }
+    if (!shipping.empty()) filter.shipping_allowed = allowed_ids(FacetDimension::shipping, {shipping});
+    return filter;
+}
+
+std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term, const Xapian::Database& live) const {
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (auto found = cache_index_.find(term); found != cache_index_.end()) {
+            cache_.splice(cache_.begin(), cache_, found->second);
+            return found->second->docs;
+        }
+    }
+    auto docs = std::make_shared<const DocidSet>(DocidSet::of_term(live, term, size()));
+    if (live.get_termfreq(term) < min_cached_postings) return docs;
+    std::lock_guard lock(cache_mutex_);
+    if (cache_index_.count(term) > 0) return docs;  // another thread got there first
+    cache_.push_front({term, docs});
+    cache_index_[term] = cache_.begin();
+    cache_bytes_ += docs->memory_bytes();
+    while (cache_bytes_ > cache_budget_bytes && cache_.size() > 1) {
+        cache_bytes_ -= cache_.back().docs->memory_bytes();
+        cache_index_.erase(cache_.back().term);
+        cache_.pop_back();
+    }
+    return docs;
+}
+
+std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, const Xapian::Database& live) const {
+    const auto subquery = [&](std::size_t n) { return evaluate(query.get_subquery(n), live); };
+    const std::size_t count = query.get_num_subqueries();
+    switch (query.get_type()) {
+        case Xapian::Query::LEAF_TERM: return *term_docs(*query.get_terms_begin(), live);
+        case Xapian::Query::LEAF_MATCH_ALL: return present_;
+        case Xapian::Query::LEAF_MATCH_NOTHING: return DocidSet(size());
+        case Xapian::Query::OP_SCALE_WEIGHT: return subquery(0);
+        case Xapian::Query::OP_AND_MAYBE: return subquery(0);  // the rest only adds weight
+        case Xapian::Query::OP_AND:
+        case Xapian::Query::OP_FILTER: {
+            auto result = subquery(0);
+            for (std::size_t n = 1; n < count && result; ++n) {
+                auto next = subquery(n);
+                if (!next) return std::nullopt;
+                *result &= *next;
+            }
+            return result;
+        }
+        case Xapian::Query::OP_OR:
+        case Xapian::Query::OP_SYNONYM: {
+            auto result = subquery(0);
+            for (std::size_t n = 1; n < count && result; ++n) {
+                auto next = subquery(n);
+                if (!next) return std::nullopt;
+                *result |= *next;
+            }
+            return result;
+        }
+        case Xapian::Query::OP_AND_NOT: {
+            auto result = subquery(0);
+            for (std::size_t n = 1; n < count && result; ++n) {
+                auto next = subquery(n);
+                if (!next) return std::nullopt;
+                result->subtract(*next);
+            }
+            return result;
+        }
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace query
