@@ -90,4 +90,14 @@ void DocumentBuilder::mark_sold(Xapian::Document& document) {
     document.add_value(slot::stored_fields, stored_fields_json(stored));
 }
 
+std::string category_prefix(const std::string& path, std::size_t levels) {
+    std::size_t end = 0, from = 0;
+    for (std::size_t level = 0; level < levels; ++level) {
+        end = path.find('/', from);
+        if (end == std::string::npos) return path;
+        from = end + 1;
+    }
+    return path.substr(0, end);
+}
+
 }  // namespace analyzers

@@ -25,16 +25,6 @@ std::vector<FacetValueCount>& counts_of(FacetCounts& counts, FacetDimension dime
     return counts.shipping;
 }
 
-std::string category_prefix(const std::string& path, std::size_t levels) {
-    std::size_t end = 0, from = 0;
-    for (std::size_t level = 0; level < levels; ++level) {
-        end = path.find('/', from);
-        if (end == std::string::npos) return path;
-        from = end + 1;
-    }
-    return path.substr(0, end);
-}
-
 // Listings from docid `from` on: those newer than a shard's snapshot. Every
 // listing has a price, so the price value stream lists them all.
 class DocidsFromSource : public Xapian::ValuePostingSource {
@@ -72,7 +62,7 @@ public:
         const std::string category = document.get_value(analyzers::slot::category);
         count(FacetDimension::brand, document.get_value(analyzers::slot::brand));
         for (std::size_t level = 1; level <= 3 && !category.empty(); ++level) {
-            const std::string prefix = category_prefix(category, level);
+            const std::string prefix = analyzers::category_prefix(category, level);
             count(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix);
             if (prefix == category) break;
         }

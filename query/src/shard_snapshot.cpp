@@ -17,17 +17,6 @@ constexpr Xapian::doccount min_cached_postings = 2000;
 // Memory for cached bitmaps, per shard: ~1,000 bitmaps at 500k listings.
 constexpr std::size_t cache_budget_bytes = 64 << 20;
 
-// "Women/Tops & Blouses/Blouse" cut to `levels` levels.
-std::string category_prefix(const std::string& path, std::size_t levels) {
-    std::size_t end = 0, from = 0;
-    for (std::size_t level = 0; level < levels; ++level) {
-        end = path.find('/', from);
-        if (end == std::string::npos) return path;
-        from = end + 1;
-    }
-    return path.substr(0, end);
-}
-
 std::string condition_name(const std::string& serialised) {
     return std::to_string(static_cast<int>(Xapian::sortable_unserialise(serialised)));
 }
@@ -60,7 +49,7 @@ void ShardSnapshot::fill_key_column(const Xapian::Database& shard, FacetDimensio
         if (level > 3) continue;
         const auto dimension = static_cast<FacetDimension>(index_of(first_level) + level - 1);
         const std::string display = shard.get_document(*posting).get_value(display_slot);
-        const std::string name = display.empty() ? key : category ? category_prefix(display, level) : display;
+        const std::string name = display.empty() ? key : category ? analyzers::category_prefix(display, level) : display;
         const std::uint32_t id = intern(dimension, name);
         auto& column = ids_[index_of(dimension)];
         for (; posting != shard.postlist_end(*term) && *posting < column.size(); ++posting) column[*posting] = id;
@@ -152,9 +141,21 @@ std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term
     return docs;
 }
 
+// The first subquery's set folded with each following one's by `fold`.
+template <typename Fold>
+std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const Xapian::Database& live,
+                                               Fold fold) const {
+    auto result = evaluate(query.get_subquery(0), live);
+    for (std::size_t n = 1; n < query.get_num_subqueries() && result; ++n) {
+        auto next = evaluate(query.get_subquery(n), live);
+        if (!next) return std::nullopt;
+        fold(*result, *next);
+    }
+    return result;
+}
+
 std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, const Xapian::Database& live) const {
     const auto subquery = [&](std::size_t n) { return evaluate(query.get_subquery(n), live); };
-    const std::size_t count = query.get_num_subqueries();
     switch (query.get_type()) {
         case Xapian::Query::LEAF_TERM: return *term_docs(*query.get_terms_begin(), live);
         case Xapian::Query::LEAF_MATCH_ALL: return present_;
@@ -162,34 +163,11 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, cons
         case Xapian::Query::OP_SCALE_WEIGHT: return subquery(0);
         case Xapian::Query::OP_AND_MAYBE: return subquery(0);  // the rest only adds weight
         case Xapian::Query::OP_AND:
-        case Xapian::Query::OP_FILTER: {
-            auto result = subquery(0);
-            for (std::size_t n = 1; n < count && result; ++n) {
-                auto next = subquery(n);
-                if (!next) return std::nullopt;
-                *result &= *next;
-            }
-            return result;
-        }
+        case Xapian::Query::OP_FILTER: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
         case Xapian::Query::OP_OR:
-        case Xapian::Query::OP_SYNONYM: {
-            auto result = subquery(0);
-            for (std::size_t n = 1; n < count && result; ++n) {
-                auto next = subquery(n);
-                if (!next) return std::nullopt;
-                *result |= *next;
-            }
-            return result;
-        }
-        case Xapian::Query::OP_AND_NOT: {
-            auto result = subquery(0);
-            for (std::size_t n = 1; n < count && result; ++n) {
-                auto next = subquery(n);
-                if (!next) return std::nullopt;
-                result->subtract(*next);
-            }
-            return result;
-        }
+        case Xapian::Query::OP_SYNONYM: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set |= next; });
+        case Xapian::Query::OP_AND_NOT:
+            return combine(query, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
         default: return std::nullopt;
     }
 }

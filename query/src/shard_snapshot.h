@@ -84,6 +84,8 @@ private:
     using Column = std::vector<std::uint32_t>;
 
     std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
+    template <typename Fold>
+    std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(const Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
 

@@ -39,7 +39,7 @@ std::map<std::string, ExpectedListing> write_feed(const std::filesystem::path& p
         live[id] = listing;
     };
     for (int n = 0; n < listings; ++n) {
-        ids.push_back(std::to_string(n).insert(0, "C"));
+        ids.push_back("C" + std::to_string(n));
         upsert(ids.back(), 0);
         if (n % 97 == 0) out << "this line is not JSON\n";
         if (n < 10 || random() % 4 != 0) continue;

@@ -80,6 +80,9 @@ std::string brand_key(std::string_view brand, TextAnalyzer& analyzer, const Bran
 // "Women/Tops & Blouses/Blouse" -> {"women", "women/tops & blouses", "women/tops & blouses/blouse"}
 std::vector<std::string> category_keys(std::string_view category, TextAnalyzer& analyzer);
 
+// "Women/Tops & Blouses/Blouse" cut to its first `levels` levels.
+std::string category_prefix(const std::string& path, std::size_t levels);
+
 // Builds Xapian documents for listings. Not thread-safe: one per thread.
 class DocumentBuilder {
 public:
