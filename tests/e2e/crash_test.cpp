@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
@@ -39,7 +40,7 @@ std::map<std::string, ExpectedListing> write_feed(const std::filesystem::path& p
         live[id] = listing;
     };
     for (int n = 0; n < listings; ++n) {
-        ids.push_back("C" + std::to_string(n));
+        ids.push_back(fmt::format("C{}", n));
         upsert(ids.back(), 0);
         if (n % 97 == 0) out << "this line is not JSON\n";
         if (n < 10 || random() % 4 != 0) continue;
