@@ -51,6 +51,9 @@ cli::Parser options() {
             {"ranking", "LISTING_RANKING", "",
              "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking "
              "(default: ranking.conf in the data directory)"},
+            {"cache-entries", "LISTING_CACHE_ENTRIES", "4096", "recent results kept for repeated queries; 0 turns it off"},
+            {"cache-stale-ms", "LISTING_CACHE_STALE_MS", "250",
+             "how long a cached result may be served after the index changed"},
             {"admin-token", "LISTING_ADMIN_TOKEN", "", "bearer token for /v1/admin/*; empty turns them off"},
         });
 }
@@ -71,9 +74,12 @@ int main(int argc, char** argv) {
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
     http.admin_token = values.get("admin-token");
     try {
-        query::SearchService service({.index_dir = values.get("index"),
-                                      .data_dir = values.get("data-dir"),
-                                      .ranking_config = ranking_config_path(values)});
+        query::SearchService service(
+            {.index_dir = values.get("index"),
+             .data_dir = values.get("data-dir"),
+             .ranking_config = ranking_config_path(values),
+             .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
+             .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000))});
         query::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;

@@ -25,30 +25,6 @@ std::vector<FacetValueCount>& counts_of(FacetCounts& counts, FacetDimension dime
     return counts.shipping;
 }
 
-// Listings from docid `from` on: those newer than a shard's snapshot. Every
-// listing has a price, so the price value stream lists them all.
-class DocidsFromSource : public Xapian::ValuePostingSource {
-public:
-    explicit DocidsFromSource(Xapian::docid from) : Xapian::ValuePostingSource(analyzers::slot::price), from_(from) {}
-
-    void next(double min_weight) override {
-        if (!get_started()) return Xapian::ValuePostingSource::skip_to(from_, min_weight);
-        Xapian::ValuePostingSource::next(min_weight);
-    }
-    void skip_to(Xapian::docid docid, double min_weight) override {
-        Xapian::ValuePostingSource::skip_to(std::max(docid, from_), min_weight);
-    }
-    bool check(Xapian::docid docid, double min_weight) override {
-        skip_to(docid, min_weight);
-        return true;
-    }
-    DocidsFromSource* clone() const override { return new DocidsFromSource(from_); }
-    std::string name() const override { return "listing.DocidsFrom"; }
-
-private:
-    Xapian::docid from_;
-};
-
 // Counts listings the snapshot does not hold, from their values: slower,
 // but there are few of them (those indexed in the last second or two).
 class NewListingsSpy : public Xapian::MatchSpy {
@@ -88,8 +64,7 @@ private:
 std::uint64_t count_through_xapian(const ShardView& shard, const Xapian::Query& query, Xapian::docid from,
                                    FacetDimensions dimensions, bool price, FacetTally& tally) {
     Xapian::Enquire enquire(shard.database);
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query,
-                                    Xapian::Query((new DocidsFromSource(from))->release())));
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, listings_from(from)));
     enquire.set_weighting_scheme(Xapian::BoolWeight());
     NewListingsSpy spy(dimensions, price);
     enquire.add_matchspy(&spy);

@@ -72,7 +72,7 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     json.field("total", result.total).field("total_exact", result.total_exact);
     json.field("offset", request.offset).field("limit", request.limit);
     json.field("took_ms", result.took_ms);
-    json.field("relaxed", result.relaxed).key("suggestion");
+    json.field("cached", result.cached).field("relaxed", result.relaxed).key("suggestion");
     if (result.suggestion.empty()) json.null();
     else json.value(result.suggestion);
     json.key("hits").begin_array();

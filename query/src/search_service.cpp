@@ -15,9 +15,11 @@
 #include "analyzers/query_builder.h"
 #include "analyzers/synonyms.h"
 #include "analyzers/highlighter.h"
+#include "column_ranking.h"
 #include "facets.h"
 #include "filters.h"
 #include "ranking_signals.h"
+#include "result_cache.h"
 #include "spelling.h"
 
 namespace query {
@@ -92,22 +94,26 @@ using RankingSource = std::function<std::shared_ptr<const RankingConfig>()>;
 class SearchService::Searcher {
 public:
     Searcher(const ServiceOptions& options, const analyzers::Lexicon& lexicon, SnapshotCaches& caches,
-             RankingSource ranking_source)
+             RankingSource ranking_source, ResultCache& results)
         : options_(options), lexicon_(lexicon), builder_(lexicon), caches_(caches),
-          ranking_source_(std::move(ranking_source)) {
+          ranking_source_(std::move(ranking_source)), results_(results) {
         open();
     }
 
     SearchResult search(const SearchRequest& request) {
         refresh_if_stale();
-        try {
-            return run(request);
-        } catch (const Xapian::DatabaseModifiedError&) {
-            // A writer committed twice since we opened: catch up and retry once.
-            database_.reopen();
-            for (auto& shard : shards_) shard.reopen();
-            return run(request);
+        const auto started = Clock::now();
+        const std::shared_ptr<const RankingConfig> ranking = ranking_source_();
+        const std::string key = cache_key(request);
+        const std::uint64_t version = index_version();
+        if (auto cached = results_.find(key, version, ranking)) {
+            cached->cached = true;
+            cached->took_ms = milliseconds_since(started);
+            return std::move(*cached);
         }
+        SearchResult result = run_retrying(request, ranking);
+        results_.store(key, version, ranking, result);
+        return result;
     }
 
     std::uint64_t document_count() {
@@ -116,6 +122,24 @@ public:
     }
 
 private:
+    SearchResult run_retrying(const SearchRequest& request, const std::shared_ptr<const RankingConfig>& ranking) {
+        try {
+            return run(request, ranking);
+        } catch (const Xapian::DatabaseModifiedError&) {
+            // A writer committed twice since we opened: catch up and retry once.
+            database_.reopen();
+            for (auto& shard : shards_) shard.reopen();
+            return run(request, ranking);
+        }
+    }
+
+    // Grows whenever what this searcher sees changes.
+    std::uint64_t index_version() const {
+        std::uint64_t revisions = 0;
+        for (const auto& shard : shards_) revisions += shard.get_revision();
+        return (generation_ << 32) + revisions;
+    }
+
     void open() {
         const auto serving = analyzers::serving_generation(options_.index_dir);
         if (!serving) {
@@ -160,55 +184,135 @@ private:
         }
     }
 
-    SearchResult run(const SearchRequest& request) {
+    // One request's text query and ranking, and the filtered queries built
+    // from them.
+    struct Plan {
+        const SearchRequest& request;
+        std::shared_ptr<const RankingConfig> ranking;
+        analyzers::TextQuery text;
+        Xapian::Query matches;  // the text side: all words, or any once relaxed
+    };
+
+    // One page of hits with the number of matches.
+    struct Page {
+        std::vector<Hit> hits;
+        std::uint64_t matches = 0;
+        bool exact = false;
+    };
+
+    SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
         const auto started = Clock::now();
-        const std::shared_ptr<const RankingConfig> ranking = ranking_source_();
-        const analyzers::TextQuery text = builder_.build(request.text, ranking->text, vocabulary_.get());
-        const auto filtered = [&](const Xapian::Query& matches, const Filters& filters) {
-            return apply_filters(matches, filters, builder_.analyzer(), lexicon_);
-        };
-        Xapian::Query matches = text.all_words();
-        Xapian::MSet page = top_matches(request, *ranking, text, filtered(matches, request.filters));
+        Plan plan{request, std::move(ranking), {}, {}};
+        plan.text = builder_.build(request.text, plan.ranking->text, vocabulary_.get());
+        plan.matches = plan.text.all_words();
+        Page page = find_page(plan);
         SearchResult result;
-        const bool too_few = page.get_matches_estimated() < static_cast<Xapian::doccount>(ranking->relax_min_matches);
-        if (too_few && text.clauses.size() > 1) {
-            matches = text.any_word();
-            page = top_matches(request, *ranking, text, filtered(matches, request.filters));
+        const bool too_few = page.matches < static_cast<std::uint64_t>(plan.ranking->relax_min_matches);
+        if (too_few && plan.text.clauses.size() > 1) {
+            plan.matches = plan.text.any_word();
+            page = find_page(plan);
             result.relaxed = true;
         }
-        if (too_few) result.suggestion = suggestion_for(request.text, text);
-        result.total = page.get_matches_estimated();
-        result.total_exact = page.get_matches_lower_bound() == page.get_matches_upper_bound();
+        if (too_few) result.suggestion = suggestion_for(request.text, plan.text);
+        result.total = page.matches;
+        result.total_exact = page.exact;
         if (request.facets.any()) {
-            const FilteredQueries queries{
-                [&](const Filters& filters) {
-                    return apply_term_filters(matches, filters, builder_.analyzer(), lexicon_);
-                },
-                [&](const Filters& filters) { return filtered(matches, filters); }};
-            FacetCountingResult counted = count_facets(shard_views(), request, queries);
+            FacetCountingResult counted = count_facets(shard_views(), request, filtered_queries(plan));
             result.facets = std::move(counted.counts);
-            result.total = counted.matches;  // every match was visited: exact
+            result.total = counted.matches;  // every match was counted: exact
             result.total_exact = true;
         }
-        const std::unordered_set<std::string> highlighted(text.match_terms.begin(), text.match_terms.end());
-        for (auto match = page.begin(); match != page.end(); ++match) {
-            std::string stored = analyzers::stored_fields_of(match.get_document());
-            const std::string title = analyzers::listing_from_stored_json(stored).title;
-            result.hits.push_back({match.get_weight(), std::move(stored), highlighter_.highlight(title, highlighted)});
-        }
+        result.hits = std::move(page.hits);
+        highlight_titles(result.hits, plan.text);
         result.took_ms = milliseconds_since(started);
         return result;
     }
 
-    Xapian::MSet top_matches(const SearchRequest& request, const RankingConfig& ranking,
-                             const analyzers::TextQuery& text, const Xapian::Query& filtered) {
-        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds(), snapshots()};
+    FilteredQueries filtered_queries(const Plan& plan) {
+        return {[this, &plan](const Filters& filters) {
+                    return apply_term_filters(plan.matches, filters, builder_.analyzer(), lexicon_);
+                },
+                [this, &plan](const Filters& filters) {
+                    return apply_filters(plan.matches, filters, builder_.analyzer(), lexicon_);
+                }};
+    }
+
+    Xapian::Query ranked_query(const Plan& plan) {
+        const RankingContext context{plan.request.filters.status != StatusFilter::on_sale, now_seconds(), snapshots()};
+        const Xapian::Query filtered = apply_filters(plan.matches, plan.request.filters, builder_.analyzer(), lexicon_);
+        return with_business_signals(filtered, plan.text, *plan.ranking, context);
+    }
+
+    Xapian::Enquire enquire_for(const Xapian::Query& query, const RankingConfig& ranking) {
         Xapian::Enquire enquire(database_);
         enquire.set_weighting_scheme(bm25_of(ranking));
-        enquire.set_query(with_business_signals(filtered, text, ranking, context));
-        set_sort(enquire, request.sort);
-        return enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                static_cast<Xapian::doccount>(request.limit));
+        enquire.set_query(query);
+        return enquire;
+    }
+
+    // Sorted results, and an empty query's, come from the snapshots'
+    // columns; text relevance from Xapian's matcher.
+    Page find_page(const Plan& plan) {
+        const bool by_columns = plan.request.sort != SortOrder::relevance || plan.text.empty();
+        if (by_columns) {
+            if (auto page = page_from_columns(plan)) return std::move(*page);
+        }
+        return page_from_xapian(plan);
+    }
+
+    Page page_from_xapian(const Plan& plan) {
+        Xapian::Enquire enquire = enquire_for(ranked_query(plan), *plan.ranking);
+        set_sort(enquire, plan.request.sort);
+        const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
+                                                      static_cast<Xapian::doccount>(plan.request.limit));
+        Page page;
+        page.matches = matches.get_matches_estimated();
+        page.exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();
+        for (auto match = matches.begin(); match != matches.end(); ++match) {
+            page.hits.push_back({match.get_weight(), analyzers::stored_fields_of(match.get_document()), ""});
+        }
+        return page;
+    }
+
+    std::optional<Page> page_from_columns(const Plan& plan) {
+        const ColumnOrder order{plan.request.sort, plan.ranking.get(),
+                                plan.request.filters.status != StatusFilter::on_sale, now_seconds()};
+        auto ranked = rank_by_columns(shard_views(), plan.request.filters, filtered_queries(plan), order,
+                                      plan.request.offset, plan.request.limit);
+        if (!ranked) return std::nullopt;
+        Page page;
+        page.matches = ranked->matches;
+        page.exact = true;
+        std::vector<std::string> id_terms;
+        for (const RankedListing& listing : ranked->page) {
+            Xapian::Document document = shards_[listing.shard].get_document(listing.docid);
+            page.hits.push_back({0, analyzers::stored_fields_of(document), ""});
+            id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(page.hits.back().stored_json).id));
+        }
+        set_scores(plan, id_terms, page.hits);
+        return page;
+    }
+
+    // The same scores Xapian's matcher gives these listings, so a hit's
+    // score never depends on which path found it.
+    void set_scores(const Plan& plan, const std::vector<std::string>& id_terms, std::vector<Hit>& hits) {
+        if (hits.empty()) return;
+        const Xapian::Query these(Xapian::Query::OP_OR, id_terms.begin(), id_terms.end());
+        Xapian::Enquire enquire =
+            enquire_for(Xapian::Query(Xapian::Query::OP_FILTER, ranked_query(plan), these), *plan.ranking);
+        const Xapian::MSet scored = enquire.get_mset(0, static_cast<Xapian::doccount>(hits.size()));
+        std::unordered_map<std::string, double> score_of;
+        for (auto match = scored.begin(); match != scored.end(); ++match) {
+            score_of[analyzers::stored_fields_of(match.get_document())] = match.get_weight();
+        }
+        for (Hit& hit : hits) hit.score = score_of[hit.stored_json];
+    }
+
+    void highlight_titles(std::vector<Hit>& hits, const analyzers::TextQuery& text) {
+        const std::unordered_set<std::string> terms(text.match_terms.begin(), text.match_terms.end());
+        for (Hit& hit : hits) {
+            hit.highlighted_title = highlighter_.highlight(analyzers::listing_from_stored_json(hit.stored_json).title, terms);
+        }
     }
 
     // "nikee air max" -> "nike air max": each typed word that no listing
@@ -264,6 +368,7 @@ private:
     analyzers::QueryBuilder builder_;
     SnapshotCaches& caches_;
     RankingSource ranking_source_;
+    ResultCache& results_;
     analyzers::Highlighter highlighter_;
     std::shared_ptr<const SpellingDictionary> spelling_;
     std::vector<Xapian::Database> shards_;  // the same shards, one by one, for facet counting
@@ -279,7 +384,8 @@ public:
     SearcherPool(ServiceOptions options, RankingSource ranking_source)
         : options_(std::move(options)),
           lexicon_(analyzers::load_lexicon(options_.data_dir)),
-          ranking_source_(std::move(ranking_source)) {
+          ranking_source_(std::move(ranking_source)),
+          results_(options_.result_cache_entries, options_.result_cache_max_stale) {
         release(make_searcher());  // fail at start if there is no index
     }
 
@@ -311,7 +417,7 @@ private:
     }
 
     std::unique_ptr<Searcher> make_searcher() {
-        return std::make_unique<Searcher>(options_, lexicon_, caches_, ranking_source_);
+        return std::make_unique<Searcher>(options_, lexicon_, caches_, ranking_source_, results_);
     }
 
     void release(std::unique_ptr<Searcher> searcher) {
@@ -322,6 +428,7 @@ private:
     ServiceOptions options_;
     analyzers::Lexicon lexicon_;
     RankingSource ranking_source_;
+    ResultCache results_;
     SnapshotCaches caches_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Searcher>> idle_;

@@ -26,7 +26,33 @@ std::uint32_t seconds_of(const std::string& serialised) {
     return static_cast<std::uint32_t>(std::clamp(seconds, 0.0, double(std::numeric_limits<std::uint32_t>::max())));
 }
 
+// Listings from docid `from` on: those newer than a shard's snapshot. Every
+// listing has a price, so the price value stream lists them all.
+class DocidsFromSource : public Xapian::ValuePostingSource {
+public:
+    explicit DocidsFromSource(Xapian::docid from) : Xapian::ValuePostingSource(analyzers::slot::price), from_(from) {}
+
+    void next(double min_weight) override {
+        if (!get_started()) return Xapian::ValuePostingSource::skip_to(from_, min_weight);
+        Xapian::ValuePostingSource::next(min_weight);
+    }
+    void skip_to(Xapian::docid docid, double min_weight) override {
+        Xapian::ValuePostingSource::skip_to(std::max(docid, from_), min_weight);
+    }
+    bool check(Xapian::docid docid, double min_weight) override {
+        skip_to(docid, min_weight);
+        return true;
+    }
+    DocidsFromSource* clone() const override { return new DocidsFromSource(from_); }
+    std::string name() const override { return "listing.DocidsFrom"; }
+
+private:
+    Xapian::docid from_;
+};
+
 }  // namespace
+
+Xapian::Query listings_from(Xapian::docid from) { return Xapian::Query((new DocidsFromSource(from))->release()); }
 
 std::uint32_t ShardSnapshot::intern(FacetDimension dimension, const std::string& name) {
     auto& ids = id_of_name_[index_of(dimension)];

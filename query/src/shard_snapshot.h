@@ -108,4 +108,8 @@ private:
     mutable std::size_t cache_bytes_ = 0;
 };
 
+// Matches the listings of a shard from docid `from` on (those newer than
+// its snapshot, with from = size()), to be combined with OP_FILTER.
+Xapian::Query listings_from(Xapian::docid from);
+
 }  // namespace query

@@ -21,6 +21,17 @@ inline void build_index(const test_support::TempDir& dir, const std::string& fee
     indexer::build_generation(options);
 }
 
+// Applies more feed lines to the index in `dir`, as the follower would.
+inline void follow_once(const test_support::TempDir& dir, const std::string& feed) {
+    test_support::write_file(dir / "more.jsonl", feed);
+    indexer::FollowOptions follow;
+    follow.feed.feed = dir / "more.jsonl";
+    follow.feed.index_dir = dir / "index";
+    follow.feed.data_dir = test_support::project_data_dir();
+    follow.follow = false;
+    indexer::follow_feed(follow);
+}
+
 inline std::vector<std::string> ids_of(const query::SearchResult& result) {
     std::vector<std::string> ids;
     for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);

@@ -14,10 +14,12 @@ using query_test::ids_of;
 namespace {
 
 SearchService open_service(const test_support::TempDir& dir, std::chrono::milliseconds refresh = std::chrono::milliseconds(200)) {
-    // Relaxation off: these tests check exactly which listings match.
+    // Relaxation off, and cached results only while the index is unchanged:
+    // these tests check exactly which listings match, at once.
     return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
                           .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n"),
-                          .refresh_interval = refresh});
+                          .refresh_interval = refresh,
+                          .result_cache_max_stale = std::chrono::milliseconds(0)});
 }
 
 const char* feed =
@@ -190,13 +192,7 @@ TEST_CASE("listings added after the facet snapshot are counted too") {
     build_index(dir, catalog);
     SearchService service = open_service(dir, std::chrono::milliseconds(0));
     CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 3);
-    indexer::FollowOptions follow;
-    test_support::write_file(dir / "more.jsonl",
-                             R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
-    follow.feed.feed = dir / "more.jsonl";
-    follow.feed.index_dir = dir / "index";
-    follow.feed.data_dir = test_support::project_data_dir();
-    follow.follow = false;
-    indexer::follow_feed(follow);
+    query_test::follow_once(
+        dir, R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
     CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 4);
 }

@@ -85,6 +85,7 @@ struct SearchResult {
     // of them are shown too (those matching more rank higher).
     bool relaxed = false;
     std::string suggestion;  // "did you mean", when words match no listing; else empty
+    bool cached = false;     // answered from the result cache
     double took_ms = 0;
 };
 
@@ -94,6 +95,10 @@ struct ServiceOptions {
     std::filesystem::path ranking_config;  // empty: built-in defaults
     // How stale a searcher may be before it looks for new commits.
     std::chrono::milliseconds refresh_interval{200};
+    // Recent results kept (0 turns the cache off), and how long one may be
+    // served after the index changed under it.
+    std::size_t result_cache_entries = 4096;
+    std::chrono::milliseconds result_cache_max_stale{250};
 };
 
 class SearchService {

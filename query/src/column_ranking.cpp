@@ -1,0 +1,134 @@
+#include "column_ranking.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "analyzers/document_layout.h"
+#include "ranking_signals.h"
+
+namespace query {
+namespace {
+
+// A candidate with its sort key: a smaller key ranks first.
+struct Candidate {
+    double key;
+    double newest_first;      // minus created_at
+    Xapian::docid global_id;  // the docid across shards, as Xapian numbers them
+    RankedListing listing;
+
+    bool operator<(const Candidate& other) const {
+        if (key != other.key) return key < other.key;
+        if (newest_first != other.newest_first) return newest_first < other.newest_first;
+        return global_id < other.global_id;
+    }
+};
+
+// Keeps the best `capacity` candidates seen.
+class TopCandidates {
+public:
+    explicit TopCandidates(std::size_t capacity) : capacity_(capacity) {}
+
+    void offer(const Candidate& candidate) {
+        if (capacity_ == 0) return;
+        if (heap_.size() < capacity_) {
+            heap_.push(candidate);
+        } else if (candidate < heap_.top()) {
+            heap_.pop();
+            heap_.push(candidate);
+        }
+    }
+
+    std::vector<Candidate> best_first() {
+        std::vector<Candidate> sorted;
+        for (; !heap_.empty(); heap_.pop()) sorted.push_back(heap_.top());
+        std::reverse(sorted.begin(), sorted.end());
+        return sorted;
+    }
+
+private:
+    std::size_t capacity_;
+    std::priority_queue<Candidate> heap_;  // the worst kept candidate on top
+};
+
+class KeyMaker {
+public:
+    KeyMaker(const ColumnOrder& order, std::size_t shard_count) : order_(order), shard_count_(shard_count) {}
+
+    Candidate make(double price, double created_at, bool sold, std::size_t shard, Xapian::docid docid) const {
+        return {key_of(price, created_at, sold), -created_at, global_id(shard, docid), {shard, docid}};
+    }
+
+private:
+    double key_of(double price, double created_at, bool sold) const {
+        switch (order_.sort) {
+            case SortOrder::price_asc: return price;
+            case SortOrder::price_desc: return -price;
+            case SortOrder::newest: return -created_at;
+            case SortOrder::relevance: break;
+        }
+        const RankingConfig& ranking = *order_.ranking;
+        double score = freshness_bonus(ranking.freshness_weight, ranking.freshness_half_life_days * 86400.0,
+                                       order_.now_seconds, created_at);
+        if (order_.sold_shown && !sold) score += ranking.on_sale_weight;
+        return -score;
+    }
+
+    // Xapian interleaves the docids of a combined database's shards.
+    Xapian::docid global_id(std::size_t shard, Xapian::docid docid) const {
+        return static_cast<Xapian::docid>((docid - 1) * shard_count_ + shard + 1);
+    }
+
+    const ColumnOrder& order_;
+    std::size_t shard_count_;
+};
+
+// Listings newer than the snapshot, through Xapian; returns how many matched.
+std::uint64_t offer_new_listings(const ShardView& shard, std::size_t shard_index, const Xapian::Query& query,
+                                 const KeyMaker& keys, TopCandidates& top) {
+    const auto from = static_cast<Xapian::docid>(shard.snapshot->size());
+    Xapian::Enquire enquire(shard.database);
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, listings_from(from)));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    const Xapian::MSet matches = enquire.get_mset(0, shard.database.get_doccount());
+    for (auto match = matches.begin(); match != matches.end(); ++match) {
+        const Xapian::Document document = match.get_document();
+        const auto value = [&](Xapian::valueno slot) { return Xapian::sortable_unserialise(document.get_value(slot)); };
+        const bool sold = document.get_value(analyzers::slot::status) == "sold";
+        top.offer(keys.make(value(analyzers::slot::price), value(analyzers::slot::created_at), sold, shard_index, *match));
+    }
+    return matches.size();
+}
+
+}  // namespace
+
+std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shards, const Filters& filters,
+                                             const FilteredQueries& queries, const ColumnOrder& order,
+                                             std::size_t offset, std::size_t limit) {
+    const KeyMaker keys(order, shards.size());
+    TopCandidates top(offset + limit);
+    ColumnRanking ranking;
+    const std::string sold_term(analyzers::sold_term);
+    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+        const ShardView& shard = shards[shard_index];
+        const ShardSnapshot& snapshot = *shard.snapshot;
+        auto candidates = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
+        auto sold = snapshot.evaluate(Xapian::Query(sold_term), shard.database);
+        if (!candidates || !sold) return std::nullopt;
+        const auto value_filter =
+            snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
+        candidates->for_each([&](Xapian::docid docid) {
+            if (!snapshot.passes(value_filter, docid)) return;
+            ++ranking.matches;
+            top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), sold->contains(docid), shard_index,
+                                docid));
+        });
+        if (shard.database.get_lastdocid() >= snapshot.size()) {
+            ranking.matches += offer_new_listings(shard, shard_index, queries.with_all_filters(filters), keys, top);
+        }
+    }
+    const std::vector<Candidate> best = top.best_first();
+    for (std::size_t rank = offset; rank < best.size(); ++rank) ranking.page.push_back(best[rank].listing);
+    return ranking;
+}
+
+}  // namespace query

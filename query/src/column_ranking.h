@@ -1,0 +1,45 @@
+// Top listings by sort order (price, newest) or, for an empty query, by the
+// business signals alone, read from the shard snapshots' columns instead of
+// through Xapian's matcher, which had to visit every match (75 ms for the
+// 930,000 listings of an empty query at 1M listings; ~2 ms here).
+//
+// The matches are the same as Xapian's (the same queries, evaluated on the
+// snapshots; listings newer than a snapshot are read through Xapian), and
+// the count is exact.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "facets.h"
+#include "query/ranking.h"
+#include "query/search_service.h"
+
+namespace query {
+
+struct RankedListing {
+    std::size_t shard = 0;
+    Xapian::docid docid = 0;  // within its shard
+};
+
+struct ColumnRanking {
+    std::vector<RankedListing> page;  // the requested page, best first
+    std::uint64_t matches = 0;        // every listing matching, exactly
+};
+
+// How listings are ordered: the request's sort, ties broken by newest then
+// by docid; for relevance (an empty query only), the signals' score.
+struct ColumnOrder {
+    SortOrder sort = SortOrder::relevance;
+    const RankingConfig* ranking = nullptr;  // for relevance
+    bool sold_shown = false;
+    double now_seconds = 0;
+};
+
+// nullopt if a shard's query cannot be evaluated on its snapshot.
+std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shards, const Filters& filters,
+                                             const FilteredQueries& queries, const ColumnOrder& order,
+                                             std::size_t offset, std::size_t limit);
+
+}  // namespace query

@@ -1,0 +1,50 @@
+#include "result_cache.h"
+
+#include <fmt/format.h>
+
+namespace query {
+
+ResultCache::ResultCache(std::size_t max_entries, std::chrono::milliseconds max_stale)
+    : max_entries_(max_entries), max_stale_(max_stale) {}
+
+std::optional<SearchResult> ResultCache::find(const std::string& key, std::uint64_t version, const Ranking& ranking) {
+    if (!enabled()) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    auto found = index_.find(key);
+    if (found == index_.end()) return std::nullopt;
+    const Entry& entry = *found->second;
+    if (entry.ranking != ranking) return std::nullopt;
+    // Versions only grow: a newer entry than this searcher's view is as good.
+    const bool current = entry.version >= version;
+    if (!current && Clock::now() - entry.stored_at > max_stale_) return std::nullopt;
+    entries_.splice(entries_.begin(), entries_, found->second);
+    return entry.result;
+}
+
+void ResultCache::store(const std::string& key, std::uint64_t version, Ranking ranking, const SearchResult& result) {
+    if (!enabled()) return;
+    std::lock_guard lock(mutex_);
+    if (auto found = index_.find(key); found != index_.end()) {
+        entries_.erase(found->second);
+        index_.erase(found);
+    }
+    entries_.push_front({key, version, Clock::now(), std::move(ranking), result});
+    index_[key] = entries_.begin();
+    if (entries_.size() > max_entries_) {
+        index_.erase(entries_.back().key);
+        entries_.pop_back();
+    }
+}
+
+std::string cache_key(const SearchRequest& request) {
+    const Filters& f = request.filters;
+    const FacetRequest& facets = request.facets;
+    return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}{}{}{}{}\x1f{}", request.text,
+                       request.offset, request.limit, fmt::join(f.brands, "\x1e"), f.category,
+                       f.price_min ? fmt::format("{}", *f.price_min) : "", f.price_max ? fmt::format("{}", *f.price_max) : "",
+                       fmt::join(f.conditions, ","), f.shipping, static_cast<int>(f.status),
+                       static_cast<int>(request.sort), int(facets.brand), int(facets.category), int(facets.condition),
+                       int(facets.shipping), int(facets.price), request.facet_limit);
+}
+
+}  // namespace query

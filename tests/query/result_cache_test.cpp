@@ -1,0 +1,80 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "index_fixture.h"
+#include "result_cache.h"
+
+using namespace query;
+
+namespace {
+
+SearchResult result_with_total(std::uint64_t total) {
+    SearchResult result;
+    result.total = total;
+    return result;
+}
+
+const auto ranking = std::make_shared<const RankingConfig>();
+
+}  // namespace
+
+TEST_CASE("a cached result is served while the index is unchanged, and briefly after it changes") {
+    ResultCache cache(10, std::chrono::milliseconds(50));
+    cache.store("nike", 7, ranking, result_with_total(3));
+    REQUIRE(cache.find("nike", 7, ranking));
+    CHECK(cache.find("nike", 7, ranking)->total == 3);
+    CHECK_FALSE(cache.find("adidas", 7, ranking));
+    CHECK(cache.find("nike", 8, ranking));  // the index moved on, but the entry is fresh
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    CHECK_FALSE(cache.find("nike", 8, ranking));  // too stale now
+    CHECK(cache.find("nike", 7, ranking));        // still exact for a searcher on version 7
+}
+
+TEST_CASE("a reloaded ranking config makes cached results useless") {
+    ResultCache cache(10, std::chrono::milliseconds(1000));
+    cache.store("nike", 7, ranking, result_with_total(3));
+    CHECK_FALSE(cache.find("nike", 7, std::make_shared<const RankingConfig>()));
+}
+
+TEST_CASE("the least recently used result goes first when the cache is full") {
+    ResultCache cache(2, std::chrono::milliseconds(1000));
+    cache.store("a", 1, ranking, result_with_total(1));
+    cache.store("b", 1, ranking, result_with_total(2));
+    CHECK(cache.find("a", 1, ranking));  // "a" is now the most recent
+    cache.store("c", 1, ranking, result_with_total(3));
+    CHECK(cache.find("a", 1, ranking));
+    CHECK_FALSE(cache.find("b", 1, ranking));
+    CHECK(cache.find("c", 1, ranking));
+    ResultCache off(0, std::chrono::milliseconds(1000));
+    off.store("a", 1, ranking, result_with_total(1));
+    CHECK_FALSE(off.find("a", 1, ranking));
+}
+
+TEST_CASE("cache keys tell apart every part of a request") {
+    const SearchRequest plain{.text = "nike"};
+    CHECK(cache_key(plain) == cache_key(SearchRequest{.text = "nike"}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .offset = 20}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .filters = {.brands = {"Nike"}}}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .filters = {.price_max = 10}}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .filters = {.price_min = 10}}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .sort = SortOrder::newest}));
+    CHECK(cache_key(plain) != cache_key(SearchRequest{.text = "nike", .facets = {.brand = true}}));
+}
+
+TEST_CASE("a repeated search is answered from the cache, and a new listing still shows at once when asked") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, R"({"id":"a","title":"Nike Air Max","price":80})" "\n");
+    SearchService service({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                           .refresh_interval = std::chrono::milliseconds(0),
+                           .result_cache_max_stale = std::chrono::milliseconds(0)});
+    CHECK_FALSE(service.search({.text = "nike"}).cached);
+    const SearchResult again = service.search({.text = "nike"});
+    CHECK(again.cached);
+    CHECK(query_test::ids_of(again) == std::vector<std::string>{"a"});
+
+    query_test::follow_once(dir, R"({"id":"b","title":"Nike Dunk","price":70})" "\n");
+    const SearchResult after = service.search({.text = "nike"});
+    CHECK_FALSE(after.cached);
+    CHECK(after.total == 2);
+}
