@@ -20,6 +20,7 @@
 #include "filters.h"
 #include "ranking_signals.h"
 #include "result_cache.h"
+#include "snapshot_cache.h"
 #include "spelling.h"
 
 namespace query {
@@ -40,51 +41,46 @@ constexpr auto spelling_max_age = std::chrono::minutes(5);
 
 }  // namespace
 
-// Data derived from an index snapshot (the brand and category vocabulary,
-// the facet columns), shared by all searchers and rebuilt when the index
-// has changed and the copy is older than its max age.
-template <typename Derived, typename Source>
-class SnapshotCache {
-public:
-    using Builder = std::function<std::shared_ptr<const Derived>(const Source&)>;
-    explicit SnapshotCache(Builder build, Clock::duration max_age = derived_data_max_age)
-        : build_(std::move(build)), max_age_(max_age) {}
-
-    // A new generation has new docids: its data is always rebuilt.
-    std::shared_ptr<const Derived> get(const Source& database, std::uint64_t generation, bool changed) {
-        std::lock_guard lock(mutex_);
-        const bool stale = changed && Clock::now() - built_at_ >= max_age_;
-        if (!current_ || stale || generation != generation_) {
-            current_ = build_(database);
-            built_at_ = Clock::now();
-            generation_ = generation;
-        }
-        return current_;
+// The serving generation's shards, opened afresh (for background builds).
+std::vector<Xapian::Database> open_shards(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
+    std::vector<Xapian::Database> shards;
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
     }
+    return shards;
+}
 
-private:
-    Builder build_;
-    Clock::duration max_age_;
-    std::mutex mutex_;
-    std::shared_ptr<const Derived> current_;
-    Clock::time_point built_at_;
-    std::uint64_t generation_ = 0;
-};
-
+// All the shards as one database.
+Xapian::Database open_combined(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
+    Xapian::Database combined;
+    for (const auto& shard : open_shards(index_dir, generation)) combined.add_database(shard);
+    return combined;
+}
 
 struct SnapshotCaches {
-    SnapshotCache<analyzers::FieldVocabulary, Xapian::Database> vocabulary{[](const Xapian::Database& database) {
-        analyzers::TextAnalyzer analyzer;
-        return std::make_shared<const analyzers::FieldVocabulary>(
-            analyzers::FieldVocabulary::from_database(database, analyzer));
-    }};
-    SnapshotCache<ShardSnapshots, std::vector<Xapian::Database>> shard_snapshots{
-        [](const std::vector<Xapian::Database>& shards) {
-            auto snapshots = std::make_shared<ShardSnapshots>();
-            for (const auto& shard : shards) snapshots->push_back(ShardSnapshot::build(shard));
-            return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
-        }};
-    SnapshotCache<SpellingDictionary, Xapian::Database> spelling{&SpellingDictionary::build, spelling_max_age};
+    explicit SnapshotCaches(std::filesystem::path index_dir)
+        : vocabulary([index_dir](const analyzers::Generation& generation) {
+                         analyzers::TextAnalyzer analyzer;
+                         return std::make_shared<const analyzers::FieldVocabulary>(
+                             analyzers::FieldVocabulary::from_database(open_combined(index_dir, generation), analyzer));
+                     },
+                     derived_data_max_age),
+          shard_snapshots([index_dir](const analyzers::Generation& generation) {
+                              auto snapshots = std::make_shared<ShardSnapshots>();
+                              for (const auto& shard : open_shards(index_dir, generation)) {
+                                  snapshots->push_back(ShardSnapshot::build(shard));
+                              }
+                              return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
+                          },
+                          derived_data_max_age),
+          spelling([index_dir](const analyzers::Generation& generation) {
+                       return SpellingDictionary::build(open_combined(index_dir, generation));
+                   },
+                   spelling_max_age) {}
+
+    SnapshotCache<analyzers::FieldVocabulary> vocabulary;
+    SnapshotCache<ShardSnapshots> shard_snapshots;
+    SnapshotCache<SpellingDictionary> spelling;
 };
 
 using RankingSource = std::function<std::shared_ptr<const RankingConfig>()>;
@@ -137,7 +133,7 @@ private:
     std::uint64_t index_version() const {
         std::uint64_t revisions = 0;
         for (const auto& shard : shards_) revisions += shard.get_revision();
-        return (generation_ << 32) + revisions;
+        return (generation_.number << 32) + revisions;
     }
 
     void open() {
@@ -151,11 +147,11 @@ private:
         for (std::size_t shard = 0; shard < serving->shard_count; ++shard) {
             shards_.emplace_back(analyzers::shard_path(options_.index_dir, serving->number, shard).string());
         }
-        generation_ = serving->number;
+        generation_ = *serving;
         last_refresh_ = Clock::now();
         changed_since_snapshot_ = true;
-        vocabulary_ = caches_.vocabulary.get(database_, generation_, true);
-        spelling_ = caches_.spelling.get(database_, generation_, true);
+        vocabulary_ = caches_.vocabulary.get(generation_, true);
+        spelling_ = caches_.spelling.get(generation_, true);
     }
 
     // Near-real-time: new commits become visible within refresh_interval,
@@ -163,15 +159,15 @@ private:
     void refresh_if_stale() {
         if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
         const auto serving = analyzers::serving_generation(options_.index_dir);
-        if (serving && serving->number != generation_) {
+        if (serving && serving->number != generation_.number) {
             open();
             return;
         }
         bool changed = database_.reopen();
         for (auto& shard : shards_) changed = shard.reopen() || changed;
         changed_since_snapshot_ = changed_since_snapshot_ || changed;
-        vocabulary_ = caches_.vocabulary.get(database_, generation_, changed);
-        spelling_ = caches_.spelling.get(database_, generation_, changed);
+        vocabulary_ = caches_.vocabulary.get(generation_, changed);
+        spelling_ = caches_.spelling.get(generation_, changed);
         last_refresh_ = Clock::now();
     }
 
@@ -285,7 +281,12 @@ private:
         page.exact = true;
         std::vector<std::string> id_terms;
         for (const RankedListing& listing : ranked->page) {
-            Xapian::Document document = shards_[listing.shard].get_document(listing.docid);
+            Xapian::Document document;
+            try {
+                document = shards_[listing.shard].get_document(listing.docid);
+            } catch (const Xapian::DocNotFoundError&) {
+                continue;  // deleted since the snapshot was taken: the page is one short
+            }
             page.hits.push_back({0, analyzers::stored_fields_of(document), ""});
             id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(page.hits.back().stored_json).id));
         }
@@ -351,7 +352,7 @@ private:
     }
 
     std::shared_ptr<const ShardSnapshots> snapshots() {
-        auto snapshots = caches_.shard_snapshots.get(shards_, generation_, changed_since_snapshot_);
+        auto snapshots = caches_.shard_snapshots.get(generation_, changed_since_snapshot_);
         changed_since_snapshot_ = false;
         return snapshots;
     }
@@ -375,7 +376,7 @@ private:
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
     bool changed_since_snapshot_ = true;
     Xapian::Database database_;
-    std::uint64_t generation_ = 0;
+    analyzers::Generation generation_;
     Clock::time_point last_refresh_;
 };
 
@@ -385,7 +386,8 @@ public:
         : options_(std::move(options)),
           lexicon_(analyzers::load_lexicon(options_.data_dir)),
           ranking_source_(std::move(ranking_source)),
-          results_(options_.result_cache_entries, options_.result_cache_max_stale) {
+          results_(options_.result_cache_entries, options_.result_cache_max_stale),
+          caches_(options_.index_dir) {
         release(make_searcher());  // fail at start if there is no index
     }
 

@@ -103,6 +103,24 @@ TEST_CASE("results sort by price either way or newest first") {
     CHECK(ids_of(service.search({.text = "nike", .sort = SortOrder::price_desc})) == Ids{"shoe1", "shoe3", "tee"});
     CHECK(ids_of(service.search({.text = "", .sort = SortOrder::newest})) ==
           Ids{"lulu", "tee", "shoe1", "shoe3", "shoe2"});
+    // Sorted results count every match exactly and carry relevance scores.
+    const auto sorted = service.search({.text = "nike", .sort = SortOrder::price_asc});
+    CHECK(sorted.total == 3);
+    CHECK(sorted.total_exact);
+    CHECK(sorted.hits.front().score > 0);
+}
+
+TEST_CASE("sorted results include listings indexed after the snapshot, and equal prices go newest first") {
+    test_support::TempDir dir;
+    build_index(dir, catalog);
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    using Ids = std::vector<std::string>;
+    CHECK(ids_of(service.search({.text = "", .limit = 1, .sort = SortOrder::newest})) == Ids{"lulu"});
+    query_test::follow_once(dir, R"({"id":"fresh","title":"Nike Dunk","price":40,"created_at":900})" "\n");
+    CHECK(ids_of(service.search({.text = "", .limit = 1, .sort = SortOrder::newest})) == Ids{"fresh"});
+    // shoe3 and the new listing both cost 40: the newer first.
+    CHECK(ids_of(service.search({.text = "nike", .sort = SortOrder::price_asc})) == Ids{"tee", "fresh", "shoe3", "shoe1"});
+    CHECK(service.search({.text = "nike", .sort = SortOrder::price_asc}).total == 4);
 }
 
 TEST_CASE("a new generation is served without restarting") {

@@ -1,0 +1,83 @@
+// Data derived from the index (brand and category vocabulary, shard
+// snapshots, the spelling dictionary), shared by all searchers.
+//
+// Built at once for a new generation (its docids are new), then rebuilt in
+// the background when the index has changed and the copy is older than its
+// max age: requests keep using the current copy meanwhile, so a rebuild
+// (~300 ms for the shard snapshots at 1M listings) never delays one. A
+// rebuild opens its own database handles: Xapian::Database is not
+// thread-safe, and the searchers' handles are in use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "analyzers/index_layout.h"
+
+namespace query {
+
+template <typename Derived>
+class SnapshotCache {
+public:
+    using Clock = std::chrono::steady_clock;
+    using Builder = std::function<std::shared_ptr<const Derived>(const analyzers::Generation&)>;
+
+    SnapshotCache(Builder build, Clock::duration max_age) : build_(std::move(build)), max_age_(max_age) {}
+    ~SnapshotCache() {
+        if (rebuild_.joinable()) rebuild_.join();
+    }
+    SnapshotCache(const SnapshotCache&) = delete;
+    SnapshotCache& operator=(const SnapshotCache&) = delete;
+
+    // `changed`: the caller has seen the index change since it last asked.
+    std::shared_ptr<const Derived> get(const analyzers::Generation& generation, bool changed) {
+        std::unique_lock lock(mutex_);
+        if (!current_ || generation.number != generation_) {
+            current_ = build_(generation);
+            built_at_ = Clock::now();
+            generation_ = generation.number;
+            return current_;
+        }
+        if (changed) changed_ = true;
+        if (changed_ && !rebuilding_ && Clock::now() - built_at_ >= max_age_) start_rebuild(generation);
+        return current_;
+    }
+
+private:
+    void start_rebuild(const analyzers::Generation& generation) {
+        if (rebuild_.joinable()) rebuild_.join();  // finished: rebuilding_ is false
+        rebuilding_ = true;
+        changed_ = false;
+        rebuild_ = std::thread([this, generation] {
+            std::shared_ptr<const Derived> built;
+            try {
+                built = build_(generation);
+            } catch (...) {
+                // The generation went away under us (a reindex swap): the
+                // next request opens the new one and builds it then.
+            }
+            std::lock_guard lock(mutex_);
+            if (built && generation.number == generation_) {
+                current_ = std::move(built);
+                built_at_ = Clock::now();
+            }
+            rebuilding_ = false;
+        });
+    }
+
+    Builder build_;
+    Clock::duration max_age_;
+    std::mutex mutex_;
+    std::shared_ptr<const Derived> current_;
+    Clock::time_point built_at_;
+    std::uint64_t generation_ = 0;
+    bool changed_ = false;     // the index changed since current_ was built
+    bool rebuilding_ = false;
+    std::thread rebuild_;
+};
+
+}  // namespace query

@@ -1,0 +1,22 @@
+-- wrk script: replays the request paths of a query log (QUERY_LOG, one path
+-- per line, from scripts/query_log.py), each thread from its own offset.
+local paths = {}
+local position = 1
+
+function init(args)
+  local file = assert(io.open(os.getenv("QUERY_LOG"), "r"))
+  for line in file:lines() do paths[#paths + 1] = line end
+  file:close()
+  position = (math.random(#paths))
+end
+
+function request()
+  local path = paths[position]
+  position = position % #paths + 1
+  return wrk.format("GET", path)
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format("non-2xx or failed: %d\n", summary.errors.status + errors.connect + errors.read + errors.write + errors.timeout))
+end
