@@ -66,6 +66,9 @@ private:
             case SortOrder::newest: return -created_at;
             case SortOrder::relevance: break;
         }
+        // Freshness falls as age grows: without the on-sale bonus to mix in,
+        // newest first is the same order, without an exp2 per listing.
+        if (!order_.sold_shown) return -created_at;
         const RankingConfig& ranking = *order_.ranking;
         double score = freshness_bonus(ranking.freshness_weight, ranking.freshness_half_life_days * 86400.0,
                                        order_.now_seconds, created_at);

@@ -52,6 +52,8 @@ public:
         bool price_limited = false;
         std::vector<bool> condition_allowed;  // by condition facet id; empty: any
         std::vector<bool> shipping_allowed;   // by shipping facet id; empty: any
+
+        bool none() const { return !price_limited && condition_allowed.empty() && shipping_allowed.empty(); }
     };
     ValueFilter value_filter(const std::optional<double>& price_min, const std::optional<double>& price_max,
                              const std::vector<int>& conditions, const std::string& shipping) const;
@@ -70,6 +72,9 @@ public:
     std::uint32_t facet_id(FacetDimension dimension, Xapian::docid docid) const {
         return ids_[static_cast<std::size_t>(dimension)][docid];
     }
+    const std::vector<std::uint32_t>& facet_column(FacetDimension dimension) const {
+        return ids_[static_cast<std::size_t>(dimension)];
+    }
     // 0 means no value; ids count from 1.
     const std::string& facet_name(FacetDimension dimension, std::uint32_t id) const {
         return names_[static_cast<std::size_t>(dimension)][id - 1];
@@ -78,6 +83,7 @@ public:
         return names_[static_cast<std::size_t>(dimension)].size();
     }
     float price(Xapian::docid docid) const { return price_[docid]; }
+    const std::vector<float>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
 
 private:
