@@ -154,7 +154,7 @@ void FacetTally::add_price(double price) {
     ++price_histogram_[price_band(price)];
 }
 
-void FacetTally::add_prices(const std::vector<float>& prices, const std::vector<Xapian::docid>& docids) {
+void FacetTally::add_prices(const std::vector<double>& prices, const std::vector<Xapian::docid>& docids) {
     if (docids.empty()) return;
     FacetTally batch;
     double low = prices[docids.front()], high = low, sum = 0;

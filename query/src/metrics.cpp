@@ -18,6 +18,11 @@ void Metrics::count_request(Route route, int status) {
     }
 }
 
+void Metrics::count_search(bool from_cache, bool relaxed) {
+    if (from_cache) cache_hits_.fetch_add(1, std::memory_order_relaxed);
+    if (relaxed) relaxed_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::observe_search_latency(double milliseconds) {
     std::size_t bucket = 0;
     while (bucket < latency_buckets_ms.size() && milliseconds > latency_buckets_ms[bucket]) ++bucket;
@@ -48,6 +53,12 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) c
     fmt::format_to(out, "listing_search_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
     fmt::format_to(out, "listing_search_duration_seconds_sum {}\n", latency_sum_us_.load() / 1e6);
     fmt::format_to(out, "listing_search_duration_seconds_count {}\n", cumulative);
+    fmt::format_to(out, "# HELP listing_search_cache_hits_total Searches answered from the result cache.\n"
+                        "# TYPE listing_search_cache_hits_total counter\nlisting_search_cache_hits_total {}\n",
+                   cache_hits_.load());
+    fmt::format_to(out, "# HELP listing_search_relaxed_total Searches relaxed to listings matching some of the words.\n"
+                        "# TYPE listing_search_relaxed_total counter\nlisting_search_relaxed_total {}\n",
+                   relaxed_.load());
     fmt::format_to(out, "# HELP listing_index_generation The serving index generation.\n"
                         "# TYPE listing_index_generation gauge\nlisting_index_generation {}\n", generation);
     fmt::format_to(out, "# HELP listing_index_documents Listings in the serving index.\n"

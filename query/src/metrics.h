@@ -16,6 +16,7 @@ public:
 
     void count_request(Route route, int status);
     void observe_search_latency(double milliseconds);
+    void count_search(bool from_cache, bool relaxed);
 
     // The exposition text; the gauges are read by the caller.
     std::string render(std::uint64_t generation, std::uint64_t documents) const;
@@ -28,6 +29,8 @@ private:
     std::array<std::array<std::atomic<std::uint64_t>, status_classes.size()>, route_count> requests_{};
     std::array<std::atomic<std::uint64_t>, latency_buckets_ms.size() + 1> latency_counts_{};  // last: +Inf
     std::atomic<std::uint64_t> latency_sum_us_{0};
+    std::atomic<std::uint64_t> cache_hits_{0};
+    std::atomic<std::uint64_t> relaxed_{0};
 };
 
 }  // namespace query

@@ -88,7 +88,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(const Xapian::Database
     snapshot->uuid_ = shard.get_uuid();
     snapshot->present_ = DocidSet(size);
     for (auto& column : snapshot->ids_) column.assign(size, 0);
-    snapshot->price_.assign(size, std::numeric_limits<float>::quiet_NaN());
+    snapshot->price_.assign(size, std::numeric_limits<double>::quiet_NaN());
     snapshot->created_at_.assign(size, 0);
 
     const auto for_each_value = [&](Xapian::valueno slot, auto visit) {
@@ -99,7 +99,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(const Xapian::Database
     // Every listing has a price: it marks which docids are listings.
     for_each_value(analyzers::slot::price, [&](Xapian::docid docid, const std::string& value) {
         snapshot->present_.add(docid);
-        snapshot->price_[docid] = static_cast<float>(Xapian::sortable_unserialise(value));
+        snapshot->price_[docid] = Xapian::sortable_unserialise(value);
     });
     for_each_value(analyzers::slot::created_at, [&](Xapian::docid docid, const std::string& value) {
         snapshot->created_at_[docid] = seconds_of(value);
@@ -123,9 +123,8 @@ ShardSnapshot::ValueFilter ShardSnapshot::value_filter(const std::optional<doubl
     ValueFilter filter;
     if (price_min || price_max) {
         filter.price_limited = true;
-        // Prices are kept as floats: widen the bounds by float rounding.
-        filter.price_min = price_min ? std::nextafter(static_cast<float>(*price_min), -INFINITY) : -INFINITY;
-        filter.price_max = price_max ? std::nextafter(static_cast<float>(*price_max), INFINITY) : INFINITY;
+        filter.price_min = price_min.value_or(-INFINITY);
+        filter.price_max = price_max.value_or(INFINITY);
     }
     const auto allowed_ids = [&](FacetDimension dimension, const std::vector<std::string>& names) {
         std::vector<bool> allowed(facet_value_count(dimension) + 1, false);

@@ -48,7 +48,7 @@ public:
 
     // A filter on the value columns: price range, conditions, shipping.
     struct ValueFilter {
-        float price_min = 0, price_max = 0;
+        double price_min = 0, price_max = 0;
         bool price_limited = false;
         std::vector<bool> condition_allowed;  // by condition facet id; empty: any
         std::vector<bool> shipping_allowed;   // by shipping facet id; empty: any
@@ -82,8 +82,8 @@ public:
     std::size_t facet_value_count(FacetDimension dimension) const {
         return names_[static_cast<std::size_t>(dimension)].size();
     }
-    float price(Xapian::docid docid) const { return price_[docid]; }
-    const std::vector<float>& prices() const { return price_; }
+    double price(Xapian::docid docid) const { return price_[docid]; }
+    const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
 
 private:
@@ -100,7 +100,7 @@ private:
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
-    std::vector<float> price_;
+    std::vector<double> price_;
     std::vector<std::uint32_t> created_at_;
 
     // Docid sets of frequent terms, least recently used first out.

@@ -141,12 +141,14 @@ TEST_CASE("the bundled sample is indexed and searched over HTTP") {
     }
     SUBCASE("metrics count requests and report the index") {
         get(server.port(), "/v1/search?q=nike");
+        get(server.port(), "/v1/search?q=nike");  // the same again: from the result cache
         get(server.port(), "/v1/search?limit=0");
         const Response metrics = get(server.port(), "/metrics");
         CHECK(metrics.status == 200);
-        CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"2xx\"} 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"2xx\"} 2") != std::string::npos);
         CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"4xx\"} 1") != std::string::npos);
-        CHECK(metrics.body.find("listing_search_duration_seconds_count 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_search_duration_seconds_count 2") != std::string::npos);
+        CHECK(metrics.body.find("listing_search_cache_hits_total 1") != std::string::npos);
         CHECK(metrics.body.find("listing_index_generation 1") != std::string::npos);
         CHECK(metrics.body.find("listing_index_documents 3000") != std::string::npos);
     }

@@ -214,3 +214,17 @@ TEST_CASE("listings added after the facet snapshot are counted too") {
         dir, R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
     CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 4);
 }
+
+TEST_CASE("price stats and price filters keep cents exactly") {
+    test_support::TempDir dir;
+    build_index(dir, R"({"id":"a","title":"Lego set","price":210.99})" "\n"
+                     R"({"id":"b","title":"Lego figure","price":19.99})" "\n");
+    SearchService service = open_service(dir);
+    const auto result = service.search({.text = "lego", .facets = {.price = true}});
+    REQUIRE(result.facets->price);
+    CHECK(result.facets->price->max == 210.99);
+    CHECK(result.facets->price->min == 19.99);
+    CHECK(ids_of(service.search({.text = "lego", .filters = {.price_max = 19.99}})) == std::vector<std::string>{"b"});
+    CHECK(service.search({.text = "lego", .filters = {.price_min = 19.99, .price_max = 19.99}, .facets = {.brand = true}})
+              .total == 1);
+}
