@@ -75,6 +75,7 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     json.field("cached", result.cached).field("relaxed", result.relaxed).key("suggestion");
     if (result.suggestion.empty()) json.null();
     else json.value(result.suggestion);
+    json.field("corrected", result.corrected);
     json.key("hits").begin_array();
     for (const Hit& hit : result.hits) {
         json.begin_object().field("score", hit.score).field("highlighted_title", hit.highlighted_title);

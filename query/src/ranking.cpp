@@ -23,7 +23,7 @@ struct Setting {
 constexpr double unbounded = 1e9;
 
 // Every key of the file, with what it sets and its valid range.
-constexpr std::array<Setting, 13> settings{{
+constexpr std::array<Setting, 15> settings{{
     {"bm25.k1", &RankingConfig::bm25_k1, nullptr, 0, 100, "how fast repeated words stop adding score"},
     {"bm25.b", &RankingConfig::bm25_b, nullptr, 0, 1, "how much long texts are penalised"},
     {"field.title", nullptr, &analyzers::FieldWeights::title, 0, unbounded, "weight of title matches"},
@@ -43,6 +43,10 @@ constexpr std::array<Setting, 13> settings{{
      "bonus of unsold listings over sold ones (when sold are shown)"},
     {"relax.min_matches", &RankingConfig::relax_min_matches, nullptr, 0, 10000,
      "below this many all-words matches, also show listings matching some words"},
+    {"relax.word_bonus", &RankingConfig::relax_word_bonus, nullptr, 0, unbounded,
+     "once relaxed, bonus per typed word a listing matches"},
+    {"spelling.auto_correct", &RankingConfig::spelling_auto_correct, nullptr, 0, 1,
+     "1: search the correction of words no listing contains; 0: only suggest it"},
 }};
 
 double& target(RankingConfig& config, const Setting& setting) {

@@ -100,4 +100,8 @@ Xapian::BM25Weight bm25_of(const RankingConfig& config) {
     return Xapian::BM25Weight(config.bm25_k1, 0, 1, config.bm25_b, 0.5);
 }
 
+bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config) {
+    return text.clauses.size() > 1 && all_words_matches < static_cast<std::uint64_t>(config.relax_min_matches);
+}
+
 }  // namespace query

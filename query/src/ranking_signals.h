@@ -66,4 +66,7 @@ Xapian::Query with_business_signals(const Xapian::Query& matches, const analyzer
 
 Xapian::BM25Weight bm25_of(const RankingConfig& config);
 
+// Whether an all-words query with this many matches is relaxed to any word.
+bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config);
+
 }  // namespace query

@@ -22,6 +22,7 @@
 #include "result_cache.h"
 #include "snapshot_cache.h"
 #include "spelling.h"
+#include "text_plan.h"
 
 namespace query {
 namespace {
@@ -199,17 +200,19 @@ private:
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
         const auto started = Clock::now();
         Plan plan{request, std::move(ranking), {}, {}};
-        plan.text = builder_.build(request.text, plan.ranking->text, vocabulary_.get());
+        const TextPlan text_plan =
+            plan_text(request.text, builder_, *plan.ranking, *vocabulary_, *spelling_, database_);
+        plan.text = text_plan.text;
         plan.matches = plan.text.all_words();
         Page page = find_page(plan);
         SearchResult result;
-        const bool too_few = page.matches < static_cast<std::uint64_t>(plan.ranking->relax_min_matches);
-        if (too_few && plan.text.clauses.size() > 1) {
-            plan.matches = plan.text.any_word();
+        result.suggestion = text_plan.suggestion;
+        result.corrected = text_plan.corrected;
+        if (relaxes(page.matches, plan.text, *plan.ranking)) {
+            plan.matches = relaxed_query(plan.text, *plan.ranking);
             page = find_page(plan);
             result.relaxed = true;
         }
-        if (too_few) result.suggestion = suggestion_for(request.text, plan.text);
         result.total = page.matches;
         result.total_exact = page.exact;
         if (request.facets.any()) {
@@ -314,37 +317,6 @@ private:
         for (Hit& hit : hits) {
             hit.highlighted_title = highlighter_.highlight(analyzers::listing_from_stored_json(hit.stored_json).title, terms);
         }
-    }
-
-    // "nikee air max" -> "nike air max": each typed word that no listing
-    // contains, replaced by the closest known word. Empty if none is found.
-    std::string suggestion_for(const std::string& typed, const analyzers::TextQuery& text) {
-        std::unordered_map<std::string, std::string> corrections;
-        for (const auto& word : text.words) {
-            if (known(word.term)) continue;
-            if (auto corrected = spelling_->correct(word.term)) corrections.emplace(word.term, *corrected);
-        }
-        if (corrections.empty()) return "";
-        std::string suggestion;
-        std::size_t start = 0;
-        while (start < typed.size()) {
-            const std::size_t space = std::min(typed.find(' ', start), typed.size());
-            std::string token = typed.substr(start, space - start);
-            const auto words = builder_.analyzer().analyze(token);
-            if (words.size() == 1) {
-                if (auto found = corrections.find(words[0].term); found != corrections.end()) token = found->second;
-            }
-            if (!token.empty()) suggestion += (suggestion.empty() ? "" : " ") + token;
-            start = space + 1;
-        }
-        return suggestion;
-    }
-
-    bool known(const std::string& term) {
-        for (const auto& field : analyzers::word_fields) {
-            if (database_.get_termfreq(std::string(field.prefix) + term) > 0) return true;
-        }
-        return !vocabulary_->brand_terms(term).empty() || !vocabulary_->category_terms(term).empty();
     }
 
     static double now_seconds() {

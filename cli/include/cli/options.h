@@ -23,6 +23,7 @@ class Values {
 public:
     const std::string& get(const std::string& name) const { return values_.at(name); }
     bool is_on(const std::string& name) const { return values_.at(name) == "true"; }
+    void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
 
     // A whole number within [min, max]; exits with a clear message otherwise.
     long long get_integer(const std::string& name, long long min, long long max) const {

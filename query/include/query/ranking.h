@@ -23,7 +23,7 @@ namespace query {
 struct RankingConfig {
     // BM25 (Xapian::BM25Weight's k1 and b).
     double bm25_k1 = 1.2;
-    double bm25_b = 0.75;
+    double bm25_b = 0.5;
     analyzers::QueryOptions text;  // field weights and synonym weight
     double freshness_weight = 1.0;
     double freshness_half_life_days = 14;
@@ -32,7 +32,13 @@ struct RankingConfig {
     double on_sale_weight = 2.0;
     // An all-words query with fewer matches than this is relaxed to listings
     // matching any of the words (more words matched rank higher).
-    double relax_min_matches = 5;
+    double relax_min_matches = 20;
+    // Once relaxed, each typed word a listing matches adds this much, so
+    // listings with more of the words come first.
+    double relax_word_bonus = 30;
+    // Search the correction of words no listing contains (1) or only
+    // suggest it (0).
+    double spelling_auto_correct = 1;
 
     // Parses "key = value" lines ('#' starts a comment). Throws
     // std::invalid_argument naming the source, line and key on a bad line,

@@ -84,7 +84,11 @@ struct SearchResult {
     // All words together found too little, so listings matching only some
     // of them are shown too (those matching more rank higher).
     bool relaxed = false;
-    std::string suggestion;  // "did you mean", when words match no listing; else empty
+    // The query with words no listing contains corrected ("did you mean"),
+    // or empty; `corrected`: the hits are for the suggestion ("showing
+    // results for"), as the ranking config's spelling.auto_correct says.
+    std::string suggestion;
+    bool corrected = false;
     bool cached = false;     // answered from the result cache
     double took_ms = 0;
 };

@@ -1,0 +1,313 @@
+#include "query/inspector.h"
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <xapian.h>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/field_vocabulary.h"
+#include "analyzers/index_layout.h"
+#include "analyzers/listing.h"
+#include "analyzers/query_builder.h"
+#include "analyzers/synonyms.h"
+#include "filters.h"
+#include "ranking_signals.h"
+#include "text_plan.h"
+
+namespace query {
+namespace {
+
+// "T" -> "title", ...: how a term's prefix reads in an explanation.
+std::pair<std::string, std::string> field_and_word(const std::string& term) {
+    const std::string brand(analyzers::prefix::brand), category(analyzers::prefix::category);
+    if (term.rfind(brand, 0) == 0) return {"brand", term.substr(brand.size())};
+    if (term.rfind(category, 0) == 0) return {"category", term.substr(category.size())};
+    for (const auto& field : analyzers::word_fields) {
+        if (term.rfind(field.prefix, 0) == 0) return {std::string(field.name), term.substr(field.prefix.size())};
+    }
+    return {"?", term};
+}
+
+bool is_single_term(const Xapian::Query& query) {
+    if (query.get_type() == Xapian::Query::LEAF_TERM) return true;
+    return query.get_type() == Xapian::Query::OP_SCALE_WEIGHT &&
+           query.get_subquery(0).get_type() == Xapian::Query::LEAF_TERM;
+}
+
+std::string first_term(const Xapian::Query& query) {
+    const auto term = query.get_terms_begin();
+    return term == query.get_terms_end() ? "" : *term;
+}
+
+std::string describe_filters(const Filters& filters) {
+    std::vector<std::string> parts;
+    if (!filters.brands.empty()) parts.push_back(fmt::format("brand={}", fmt::join(filters.brands, "|")));
+    if (!filters.category.empty()) parts.push_back("category=" + filters.category);
+    if (filters.price_min) parts.push_back(fmt::format("price_min={}", *filters.price_min));
+    if (filters.price_max) parts.push_back(fmt::format("price_max={}", *filters.price_max));
+    if (!filters.conditions.empty()) parts.push_back(fmt::format("condition={}", fmt::join(filters.conditions, ",")));
+    if (!filters.shipping.empty()) parts.push_back("shipping=" + filters.shipping);
+    return fmt::format("{}", fmt::join(parts, " "));
+}
+
+// Each filter of `filters` on its own, with how to name it.
+std::vector<std::pair<std::string, Filters>> single_filters(const Filters& filters) {
+    std::vector<std::pair<std::string, Filters>> singles;
+    const auto add = [&](bool used, auto set_only) {
+        if (!used) return;
+        Filters only;
+        only.status = StatusFilter::any;
+        set_only(only);
+        singles.emplace_back(describe_filters(only), only);
+    };
+    add(!filters.brands.empty(), [&](Filters& f) { f.brands = filters.brands; });
+    add(!filters.category.empty(), [&](Filters& f) { f.category = filters.category; });
+    add(filters.price_min || filters.price_max, [&](Filters& f) { f.price_min = filters.price_min, f.price_max = filters.price_max; });
+    add(!filters.conditions.empty(), [&](Filters& f) { f.conditions = filters.conditions; });
+    add(!filters.shipping.empty(), [&](Filters& f) { f.shipping = filters.shipping; });
+    return singles;
+}
+
+}  // namespace
+
+struct Inspector::Impl {
+    analyzers::Lexicon lexicon;
+    analyzers::QueryBuilder builder{lexicon};
+    RankingConfig ranking;
+    Xapian::Database database;
+    analyzers::FieldVocabulary vocabulary;
+    std::shared_ptr<const SpellingDictionary> spelling;
+    double now_seconds = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+    explicit Impl(const ServiceOptions& options)
+        : lexicon(analyzers::load_lexicon(options.data_dir)),
+          ranking(options.ranking_config.empty() ? RankingConfig{} : RankingConfig::load(options.ranking_config)) {
+        if (!analyzers::serving_generation(options.index_dir)) {
+            throw std::runtime_error(fmt::format("no index in {}", options.index_dir.string()));
+        }
+        database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
+        vocabulary = analyzers::FieldVocabulary::from_database(database, builder.analyzer());
+        spelling = SpellingDictionary::build(database);
+    }
+
+    // The query's words as the service would search them: all of them, or
+    // any of them once relaxed.
+    struct Words {
+        analyzers::TextQuery text;
+        Xapian::Query matches;
+        bool relaxed = false;
+    };
+
+    Words words_of(const SearchRequest& request) {
+        Words words{plan_text(request.text, builder, ranking, vocabulary, *spelling, database).text, {}, false};
+        words.matches = words.text.all_words();
+        const auto all_words = count(filtered(words.matches, request.filters));
+        if (relaxes(all_words, words.text, ranking)) {
+            words.matches = relaxed_query(words.text, ranking);
+            words.relaxed = true;
+        }
+        return words;
+    }
+
+    Xapian::Query filtered(const Xapian::Query& matches, const Filters& filters) {
+        return apply_filters(matches, filters, builder.analyzer(), lexicon);
+    }
+
+    Xapian::Query ranked(const Words& words, const SearchRequest& request) {
+        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds, nullptr};
+        return with_business_signals(filtered(words.matches, request.filters), words.text, ranking, context);
+    }
+
+    Xapian::Enquire enquire(const Xapian::Query& query) {
+        Xapian::Enquire enquire(database);
+        enquire.set_weighting_scheme(bm25_of(ranking));
+        enquire.set_query(query);
+        return enquire;
+    }
+
+    std::uint64_t count(const Xapian::Query& query) {
+        return enquire(query).get_mset(0, 0, database.get_doccount()).get_matches_estimated();
+    }
+
+    // The weight `query` gives the listing, or -1 if it does not match.
+    double weight_of(const Xapian::Query& query, const std::string& id_term) {
+        const auto matches =
+            enquire(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(id_term))).get_mset(0, 1);
+        return matches.empty() ? -1 : matches.begin().get_weight();
+    }
+
+    // Splits `node`'s weight for the listing into one part per term.
+    void explain_node(const Xapian::Query& node, double multiplier, const std::string& id_term,
+                      std::vector<ScorePart>& parts) {
+        const double weight = weight_of(node, id_term);
+        if (weight <= 0) return;
+        if (is_single_term(node)) {
+            const std::string term = first_term(node);
+            const double plain = weight_of(Xapian::Query(term), id_term);
+            const auto [field, word] = field_and_word(term);
+            const double factor = plain > 0 ? multiplier * weight / plain : multiplier;
+            parts.push_back({fmt::format("{}:{} (BM25 {:.3f} x {:.2f})", field, word, plain, factor), multiplier * weight});
+            return;
+        }
+        if (node.get_type() == Xapian::Query::LEAF_POSTING_SOURCE) {  // relax.word_bonus
+            parts.push_back({"a typed word matched (relaxed query)", multiplier * weight});
+            return;
+        }
+        if (node.get_type() == Xapian::Query::OP_FILTER || node.get_type() == Xapian::Query::OP_AND_NOT) {
+            explain_node(node.get_subquery(0), multiplier, id_term, parts);  // the rest only filters
+            return;
+        }
+        if (node.get_type() == Xapian::Query::OP_SCALE_WEIGHT) {
+            const double inner = weight_of(node.get_subquery(0), id_term);
+            explain_node(node.get_subquery(0), inner > 0 ? multiplier * weight / inner : multiplier, id_term, parts);
+            return;
+        }
+        for (std::size_t n = 0; n < node.get_num_subqueries(); ++n) {
+            explain_node(node.get_subquery(n), multiplier, id_term, parts);
+        }
+    }
+
+    void add_signal_parts(const Words& words, const SearchRequest& request, const Xapian::Document& document,
+                          std::vector<ScorePart>& parts) {
+        if (ranking.freshness_weight > 0) {
+            const double created_at = Xapian::sortable_unserialise(document.get_value(analyzers::slot::created_at));
+            parts.push_back({fmt::format("freshness (listed {:.1f} days ago)", (now_seconds - created_at) / 86400),
+                             freshness_bonus(ranking.freshness_weight, ranking.freshness_half_life_days * 86400.0,
+                                             now_seconds, created_at)});
+        }
+        const auto has_any = [&](const std::vector<std::string>& terms) {
+            for (const auto& term : terms) {
+                auto position = document.termlist_begin();
+                position.skip_to(term);
+                if (position != document.termlist_end() && *position == term) return true;
+            }
+            return false;
+        };
+        if (ranking.brand_match_weight > 0 && has_any(words.text.named_brands)) {
+            parts.push_back({"brand named in the query", ranking.brand_match_weight});
+        }
+        if (ranking.category_match_weight > 0 && has_any(words.text.named_categories)) {
+            parts.push_back({"category named in the query", ranking.category_match_weight});
+        }
+        const bool sold = document.get_value(analyzers::slot::status) == "sold";
+        if (ranking.on_sale_weight > 0 && request.filters.status != StatusFilter::on_sale && !sold) {
+            parts.push_back({"still for sale", ranking.on_sale_weight});
+        }
+    }
+
+    std::optional<Xapian::Document> document_of(const std::string& id_term) {
+        auto posting = database.postlist_begin(id_term);
+        if (posting == database.postlist_end(id_term)) return std::nullopt;
+        return database.get_document(*posting);
+    }
+};
+
+Inspector::Inspector(const ServiceOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Inspector::~Inspector() = default;
+
+Explanation Inspector::explain(const SearchRequest& request, const std::string& listing_id) {
+    Impl& impl = *impl_;
+    const std::string id_term = analyzers::id_term(listing_id);
+    Explanation explanation{listing_id};
+    const auto document = impl.document_of(id_term);
+    if (!document) throw std::runtime_error(fmt::format("no listing '{}' in the index", listing_id));
+    const auto words = impl.words_of(request);
+    explanation.score = std::max(0.0, impl.weight_of(impl.ranked(words, request), id_term));
+    impl.explain_node(words.matches, 1.0, id_term, explanation.parts);
+    impl.add_signal_parts(words, request, *document, explanation.parts);
+    double explained = 0;
+    for (const auto& part : explanation.parts) explained += part.score;
+    explanation.unexplained = explanation.score - explained;
+    return explanation;
+}
+
+Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& listing_id) {
+    Impl& impl = *impl_;
+    const std::string id_term = analyzers::id_term(listing_id);
+    Diagnosis diagnosis;
+    const auto document = impl.document_of(id_term);
+    if (!document) {
+        diagnosis.reasons.push_back(fmt::format("no listing '{}' in the index", listing_id));
+        return diagnosis;
+    }
+    diagnosis.found = true;
+    const analyzers::Listing listing = analyzers::listing_from_stored_json(analyzers::stored_fields_of(*document));
+    const auto words = impl.words_of(request);
+    if (words.relaxed) diagnosis.reasons.push_back("all the words together match too few listings: relaxed to any of them");
+
+    const auto matches = [&](const Xapian::Query& query) { return impl.weight_of(query, id_term) >= 0; };
+    if (!matches(words.matches)) {
+        for (const auto& clause : words.text.clauses) {
+            if (matches(clause)) continue;
+            diagnosis.reasons.push_back(fmt::format("the word '{}' is in none of its fields (title \"{}\")",
+                                                    field_and_word(first_term(clause)).second, listing.title));
+        }
+    }
+    for (const auto& [name, only] : single_filters(request.filters)) {
+        if (matches(impl.filtered(Xapian::Query::MatchAll, only))) continue;
+        diagnosis.reasons.push_back(fmt::format("the filter {} excludes it (brand \"{}\", category \"{}\", price {}, "
+                                                "condition {}, shipping {})", name, listing.brand, listing.category,
+                                                listing.price, listing.condition, analyzers::to_string(listing.shipping)));
+    }
+    Filters status_only;
+    status_only.status = request.filters.status;
+    if (!matches(impl.filtered(Xapian::Query::MatchAll, status_only))) {
+        diagnosis.reasons.push_back(fmt::format("it is {} and the status filter asks for {}",
+                                                analyzers::to_string(listing.status),
+                                                request.filters.status == StatusFilter::sold ? "sold" : "on_sale"));
+    }
+    diagnosis.matches = matches(impl.ranked(words, request));
+    if (!diagnosis.matches) return diagnosis;
+
+    // Where it ranks, in the request's own order.
+    auto enquire = impl.enquire(impl.ranked(words, request));
+    if (request.sort == SortOrder::price_asc) enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false);
+    if (request.sort == SortOrder::price_desc) enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true);
+    if (request.sort == SortOrder::newest) enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true);
+    const auto ranked = enquire.get_mset(0, impl.database.get_doccount());
+    for (auto match = ranked.begin(); match != ranked.end(); ++match) {
+        if (*match != document->get_docid()) continue;
+        diagnosis.rank = static_cast<std::size_t>(match.get_rank()) + 1;
+        diagnosis.score = match.get_weight();
+        break;
+    }
+    const std::size_t first = request.offset + 1, last = request.offset + request.limit;
+    diagnosis.reasons.push_back(fmt::format("it matches: rank {} of {} with score {:.3f}; the requested page shows ranks {}-{}",
+                                            diagnosis.rank, ranked.size(), diagnosis.score, first, last));
+    return diagnosis;
+}
+
+std::size_t build_scratch_index(const std::filesystem::path& listings, const std::filesystem::path& index_dir,
+                                const std::filesystem::path& data_dir, std::size_t& rejected) {
+    std::ifstream in(listings);
+    if (!in) throw std::runtime_error(fmt::format("cannot read listings file {}", listings.string()));
+    const analyzers::Lexicon lexicon = analyzers::load_lexicon(data_dir);
+    const analyzers::Generation generation{1, 1};
+    std::filesystem::create_directories(analyzers::generation_path(index_dir, generation.number));
+    Xapian::WritableDatabase shard(analyzers::shard_path(index_dir, generation.number, 0).string(),
+                                   Xapian::DB_CREATE_OR_OVERWRITE);
+    analyzers::FeedLineParser parser;
+    analyzers::DocumentBuilder builder(lexicon);
+    std::size_t indexed = 0;
+    rejected = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        const analyzers::FeedLineResult parsed = parser.parse(line);
+        if (!parsed.ok() || parsed.record->op != analyzers::FeedOp::upsert) {
+            ++rejected;
+            continue;
+        }
+        const analyzers::Listing& listing = parsed.record->listing;
+        shard.replace_document(analyzers::id_term(listing.id), builder.build(listing));
+        ++indexed;
+    }
+    shard.commit();
+    analyzers::publish_generation(index_dir, generation);
+    return indexed;
+}
+
+}  // namespace query

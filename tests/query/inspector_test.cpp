@@ -1,0 +1,81 @@
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+#include "index_fixture.h"
+#include "query/inspector.h"
+
+using namespace query;
+
+namespace {
+
+const char* catalog =
+    R"({"id":"shoe","title":"Nike Air Max 90 sneakers","brand":"Nike","category":"Men/Shoes/Athletic","price":80,"created_at":1700000000})" "\n"
+    R"({"id":"blazer","title":"Nike Blazer","brand":"Nike","price":40,"created_at":1700000000})" "\n"
+    R"({"id":"boots","title":"Leather boots","brand":"Dr. Martens","price":120,"created_at":1700000000})" "\n"
+    R"({"id":"sold","title":"Nike Air Force 1","brand":"Nike","price":60,"status":"sold","created_at":1700000000})" "\n";
+
+ServiceOptions options_for(const test_support::TempDir& dir) {
+    return {.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+            .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n")};
+}
+
+double sum_of(const Explanation& explanation) {
+    double sum = explanation.unexplained;
+    for (const auto& part : explanation.parts) sum += part.score;
+    return sum;
+}
+
+bool has_part(const Explanation& explanation, const std::string& prefix) {
+    for (const auto& part : explanation.parts) {
+        if (part.name.rfind(prefix, 0) == 0 && part.score > 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("an explanation splits the score the search gave into per-field terms and signals") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog);
+    SearchService service(options_for(dir));
+    Inspector inspector(options_for(dir));
+    const auto result = service.search({.text = "nike air"});
+    REQUIRE(query_test::ids_of(result) == std::vector<std::string>{"shoe"});
+    const auto explanation = inspector.explain({.text = "nike air"}, "shoe");
+    CHECK(explanation.score == doctest::Approx(result.hits[0].score));
+    CHECK(sum_of(explanation) == doctest::Approx(explanation.score));
+    CHECK(std::abs(explanation.unexplained) < 1e-9);
+    CHECK(has_part(explanation, "title:nike (BM25"));
+    CHECK(has_part(explanation, "title:air (BM25"));
+    CHECK(has_part(explanation, "brand:nike (BM25"));
+    CHECK(has_part(explanation, "brand named in the query"));
+    CHECK_THROWS_WITH(inspector.explain({.text = "nike"}, "nope"), "no listing 'nope' in the index");
+}
+
+TEST_CASE("a diagnosis names the word or filter that keeps a listing out, or gives its rank") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog);
+    Inspector inspector(options_for(dir));
+
+    const auto missing_word = inspector.diagnose({.text = "nike boots"}, "blazer");
+    CHECK_FALSE(missing_word.matches);
+    REQUIRE(missing_word.reasons.size() == 1);
+    CHECK(missing_word.reasons[0] == "the word 'boot' is in none of its fields (title \"Nike Blazer\")");
+
+    const auto filtered = inspector.diagnose({.text = "nike", .filters = {.price_max = 50}}, "shoe");
+    CHECK_FALSE(filtered.matches);
+    REQUIRE(filtered.reasons.size() == 1);
+    CHECK(filtered.reasons[0].rfind("the filter price_max=50 excludes it", 0) == 0);
+
+    const auto sold = inspector.diagnose({.text = "nike"}, "sold");
+    CHECK_FALSE(sold.matches);
+    CHECK(sold.reasons.back() == "it is sold and the status filter asks for on_sale");
+
+    const auto ranked = inspector.diagnose({.text = "nike", .limit = 1}, "blazer");
+    CHECK(ranked.matches);
+    CHECK(ranked.rank == 2);
+    CHECK(ranked.reasons.back().rfind("it matches: rank 2 of 2", 0) == 0);
+
+    CHECK_FALSE(inspector.diagnose({.text = "nike"}, "ghost").found);
+}
