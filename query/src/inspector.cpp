@@ -241,10 +241,11 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
 
     const auto matches = [&](const Xapian::Query& query) { return impl.weight_of(query, id_term) >= 0; };
     if (!matches(words.matches)) {
-        for (const auto& clause : words.text.clauses) {
-            if (matches(clause)) continue;
-            diagnosis.reasons.push_back(fmt::format("the word '{}' is in none of its fields (title \"{}\")",
-                                                    field_and_word(first_term(clause)).second, listing.title));
+        for (std::size_t n = 0; n < words.text.clauses.size(); ++n) {
+            if (matches(words.text.clauses[n])) continue;
+            diagnosis.reasons.push_back(fmt::format("word {} of the query (indexed as '{}') is in none of its fields "
+                                                    "(title \"{}\")", n + 1,
+                                                    field_and_word(first_term(words.text.clauses[n])).second, listing.title));
         }
     }
     for (const auto& [name, only] : single_filters(request.filters)) {

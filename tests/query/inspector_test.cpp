@@ -61,7 +61,7 @@ TEST_CASE("a diagnosis names the word or filter that keeps a listing out, or giv
     const auto missing_word = inspector.diagnose({.text = "nike boots"}, "blazer");
     CHECK_FALSE(missing_word.matches);
     REQUIRE(missing_word.reasons.size() == 1);
-    CHECK(missing_word.reasons[0] == "the word 'boot' is in none of its fields (title \"Nike Blazer\")");
+    CHECK(missing_word.reasons[0] == "word 2 of the query (indexed as 'boot') is in none of its fields (title \"Nike Blazer\")");
 
     const auto filtered = inspector.diagnose({.text = "nike", .filters = {.price_max = 50}}, "shoe");
     CHECK_FALSE(filtered.matches);
