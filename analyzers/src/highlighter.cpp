@@ -45,6 +45,11 @@ void append_html_escaped(std::string& out, std::string_view text) {
     }
 }
 
+void append_text(std::string& out, std::string_view text, const HighlightTags& tags) {
+    if (tags.escape_html) append_html_escaped(out, text);
+    else out.append(text);
+}
+
 }  // namespace
 
 struct Highlighter::Impl {
@@ -96,13 +101,13 @@ std::string Highlighter::highlight(std::string_view text, const std::unordered_s
     for (const Span& span : impl_->word_spans(text)) {
         const std::string_view word = text.substr(span.begin, span.end - span.begin);
         if (terms.empty() || !impl_->matches(word, terms)) continue;
-        append_html_escaped(out, text.substr(copied, span.begin - copied));
+        append_text(out, text.substr(copied, span.begin - copied), tags);
         out += tags.pre;
-        append_html_escaped(out, word);
+        append_text(out, word, tags);
         out += tags.post;
         copied = span.end;
     }
-    append_html_escaped(out, text.substr(copied));
+    append_text(out, text.substr(copied), tags);
     return out;
 }
 

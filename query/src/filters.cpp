@@ -1,5 +1,8 @@
 #include "filters.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "analyzers/document_layout.h"
 
 namespace query {
@@ -58,6 +61,71 @@ std::optional<Query> shipping_filter(const Filters& filters) {
     return exact_value(analyzers::slot::shipping, filters.shipping);
 }
 
+Query negated(const Query& query) { return Query(Query::OP_AND_NOT, Query::MatchAll, query); }
+
+Query numeric_comparison(Xapian::valueno slot, const std::string& op, double value) {
+    const auto serialised = [](double number) { return Xapian::sortable_serialise(number); };
+    if (op == "=") return Query(Query::OP_VALUE_RANGE, slot, serialised(value), serialised(value));
+    if (op == "!=") return negated(Query(Query::OP_VALUE_RANGE, slot, serialised(value), serialised(value)));
+    if (op == ">=") return Query(Query::OP_VALUE_GE, slot, serialised(value));
+    if (op == ">") return Query(Query::OP_VALUE_GE, slot, serialised(std::nextafter(value, INFINITY)));
+    if (op == "<=") return Query(Query::OP_VALUE_LE, slot, serialised(value));
+    return Query(Query::OP_VALUE_LE, slot, serialised(std::nextafter(value, -INFINITY)));  // "<"
+}
+
+std::optional<Xapian::valueno> numeric_slot(const std::string& attribute) {
+    if (attribute == "price") return analyzers::slot::price;
+    if (attribute == "condition") return analyzers::slot::condition;
+    if (attribute == "created_at") return analyzers::slot::created_at;
+    return std::nullopt;
+}
+
+// `attribute = value` for the attributes that are not numbers.
+Query equals(const std::string& attribute, const std::string& value, analyzers::TextAnalyzer& analyzer,
+             const analyzers::Lexicon& lexicon) {
+    if (attribute == "brand") {
+        return Query(std::string(analyzers::prefix::brand) + analyzers::brand_key(value, analyzer, lexicon.brands));
+    }
+    if (attribute.rfind("category", 0) == 0) {
+        const auto keys = analyzers::category_keys(value, analyzer);
+        return keys.empty() ? Query::MatchNothing : Query(std::string(analyzers::prefix::category) + keys.back());
+    }
+    if (attribute == "status") {
+        const Query sold{std::string(analyzers::sold_term)};
+        return value == "sold" ? sold : negated(sold);
+    }
+    return exact_value(analyzers::slot::shipping, value);  // shipping
+}
+
+Query compile(const FilterExpression& expression, analyzers::TextAnalyzer& analyzer, const analyzers::Lexicon& lexicon) {
+    using Kind = FilterExpression::Kind;
+    std::vector<Query> children;
+    for (const auto& child : expression.children) children.push_back(compile(child, analyzer, lexicon));
+    const auto slot = numeric_slot(expression.attribute);
+    const auto number = [](const std::string& text) { return std::strtod(text.c_str(), nullptr); };
+    switch (expression.kind) {
+        case Kind::all_of:
+            return children.empty() ? Query::MatchAll : Query(Query::OP_AND, children.begin(), children.end());
+        case Kind::any_of: return Query(Query::OP_OR, children.begin(), children.end());
+        case Kind::negation: return negated(children.at(0));
+        case Kind::range:
+            if (!slot) return Query::MatchNothing;
+            return Query(Query::OP_VALUE_RANGE, *slot, Xapian::sortable_serialise(number(expression.values[0])),
+                         Xapian::sortable_serialise(number(expression.values[1])));
+        case Kind::one_of: {
+            std::vector<Query> any;
+            for (const auto& value : expression.values) {
+                any.push_back(slot ? numeric_comparison(*slot, "=", number(value)) : equals(expression.attribute, value, analyzer, lexicon));
+            }
+            return Query(Query::OP_OR, any.begin(), any.end());
+        }
+        case Kind::compare: break;
+    }
+    if (slot) return numeric_comparison(*slot, expression.op, number(expression.values.at(0)));
+    const Query match = equals(expression.attribute, expression.values.at(0), analyzer, lexicon);
+    return expression.op == "!=" ? negated(match) : match;
+}
+
 }  // namespace
 
 Query apply_term_filters(const Query& matches, const Filters& filters, analyzers::TextAnalyzer& analyzer,
@@ -66,6 +134,7 @@ Query apply_term_filters(const Query& matches, const Filters& filters, analyzers
     for (const auto& filter : {brand_filter(filters, analyzer, lexicon), category_filter(filters, analyzer)}) {
         if (filter) result = Query(Query::OP_FILTER, result, *filter);
     }
+    if (filters.expression) result = Query(Query::OP_FILTER, result, compile(*filters.expression, analyzer, lexicon));
     const Query sold{std::string(analyzers::sold_term)};
     switch (filters.status) {
         case StatusFilter::on_sale: return Query(Query::OP_AND_NOT, result, sold);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
+#include "meili_api.h"
 #include "metrics.h"
 
 namespace query {
@@ -105,6 +106,8 @@ constexpr std::size_t max_body_bytes = 64 * 1024;
 
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
+    if (path == "/multi-search" || path.rfind("/indexes/", 0) == 0) return Metrics::Route::meili;
+    if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
     if (path == "/healthz") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
     return Metrics::Route::other;
@@ -121,6 +124,7 @@ struct HttpApi::Impl {
         // keep-alive response written in more than one piece.
         server.set_tcp_nodelay(true);
         server.set_payload_max_length(max_body_bytes);
+        add_meilisearch_routes();
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_search(parse_search_parameters(request.params), response);
         });
@@ -177,6 +181,37 @@ struct HttpApi::Impl {
                 send_error(response, ApiError{response.status, "bad_request", "", "the request could not be read as HTTP"});
             }
         });
+    }
+
+    // The Meilisearch-compatible subset (meili_api.h), open to browsers on
+    // other origins (CORS), as Meilisearch is.
+    void add_meilisearch_routes() {
+        server.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+        server.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) {
+            response.status = 204;
+            response.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            response.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Meilisearch-Client");
+            response.set_header("Access-Control-Max-Age", "86400");
+        });
+        server.Post(R"(/indexes/([^/]+)/search)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body); });
+        });
+        server.Post(R"(/indexes/([^/]+)/facet-search)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body); });
+        });
+        server.Post("/multi-search", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_multi_search(service, request.body); });
+        });
+    }
+
+    template <typename Answer>
+    void answer_meili(httplib::Response& response, Answer answer) {
+        try {
+            response.set_content(answer(), json_type);
+        } catch (const MeiliErrorException& refused) {
+            response.status = refused.error.status;
+            response.set_content(meili_error_json(refused.error), json_type);
+        }
     }
 
     bool admin_allowed(const httplib::Request& request, httplib::Response& response) const {

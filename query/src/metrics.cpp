@@ -5,7 +5,7 @@
 namespace query {
 namespace {
 
-constexpr std::array<std::string_view, 4> route_names{"search", "healthz", "metrics", "other"};
+constexpr std::array<std::string_view, 6> route_names{"search", "meili", "healthz", "metrics", "page", "other"};
 
 }  // namespace
 

@@ -12,7 +12,7 @@ namespace query {
 
 class Metrics {
 public:
-    enum class Route { search, healthz, metrics, other };
+    enum class Route { search, meili, healthz, metrics, page, other };
 
     void count_request(Route route, int status);
     void observe_search_latency(double milliseconds);
@@ -23,7 +23,7 @@ public:
 
 private:
     static constexpr std::array<double, 11> latency_buckets_ms{0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
-    static constexpr std::size_t route_count = 4;
+    static constexpr std::size_t route_count = 6;
     static constexpr std::array<int, 4> status_classes{2, 3, 4, 5};
 
     std::array<std::array<std::atomic<std::uint64_t>, status_classes.size()>, route_count> requests_{};

@@ -39,12 +39,14 @@ void ResultCache::store(const std::string& key, std::uint64_t version, Ranking r
 std::string cache_key(const SearchRequest& request) {
     const Filters& f = request.filters;
     const FacetRequest& facets = request.facets;
-    return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}{}{}{}{}\x1f{}", request.text,
+    return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}{}{}{}{}\x1f{}\x1f{}\x1f{}{}{}{}", request.text,
                        request.offset, request.limit, fmt::join(f.brands, "\x1e"), f.category,
                        f.price_min ? fmt::format("{}", *f.price_min) : "", f.price_max ? fmt::format("{}", *f.price_max) : "",
                        fmt::join(f.conditions, ","), f.shipping, static_cast<int>(f.status),
                        static_cast<int>(request.sort), int(facets.brand), int(facets.category), int(facets.condition),
-                       int(facets.shipping), int(facets.price), request.facet_limit);
+                       int(facets.shipping), int(facets.price), request.facet_limit,
+                       f.expression ? to_string(*f.expression) : "", request.highlight.pre, request.highlight.post,
+                       int(request.highlight.escape_html), int(request.highlight.all_fields));
 }
 
 }  // namespace query

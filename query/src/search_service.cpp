@@ -222,7 +222,7 @@ private:
             result.total_exact = true;
         }
         result.hits = std::move(page.hits);
-        highlight_titles(result.hits, plan.text);
+        highlight_titles(result.hits, plan.text, request.highlight);
         result.took_ms = milliseconds_since(started);
         return result;
     }
@@ -312,12 +312,20 @@ private:
         for (Hit& hit : hits) hit.score = score_of[hit.stored_json];
     }
 
-    void highlight_titles(std::vector<Hit>& hits, const analyzers::TextQuery& text) {
+    void highlight_titles(std::vector<Hit>& hits, const analyzers::TextQuery& text, const HighlightOptions& options) {
         const std::unordered_set<std::string> terms(text.match_terms.begin(), text.match_terms.end());
+        const analyzers::HighlightTags tags{options.pre, options.post, options.escape_html};
         for (Hit& hit : hits) {
-            hit.highlighted_title = highlighter_.highlight(analyzers::listing_from_stored_json(hit.stored_json).title, terms);
+            const auto listing = analyzers::listing_from_stored_json(hit.stored_json);
+            hit.highlighted_title = highlighter_.highlight(listing.title, terms, tags);
+            if (!options.all_fields) continue;
+            hit.highlighted_fields = {{"title", hit.highlighted_title},
+                                      {"description", highlighter_.highlight(listing.description, terms, tags)},
+                                      {"brand", highlighter_.highlight(listing.brand, terms, tags)},
+                                      {"category", highlighter_.highlight(listing.category, terms, tags)}};
         }
     }
+
 
     static double now_seconds() {
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

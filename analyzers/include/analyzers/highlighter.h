@@ -19,6 +19,7 @@ namespace analyzers {
 struct HighlightTags {
     std::string pre = "<em>";
     std::string post = "</em>";
+    bool escape_html = true;  // escape the text (never the tags)
 };
 
 // Not thread-safe: one per thread.
@@ -27,8 +28,8 @@ public:
     Highlighter();
     ~Highlighter();
 
-    // `text`, HTML-escaped, with every word whose term is in `terms` wrapped
-    // in the tags (the tags themselves are not escaped).
+    // `text` (HTML-escaped unless tags.escape_html is off) with every word
+    // whose term is in `terms` wrapped in the tags.
     std::string highlight(std::string_view text, const std::unordered_set<std::string>& terms,
                           const HighlightTags& tags = {});
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "query/filter_expression.h"
 #include "query/ranking.h"
 
 namespace query {
@@ -25,6 +26,9 @@ struct Filters {
     std::vector<int> conditions;             // any of these, 1 (new) .. 5 (poor)
     std::string shipping;                    // "seller", "buyer" or empty for either
     StatusFilter status = StatusFilter::on_sale;
+    // Any other boolean filter (the Meilisearch-style API's), on top of
+    // the above. The fast paths for facets and sorting handle only the above.
+    std::shared_ptr<const FilterExpression> expression;
 };
 
 // Facets a request asks for. Counts are exact over all matches, and
@@ -40,6 +44,13 @@ struct FacetRequest {
     bool any() const { return brand || category || condition || shipping || price; }
 };
 
+// How hits mark the words a query matched.
+struct HighlightOptions {
+    std::string pre = "<em>", post = "</em>";
+    bool escape_html = true;  // escape the listing's own text (for HTML); tags are never escaped
+    bool all_fields = false;  // title, description, brand and category; else the title only
+};
+
 struct SearchRequest {
     std::string text;
     std::size_t offset = 0;
@@ -48,12 +59,15 @@ struct SearchRequest {
     SortOrder sort = SortOrder::relevance;
     FacetRequest facets;
     std::size_t facet_limit = 20;  // values per facet, most frequent first
+    HighlightOptions highlight;
 };
 
 struct Hit {
     double score = 0;
     std::string stored_json;        // the listing's stored fields, a JSON object
-    std::string highlighted_title;  // HTML-escaped title, matched words in <em>
+    std::string highlighted_title;  // the title with matched words marked (HighlightOptions)
+    // With HighlightOptions::all_fields: field name -> marked text.
+    std::vector<std::pair<std::string, std::string>> highlighted_fields;
 };
 
 struct FacetValueCount {
