@@ -54,6 +54,7 @@ cli::Parser options() {
             {"cache-entries", "LISTING_CACHE_ENTRIES", "4096", "recent results kept for repeated queries; 0 turns it off"},
             {"cache-stale-ms", "LISTING_CACHE_STALE_MS", "250",
              "how long a cached result may be served after the index changed"},
+            {"web-dir", "LISTING_WEB_DIR", DEFAULT_WEB_DIR, "the built search page (web/dist), served at /"},
             {"admin-token", "LISTING_ADMIN_TOKEN", "", "bearer token for /v1/admin/*; empty turns them off"},
         });
 }
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     http.port = static_cast<int>(values.get_integer("port", 0, 65535));
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
     http.admin_token = values.get("admin-token");
+    http.web_dir = values.get("web-dir");
     try {
         query::SearchService service(
             {.index_dir = values.get("index"),

@@ -124,8 +124,6 @@ std::uint64_t count_pass(const std::vector<ShardView>& shards, const Filters& fi
     return matches;
 }
 
-bool price_filtered(const Filters& filters) { return filters.price_min || filters.price_max; }
-
 FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
     FacetDimensions mask{};
     for (auto dimension : dimensions) mask[index_of(dimension)] = true;
@@ -214,8 +212,13 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
                                  const FilteredQueries& queries) {
     const FacetRequest& wanted = request.facets;
     const Filters& filters = request.filters;
-    const bool brand_filtered = !filters.brands.empty(), category_filtered = !filters.category.empty();
-    const bool condition_filtered = !filters.conditions.empty(), shipping_filtered = !filters.shipping.empty();
+    // Without disjunction every facet simply counts the filtered results.
+    const bool disjunctive = wanted.disjunctive;
+    const bool brand_filtered = disjunctive && !filters.brands.empty();
+    const bool category_filtered = disjunctive && !filters.category.empty();
+    const bool condition_filtered = disjunctive && !filters.conditions.empty();
+    const bool shipping_filtered = disjunctive && !filters.shipping.empty();
+    const bool price_filtered = disjunctive && (filters.price_min || filters.price_max);
 
     FacetTally tally;
     FacetCountingResult result;
@@ -226,7 +229,7 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
     }
     unfiltered[index_of(FacetDimension::condition)] = wanted.condition && !condition_filtered;
     unfiltered[index_of(FacetDimension::shipping)] = wanted.shipping && !shipping_filtered;
-    result.matches = count_pass(shards, filters, queries, unfiltered, wanted.price && !price_filtered(filters), tally);
+    result.matches = count_pass(shards, filters, queries, unfiltered, wanted.price && !price_filtered, tally);
 
     const auto count_without = [&](auto clear_filter, FacetDimensions dimensions, bool price) {
         Filters without = filters;
@@ -247,7 +250,7 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
     if (wanted.shipping && shipping_filtered) {
         count_without([](Filters& f) { f.shipping.clear(); }, only({FacetDimension::shipping}), false);
     }
-    if (wanted.price && price_filtered(filters)) {
+    if (wanted.price && price_filtered) {
         count_without([](Filters& f) { f.price_min.reset(), f.price_max.reset(); }, {}, true);
     }
     tally.write_to(result.counts, request.facet_limit);

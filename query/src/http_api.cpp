@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
@@ -102,6 +106,35 @@ bool same_token(std::string_view given, std::string_view expected) {
 // Request bodies are small JSON objects; anything bigger is refused unread.
 constexpr std::size_t max_body_bytes = 64 * 1024;
 
+struct StaticFile {
+    std::string content;
+    std::string type;
+};
+
+std::string content_type_of(const std::filesystem::path& path) {
+    const auto extension = path.extension().string();
+    if (extension == ".html") return "text/html; charset=utf-8";
+    if (extension == ".js") return "text/javascript; charset=utf-8";
+    if (extension == ".css") return "text/css; charset=utf-8";
+    if (extension == ".png") return "image/png";
+    if (extension == ".svg") return "image/svg+xml";
+    return "application/octet-stream";
+}
+
+// The files directly in `directory`, by name.
+std::map<std::string, StaticFile> read_static_files(const std::filesystem::path& directory) {
+    std::map<std::string, StaticFile> files;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+        if (!entry.is_regular_file()) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::ostringstream content;
+        content << in.rdbuf();
+        files[entry.path().filename().string()] = {content.str(), content_type_of(entry.path())};
+    }
+    return files;
+}
+
 }  // namespace
 
 Metrics::Route route_of(const std::string& path) {
@@ -118,6 +151,7 @@ struct HttpApi::Impl {
     httplib::Server server;
     Metrics metrics;
     std::string admin_token;
+    std::map<std::string, StaticFile> web_files;
 
     explicit Impl(SearchService& search_service) : service(search_service) {
         // Without it, Nagle's algorithm and delayed ACKs add ~40 ms to every
@@ -125,6 +159,7 @@ struct HttpApi::Impl {
         server.set_tcp_nodelay(true);
         server.set_payload_max_length(max_body_bytes);
         add_meilisearch_routes();
+        add_page_routes();
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_search(parse_search_parameters(request.params), response);
         });
@@ -204,6 +239,24 @@ struct HttpApi::Impl {
         });
     }
 
+    void add_page_routes() {
+        server.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
+        server.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            send_file(request.matches[1].str(), response);
+        });
+    }
+
+    void send_file(const std::string& name, httplib::Response& response) const {
+        const auto found = web_files.find(name);
+        if (found == web_files.end()) {
+            send_error(response, ApiError{404, "not_found", "",
+                                          web_files.empty() ? "the search page is not built: run scripts/setup.sh"
+                                                            : "no such file: " + name});
+            return;
+        }
+        response.set_content(found->second.content, found->second.type);
+    }
+
     template <typename Answer>
     void answer_meili(httplib::Response& response, Answer answer) {
         try {
@@ -247,6 +300,7 @@ HttpApi::~HttpApi() = default;
 
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
+    if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     const int threads = options.threads;
     impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     const int port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)

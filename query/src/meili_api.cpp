@@ -155,7 +155,7 @@ void apply_filter(element value, Filters& filters) {
 
 void apply_facets(const std::vector<std::string>& names, FacetRequest& facets) {
     for (const auto& name : names) {
-        if (name == "*") facets = {true, true, true, true, true};
+        if (name == "*") facets.brand = facets.category = facets.condition = facets.shipping = facets.price = true;
         else if (name == "brand") facets.brand = true;
         else if (name == "category" || name.rfind("category.lvl", 0) == 0) facets.category = true;
         else if (name == "condition") facets.condition = true;
@@ -199,6 +199,7 @@ MeiliQuery meili_query_of(element body) {
     MeiliQuery query;
     SearchRequest& request = query.request;
     request.facet_limit = 100;  // Meilisearch's maxValuesPerFacet
+    request.facets.disjunctive = false;
     std::optional<std::size_t> offset, limit, page, hits_per_page;
     simdjson::dom::object fields;
     if (body.get_object().get(fields)) refuse("bad_request", "Each query must be an object.");
@@ -230,6 +231,7 @@ MeiliQuery meili_query_of(element body) {
         query.hits_per_page = std::min<std::size_t>(hits_per_page.value_or(20), 1000);
         request.offset = (query.page - 1) * query.hits_per_page;
         request.limit = query.hits_per_page;
+        request.exact_total = true;  // totalHits and totalPages are exact in Meilisearch
     } else {
         request.offset = offset.value_or(0);
         request.limit = std::min<std::size_t>(limit.value_or(20), 1000);
@@ -370,6 +372,7 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     SearchRequest request;
     request.limit = 1;
     request.facet_limit = 100;
+    request.facets.disjunctive = false;
     simdjson::dom::object fields;
     if (root.get_object().get(fields)) refuse("bad_request", "The json payload must be an object.");
     for (auto [key, value] : fields) {

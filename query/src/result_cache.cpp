@@ -44,7 +44,7 @@ std::string cache_key(const SearchRequest& request) {
                        f.price_min ? fmt::format("{}", *f.price_min) : "", f.price_max ? fmt::format("{}", *f.price_max) : "",
                        fmt::join(f.conditions, ","), f.shipping, static_cast<int>(f.status),
                        static_cast<int>(request.sort), int(facets.brand), int(facets.category), int(facets.condition),
-                       int(facets.shipping), int(facets.price), request.facet_limit,
+                       int(facets.shipping), int(facets.price) + 2 * int(facets.disjunctive) + 4 * int(request.exact_total), request.facet_limit,
                        f.expression ? to_string(*f.expression) : "", request.highlight.pre, request.highlight.post,
                        int(request.highlight.escape_html), int(request.highlight.all_fields));
 }

@@ -88,7 +88,7 @@ Error parse_facets(const std::string& text, FacetRequest& facets) {
         else if (name == "condition") facets.condition = true;
         else if (name == "shipping") facets.shipping = true;
         else if (name == "price") facets.price = true;
-        else if (name == "all") facets = {true, true, true, true, true};
+        else if (name == "all") facets.brand = facets.category = facets.condition = facets.shipping = facets.price = true;
         else {
             return invalid("facets", fmt::format("'facets' takes brand, category, condition, shipping, price or all, "
                                                  "not \"{}\"", shown(name)));

@@ -215,9 +215,9 @@ private:
         }
         result.total = page.matches;
         result.total_exact = page.exact;
-        if (request.facets.any()) {
+        if (request.facets.any() || (request.exact_total && !page.exact)) {
             FacetCountingResult counted = count_facets(shard_views(), request, filtered_queries(plan));
-            result.facets = std::move(counted.counts);
+            if (request.facets.any()) result.facets = std::move(counted.counts);
             result.total = counted.matches;  // every match was counted: exact
             result.total_exact = true;
         }

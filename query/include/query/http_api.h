@@ -3,6 +3,9 @@
 //   GET  /v1/search?q=nike+air+max&limit=20&offset=0  ranked listings
 //   POST /v1/search {"q": "nike", "brand": ["Nike"]}  the same, as JSON
 //   POST /v1/admin/reload-ranking                     rereads the ranking config (token)
+//   POST /indexes/listings/search, /multi-search, /indexes/listings/facet-search
+//                                                     a Meilisearch-compatible subset
+//   GET  /                                            the buyers' search page
 //   GET  /healthz                                     liveness and doc count
 //   GET  /metrics                                     Prometheus metrics
 #pragma once
@@ -41,6 +44,9 @@ struct HttpOptions {
     int threads = 8;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
+    // The buyers' search page (web/dist), served at / and /assets/. Its
+    // files are read once at start: no request reaches the filesystem.
+    std::string web_dir;
 };
 
 class HttpApi {

@@ -40,6 +40,9 @@ struct FacetRequest {
     bool condition = false;
     bool shipping = false;
     bool price = false;     // min, max, average and a histogram
+    // Each facet ignores its own filter (as buyers expect); off, every
+    // facet counts the filtered results (as Meilisearch does).
+    bool disjunctive = true;
 
     bool any() const { return brand || category || condition || shipping || price; }
 };
@@ -60,6 +63,7 @@ struct SearchRequest {
     FacetRequest facets;
     std::size_t facet_limit = 20;  // values per facet, most frequent first
     HighlightOptions highlight;
+    bool exact_total = false;  // count every match even without facets (a few ms at 1M listings)
 };
 
 struct Hit {

@@ -1,0 +1,41 @@
+// Starts the real search-server on a loopback port over a real index of
+// the bundled sample listings, for the web tests. Paths come from the
+// environment that `meson test` sets (INDEXER_BIN, SERVER_BIN, ...).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the web tests through meson test (scripts/test.sh)`);
+  return value;
+}
+
+export async function startServer() {
+  const dataDir = required('PROJECT_DATA_DIR');
+  const dir = mkdtempSync(path.join(tmpdir(), 'listing-web-test-'));
+  const index = path.join(dir, 'index');
+  execFileSync(required('INDEXER_BIN'), ['build', '--quiet', '--feed', path.join(dataDir, 'sample_listings.jsonl'),
+    '--index', index, '--data-dir', dataDir]);
+  const server = spawn(required('SERVER_BIN'), ['--index', index, '--data-dir', dataDir, '--port', '0',
+    '--web-dir', required('WEB_DIST_DIR')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('search-server did not start within 20 s')), 20000);
+    server.stdout.on('data', (chunk) => {
+      const listening = /listening on (http:\/\/\S+)/.exec(chunk.toString());
+      if (listening) {
+        clearTimeout(timer);
+        resolve(listening[1]);
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`search-server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop() {
+      server.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
