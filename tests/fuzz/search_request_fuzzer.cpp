@@ -1,0 +1,25 @@
+// libFuzzer target: any bytes as a search request, both as a query string
+// (split on & and =) and as a JSON body. Validation must answer with a
+// request or an error, never crash or throw.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "query/http_api.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    query::QueryParameters parameters;
+    for (std::size_t start = 0; start <= input.size();) {
+        const std::size_t end = std::min(input.find('&', start), input.size());
+        const std::string_view pair = input.substr(start, end - start);
+        const std::size_t equals = pair.find('=');
+        parameters.emplace(std::string(pair.substr(0, equals)),
+                           equals == std::string_view::npos ? "" : std::string(pair.substr(equals + 1)));
+        start = end + 1;
+    }
+    (void)query::parse_search_parameters(parameters);
+    (void)query::parse_search_body(input);
+    return 0;
+}
