@@ -47,7 +47,7 @@ cli::Parser options() {
             {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
             {"host", "LISTING_HOST", "127.0.0.1", "address to listen on"},
             {"port", "LISTING_PORT", "8080", "port to listen on; 0 picks a free one"},
-            {"threads", "LISTING_THREADS", "8", "request threads"},
+            {"threads", "LISTING_THREADS", "32", "request threads: each serves one open connection at a time"},
             {"ranking", "LISTING_RANKING", "",
              "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking "
              "(default: ranking.conf in the data directory)"},

@@ -158,6 +158,13 @@ struct HttpApi::Impl {
         // keep-alive response written in more than one piece.
         server.set_tcp_nodelay(true);
         server.set_payload_max_length(max_body_bytes);
+        // cpp-httplib gives each open connection a thread of the pool, so
+        // concurrent work is bounded by --threads; these keep slow or idle
+        // clients from holding one for long.
+        server.set_read_timeout(5, 0);
+        server.set_write_timeout(5, 0);
+        server.set_keep_alive_timeout(5);
+        server.set_keep_alive_max_count(100);
         add_meilisearch_routes();
         add_page_routes();
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {

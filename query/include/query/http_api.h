@@ -41,7 +41,7 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
 struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 8080;                 // 0 picks a free port
-    int threads = 8;
+    int threads = 32;  // one per open connection (cpp-httplib); searches past the cores just queue for CPU
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
     // The buyers' search page (web/dist), served at / and /assets/. Its
