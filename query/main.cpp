@@ -44,6 +44,8 @@ cli::Parser options() {
         "listing-indexer builds. Listens on loopback unless told otherwise.",
         {
             {"index", "LISTING_INDEX", "", "index directory written by listing-indexer"},
+            {"remote-stub", "LISTING_REMOTE_STUB", "",
+             "instead of --index: a Xapian stub of 'remote HOST:PORT' lines, one per shard served by xapian-tcpsrv"},
             {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
             {"host", "LISTING_HOST", "127.0.0.1", "address to listen on"},
             {"port", "LISTING_PORT", "8080", "port to listen on; 0 picks a free one"},
@@ -68,7 +70,9 @@ std::filesystem::path ranking_config_path(const cli::Values& values) {
 
 int main(int argc, char** argv) {
     const cli::Values values = options().parse(argc, argv);
-    if (values.get("index").empty()) cli::Values::fail("--index is required");
+    if (values.get("index").empty() && values.get("remote-stub").empty()) {
+        cli::Values::fail("--index (or --remote-stub) is required");
+    }
     query::HttpOptions http;
     http.host = values.get("host");
     http.port = static_cast<int>(values.get_integer("port", 0, 65535));
@@ -80,6 +84,7 @@ int main(int argc, char** argv) {
             {.index_dir = values.get("index"),
              .data_dir = values.get("data-dir"),
              .ranking_config = ranking_config_path(values),
+             .remote_stub = values.get("remote-stub"),
              .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
              .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000))});
         query::HttpApi api(service);

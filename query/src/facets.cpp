@@ -208,8 +208,16 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
     counts.price = summary;
 }
 
-FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQueries& queries) {
+namespace {
+
+// One counting pass: the listings matching `filters` (with the caller's
+// text), counted in the given dimensions. Returns how many matched.
+using CountPass = std::function<std::uint64_t(const Filters& filters, FacetDimensions dimensions, bool price,
+                                              FacetTally& tally)>;
+
+// The disjunctive passes: one with all filters for the facets whose own
+// filter is unused, and one per facet whose own filter is in use, without it.
+FacetCountingResult count_in_passes(const SearchRequest& request, const CountPass& count_pass) {
     const FacetRequest& wanted = request.facets;
     const Filters& filters = request.filters;
     // Without disjunction every facet simply counts the filtered results.
@@ -229,12 +237,12 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
     }
     unfiltered[index_of(FacetDimension::condition)] = wanted.condition && !condition_filtered;
     unfiltered[index_of(FacetDimension::shipping)] = wanted.shipping && !shipping_filtered;
-    result.matches = count_pass(shards, filters, queries, unfiltered, wanted.price && !price_filtered, tally);
+    result.matches = count_pass(filters, unfiltered, wanted.price && !price_filtered, tally);
 
     const auto count_without = [&](auto clear_filter, FacetDimensions dimensions, bool price) {
         Filters without = filters;
         clear_filter(without);
-        count_pass(shards, without, queries, dimensions, price, tally);
+        count_pass(without, dimensions, price, tally);
     };
     if (wanted.brand && brand_filtered) {
         count_without([](Filters& f) { f.brands.clear(); }, only({FacetDimension::brand}), false);
@@ -255,6 +263,60 @@ FacetCountingResult count_facets(const std::vector<ShardView>& shards, const Sea
     }
     tally.write_to(result.counts, request.facet_limit);
     return result;
+}
+
+// Counts with Xapian's own ValueCountMatchSpy, which a remote backend
+// (xapian-tcpsrv) runs on the shard servers: no snapshot is needed.
+std::uint64_t count_pass_by_values(const Xapian::Database& database, const Xapian::Query& query,
+                                   FacetDimensions dimensions, bool price, FacetTally& tally) {
+    tally.mark_tallied(dimensions, price);
+    const bool any_category = dimensions[index_of(FacetDimension::category_1)];
+    Xapian::ValueCountMatchSpy brands(analyzers::slot::brand), categories(analyzers::slot::category),
+        conditions(analyzers::slot::condition), shipping(analyzers::slot::shipping), prices(analyzers::slot::price);
+    Xapian::Enquire enquire(database);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    if (dimensions[index_of(FacetDimension::brand)]) enquire.add_matchspy(&brands);
+    if (any_category) enquire.add_matchspy(&categories);
+    if (dimensions[index_of(FacetDimension::condition)]) enquire.add_matchspy(&conditions);
+    if (dimensions[index_of(FacetDimension::shipping)]) enquire.add_matchspy(&shipping);
+    if (price) enquire.add_matchspy(&prices);
+    const auto matches = enquire.get_mset(0, 0, database.get_doccount()).get_matches_estimated();
+    const auto each = [](const Xapian::ValueCountMatchSpy& spy, auto visit) {
+        for (auto value = spy.values_begin(); value != spy.values_end(); ++value) visit(*value, value.get_termfreq());
+    };
+    each(brands, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::brand, name, count); });
+    each(categories, [&](const std::string& path, std::uint64_t count) {
+        for (std::size_t level = 1; level <= 3; ++level) {
+            const std::string prefix = analyzers::category_prefix(path, level);
+            tally.add(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix, count);
+            if (prefix == path) break;
+        }
+    });
+    each(conditions, [&](const std::string& value, std::uint64_t count) {
+        tally.add(FacetDimension::condition, std::to_string(static_cast<int>(Xapian::sortable_unserialise(value))), count);
+    });
+    each(shipping, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::shipping, name, count); });
+    each(prices, [&](const std::string& value, std::uint64_t count) {
+        for (std::uint64_t n = 0; n < count; ++n) tally.add_price(Xapian::sortable_unserialise(value));
+    });
+    return matches;
+}
+
+}  // namespace
+
+FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
+                                 const FilteredQueries& queries) {
+    return count_in_passes(request, [&](const Filters& filters, FacetDimensions dimensions, bool price, FacetTally& tally) {
+        return count_pass(shards, filters, queries, dimensions, price, tally);
+    });
+}
+
+FacetCountingResult count_facets_by_values(const Xapian::Database& database, const SearchRequest& request,
+                                           const FilteredQueries& queries) {
+    return count_in_passes(request, [&](const Filters& filters, FacetDimensions dimensions, bool price, FacetTally& tally) {
+        return count_pass_by_values(database, queries.with_all_filters(filters), dimensions, price, tally);
+    });
 }
 
 }  // namespace query

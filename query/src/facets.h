@@ -73,4 +73,10 @@ struct FacetCountingResult {
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
                                  const FilteredQueries& queries);
 
+// The same through Xapian's ValueCountMatchSpy over `database`, for shards
+// behind a remote backend, where there are no snapshots (slower: every
+// match is visited through Xapian).
+FacetCountingResult count_facets_by_values(const Xapian::Database& database, const SearchRequest& request,
+                                           const FilteredQueries& queries);
+
 }  // namespace query

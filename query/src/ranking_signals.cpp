@@ -77,7 +77,7 @@ FreshnessPostingSource* FreshnessPostingSource::clone() const {
 Query with_business_signals(const Query& matches, const analyzers::TextQuery& text, const RankingConfig& config,
                             const RankingContext& context) {
     std::vector<Query> signals;
-    if (config.freshness_weight > 0) {
+    if (config.freshness_weight > 0 && !context.remote) {
         signals.push_back(owned(new FreshnessPostingSource(
             config.freshness_weight, config.freshness_half_life_days * 86400.0, context.now_seconds, context.snapshots)));
     }

@@ -58,6 +58,9 @@ struct RankingContext {
     bool sold_shown = false;  // the on-sale bonus only matters when sold listings can match
     double now_seconds = 0;   // "now" for freshness (epoch seconds)
     std::shared_ptr<const ShardSnapshots> snapshots;  // may be null: values are read then
+    // Searching through xapian-tcpsrv, which cannot run our own posting
+    // source: the freshness signal is left out.
+    bool remote = false;
 };
 
 // `matches` ranked by the config's business signals on top of its own weight.

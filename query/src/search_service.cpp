@@ -42,40 +42,51 @@ constexpr auto spelling_max_age = std::chrono::minutes(5);
 
 }  // namespace
 
-// The serving generation's shards, opened afresh (for background builds).
-std::vector<Xapian::Database> open_shards(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
-    std::vector<Xapian::Database> shards;
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
-    }
-    return shards;
-}
+// Where the index is: local shard directories, or shards behind xapian-tcpsrv.
+struct IndexSource {
+    std::filesystem::path index_dir;
+    std::filesystem::path remote_stub;  // set: shards served by xapian-tcpsrv, searched remotely
 
-// All the shards as one database.
-Xapian::Database open_combined(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
-    Xapian::Database combined;
-    for (const auto& shard : open_shards(index_dir, generation)) combined.add_database(shard);
-    return combined;
-}
+    bool remote() const { return !remote_stub.empty(); }
+
+    // The generation's shards, opened afresh (for background builds); none
+    // when remote: snapshots need local shards.
+    std::vector<Xapian::Database> open_shards(const analyzers::Generation& generation) const {
+        std::vector<Xapian::Database> shards;
+        if (remote()) return shards;
+        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+            shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
+        }
+        return shards;
+    }
+
+    // All the shards as one database.
+    Xapian::Database open_combined(const analyzers::Generation& generation) const {
+        if (remote()) return Xapian::Database(remote_stub.string());
+        Xapian::Database combined;
+        for (const auto& shard : open_shards(generation)) combined.add_database(shard);
+        return combined;
+    }
+};
 
 struct SnapshotCaches {
-    explicit SnapshotCaches(std::filesystem::path index_dir)
-        : vocabulary([index_dir](const analyzers::Generation& generation) {
+    explicit SnapshotCaches(IndexSource source)
+        : vocabulary([source](const analyzers::Generation& generation) {
                          analyzers::TextAnalyzer analyzer;
                          return std::make_shared<const analyzers::FieldVocabulary>(
-                             analyzers::FieldVocabulary::from_database(open_combined(index_dir, generation), analyzer));
+                             analyzers::FieldVocabulary::from_database(source.open_combined(generation), analyzer));
                      },
                      derived_data_max_age),
-          shard_snapshots([index_dir](const analyzers::Generation& generation) {
+          shard_snapshots([source](const analyzers::Generation& generation) {
                               auto snapshots = std::make_shared<ShardSnapshots>();
-                              for (const auto& shard : open_shards(index_dir, generation)) {
+                              for (const auto& shard : source.open_shards(generation)) {
                                   snapshots->push_back(ShardSnapshot::build(shard));
                               }
                               return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
                           },
                           derived_data_max_age),
-          spelling([index_dir](const analyzers::Generation& generation) {
-                       return SpellingDictionary::build(open_combined(index_dir, generation));
+          spelling([source](const analyzers::Generation& generation) {
+                       return SpellingDictionary::build(source.open_combined(generation));
                    },
                    spelling_max_age) {}
 
@@ -132,12 +143,27 @@ private:
 
     // Grows whenever what this searcher sees changes.
     std::uint64_t index_version() const {
+        if (remote()) return remote_changes_;
         std::uint64_t revisions = 0;
         for (const auto& shard : shards_) revisions += shard.get_revision();
         return (generation_.number << 32) + revisions;
     }
 
+    bool remote() const { return !options_.remote_stub.empty(); }
+
+    // Remote shards: one database over xapian-tcpsrv servers, no snapshots;
+    // reindex swaps are the shard servers' business.
+    void open_remote() {
+        database_ = Xapian::Database(options_.remote_stub.string());
+        shards_.clear();
+        generation_ = {1, 0};
+        last_refresh_ = Clock::now();
+        vocabulary_ = caches_.vocabulary.get(generation_, true);
+        spelling_ = caches_.spelling.get(generation_, true);
+    }
+
     void open() {
+        if (remote()) return open_remote();
         const auto serving = analyzers::serving_generation(options_.index_dir);
         if (!serving) {
             throw std::runtime_error(fmt::format("no index in {}: build one with listing-indexer build",
@@ -159,12 +185,13 @@ private:
     // and a new generation is picked up by reopening the stub.
     void refresh_if_stale() {
         if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
-        const auto serving = analyzers::serving_generation(options_.index_dir);
+        const auto serving = remote() ? std::nullopt : analyzers::serving_generation(options_.index_dir);
         if (serving && serving->number != generation_.number) {
             open();
             return;
         }
         bool changed = database_.reopen();
+        if (changed) ++remote_changes_;
         for (auto& shard : shards_) changed = shard.reopen() || changed;
         changed_since_snapshot_ = changed_since_snapshot_ || changed;
         vocabulary_ = caches_.vocabulary.get(generation_, changed);
@@ -216,7 +243,8 @@ private:
         result.total = page.matches;
         result.total_exact = page.exact;
         if (request.facets.any() || (request.exact_total && !page.exact)) {
-            FacetCountingResult counted = count_facets(shard_views(), request, filtered_queries(plan));
+            FacetCountingResult counted = remote() ? count_facets_by_values(database_, request, filtered_queries(plan))
+                                                   : count_facets(shard_views(), request, filtered_queries(plan));
             if (request.facets.any()) result.facets = std::move(counted.counts);
             result.total = counted.matches;  // every match was counted: exact
             result.total_exact = true;
@@ -237,7 +265,8 @@ private:
     }
 
     Xapian::Query ranked_query(const Plan& plan) {
-        const RankingContext context{plan.request.filters.status != StatusFilter::on_sale, now_seconds(), snapshots()};
+        const RankingContext context{plan.request.filters.status != StatusFilter::on_sale, now_seconds(),
+                                     remote() ? nullptr : snapshots(), remote()};
         const Xapian::Query filtered = apply_filters(plan.matches, plan.request.filters, builder_.analyzer(), lexicon_);
         return with_business_signals(filtered, plan.text, *plan.ranking, context);
     }
@@ -252,7 +281,7 @@ private:
     // Sorted results, and an empty query's, come from the snapshots'
     // columns; text relevance from Xapian's matcher.
     Page find_page(const Plan& plan) {
-        const bool by_columns = plan.request.sort != SortOrder::relevance || plan.text.empty();
+        const bool by_columns = !remote() && (plan.request.sort != SortOrder::relevance || plan.text.empty());
         if (by_columns) {
             if (auto page = page_from_columns(plan)) return std::move(*page);
         }
@@ -262,6 +291,11 @@ private:
     Page page_from_xapian(const Plan& plan) {
         Xapian::Enquire enquire = enquire_for(ranked_query(plan), *plan.ranking);
         set_sort(enquire, plan.request.sort);
+        if (plan.request.sort == SortOrder::relevance && plan.text.empty()) {
+            // Only the signals rank an empty query: equal scores go newest
+            // first, as the column ranking has them.
+            enquire.set_sort_by_relevance_then_value(analyzers::slot::created_at, true);
+        }
         const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
                                                       static_cast<Xapian::doccount>(plan.request.limit));
         Page page;
@@ -356,6 +390,7 @@ private:
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
     bool changed_since_snapshot_ = true;
     Xapian::Database database_;
+    std::uint64_t remote_changes_ = 0;  // the remote database's version, as far as reopen() tells
     analyzers::Generation generation_;
     Clock::time_point last_refresh_;
 };
@@ -367,7 +402,7 @@ public:
           lexicon_(analyzers::load_lexicon(options_.data_dir)),
           ranking_source_(std::move(ranking_source)),
           results_(options_.result_cache_entries, options_.result_cache_max_stale),
-          caches_(options_.index_dir) {
+          caches_(IndexSource{options_.index_dir, options_.remote_stub}) {
         release(make_searcher());  // fail at start if there is no index
     }
 

@@ -77,7 +77,11 @@ std::shared_ptr<const SpellingDictionary> SpellingDictionary::build(const Xapian
         dictionary->add(word, word, term.get_termfreq());
     }
     std::sort(dictionary->variants_.begin(), dictionary->variants_.end());
-    dictionary->learn_spellings(database);
+    try {
+        dictionary->learn_spellings(database);
+    } catch (const Xapian::UnimplementedError&) {
+        // A remote backend has no value streams: suggestions show stems.
+    }
     return dictionary;
 }
 

@@ -115,6 +115,11 @@ struct ServiceOptions {
     std::filesystem::path index_dir;
     std::filesystem::path data_dir;  // synonyms.txt, brand_aliases.txt
     std::filesystem::path ranking_config;  // empty: built-in defaults
+    // A Xapian stub of "remote HOST:PORT" lines, one per shard served by
+    // xapian-tcpsrv: search those instead of index_dir. Facets then go
+    // through Xapian's ValueCountMatchSpy and the freshness signal is off
+    // (the stock server cannot run our posting source).
+    std::filesystem::path remote_stub;
     // How stale a searcher may be before it looks for new commits.
     std::chrono::milliseconds refresh_interval{200};
     // Recent results kept (0 turns the cache off), and how long one may be

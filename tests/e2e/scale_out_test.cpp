@@ -1,0 +1,169 @@
+// Scale-out with Xapian's own pieces, several processes on loopback:
+// shards served by xapian-tcpsrv and searched through the remote backend,
+// and a replica kept current by xapian-replicate-server/xapian-replicate.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "test_support.h"
+
+using test_support::binary;
+using test_support::run_command;
+
+namespace {
+
+// A port nobody listens on now (the kernel's pick for an ephemeral bind).
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+void wait_for_port(int port) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+        ::close(fd);
+        if (up) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL("nothing listens on port " << port);
+}
+
+std::string data_dir() { return test_support::project_data_dir().string(); }
+
+void run_indexer(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), binary("INDEXER_BIN").string());
+    arguments.insert(arguments.end(), {"--quiet", "--data-dir", data_dir()});
+    const auto result = run_command(arguments);
+    REQUIRE_MESSAGE(result.exit_code == 0, result.output);
+}
+
+struct Summary {
+    std::int64_t total = -1;
+    std::string first_ids, brands, price_average;
+};
+
+// What a search answers, reduced to what both ways of serving must agree on.
+Summary summary(int port, const std::string& query) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(10, 0);
+    auto response = client.Get(("/v1/search?limit=5&facets=brand,category,price&" + query).c_str());
+    REQUIRE(response);
+    REQUIRE_MESSAGE(response->status == 200, response->body);
+    simdjson::dom::parser parser;
+    auto body = parser.parse(response->body);
+    Summary result;
+    result.total = int64_t(body["total"]);
+    for (auto hit : body["hits"].get_array()) result.first_ids += std::string(std::string_view(hit["listing"]["id"])) + " ";
+    for (auto brand : body["facets"]["brand"].get_array()) {
+        result.brands += std::string(std::string_view(brand["value"])) + "=" + std::to_string(int64_t(brand["count"])) + " ";
+    }
+    result.price_average = std::to_string(double(body["facets"]["price"]["average"]));
+    return result;
+}
+
+void check_same_answers(int local_port, int other_port) {
+    for (const std::string query : {"q=nike", "q=nike+hoodie", "q=", "q=lego&sort=price_asc", "q=sneakers&brand=Nike&price_max=60"}) {
+        INFO(query);
+        const Summary local = summary(local_port, query), other = summary(other_port, query);
+        CHECK(other.total == local.total);
+        CHECK(other.first_ids == local.first_ids);
+        CHECK(other.brands == local.brands);
+        CHECK(other.price_average == local.price_average);
+    }
+}
+
+// Waits up to a few seconds for `query` to find `id` on the server at `port`.
+bool finds(int port, const std::string& query, const std::string& id) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (summary(port, query).first_ids.find(id) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("shards served by xapian-tcpsrv answer as the local shards do, new listings included") {
+    test_support::TempDir dir;
+    const std::string index = (dir / "index").string();
+    run_indexer({"build", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index, "--shards", "2"});
+    // Freshness off on both sides: the stock xapian-tcpsrv cannot run that signal.
+    test_support::write_file(dir / "ranking.conf", "freshness.weight = 0\n");
+    const std::string ranking = (dir / "ranking.conf").string();
+
+    std::vector<std::unique_ptr<test_support::ChildProcess>> shard_servers;
+    std::string stub;
+    for (int shard = 0; shard < 2; ++shard) {
+        const int port = free_port();
+        shard_servers.push_back(std::make_unique<test_support::ChildProcess>(std::vector<std::string>{
+            "/usr/bin/xapian-tcpsrv", "--port", std::to_string(port), "--interface", "127.0.0.1", "--quiet",
+            index + "/gen-000001/shard-0" + std::to_string(shard)}));
+        wait_for_port(port);
+        stub += "remote 127.0.0.1:" + std::to_string(port) + "\n";
+    }
+    test_support::write_file(dir / "remote.stub", stub);
+    test_support::ServerProcess local({"--index", index, "--data-dir", data_dir(), "--ranking", ranking});
+    test_support::ServerProcess remote({"--remote-stub", (dir / "remote.stub").string(), "--data-dir", data_dir(),
+                                        "--ranking", ranking});
+    check_same_answers(local.port(), remote.port());
+
+    // A listing followed into the shards is found through the shard servers.
+    test_support::write_file(dir / "more.jsonl", R"({"id":"zz-new","title":"Zeppelin lunchbox","price":12})" "\n");
+    run_indexer({"follow", "--once", "--feed", (dir / "more.jsonl").string(), "--index", index});
+    CHECK(finds(remote.port(), "q=zeppelin", "zz-new"));
+}
+
+TEST_CASE("a replica kept by xapian-replicate serves the same answers and catches up") {
+    test_support::TempDir dir;
+    const std::string index = (dir / "index").string(), replica = (dir / "replica").string();
+    // The follower writes changesets, so replicas get only the changes.
+    ::setenv("XAPIAN_MAX_CHANGESETS", "10", 1);
+    run_indexer({"build", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index, "--shards", "2"});
+    const int port = free_port();
+    test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
+                                       std::to_string(port), index});
+    wait_for_port(port);
+    const auto replicate = [&] {
+        for (const std::string shard : {"gen-000001/shard-00", "gen-000001/shard-01"}) {
+            std::filesystem::create_directories(std::filesystem::path(replica) / "gen-000001");
+            const auto result = run_command({"/usr/bin/xapian-replicate", "-h", "127.0.0.1", "-p", std::to_string(port),
+                                             "-m", shard, "-o", "-r", "0", replica + "/" + shard});
+            REQUIRE_MESSAGE(result.exit_code == 0, result.output);
+        }
+    };
+    replicate();
+    // The serving stub names the shards by relative path: the same file works.
+    std::filesystem::copy_file(std::filesystem::path(index) / "CURRENT", std::filesystem::path(replica) / "CURRENT");
+    test_support::ServerProcess primary({"--index", index, "--data-dir", data_dir()});
+    test_support::ServerProcess copy({"--index", replica, "--data-dir", data_dir()});
+    check_same_answers(primary.port(), copy.port());
+
+    test_support::write_file(dir / "more.jsonl", R"({"id":"zz-new","title":"Zeppelin lunchbox","price":12})" "\n");
+    run_indexer({"follow", "--once", "--feed", (dir / "more.jsonl").string(), "--index", index});
+    replicate();
+    CHECK(finds(copy.port(), "q=zeppelin", "zz-new"));
+    ::unsetenv("XAPIAN_MAX_CHANGESETS");
+}
