@@ -92,14 +92,35 @@ private:
     FilterExpression parse_and() { return combine(FilterExpression::Kind::all_of, &Parser::next_is_and, &Parser::parse_not); }
 
     FilterExpression parse_not() {
-        if (accept_keyword("NOT")) return {FilterExpression::Kind::negation, {parse_not()}};
+        if (accept_keyword("NOT")) {
+            const DepthGuard guard(*this);
+            return {FilterExpression::Kind::negation, {parse_not()}};
+        }
         if (accept('(')) {
+            const DepthGuard guard(*this);
             FilterExpression inner = parse_or();
             if (!accept(')')) fail("a `(` is never closed");
             return inner;
         }
         return parse_condition();
     }
+
+    // Each NOT and parenthesis recurses; deep nesting would exhaust the
+    // stack (found by tests/fuzz/filter_fuzzer), so it is refused.
+    class DepthGuard {
+    public:
+        explicit DepthGuard(Parser& parser) : parser_(parser) {
+            if (++parser_.depth_ > max_depth) {
+                throw FilterError(fmt::format("The filter nests NOT and parentheses deeper than {} levels.", max_depth));
+            }
+        }
+        ~DepthGuard() { --parser_.depth_; }
+
+    private:
+        Parser& parser_;
+    };
+    static constexpr int max_depth = 32;
+    int depth_ = 0;
 
     // A bare word or a quoted string ('...' or "...", backslash escapes).
     std::string parse_value() {

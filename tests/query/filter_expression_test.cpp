@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "query/filter_expression.h"
 
 using namespace query;
@@ -30,4 +32,15 @@ TEST_CASE("a bad filter says what is wrong") {
     CHECK_THROWS_WITH(parse_filter("brand Nike"), doctest::Contains("expected an operator or `TO`"));
     CHECK_THROWS_WITH(parse_filter("brand = 'Nike"), doctest::Contains("a quoted value is never closed"));
     CHECK_THROWS_AS(parse_filter("brand = Nike extra"), FilterError);
+}
+
+TEST_CASE("deeply nested filters are refused instead of exhausting the stack") {
+    // Regression: tests/fuzz/filter_fuzzer crashed the parser with a few
+    // thousand opening parentheses (stack overflow).
+    CHECK_THROWS_WITH(parse_filter(std::string(5000, '(') + "brand = Nike"),
+                      "The filter nests NOT and parentheses deeper than 32 levels.");
+    std::string nots;
+    for (int i = 0; i < 5000; ++i) nots += "NOT ";
+    CHECK_THROWS_AS(parse_filter(nots + "brand = Nike"), FilterError);
+    CHECK_NOTHROW(parse_filter(std::string(10, '(') + "brand = Nike" + std::string(10, ')')));
 }
