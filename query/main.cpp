@@ -57,6 +57,8 @@ cli::Parser options() {
             {"cache-stale-ms", "LISTING_CACHE_STALE_MS", "250",
              "how long a cached result may be served after the index changed"},
             {"web-dir", "LISTING_WEB_DIR", DEFAULT_WEB_DIR, "the built search page (web/dist), served at /"},
+            {"reindex-command", "LISTING_REINDEX_COMMAND", "",
+             "what POST /v1/admin/reindex runs, e.g. 'listing-indexer build --feed dump.jsonl --index DIR' (no shell)"},
             {"admin-token", "LISTING_ADMIN_TOKEN", "", "bearer token for /v1/admin/*; empty turns them off"},
         });
 }
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
     http.admin_token = values.get("admin-token");
     http.web_dir = values.get("web-dir");
+    http.reindex_command = values.get("reindex-command");
     try {
         query::SearchService service(
             {.index_dir = values.get("index"),

@@ -10,6 +10,7 @@
 
 #include "analyzers/json_writer.h"
 #include "meili_api.h"
+#include "reindex_job.h"
 #include "metrics.h"
 
 namespace query {
@@ -151,6 +152,7 @@ struct HttpApi::Impl {
     httplib::Server server;
     Metrics metrics;
     std::string admin_token;
+    std::unique_ptr<ReindexJob> reindex;
     std::map<std::string, StaticFile> web_files;
 
     explicit Impl(SearchService& search_service) : service(search_service) {
@@ -166,6 +168,7 @@ struct HttpApi::Impl {
         server.set_keep_alive_timeout(5);
         server.set_keep_alive_max_count(100);
         add_meilisearch_routes();
+        add_reindex_routes();
         add_page_routes();
         server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_search(parse_search_parameters(request.params), response);
@@ -246,6 +249,36 @@ struct HttpApi::Impl {
         });
     }
 
+    void add_reindex_routes() {
+        server.Post("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
+            if (!admin_allowed(request, response) || !reindex_configured(response)) return;
+            if (!reindex->start()) {
+                send_error(response, ApiError{409, "reindex_running", "", "a reindex is already running"});
+                return;
+            }
+            response.status = 202;
+            send_reindex_status(response);
+        });
+        server.Get("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
+            if (admin_allowed(request, response) && reindex_configured(response)) send_reindex_status(response);
+        });
+    }
+
+    bool reindex_configured(httplib::Response& response) const {
+        if (reindex && reindex->configured()) return true;
+        send_error(response, ApiError{404, "reindex_not_configured", "",
+                                      "no reindex command: start the server with --reindex-command"});
+        return false;
+    }
+
+    void send_reindex_status(httplib::Response& response) const {
+        const auto status = reindex->status();
+        analyzers::JsonWriter json;
+        json.begin_object().field("status", to_string(status.state)).field("exit_code", status.exit_code);
+        json.field("started_at", status.started_at).field("finished_at", status.finished_at).end_object();
+        response.set_content(json.take(), json_type);
+    }
+
     void add_page_routes() {
         server.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
         server.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
@@ -308,6 +341,7 @@ HttpApi::~HttpApi() = default;
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
+    impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command);
     const int threads = options.threads;
     impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     const int port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)

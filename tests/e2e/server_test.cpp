@@ -374,3 +374,56 @@ TEST_CASE("admin endpoints are off without a token") {
     CHECK(response.status == 403);
     CHECK(response.body.find("admin_disabled") != std::string::npos);
 }
+
+namespace {
+
+Response get_with_token(int port, const std::string& path, const std::string& token) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(10, 0);
+    auto result = client.Get(path.c_str(), {{"Authorization", "Bearer " + token}});
+    REQUIRE(result);
+    return {result->status, result->body};
+}
+
+}  // namespace
+
+TEST_CASE("an admin with the token triggers a reindex, which swaps in a new generation under queries") {
+    test_support::TempDir dir;
+    const std::string index = (dir / "index").string();
+    const std::string feed = (test_support::project_data_dir() / "sample_listings.jsonl").string();
+    index_feed(feed, dir / "index");
+    const std::string command = binary("INDEXER_BIN").string() + " build --quiet --feed " + feed + " --index " + index +
+                                " --data-dir " + test_support::project_data_dir().string();
+    test_support::ServerProcess server({"--index", index, "--data-dir", test_support::project_data_dir().string(),
+                                        "--admin-token", "s3cret", "--reindex-command", command});
+    CHECK(post(server.port(), "/v1/admin/reindex", "").status == 401);
+    CHECK(get_with_token(server.port(), "/v1/admin/reindex", "s3cret").body.find("\"idle\"") != std::string::npos);
+    const Response started = post(server.port(), "/v1/admin/reindex", "", "s3cret");
+    CHECK(started.status == 202);
+    CHECK(started.body.find("\"running\"") != std::string::npos);
+
+    bool succeeded = false;
+    for (int attempt = 0; attempt < 300 && !succeeded; ++attempt) {
+        CHECK(get(server.port(), "/v1/search?q=nike").status == 200);  // queries go on meanwhile
+        succeeded = get_with_token(server.port(), "/v1/admin/reindex", "s3cret").body.find("\"succeeded\"") != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(succeeded);
+    bool swapped = false;
+    for (int attempt = 0; attempt < 50 && !swapped; ++attempt) {
+        swapped = get(server.port(), "/metrics").body.find("listing_index_generation 2") != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(swapped);
+    CHECK_FALSE(first_hit_id(server.port(), "nike").empty());
+}
+
+TEST_CASE("without a reindex command the trigger says so") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--admin-token", "s3cret"});
+    const Response response = post(server.port(), "/v1/admin/reindex", "", "s3cret");
+    CHECK(response.status == 404);
+    CHECK(response.body.find("reindex_not_configured") != std::string::npos);
+}

@@ -3,6 +3,7 @@
 //   GET  /v1/search?q=nike+air+max&limit=20&offset=0  ranked listings
 //   POST /v1/search {"q": "nike", "brand": ["Nike"]}  the same, as JSON
 //   POST /v1/admin/reload-ranking                     rereads the ranking config (token)
+//   POST /v1/admin/reindex, GET /v1/admin/reindex     runs the configured reindex job / its status (token)
 //   POST /indexes/listings/search, /multi-search, /indexes/listings/facet-search
 //                                                     a Meilisearch-compatible subset
 //   GET  /                                            the buyers' search page
@@ -44,6 +45,9 @@ struct HttpOptions {
     int threads = 32;  // one per open connection (cpp-httplib); searches past the cores just queue for CPU
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
+    // What POST /v1/admin/reindex runs (program and arguments, no shell);
+    // empty: no reindex trigger.
+    std::string reindex_command;
     // The buyers' search page (web/dist), served at / and /assets/. Its
     // files are read once at start: no request reaches the filesystem.
     std::string web_dir;
