@@ -8,6 +8,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <xapian.h>
 
 namespace analyzers {
 namespace {
@@ -68,6 +69,16 @@ void publish_generation(const std::filesystem::path& index_dir, const Generation
     write_file_durably(temporary, stub);
     std::filesystem::rename(temporary, stub_path);
     sync_directory(index_dir);
+    write_serving_pointer(index_dir, generation);
+}
+
+// Replicas learn which generation to copy from this small database:
+// Xapian replication carries databases, not the CURRENT stub file.
+void write_serving_pointer(const std::filesystem::path& index_dir, const Generation& generation) {
+    Xapian::WritableDatabase pointer((index_dir / serving_pointer_name).string(), Xapian::DB_CREATE_OR_OPEN);
+    pointer.set_metadata("generation", std::to_string(generation.number));
+    pointer.set_metadata("shards", std::to_string(generation.shard_count));
+    pointer.commit();
 }
 
 std::optional<Generation> serving_generation(const std::filesystem::path& index_dir) {

@@ -136,34 +136,39 @@ TEST_CASE("shards served by xapian-tcpsrv answer as the local shards do, new lis
     CHECK(finds(remote.port(), "q=zeppelin", "zz-new"));
 }
 
-TEST_CASE("a replica kept by xapian-replicate serves the same answers and catches up") {
+TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches up, and follows reindex swaps") {
     test_support::TempDir dir;
     const std::string index = (dir / "index").string(), replica = (dir / "replica").string();
-    // The follower writes changesets, so replicas get only the changes.
+    // The indexer writes changesets, so replicas get only the changes.
     ::setenv("XAPIAN_MAX_CHANGESETS", "10", 1);
     run_indexer({"build", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index, "--shards", "2"});
     const int port = free_port();
     test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
                                        std::to_string(port), index});
     wait_for_port(port);
+    const auto script = test_support::project_data_dir().parent_path() / "scripts" / "replica.sh";
     const auto replicate = [&] {
-        for (const std::string shard : {"gen-000001/shard-00", "gen-000001/shard-01"}) {
-            std::filesystem::create_directories(std::filesystem::path(replica) / "gen-000001");
-            const auto result = run_command({"/usr/bin/xapian-replicate", "-h", "127.0.0.1", "-p", std::to_string(port),
-                                             "-m", shard, "-o", "-r", "0", replica + "/" + shard});
-            REQUIRE_MESSAGE(result.exit_code == 0, result.output);
-        }
+        const auto result = run_command({"bash", script.string(), "127.0.0.1", std::to_string(port), replica, "0"});
+        REQUIRE_MESSAGE(result.exit_code == 0, result.output);
     };
     replicate();
-    // The serving stub names the shards by relative path: the same file works.
-    std::filesystem::copy_file(std::filesystem::path(index) / "CURRENT", std::filesystem::path(replica) / "CURRENT");
     test_support::ServerProcess primary({"--index", index, "--data-dir", data_dir()});
     test_support::ServerProcess copy({"--index", replica, "--data-dir", data_dir()});
     check_same_answers(primary.port(), copy.port());
 
+    // A followed listing reaches the replica with the next round.
     test_support::write_file(dir / "more.jsonl", R"({"id":"zz-new","title":"Zeppelin lunchbox","price":12})" "\n");
     run_indexer({"follow", "--once", "--feed", (dir / "more.jsonl").string(), "--index", index});
     replicate();
     CHECK(finds(copy.port(), "q=zeppelin", "zz-new"));
+
+    // A reindex into a new generation (three shards now) is followed too.
+    test_support::write_file(dir / "dump.jsonl", R"({"id":"yy-1","title":"Yamaha keyboard","price":90})" "\n"
+                                                 R"({"id":"yy-2","title":"Yamaha guitar","price":150})" "\n");
+    run_indexer({"build", "--feed", (dir / "dump.jsonl").string(), "--index", index, "--shards", "3"});
+    replicate();
+    CHECK(finds(copy.port(), "q=yamaha", "yy-1"));
+    CHECK(summary(copy.port(), "q=").total == 2);
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(replica) / "gen-000001"));
     ::unsetenv("XAPIAN_MAX_CHANGESETS");
 }

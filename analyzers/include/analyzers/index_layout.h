@@ -2,6 +2,7 @@
 // side (reads):
 //
 //   <index>/CURRENT              Xapian stub file naming the serving shards
+//   <index>/serving              tiny database naming the same, for replicas
 //   <index>/gen-000001/shard-00  one Xapian database per shard
 //   <index>/gen-000001/shard-01
 //
@@ -31,7 +32,14 @@ std::size_t shard_of(std::string_view listing_id, std::size_t shard_count);
 
 // Points CURRENT at `generation` atomically (write a temporary file, fsync,
 // rename). Readers that open CURRENT see the old or the new generation.
+// Then records it in the serving pointer database, for replicas.
 void publish_generation(const std::filesystem::path& index_dir, const Generation& generation);
+
+// <index>/serving: a Xapian database whose metadata "generation" and
+// "shards" name the serving generation. xapian-replicate copies databases,
+// not files, so replicas (scripts/replica.sh) read this to know what to copy.
+inline constexpr const char* serving_pointer_name = "serving";
+void write_serving_pointer(const std::filesystem::path& index_dir, const Generation& generation);
 // The generation CURRENT points at, or nothing if there is none yet.
 // Throws std::runtime_error if CURRENT exists but is not ours.
 std::optional<Generation> serving_generation(const std::filesystem::path& index_dir);
