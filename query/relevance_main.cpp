@@ -185,24 +185,6 @@ std::vector<std::string> ids_of(const std::vector<Row>& rows) {
     return ids;
 }
 
-struct Difference {
-    std::vector<std::string> entered, left;  // into / out of the top k, from A to B
-    std::size_t moved = 0;                   // in both, at another rank
-};
-
-Difference difference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    Difference difference;
-    for (std::size_t rank = 0; rank < b.size(); ++rank) {
-        const auto found = std::find(a.begin(), a.end(), b[rank]);
-        if (found == a.end()) difference.entered.push_back(b[rank]);
-        else if (static_cast<std::size_t>(found - a.begin()) != rank) ++difference.moved;
-    }
-    for (const auto& id : a) {
-        if (std::find(b.begin(), b.end(), id) == b.end()) difference.left.push_back(id);
-    }
-    return difference;
-}
-
 void print_side_by_side(const std::string& text, const std::vector<Row>& a, const std::vector<Row>& b) {
     fmt::print("\"{}\"\n{:>4}  {:<52}  {:<52}\n", text, "rank", "config A", "config B");
     const auto ids_a = ids_of(a);
@@ -239,7 +221,7 @@ int run_compare(int argc, char** argv) {
     for (const auto& text : queries) {
         const SearchRequest request = request_for(text, values);
         const auto rows_a = rows_of(a.search(request)), rows_b = rows_of(b.search(request));
-        const Difference diff = difference(ids_of(rows_a), ids_of(rows_b));
+        const query::RankingDifference diff = query::difference(ids_of(rows_a), ids_of(rows_b));
         if (!diff.entered.empty() || diff.moved > 0) ++changed;
         if (values.is_on("json")) {
             json.begin_object().field("query", text);
@@ -276,21 +258,8 @@ query::JudgmentColumns judgment_columns(const std::string& text) {
     return {text.substr(0, first), text.substr(first + 1, second - first - 1), text.substr(second + 1)};
 }
 
-// Judged queries in file order, each with its listing -> grade map.
-std::vector<std::pair<std::string, std::map<std::string, double>>> group_by_query(
-    const std::vector<query::Judgment>& judgments) {
-    std::vector<std::pair<std::string, std::map<std::string, double>>> grouped;
-    std::map<std::string, std::size_t> index_of;
-    for (const auto& judgment : judgments) {
-        auto [found, added] = index_of.try_emplace(judgment.query, grouped.size());
-        if (added) grouped.push_back({judgment.query, {}});
-        grouped[found->second].second[judgment.listing_id] = judgment.grade;
-    }
-    return grouped;
-}
-
 std::vector<query::QueryScores> evaluate(SearchService& service, const cli::Values& values,
-                                         const std::vector<std::pair<std::string, std::map<std::string, double>>>& judged,
+                                         const std::vector<query::JudgedQuery>& judged,
                                          const query::GradeScale& scale) {
     std::vector<query::QueryScores> scores;
     for (const auto& [text, grades] : judged) {
@@ -338,7 +307,7 @@ int run_eval(int argc, char** argv) {
     }
     const query::GradeScale scale{std::stod(values.get("min-grade")), std::stod(values.get("relevant-grade")),
                                   static_cast<std::size_t>(values.get_integer("recall-depth", 1, 1000))};
-    const auto judged = group_by_query(query::load_judgments(values.get("judgments"), judgment_columns(values.get("columns"))));
+    const auto judged = query::group_by_query(query::load_judgments(values.get("judgments"), judgment_columns(values.get("columns"))));
     SearchService service_a(service_options(with_index, values.get("ranking")));
     const auto scores_a = evaluate(service_a, with_index, judged, scale);
     std::vector<query::QueryScores> scores_b;

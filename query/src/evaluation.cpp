@@ -86,6 +86,30 @@ std::vector<Judgment> load_judgments(const std::filesystem::path& path, const Ju
     return judgments;
 }
 
+std::vector<JudgedQuery> group_by_query(const std::vector<Judgment>& judgments) {
+    std::vector<JudgedQuery> grouped;
+    std::map<std::string, std::size_t> index_of;
+    for (const auto& judgment : judgments) {
+        auto [found, added] = index_of.try_emplace(judgment.query, grouped.size());
+        if (added) grouped.push_back({judgment.query, {}});
+        grouped[found->second].grades[judgment.listing_id] = judgment.grade;
+    }
+    return grouped;
+}
+
+RankingDifference difference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    RankingDifference difference;
+    for (std::size_t rank = 0; rank < b.size(); ++rank) {
+        const auto found = std::find(a.begin(), a.end(), b[rank]);
+        if (found == a.end()) difference.entered.push_back(b[rank]);
+        else if (static_cast<std::size_t>(found - a.begin()) != rank) ++difference.moved;
+    }
+    for (const auto& id : a) {
+        if (std::find(b.begin(), b.end(), id) == b.end()) difference.left.push_back(id);
+    }
+    return difference;
+}
+
 QueryScores score_query(const std::string& query, const std::vector<std::string>& ranked,
                         const std::map<std::string, double>& judged, const GradeScale& scale) {
     constexpr std::size_t depth = 10;

@@ -70,3 +70,19 @@ TEST_CASE("a bad judgments file is refused with the file, line and what was wron
     test_support::write_file(dir / "l.csv", "query,listing_id,grade\nnike,L1\n");
     CHECK_THROWS_WITH(load_judgments(dir / "l.csv"), doctest::Contains("l.csv:2: 2 fields, the header has 3"));
 }
+
+TEST_CASE("judgments group by query in file order") {
+    const auto grouped = group_by_query({{"b", "1", 3}, {"a", "2", 1}, {"b", "3", 2}});
+    REQUIRE(grouped.size() == 2);
+    CHECK(grouped[0].query == "b");
+    CHECK(grouped[0].grades == std::map<std::string, double>{{"1", 3}, {"3", 2}});
+    CHECK(grouped[1].query == "a");
+}
+
+TEST_CASE("a ranking difference lists what entered and left the top and counts what moved") {
+    const auto diff = difference({"a", "b", "c"}, {"b", "a", "d"});
+    CHECK(diff.entered == std::vector<std::string>{"d"});
+    CHECK(diff.left == std::vector<std::string>{"c"});
+    CHECK(diff.moved == 2);
+    CHECK(difference({"a"}, {"a"}).moved == 0);
+}

@@ -26,6 +26,22 @@ struct JudgmentColumns {
 // Throws std::runtime_error naming the file, line and column on bad input.
 std::vector<Judgment> load_judgments(const std::filesystem::path& path, const JudgmentColumns& columns = {});
 
+// One judged query: its text and listing id -> grade.
+struct JudgedQuery {
+    std::string query;
+    std::map<std::string, double> grades;
+};
+
+// Judgments grouped by query, in the order queries first appear.
+std::vector<JudgedQuery> group_by_query(const std::vector<Judgment>& judgments);
+
+// How ranking B's top differs from ranking A's (both listing ids, best first).
+struct RankingDifference {
+    std::vector<std::string> entered, left;  // into / out of the top, from A to B
+    std::size_t moved = 0;                   // in both, at another rank
+};
+RankingDifference difference(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
 struct GradeScale {
     double min_grade = 1;        // gain = grade - min_grade (Home Depot: 1 irrelevant .. 3 highly relevant)
     double relevant_grade = 2.5; // at least this is "relevant" for MRR and recall
