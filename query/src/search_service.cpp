@@ -21,7 +21,6 @@
 #include "ranking_signals.h"
 #include "result_cache.h"
 #include "derived_data.h"
-#include "parallel_match.h"
 #include "spelling.h"
 #include "text_plan.h"
 
@@ -78,7 +77,6 @@ private:
             // A writer committed twice since we opened: catch up and retry once.
             database_.reopen();
             for (auto& shard : shards_) shard.reopen();
-            for (auto& matcher : parallel_matchers_) matcher.reopen();
             return run(request, ranking);
         }
     }
@@ -116,12 +114,6 @@ private:
         for (std::size_t shard = 0; shard < serving->shard_count; ++shard) {
             shards_.emplace_back(analyzers::shard_path(options_.index_dir, serving->number, shard).string());
         }
-        shard_uuids_.clear();
-        for (const auto& shard : shards_) shard_uuids_.push_back(shard.get_uuid());
-        parallel_matchers_.clear();
-        for (std::size_t shard = 1; shard < shards_.size(); ++shard) {
-            parallel_matchers_.emplace_back(analyzers::serving_stub_path(options_.index_dir).string());
-        }
         generation_ = *serving;
         last_refresh_ = Clock::now();
         changed_since_snapshot_ = true;
@@ -141,7 +133,6 @@ private:
         bool changed = database_.reopen();
         if (changed) ++remote_changes_;
         for (auto& shard : shards_) changed = shard.reopen() || changed;
-        for (auto& matcher : parallel_matchers_) matcher.reopen();
         changed_since_snapshot_ = changed_since_snapshot_ || changed;
         vocabulary_ = caches_.vocabulary.get(generation_, changed);
         spelling_ = caches_.spelling.get(generation_, changed);
@@ -164,8 +155,6 @@ private:
         std::shared_ptr<const RankingConfig> ranking;
         analyzers::TextQuery text;
         Xapian::Query matches;  // the text side: all words, or any once relaxed
-        std::string searched_text;  // what was typed, or its spelling correction
-        bool relaxed = false;
     };
 
     // One page of hits with the number of matches.
@@ -181,7 +170,6 @@ private:
         const TextPlan text_plan =
             plan_text(request.text, builder_, *plan.ranking, *vocabulary_, *spelling_, database_);
         plan.text = text_plan.text;
-        plan.searched_text = text_plan.corrected ? text_plan.suggestion : request.text;
         plan.matches = plan.text.all_words();
         Page page = find_page(plan);
         SearchResult result;
@@ -189,7 +177,6 @@ private:
         result.corrected = text_plan.corrected;
         if (relaxes(page.matches, plan.text, *plan.ranking)) {
             plan.matches = relaxed_query(plan.text, *plan.ranking);
-            plan.relaxed = true;
             page = find_page(plan);
             result.relaxed = true;
         }
@@ -241,48 +228,7 @@ private:
         return page_from_xapian(plan);
     }
 
-    // Broad relevance queries are matched shard by shard in parallel
-    // threads (parallel_match.h): same results, about half the latency.
-    bool worth_matching_in_parallel(const Plan& plan) const {
-        if (remote() || shards_.size() < 2 || plan.request.sort != SortOrder::relevance || plan.text.empty()) return false;
-        // A filter expression may hold Query::MatchAll, a global object whose
-        // reference count the threads would share.
-        if (plan.request.filters.expression) return false;
-        Xapian::doccount postings = 0;
-        for (auto term = plan.matches.get_unique_terms_begin(); term != plan.matches.get_unique_terms_end(); ++term) {
-            postings += database_.get_termfreq(*term);
-        }
-        return postings >= options_.parallel_min_postings;
-    }
-
-    // The plan's ranked query as a tree of its own (no Xapian object shared
-    // with another), for a matching thread.
-    Xapian::Query separately_built_query(const Plan& plan) {
-        Plan copy{plan.request, plan.ranking, builder_.build(plan.searched_text, plan.ranking->text, vocabulary_.get()),
-                  {}, plan.searched_text, plan.relaxed};
-        copy.matches = copy.relaxed ? relaxed_query(copy.text, *copy.ranking) : copy.text.all_words();
-        return ranked_query(copy);
-    }
-
-    Page page_matched_in_parallel(const Plan& plan) {
-        std::vector<Xapian::Database> matchers{database_};
-        matchers.insert(matchers.end(), parallel_matchers_.begin(), parallel_matchers_.end());
-        std::vector<Xapian::Query> queries;
-        for (const auto& uuid : shard_uuids_) queries.push_back(restricted_to_shard(separately_built_query(plan), uuid));
-        const auto wanted = static_cast<Xapian::doccount>(plan.request.offset + plan.request.limit);
-        const ParallelMatches matches = match_shards_in_parallel(matchers, std::move(queries), bm25_of(*plan.ranking), wanted);
-        Page page;
-        page.matches = matches.estimated;
-        page.exact = matches.exact;
-        for (std::size_t rank = plan.request.offset; rank < matches.top.size(); ++rank) {
-            const auto& match = matches.top[rank];
-            page.hits.push_back({match.weight, analyzers::stored_fields_of(database_.get_document(match.docid)), ""});
-        }
-        return page;
-    }
-
     Page page_from_xapian(const Plan& plan) {
-        if (worth_matching_in_parallel(plan)) return page_matched_in_parallel(plan);
         Xapian::Enquire enquire = enquire_for(ranked_query(plan), *plan.ranking);
         set_sort(enquire, plan.request.sort);
         if (plan.request.sort == SortOrder::relevance && plan.text.empty()) {
@@ -384,10 +330,6 @@ private:
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
     bool changed_since_snapshot_ = true;
     Xapian::Database database_;
-    // More handles of the combined database, one per shard after the first,
-    // for matching in parallel; and each shard's UUID.
-    std::vector<Xapian::Database> parallel_matchers_;
-    std::vector<std::string> shard_uuids_;
     std::uint64_t remote_changes_ = 0;  // the remote database's version, as far as reopen() tells
     analyzers::Generation generation_;
     Clock::time_point last_refresh_;

@@ -5,8 +5,6 @@
 #include <sstream>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include "index_fixture.h"
 
 using namespace query;
@@ -229,34 +227,4 @@ TEST_CASE("price stats and price filters keep cents exactly") {
     CHECK(ids_of(service.search({.text = "lego", .filters = {.price_max = 19.99}})) == std::vector<std::string>{"b"});
     CHECK(service.search({.text = "lego", .filters = {.price_min = 19.99, .price_max = 19.99}, .facets = {.brand = true}})
               .total == 1);
-}
-
-TEST_CASE("matching shards in parallel gives exactly the results of one matcher") {
-    test_support::TempDir dir;
-    std::string feed;
-    for (int n = 0; n < 400; ++n) {
-        feed += fmt::format(R"({{"id":"L{}","title":"Nike {} sneakers size {}","description":"{}","price":{},"created_at":{}}})" "\n",
-                            n, n % 7 == 0 ? "Air Max" : "Blazer", n % 13, n % 3 == 0 ? "nike box" : "worn twice",
-                            10 + n % 50, 1700000000 + n * 3600);
-    }
-    build_index(dir, feed);
-    const auto open = [&](std::uint64_t min_postings) {
-        return std::make_unique<SearchService>(ServiceOptions{
-            .index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-            .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n"),
-            .result_cache_entries = 0, .parallel_min_postings = min_postings});
-    };
-    auto parallel = open(0), single = open(UINT64_MAX);
-    for (const std::string text : {"nike", "nike air max", "sneakers size 3", "blazer box"}) {
-        for (std::size_t offset : {0, 5}) {
-            INFO(text << " offset " << offset);
-            const auto a = parallel->search({.text = text, .offset = offset, .limit = 10});
-            const auto b = single->search({.text = text, .offset = offset, .limit = 10});
-            CHECK(ids_of(a) == ids_of(b));
-            REQUIRE(a.hits.size() == b.hits.size());
-            for (std::size_t i = 0; i < a.hits.size(); ++i) CHECK(a.hits[i].score == doctest::Approx(b.hits[i].score).epsilon(1e-12));
-            // Totals are Xapian's estimates here; estimated per shard, they may differ.
-            if (a.total_exact && b.total_exact) CHECK(a.total == b.total);
-        }
-    }
 }

@@ -126,10 +126,6 @@ struct ServiceOptions {
     // served after the index changed under it.
     std::size_t result_cache_entries = 4096;
     std::chrono::milliseconds result_cache_max_stale{250};
-    // Relevance queries with at least this many postings over their terms
-    // are matched on all shards at once, one thread each (same results);
-    // below it another thread costs more than it saves.
-    std::uint64_t parallel_min_postings = 50'000;
 };
 
 class SearchService {
