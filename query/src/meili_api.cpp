@@ -336,6 +336,11 @@ std::string meili_error_json(const MeiliError& error) {
     return json.take();
 }
 
+SearchRequest meili_search_request(std::string_view body) {
+    simdjson::dom::parser parser;
+    return meili_query_of(parse_body(parser, body)).request;
+}
+
 std::string meili_search(SearchService& service, std::string_view index_uid, std::string_view body) {
     simdjson::dom::parser parser;
     const MeiliQuery query = run_checked(parse_body(parser, body), index_uid);

@@ -30,6 +30,8 @@ struct MeiliErrorException {
 };
 
 std::string meili_search(SearchService& service, std::string_view index_uid, std::string_view body);
+// Just the validation of a search body, as our request (for the fuzzer).
+SearchRequest meili_search_request(std::string_view body);
 std::string meili_multi_search(SearchService& service, std::string_view body);
 std::string meili_facet_search(SearchService& service, std::string_view index_uid, std::string_view body);
 

@@ -1,11 +1,13 @@
-// libFuzzer target: any bytes as a search request, both as a query string
-// (split on & and =) and as a JSON body. Validation must answer with a
-// request or an error, never crash or throw.
+// libFuzzer target: any bytes as a search request: as a query string
+// (split on & and =), as a /v1/search JSON body and as a Meilisearch search
+// body. Validation must answer with a request or its own kind of error,
+// never crash or throw anything else.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "meili_api.h"
 #include "query/http_api.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -21,5 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     (void)query::parse_search_parameters(parameters);
     (void)query::parse_search_body(input);
+    try {
+        (void)query::meili_search_request(input);
+    } catch (const query::MeiliErrorException&) {
+    }
     return 0;
 }
