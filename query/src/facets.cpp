@@ -31,53 +31,50 @@ std::vector<FacetValueCount>& counts_of(FacetCounts& counts, FacetDimension dime
     return counts.shipping;
 }
 
-// Counts listings the snapshot does not hold, from their values: slower,
-// but there are few of them (those indexed in the last second or two).
-class NewListingsSpy : public Xapian::MatchSpy {
-public:
-    NewListingsSpy(FacetDimensions dimensions, bool price) : dimensions_(dimensions), price_(price) {}
-
-    void operator()(const Xapian::Document& document, double) override {
-        const auto count = [&](FacetDimension dimension, const std::string& name) {
-            if (dimensions_[index_of(dimension)] && !name.empty()) tally_.add(dimension, name, 1);
-        };
-        const std::string category = document.get_value(analyzers::slot::category);
-        count(FacetDimension::brand, document.get_value(analyzers::slot::brand));
-        for (std::size_t level = 1; level <= 3 && !category.empty(); ++level) {
-            const std::string prefix = analyzers::category_prefix(category, level);
-            count(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix);
-            if (prefix == category) break;
+// Counts through Xapian's own ValueCountMatchSpy, reading each match's
+// values: for listings a snapshot does not hold yet, and for shards behind
+// a remote backend (xapian-tcpsrv runs this spy on the shard servers).
+std::uint64_t count_pass_by_values(const Xapian::Database& database, const Xapian::Query& query,
+                                   FacetDimensions dimensions, bool price, FacetTally& tally) {
+    tally.mark_tallied(dimensions, price);
+    const bool any_category = dimensions[index_of(FacetDimension::category_1)];
+    Xapian::ValueCountMatchSpy brands(analyzers::slot::brand), categories(analyzers::slot::category),
+        conditions(analyzers::slot::condition), shipping(analyzers::slot::shipping), prices(analyzers::slot::price);
+    Xapian::Enquire enquire(database);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    if (dimensions[index_of(FacetDimension::brand)]) enquire.add_matchspy(&brands);
+    if (any_category) enquire.add_matchspy(&categories);
+    if (dimensions[index_of(FacetDimension::condition)]) enquire.add_matchspy(&conditions);
+    if (dimensions[index_of(FacetDimension::shipping)]) enquire.add_matchspy(&shipping);
+    if (price) enquire.add_matchspy(&prices);
+    const auto matches = enquire.get_mset(0, 0, database.get_doccount()).get_matches_estimated();
+    const auto each = [](const Xapian::ValueCountMatchSpy& spy, auto visit) {
+        for (auto value = spy.values_begin(); value != spy.values_end(); ++value) visit(*value, value.get_termfreq());
+    };
+    each(brands, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::brand, name, count); });
+    each(categories, [&](const std::string& path, std::uint64_t count) {
+        for (std::size_t level = 1; level <= 3; ++level) {
+            const std::string prefix = analyzers::category_prefix(path, level);
+            tally.add(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix, count);
+            if (prefix == path) break;
         }
-        const std::string condition = document.get_value(analyzers::slot::condition);
-        if (!condition.empty()) {
-            count(FacetDimension::condition,
-                  std::to_string(static_cast<int>(Xapian::sortable_unserialise(condition))));
-        }
-        count(FacetDimension::shipping, document.get_value(analyzers::slot::shipping));
-        const std::string price = document.get_value(analyzers::slot::price);
-        if (price_ && !price.empty()) tally_.add_price(Xapian::sortable_unserialise(price));
-    }
-
-    FacetTally& tally() { return tally_; }
-
-private:
-    FacetDimensions dimensions_;
-    bool price_;
-    FacetTally tally_;
-};
+    });
+    each(conditions, [&](const std::string& value, std::uint64_t count) {
+        tally.add(FacetDimension::condition, condition_name(value), count);
+    });
+    each(shipping, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::shipping, name, count); });
+    each(prices, [&](const std::string& value, std::uint64_t count) {
+        tally.add_price(Xapian::sortable_unserialise(value), count);
+    });
+    return matches;
+}
 
 // Counts the listings of one shard from its docid `from` on, through Xapian.
 std::uint64_t count_through_xapian(const ShardView& shard, const Xapian::Query& query, Xapian::docid from,
                                    FacetDimensions dimensions, bool price, FacetTally& tally) {
-    Xapian::Enquire enquire(shard.database);
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, listings_from(from)));
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
-    NewListingsSpy spy(dimensions, price);
-    enquire.add_matchspy(&spy);
-    // No hits wanted, but every match visited: exact counts.
-    const auto matches = enquire.get_mset(0, 0, shard.database.get_doccount()).get_matches_estimated();
-    tally.add_all(spy.tally());
-    return matches;
+    return count_pass_by_values(shard.database, Xapian::Query(Xapian::Query::OP_FILTER, query, listings_from(from)),
+                                dimensions, price, tally);
 }
 
 // Counts the snapshot's matches by array lookups; returns how many matched.
@@ -144,12 +141,13 @@ void FacetTally::mark_tallied(FacetDimensions dimensions, bool price) {
     prices_tallied_ = prices_tallied_ || price;
 }
 
-void FacetTally::add_price(double price) {
+void FacetTally::add_price(double price, std::uint64_t count) {
+    if (count == 0) return;
     price_min_ = price_count_ == 0 ? price : std::min(price_min_, price);
     price_max_ = price_count_ == 0 ? price : std::max(price_max_, price);
-    price_sum_ += price;
-    ++price_count_;
-    ++price_histogram_[price_band(price)];
+    price_sum_ += price * static_cast<double>(count);
+    price_count_ += count;
+    price_histogram_[price_band(price)] += count;
 }
 
 void FacetTally::add_prices(const std::vector<double>& prices, const std::vector<Xapian::docid>& docids) {
@@ -263,44 +261,6 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
     }
     tally.write_to(result.counts, request.facet_limit);
     return result;
-}
-
-// Counts with Xapian's own ValueCountMatchSpy, which a remote backend
-// (xapian-tcpsrv) runs on the shard servers: no snapshot is needed.
-std::uint64_t count_pass_by_values(const Xapian::Database& database, const Xapian::Query& query,
-                                   FacetDimensions dimensions, bool price, FacetTally& tally) {
-    tally.mark_tallied(dimensions, price);
-    const bool any_category = dimensions[index_of(FacetDimension::category_1)];
-    Xapian::ValueCountMatchSpy brands(analyzers::slot::brand), categories(analyzers::slot::category),
-        conditions(analyzers::slot::condition), shipping(analyzers::slot::shipping), prices(analyzers::slot::price);
-    Xapian::Enquire enquire(database);
-    enquire.set_query(query);
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
-    if (dimensions[index_of(FacetDimension::brand)]) enquire.add_matchspy(&brands);
-    if (any_category) enquire.add_matchspy(&categories);
-    if (dimensions[index_of(FacetDimension::condition)]) enquire.add_matchspy(&conditions);
-    if (dimensions[index_of(FacetDimension::shipping)]) enquire.add_matchspy(&shipping);
-    if (price) enquire.add_matchspy(&prices);
-    const auto matches = enquire.get_mset(0, 0, database.get_doccount()).get_matches_estimated();
-    const auto each = [](const Xapian::ValueCountMatchSpy& spy, auto visit) {
-        for (auto value = spy.values_begin(); value != spy.values_end(); ++value) visit(*value, value.get_termfreq());
-    };
-    each(brands, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::brand, name, count); });
-    each(categories, [&](const std::string& path, std::uint64_t count) {
-        for (std::size_t level = 1; level <= 3; ++level) {
-            const std::string prefix = analyzers::category_prefix(path, level);
-            tally.add(static_cast<FacetDimension>(index_of(FacetDimension::category_1) + level - 1), prefix, count);
-            if (prefix == path) break;
-        }
-    });
-    each(conditions, [&](const std::string& value, std::uint64_t count) {
-        tally.add(FacetDimension::condition, std::to_string(static_cast<int>(Xapian::sortable_unserialise(value))), count);
-    });
-    each(shipping, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::shipping, name, count); });
-    each(prices, [&](const std::string& value, std::uint64_t count) {
-        for (std::uint64_t n = 0; n < count; ++n) tally.add_price(Xapian::sortable_unserialise(value));
-    });
-    return matches;
 }
 
 }  // namespace

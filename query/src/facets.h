@@ -30,7 +30,7 @@ using FacetDimensions = std::array<bool, facet_dimension_count>;
 class FacetTally {
 public:
     void add(FacetDimension dimension, const std::string& name, std::uint64_t count);
-    void add_price(double price);
+    void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     // The prices of these docids, from a snapshot's price column.
     void add_prices(const std::vector<double>& prices, const std::vector<Xapian::docid>& docids);
     void add_all(const FacetTally& other);

@@ -17,10 +17,6 @@ constexpr Xapian::doccount min_cached_postings = 2000;
 // Memory for cached bitmaps, per shard: ~1,000 bitmaps at 500k listings.
 constexpr std::size_t cache_budget_bytes = 64 << 20;
 
-std::string condition_name(const std::string& serialised) {
-    return std::to_string(static_cast<int>(Xapian::sortable_unserialise(serialised)));
-}
-
 std::uint32_t seconds_of(const std::string& serialised) {
     const double seconds = Xapian::sortable_unserialise(serialised);
     return static_cast<std::uint32_t>(std::clamp(seconds, 0.0, double(std::numeric_limits<std::uint32_t>::max())));
@@ -51,6 +47,10 @@ private:
 };
 
 }  // namespace
+
+std::string condition_name(const std::string& serialised) {
+    return std::to_string(static_cast<int>(Xapian::sortable_unserialise(serialised)));
+}
 
 Xapian::Query listings_from(Xapian::docid from) { return Xapian::Query((new DocidsFromSource(from))->release()); }
 

@@ -114,6 +114,9 @@ private:
     mutable std::size_t cache_bytes_ = 0;
 };
 
+// A condition value slot's contents as its facet name: "1" .. "5".
+std::string condition_name(const std::string& serialised);
+
 // Matches the listings of a shard from docid `from` on (those newer than
 // its snapshot, with from = size()), to be combined with OP_FILTER.
 Xapian::Query listings_from(Xapian::docid from);
