@@ -266,9 +266,7 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
 
     // Where it ranks, in the request's own order.
     auto enquire = impl.enquire(impl.ranked(words, request));
-    if (request.sort == SortOrder::price_asc) enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false);
-    if (request.sort == SortOrder::price_desc) enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true);
-    if (request.sort == SortOrder::newest) enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true);
+    set_order(enquire, request.sort, words.text.empty());
     const auto ranked = enquire.get_mset(0, impl.database.get_doccount());
     for (auto match = ranked.begin(); match != ranked.end(); ++match) {
         if (*match != document->get_docid()) continue;

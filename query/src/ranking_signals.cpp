@@ -100,6 +100,17 @@ Xapian::BM25Weight bm25_of(const RankingConfig& config) {
     return Xapian::BM25Weight(config.bm25_k1, 0, 1, config.bm25_b, 0.5);
 }
 
+void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query) {
+    switch (sort) {
+        case SortOrder::relevance:
+            if (empty_query) enquire.set_sort_by_relevance_then_value(analyzers::slot::created_at, true);
+            break;
+        case SortOrder::price_asc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false); break;
+        case SortOrder::price_desc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true); break;
+        case SortOrder::newest: enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true); break;
+    }
+}
+
 bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config) {
     return text.clauses.size() > 1 && all_words_matches < static_cast<std::uint64_t>(config.relax_min_matches);
 }

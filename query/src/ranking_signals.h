@@ -10,6 +10,7 @@
 
 #include "analyzers/query_builder.h"
 #include "query/ranking.h"
+#include "query/search_service.h"
 #include "shard_snapshot.h"
 
 namespace query {
@@ -68,6 +69,11 @@ Xapian::Query with_business_signals(const Xapian::Query& matches, const analyzer
                                     const RankingConfig& config, const RankingContext& context);
 
 Xapian::BM25Weight bm25_of(const RankingConfig& config);
+
+// Orders Xapian's matches as the request asks: by relevance, or by price or
+// age with relevance breaking ties. An empty query is ranked by the signals
+// alone, and its equal scores go newest first, as the column ranking has them.
+void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query);
 
 // Whether an all-words query with this many matches is relaxed to any word.
 bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config);

@@ -98,8 +98,7 @@ private:
         shards_.clear();
         generation_ = {1, 0};
         last_refresh_ = Clock::now();
-        vocabulary_ = caches_.vocabulary.get(generation_, true);
-        spelling_ = caches_.spelling.get(generation_, true);
+        take_derived_data(true);
     }
 
     void open() {
@@ -116,9 +115,15 @@ private:
         }
         generation_ = *serving;
         last_refresh_ = Clock::now();
-        changed_since_snapshot_ = true;
-        vocabulary_ = caches_.vocabulary.get(generation_, true);
-        spelling_ = caches_.spelling.get(generation_, true);
+        take_derived_data(true);
+    }
+
+    // The shared vocabulary, spelling dictionary and shard snapshots for this
+    // searcher's view; `changed`: the index changed since it last asked.
+    void take_derived_data(bool changed) {
+        vocabulary_ = caches_.vocabulary.get(generation_, changed);
+        spelling_ = caches_.spelling.get(generation_, changed);
+        snapshots_ = caches_.shard_snapshots.get(generation_, changed);
     }
 
     // Near-real-time: new commits become visible within refresh_interval,
@@ -133,19 +138,8 @@ private:
         bool changed = database_.reopen();
         if (changed) ++remote_changes_;
         for (auto& shard : shards_) changed = shard.reopen() || changed;
-        changed_since_snapshot_ = changed_since_snapshot_ || changed;
-        vocabulary_ = caches_.vocabulary.get(generation_, changed);
-        spelling_ = caches_.spelling.get(generation_, changed);
+        take_derived_data(changed);
         last_refresh_ = Clock::now();
-    }
-
-    void set_sort(Xapian::Enquire& enquire, SortOrder sort) const {
-        switch (sort) {
-            case SortOrder::relevance: break;
-            case SortOrder::price_asc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false); break;
-            case SortOrder::price_desc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true); break;
-            case SortOrder::newest: enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true); break;
-        }
     }
 
     // One request's text query and ranking, and the filtered queries built
@@ -230,12 +224,7 @@ private:
 
     Page page_from_xapian(const Plan& plan) {
         Xapian::Enquire enquire = enquire_for(ranked_query(plan), *plan.ranking);
-        set_sort(enquire, plan.request.sort);
-        if (plan.request.sort == SortOrder::relevance && plan.text.empty()) {
-            // Only the signals rank an empty query: equal scores go newest
-            // first, as the column ranking has them.
-            enquire.set_sort_by_relevance_then_value(analyzers::slot::created_at, true);
-        }
+        set_order(enquire, plan.request.sort, plan.text.empty());
         const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
                                                       static_cast<Xapian::doccount>(plan.request.limit));
         Page page;
@@ -305,11 +294,7 @@ private:
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
-    std::shared_ptr<const ShardSnapshots> snapshots() {
-        auto snapshots = caches_.shard_snapshots.get(generation_, changed_since_snapshot_);
-        changed_since_snapshot_ = false;
-        return snapshots;
-    }
+    const std::shared_ptr<const ShardSnapshots>& snapshots() const { return snapshots_; }
 
     std::vector<ShardView> shard_views() {
         auto snapshots = this->snapshots();
@@ -328,7 +313,7 @@ private:
     std::shared_ptr<const SpellingDictionary> spelling_;
     std::vector<Xapian::Database> shards_;  // the same shards, one by one, for facet counting
     std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
-    bool changed_since_snapshot_ = true;
+    std::shared_ptr<const ShardSnapshots> snapshots_;
     Xapian::Database database_;
     std::uint64_t remote_changes_ = 0;  // the remote database's version, as far as reopen() tells
     analyzers::Generation generation_;
