@@ -103,8 +103,7 @@ bool merge_simple(const FilterExpression& expression, Filters& filters) {
         }
         return true;
     }
-    const bool brand_choices = (expression.kind == Kind::any_of || expression.kind == Kind::one_of);
-    if (brand_choices && expression.kind == Kind::any_of) {
+    if (expression.kind == Kind::any_of) {  // brand = A OR brand = B
         std::vector<std::string> brands;
         for (const auto& child : expression.children) {
             if (child.kind != Kind::compare || child.attribute != "brand" || child.op != "=") return false;

@@ -37,16 +37,20 @@ void ResultCache::store(const std::string& key, std::uint64_t version, Ranking r
 }
 
 std::string cache_key(const SearchRequest& request) {
+    std::string key;
+    const auto add = [&key](const auto& part) { fmt::format_to(std::back_inserter(key), "{}\x1f", part); };
     const Filters& f = request.filters;
     const FacetRequest& facets = request.facets;
-    return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}{}{}{}{}\x1f{}\x1f{}\x1f{}{}{}{}", request.text,
-                       request.offset, request.limit, fmt::join(f.brands, "\x1e"), f.category,
-                       f.price_min ? fmt::format("{}", *f.price_min) : "", f.price_max ? fmt::format("{}", *f.price_max) : "",
-                       fmt::join(f.conditions, ","), f.shipping, static_cast<int>(f.status),
-                       static_cast<int>(request.sort), int(facets.brand), int(facets.category), int(facets.condition),
-                       int(facets.shipping), int(facets.price) + 2 * int(facets.disjunctive) + 4 * int(request.exact_total), request.facet_limit,
-                       f.expression ? to_string(*f.expression) : "", request.highlight.pre, request.highlight.post,
-                       int(request.highlight.escape_html), int(request.highlight.all_fields));
+    const HighlightOptions& highlight = request.highlight;
+    add(request.text), add(request.offset), add(request.limit), add(static_cast<int>(request.sort));
+    add(fmt::format("{}", fmt::join(f.brands, "\x1e"))), add(f.category), add(f.price_min ? fmt::format("{}", *f.price_min) : "");
+    add(f.price_max ? fmt::format("{}", *f.price_max) : ""), add(fmt::format("{}", fmt::join(f.conditions, ","))), add(f.shipping);
+    add(static_cast<int>(f.status)), add(f.expression ? to_string(*f.expression) : "");
+    add(fmt::format("{:d}{:d}{:d}{:d}{:d}{:d}", facets.brand, facets.category, facets.condition, facets.shipping,
+                    facets.price, facets.disjunctive));
+    add(request.facet_limit), add(request.exact_total);
+    add(highlight.pre), add(highlight.post), add(highlight.escape_html), add(highlight.all_fields);
+    return key;
 }
 
 }  // namespace query
