@@ -115,15 +115,17 @@ std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shard
         const ShardView& shard = shards[shard_index];
         const ShardSnapshot& snapshot = *shard.snapshot;
         auto candidates = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
-        auto sold = snapshot.evaluate(Xapian::Query(sold_term), shard.database);
-        if (!candidates || !sold) return std::nullopt;
+        if (!candidates) return std::nullopt;
+        // Only the relevance order with sold listings shown tells sold apart.
+        const bool sold_matters = order.sort == SortOrder::relevance && order.sold_shown;
+        const auto sold = sold_matters ? snapshot.evaluate(Xapian::Query(sold_term), shard.database) : std::nullopt;
         const auto value_filter =
             snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
         candidates->for_each([&](Xapian::docid docid) {
             if (!snapshot.passes(value_filter, docid)) return;
             ++ranking.matches;
-            top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), sold->contains(docid), shard_index,
-                                docid));
+            const bool is_sold = sold && sold->contains(docid);
+            top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), is_sold, shard_index, docid));
         });
         if (shard.database.get_lastdocid() >= snapshot.size()) {
             ranking.matches += offer_new_listings(shard, shard_index, queries.with_all_filters(filters), keys, top);
