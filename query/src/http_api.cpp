@@ -197,8 +197,11 @@ struct HttpApi::Impl {
             response.set_content(metrics.render(service.serving_generation(), service.document_count()),
                                  "text/plain; version=0.0.4");
         });
-        // Called after every request, whatever its outcome.
-        server.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+        // Called for every request, whatever its outcome, once the response
+        // is final but before it is sent: a client that reads /metrics right
+        // after a response sees that response counted (the logger runs only
+        // after sending, which raced with the next request).
+        server.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             metrics.count_request(route_of(request.path), response.status);
         });
         // The one place where an unexpected exception becomes a response:
