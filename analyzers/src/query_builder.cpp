@@ -3,8 +3,10 @@
 namespace analyzers {
 namespace {
 
-void add_weighted(std::vector<Xapian::Query>& queries, const std::string& term, double weight) {
-    if (weight > 0) queries.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(term), weight);
+using Op = QueryTree::Op;
+
+void add_weighted(std::vector<QueryTree>& queries, const std::string& term, double weight) {
+    if (weight > 0) queries.push_back(QueryTree::scaled(QueryTree::term(term), weight));
 }
 
 // One analysed term searched in every field, each with its weight.
@@ -15,8 +17,8 @@ public:
 
     enum class Fields { all, all_but_description };
 
-    Xapian::Query term(const std::string& term, Fields searched = Fields::all) const {
-        std::vector<Xapian::Query> fields;
+    QueryTree term(const std::string& term, Fields searched = Fields::all) const {
+        std::vector<QueryTree> fields;
         for (const auto& spec : word_fields) {
             if (spec.field == TextField::description && searched == Fields::all_but_description) continue;
             add_weighted(fields, std::string(spec.prefix) + term, weights_.of(spec.field));
@@ -25,27 +27,26 @@ public:
             for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(fields, key, weights_.brand);
             for (const auto& key : vocabulary_->category_terms(term)) add_weighted(fields, key, weights_.category);
         }
-        return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
+        return QueryTree::combine(Op::any_of, std::move(fields));
     }
 
     // "t-shirt" finds "tshirt", "t-shirt" and "t shirt".
-    Xapian::Query word(const Word& word) const {
-        Xapian::Query whole = term(word.term);
+    QueryTree word(const Word& word) const {
+        QueryTree whole = term(word.term);
         if (word.parts.empty()) return whole;
-        std::vector<Xapian::Query> parts;
+        std::vector<QueryTree> parts;
         for (const auto& part : word.parts) parts.push_back(term(part));
-        return Xapian::Query(Xapian::Query::OP_OR, whole,
-                             Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()));
+        return QueryTree::combine(Op::any_of, {std::move(whole), QueryTree::combine(Op::all_of, std::move(parts))});
     }
 
     // A synonym's words, in titles, brands and categories only: words
     // scattered through a long description are a loose match for a phrase,
     // and searching descriptions for every synonym of a common word ("nwt"
     // -> "new with tags") tripled its query time.
-    Xapian::Query phrase(const Phrase& phrase) const {
-        std::vector<Xapian::Query> terms;
+    QueryTree phrase(const Phrase& phrase) const {
+        std::vector<QueryTree> terms;
         for (const auto& each : phrase) terms.push_back(term(each, Fields::all_but_description));
-        return Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end());
+        return QueryTree::combine(Op::all_of, std::move(terms));
     }
 
 private:
@@ -65,14 +66,14 @@ double FieldWeights::of(TextField field) const {
     return 0;
 }
 
-Xapian::Query TextQuery::all_words() const {
-    if (clauses.empty()) return Xapian::Query::MatchAll;
-    return Xapian::Query(Xapian::Query::OP_AND, clauses.begin(), clauses.end());
+QueryTree TextQuery::all_words() const {
+    if (clauses.empty()) return QueryTree::match_all();
+    return QueryTree::combine(Op::all_of, clauses);
 }
 
-Xapian::Query TextQuery::any_word() const {
-    if (clauses.empty()) return Xapian::Query::MatchAll;
-    return Xapian::Query(Xapian::Query::OP_OR, clauses.begin(), clauses.end());
+QueryTree TextQuery::any_word() const {
+    if (clauses.empty()) return QueryTree::match_all();
+    return QueryTree::combine(Op::any_of, clauses);
 }
 
 TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options,
@@ -95,15 +96,14 @@ TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options
             ++i;
             continue;
         }
-        std::vector<Xapian::Query> typed;
+        std::vector<QueryTree> typed;
         for (std::size_t j = i; j < i + match.length; ++j) typed.push_back(expand.word(words[j]));
-        std::vector<Xapian::Query> alternatives{Xapian::Query(Xapian::Query::OP_AND, typed.begin(), typed.end())};
+        std::vector<QueryTree> alternatives{QueryTree::combine(Op::all_of, std::move(typed))};
         for (const auto& phrase : match.alternatives) {
             query.match_terms.insert(query.match_terms.end(), phrase.begin(), phrase.end());
-            alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, expand.phrase(phrase),
-                                      options.synonym_weight);
+            alternatives.push_back(QueryTree::scaled(expand.phrase(phrase), options.synonym_weight));
         }
-        query.clauses.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+        query.clauses.push_back(QueryTree::combine(Op::any_of, std::move(alternatives)));
         i += match.length;
     }
     return query;

@@ -104,10 +104,10 @@ struct Inspector::Impl {
 
     Words words_of(const SearchRequest& request) {
         Words words{plan_text(request.text, builder, ranking, vocabulary, *spelling, database).text, {}, false};
-        words.matches = words.text.all_words();
+        words.matches = words.text.all_words().to_xapian();
         const auto all_words = count(filtered(words.matches, request.filters));
         if (relaxes(all_words, words.text, ranking)) {
-            words.matches = relaxed_query(words.text, ranking);
+            words.matches = relaxed_query(words.text, ranking).to_xapian();
             words.relaxed = true;
         }
         return words;
@@ -242,10 +242,10 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     const auto matches = [&](const Xapian::Query& query) { return impl.weight_of(query, id_term) >= 0; };
     if (!matches(words.matches)) {
         for (std::size_t n = 0; n < words.text.clauses.size(); ++n) {
-            if (matches(words.text.clauses[n])) continue;
+            if (matches(words.text.clauses[n].to_xapian())) continue;
             diagnosis.reasons.push_back(fmt::format("word {} of the query (indexed as '{}') is in none of its fields "
                                                     "(title \"{}\")", n + 1,
-                                                    field_and_word(first_term(words.text.clauses[n])).second, listing.title));
+                                                    field_and_word(first_term(words.text.clauses[n].to_xapian())).second, listing.title));
         }
     }
     for (const auto& [name, only] : single_filters(request.filters)) {

@@ -8,17 +8,21 @@ namespace query {
 namespace {
 
 using Xapian::Query;
+using analyzers::QueryTree;
+using Op = QueryTree::Op;
 
 // Xapian::Query owns a posting source only once it is released to it.
 Query owned(Xapian::PostingSource* source) { return Query(source->release()); }
 
 // A constant bonus for the listings matching `which`.
-Query bonus_for(double weight, const Query& which) {
-    return Query(Query::OP_FILTER, owned(new Xapian::FixedWeightPostingSource(weight)), which);
+QueryTree bonus_for(double weight, QueryTree which) {
+    return QueryTree::combine(Op::filter, {constant_weight(weight), std::move(which)});
 }
 
-Query any_term(const std::vector<std::string>& terms) {
-    return Query(Query::OP_OR, terms.begin(), terms.end());
+QueryTree any_term(const std::vector<std::string>& terms) {
+    std::vector<QueryTree> leaves;
+    for (const auto& term : terms) leaves.push_back(QueryTree::term(term));
+    return QueryTree::combine(Op::any_of, std::move(leaves));
 }
 
 }  // namespace
@@ -74,11 +78,19 @@ FreshnessPostingSource* FreshnessPostingSource::clone() const {
     return new FreshnessPostingSource(weight_, half_life_seconds_, now_seconds_, snapshots_);
 }
 
-Query with_business_signals(const Query& matches, const analyzers::TextQuery& text, const RankingConfig& config,
-                            const RankingContext& context) {
-    std::vector<Query> signals;
+Query ConstantLeaf::to_xapian() const { return owned(new Xapian::FixedWeightPostingSource(weight_)); }
+
+QueryTree constant_weight(double weight) { return QueryTree::leaf(std::make_shared<ConstantLeaf>(weight)); }
+
+Query FreshnessLeaf::to_xapian() const {
+    return owned(new FreshnessPostingSource(weight_, half_life_seconds_, now_seconds_, snapshots_));
+}
+
+std::optional<QueryTree> business_signals(const analyzers::TextQuery& text, const RankingConfig& config,
+                                          const RankingContext& context) {
+    std::vector<QueryTree> signals;
     if (config.freshness_weight > 0 && !context.remote) {
-        signals.push_back(owned(new FreshnessPostingSource(
+        signals.push_back(QueryTree::leaf(std::make_shared<FreshnessLeaf>(
             config.freshness_weight, config.freshness_half_life_days * 86400.0, context.now_seconds, context.snapshots)));
     }
     if (config.brand_match_weight > 0 && !text.named_brands.empty()) {
@@ -88,11 +100,25 @@ Query with_business_signals(const Query& matches, const analyzers::TextQuery& te
         signals.push_back(bonus_for(config.category_match_weight, any_term(text.named_categories)));
     }
     if (config.on_sale_weight > 0 && context.sold_shown) {
-        signals.emplace_back(Query::OP_AND_NOT, owned(new Xapian::FixedWeightPostingSource(config.on_sale_weight)),
-                             Query(std::string(analyzers::sold_term)));
+        signals.push_back(QueryTree::combine(
+            Op::and_not, {constant_weight(config.on_sale_weight), QueryTree::term(std::string(analyzers::sold_term))}));
     }
-    if (signals.empty()) return matches;
-    return Query(Query::OP_AND_MAYBE, matches, Query(Query::OP_OR, signals.begin(), signals.end()));
+    if (signals.empty()) return std::nullopt;
+    return QueryTree::combine(Op::any_of, std::move(signals));
+}
+
+Query with_business_signals(const Query& matches, const analyzers::TextQuery& text, const RankingConfig& config,
+                            const RankingContext& context) {
+    const auto signals = business_signals(text, config, context);
+    if (!signals) return matches;
+    return Query(Query::OP_AND_MAYBE, matches, signals->to_xapian());
+}
+
+QueryTree with_business_signals(const QueryTree& matches, const analyzers::TextQuery& text,
+                                const RankingConfig& config, const RankingContext& context) {
+    auto signals = business_signals(text, config, context);
+    if (!signals) return matches;
+    return QueryTree::combine(Op::and_maybe, {matches, std::move(*signals)});
 }
 
 Xapian::BM25Weight bm25_of(const RankingConfig& config) {

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <xapian.h>
 
 #include "analyzers/query_builder.h"
+#include "analyzers/query_tree.h"
 #include "query/ranking.h"
 #include "query/search_service.h"
 #include "shard_snapshot.h"
@@ -55,6 +57,37 @@ private:
     bool at_end_ = false;
 };
 
+// A constant weight for every listing (Xapian's FixedWeightPostingSource):
+// the brand, category and on-sale bonuses, filtered to the listings they
+// reward, and relaxation's bonus per word matched.
+class ConstantLeaf : public analyzers::WeightedLeaf {
+public:
+    explicit ConstantLeaf(double weight) : weight_(weight) {}
+    double weight() const { return weight_; }
+    Xapian::Query to_xapian() const override;
+
+private:
+    double weight_;
+};
+analyzers::QueryTree constant_weight(double weight);
+
+// The freshness signal over every listing (FreshnessPostingSource).
+class FreshnessLeaf : public analyzers::WeightedLeaf {
+public:
+    FreshnessLeaf(double weight, double half_life_seconds, double now_seconds,
+                  std::shared_ptr<const ShardSnapshots> snapshots)
+        : weight_(weight), half_life_seconds_(half_life_seconds), now_seconds_(now_seconds),
+          snapshots_(std::move(snapshots)) {}
+    double bonus(double created_at) const {
+        return freshness_bonus(weight_, half_life_seconds_, now_seconds_, created_at);
+    }
+    Xapian::Query to_xapian() const override;
+
+private:
+    double weight_, half_life_seconds_, now_seconds_;
+    std::shared_ptr<const ShardSnapshots> snapshots_;
+};
+
 struct RankingContext {
     bool sold_shown = false;  // the on-sale bonus only matters when sold listings can match
     double now_seconds = 0;   // "now" for freshness (epoch seconds)
@@ -64,9 +97,16 @@ struct RankingContext {
     bool remote = false;
 };
 
+// The config's business signals for a text query, as one tree that adds
+// its weight to the matches' (with and_maybe); nullopt when none applies.
+std::optional<analyzers::QueryTree> business_signals(const analyzers::TextQuery& text, const RankingConfig& config,
+                                                     const RankingContext& context);
+
 // `matches` ranked by the config's business signals on top of its own weight.
 Xapian::Query with_business_signals(const Xapian::Query& matches, const analyzers::TextQuery& text,
                                     const RankingConfig& config, const RankingContext& context);
+analyzers::QueryTree with_business_signals(const analyzers::QueryTree& matches, const analyzers::TextQuery& text,
+                                           const RankingConfig& config, const RankingContext& context);
 
 Xapian::BM25Weight bm25_of(const RankingConfig& config);
 

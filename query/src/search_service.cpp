@@ -148,7 +148,13 @@ private:
         const SearchRequest& request;
         std::shared_ptr<const RankingConfig> ranking;
         analyzers::TextQuery text;
-        Xapian::Query matches;  // the text side: all words, or any once relaxed
+        analyzers::QueryTree matching;  // the text side: all words, or any once relaxed
+        Xapian::Query matches;          // the same for Xapian
+
+        void match(analyzers::QueryTree tree) {
+            matching = std::move(tree);
+            matches = matching.to_xapian();
+        }
     };
 
     // One page of hits with the number of matches.
@@ -160,17 +166,17 @@ private:
 
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
         const auto started = Clock::now();
-        Plan plan{request, std::move(ranking), {}, {}};
+        Plan plan{request, std::move(ranking), {}, {}, {}};
         const TextPlan text_plan =
             plan_text(request.text, builder_, *plan.ranking, *vocabulary_, *spelling_, database_);
         plan.text = text_plan.text;
-        plan.matches = plan.text.all_words();
+        plan.match(plan.text.all_words());
         Page page = find_page(plan);
         SearchResult result;
         result.suggestion = text_plan.suggestion;
         result.corrected = text_plan.corrected;
         if (relaxes(page.matches, plan.text, *plan.ranking)) {
-            plan.matches = relaxed_query(plan.text, *plan.ranking);
+            plan.match(relaxed_query(plan.text, *plan.ranking));
             page = find_page(plan);
             result.relaxed = true;
         }

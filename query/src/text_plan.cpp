@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "analyzers/document_layout.h"
+#include "ranking_signals.h"
 
 namespace query {
 namespace {
@@ -54,15 +55,16 @@ TextPlan plan_text(const std::string& typed, analyzers::QueryBuilder& builder, c
     return plan;
 }
 
-Xapian::Query relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking) {
-    const Xapian::Query any = text.any_word();
+analyzers::QueryTree relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking) {
+    using Op = analyzers::QueryTree::Op;
+    analyzers::QueryTree any = text.any_word();
     if (ranking.relax_word_bonus <= 0 || text.clauses.empty()) return any;
-    std::vector<Xapian::Query> bonuses;
+    std::vector<analyzers::QueryTree> bonuses;
     for (const auto& clause : text.clauses) {
-        Xapian::Query bonus((new Xapian::FixedWeightPostingSource(ranking.relax_word_bonus))->release());
-        bonuses.emplace_back(Xapian::Query::OP_FILTER, bonus, clause);
+        bonuses.push_back(analyzers::QueryTree::combine(Op::filter, {constant_weight(ranking.relax_word_bonus), clause}));
     }
-    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, any, Xapian::Query(Xapian::Query::OP_OR, bonuses.begin(), bonuses.end()));
+    return analyzers::QueryTree::combine(Op::and_maybe,
+                                         {std::move(any), analyzers::QueryTree::combine(Op::any_of, std::move(bonuses))});
 }
 
 }  // namespace query

@@ -33,6 +33,6 @@ TextPlan plan_text(const std::string& typed, analyzers::QueryBuilder& builder, c
 
 // The relaxed form of `text`: listings matching any word, plus
 // ranking.relax_word_bonus for each word they match.
-Xapian::Query relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking);
+analyzers::QueryTree relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking);
 
 }  // namespace query

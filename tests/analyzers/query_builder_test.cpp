@@ -39,7 +39,7 @@ public:
         QueryBuilder builder(lexicon_);
         const FieldVocabulary vocabulary = FieldVocabulary::from_database(database_, builder.analyzer());
         Xapian::Enquire enquire(database_);
-        enquire.set_query(builder.build(text, {}, &vocabulary).all_words());
+        enquire.set_query(builder.build(text, {}, &vocabulary).all_words().to_xapian());
         std::vector<std::string> ids;
         for (const auto& match : enquire.get_mset(0, 100)) {
             ids.push_back(listing_from_stored_json(stored_fields_of(database_.get_document(match))).id);

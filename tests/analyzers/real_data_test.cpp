@@ -49,7 +49,7 @@ void check_titles_find_themselves(const TitleSource& source) {
     Xapian::Enquire enquire(database);
     std::size_t unfound = 0;
     for (std::size_t i = 0; i < titles.size(); ++i) {
-        const Xapian::Query query = queries.build(titles[i]).all_words();
+        const Xapian::Query query = queries.build(titles[i]).all_words().to_xapian();
         enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(id_term(std::to_string(i + 1)))));
         if (enquire.get_mset(0, 1).empty()) {
             ++unfound;

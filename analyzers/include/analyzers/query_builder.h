@@ -1,4 +1,4 @@
-// Turns what a buyer typed into a Xapian query over the document layout.
+// Turns what a buyer typed into a query over the document layout.
 //
 // Built by hand from analysed words rather than with Xapian's QueryParser:
 // the words must be exactly the indexer's (ICU breaking, compounds, stems),
@@ -13,6 +13,7 @@
 
 #include "analyzers/document_layout.h"
 #include "analyzers/field_vocabulary.h"
+#include "analyzers/query_tree.h"
 #include "analyzers/synonyms.h"
 #include "analyzers/text_analyzer.h"
 
@@ -37,7 +38,7 @@ struct QueryOptions {
 // so the caller can require all of them or relax to some.
 struct TextQuery {
     std::vector<Word> words;             // the analysed words, for highlighting
-    std::vector<Xapian::Query> clauses;  // one per word or phrase
+    std::vector<QueryTree> clauses;  // one per word or phrase
     // Key terms of the brands and categories the words name ("nike" ->
     // "XBnike"), for the ranking's brand and category match signals.
     std::vector<std::string> named_brands, named_categories;
@@ -46,8 +47,8 @@ struct TextQuery {
     std::vector<std::string> match_terms;
 
     bool empty() const { return clauses.empty(); }
-    Xapian::Query all_words() const;  // every clause must match
-    Xapian::Query any_word() const;   // more matching clauses rank higher
+    QueryTree all_words() const;  // every clause must match
+    QueryTree any_word() const;   // more matching clauses rank higher
 };
 
 // Not thread-safe (owns a TextAnalyzer): one per thread.

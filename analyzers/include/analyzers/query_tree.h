@@ -1,0 +1,71 @@
+// A query as a small tree of our own, turned into a Xapian::Query for the
+// matcher.
+//
+// Xapian 1.4's Query does not show its scale factors or posting sources to
+// the code holding it, and the query server ranks the common queries on
+// its in-memory shard snapshots as well as through Xapian's matcher (see
+// query/src/snapshot_scoring.h). Both read the same tree, so the two can
+// never weigh a listing differently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+namespace analyzers {
+
+// A leaf weighted by something other than the text (a ranking signal such
+// as freshness): its Xapian form. What it means is its creator's business.
+class WeightedLeaf {
+public:
+    virtual ~WeightedLeaf() = default;
+    virtual Xapian::Query to_xapian() const = 0;
+};
+
+class QueryTree {
+public:
+    // The Xapian operators these nodes become, with their weighting: a node
+    // weighs what its weighted children weigh, summed; all_of, filter and
+    // and_not need every child to match, any_of one, and_maybe the first.
+    enum class Op {
+        term,       // BM25 of one term
+        leaf,       // a WeightedLeaf
+        match_all,  // every listing, no weight of its own
+        scale,      // the only child's weight times factor()
+        all_of,     // OP_AND
+        any_of,     // OP_OR
+        and_maybe,  // OP_AND_MAYBE: the first child, the others add weight when they match
+        filter,     // OP_FILTER: the first child, where the others match; they add no weight
+        and_not,    // OP_AND_NOT: the first child, where none of the others match
+    };
+
+    QueryTree() : QueryTree(Op::match_all) {}
+    static QueryTree term(std::string term);
+    static QueryTree leaf(std::shared_ptr<const WeightedLeaf> leaf);
+    static QueryTree match_all() { return QueryTree(Op::match_all); }
+    static QueryTree scaled(QueryTree child, double factor);
+    // A node of `op` over `children`; one child of all_of or any_of is
+    // returned as it is.
+    static QueryTree combine(Op op, std::vector<QueryTree> children);
+
+    Op op() const { return op_; }
+    const std::string& term_name() const { return term_; }
+    double factor() const { return factor_; }
+    const WeightedLeaf* weighted_leaf() const { return leaf_.get(); }
+    const std::vector<QueryTree>& children() const { return children_; }
+
+    Xapian::Query to_xapian() const;
+
+private:
+    explicit QueryTree(Op op) : op_(op) {}
+
+    Op op_;
+    std::string term_;
+    double factor_ = 1.0;
+    std::shared_ptr<const WeightedLeaf> leaf_;
+    std::vector<QueryTree> children_;
+};
+
+}  // namespace analyzers

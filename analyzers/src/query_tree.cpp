@@ -1,0 +1,63 @@
+#include "analyzers/query_tree.h"
+
+#include <stdexcept>
+
+namespace analyzers {
+namespace {
+
+Xapian::Query::op xapian_op(QueryTree::Op op) {
+    switch (op) {
+        case QueryTree::Op::all_of: return Xapian::Query::OP_AND;
+        case QueryTree::Op::any_of: return Xapian::Query::OP_OR;
+        case QueryTree::Op::and_maybe: return Xapian::Query::OP_AND_MAYBE;
+        case QueryTree::Op::filter: return Xapian::Query::OP_FILTER;
+        case QueryTree::Op::and_not: return Xapian::Query::OP_AND_NOT;
+        default: break;
+    }
+    throw std::logic_error("not a combining operator");
+}
+
+}  // namespace
+
+QueryTree QueryTree::term(std::string term) {
+    QueryTree tree(Op::term);
+    tree.term_ = std::move(term);
+    return tree;
+}
+
+QueryTree QueryTree::leaf(std::shared_ptr<const WeightedLeaf> leaf) {
+    QueryTree tree(Op::leaf);
+    tree.leaf_ = std::move(leaf);
+    return tree;
+}
+
+QueryTree QueryTree::scaled(QueryTree child, double factor) {
+    QueryTree tree(Op::scale);
+    tree.factor_ = factor;
+    tree.children_.push_back(std::move(child));
+    return tree;
+}
+
+QueryTree QueryTree::combine(Op op, std::vector<QueryTree> children) {
+    xapian_op(op);  // throws for a leaf's op
+    if (children.size() == 1 && (op == Op::all_of || op == Op::any_of)) return std::move(children.front());
+    QueryTree tree(op);
+    tree.children_ = std::move(children);
+    return tree;
+}
+
+Xapian::Query QueryTree::to_xapian() const {
+    switch (op_) {
+        case Op::term: return Xapian::Query(term_);
+        case Op::leaf: return leaf_->to_xapian();
+        case Op::match_all: return Xapian::Query::MatchAll;
+        case Op::scale: return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, children_.front().to_xapian(), factor_);
+        default: break;
+    }
+    std::vector<Xapian::Query> children;
+    children.reserve(children_.size());
+    for (const QueryTree& child : children_) children.push_back(child.to_xapian());
+    return Xapian::Query(xapian_op(op_), children.begin(), children.end());
+}
+
+}  // namespace analyzers
