@@ -56,6 +56,9 @@ cli::Parser options() {
             {"cache-entries", "LISTING_CACHE_ENTRIES", "4096", "recent results kept for repeated queries; 0 turns it off"},
             {"cache-stale-ms", "LISTING_CACHE_STALE_MS", "250",
              "how long a cached result may be served after the index changed"},
+            {"snapshot-scoring", "LISTING_SNAPSHOT_SCORING", "on",
+             "on: text queries' candidates are ranked on the in-memory snapshots before Xapian weighs them; "
+             "off: Xapian's matcher weighs every match (slower, same results)"},
             {"web-dir", "LISTING_WEB_DIR", DEFAULT_WEB_DIR, "the built search page (web/dist), served at /"},
             {"reindex-command", "LISTING_REINDEX_COMMAND", "",
              "what POST /v1/admin/reindex runs, e.g. 'listing-indexer build --feed dump.jsonl --index DIR' (no shell)"},
@@ -82,6 +85,9 @@ int main(int argc, char** argv) {
     http.admin_token = values.get("admin-token");
     http.web_dir = values.get("web-dir");
     http.reindex_command = values.get("reindex-command");
+    const std::string scoring = values.get("snapshot-scoring");
+    if (scoring != "on" && scoring != "off") cli::Values::fail("--snapshot-scoring must be on or off");
+    const bool snapshot_scoring = scoring == "on";
     try {
         query::SearchService service(
             {.index_dir = values.get("index"),
@@ -89,7 +95,8 @@ int main(int argc, char** argv) {
              .ranking_config = ranking_config_path(values),
              .remote_stub = values.get("remote-stub"),
              .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
-             .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000))});
+             .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000)),
+             .snapshot_scoring = snapshot_scoring});
         query::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;

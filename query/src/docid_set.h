@@ -31,6 +31,8 @@ public:
     DocidSet& operator|=(const DocidSet& other);
     DocidSet& subtract(const DocidSet& other);
     std::size_t count() const;
+    // The bitmap itself: docid d is bit d % 64 of word d / 64.
+    const std::vector<std::uint64_t>& words() const { return words_; }
 
     // Calls visit(docid) for each docid in the set, in increasing order.
     template <typename Visit>

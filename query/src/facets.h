@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -61,6 +62,11 @@ struct FilteredQueries {
     std::function<Xapian::Query(const Filters&)> with_term_filters;
     std::function<Xapian::Query(const Filters&)> with_all_filters;
 };
+
+// The listings in `shard`'s snapshot matching the query and all of
+// `filters`; nullopt if the snapshot cannot evaluate the query.
+std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
+                                            const FilteredQueries& queries);
 
 struct FacetCountingResult {
     FacetCounts counts;

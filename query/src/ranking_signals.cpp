@@ -121,9 +121,11 @@ QueryTree with_business_signals(const QueryTree& matches, const analyzers::TextQ
     return QueryTree::combine(Op::and_maybe, {matches, std::move(*signals)});
 }
 
+Bm25Parameters bm25_parameters(const RankingConfig& config) { return {config.bm25_k1, config.bm25_b, 0.5}; }
+
 Xapian::BM25Weight bm25_of(const RankingConfig& config) {
-    // k2 = 0 and k3 = 1 as in Xapian's defaults; min_normlen 0.5 as well.
-    return Xapian::BM25Weight(config.bm25_k1, 0, 1, config.bm25_b, 0.5);
+    const Bm25Parameters parameters = bm25_parameters(config);
+    return Xapian::BM25Weight(parameters.k1, 0, 1, parameters.b, parameters.min_normlen);
 }
 
 void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query) {

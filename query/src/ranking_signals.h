@@ -108,6 +108,14 @@ Xapian::Query with_business_signals(const Xapian::Query& matches, const analyzer
 analyzers::QueryTree with_business_signals(const analyzers::QueryTree& matches, const analyzers::TextQuery& text,
                                            const RankingConfig& config, const RankingContext& context);
 
+// Xapian::BM25Weight's parameters as the config sets them (k2 = 0 and
+// k3 = 1, Xapian's defaults, are left as they are).
+struct Bm25Parameters {
+    double k1 = 1.2;
+    double b = 0.75;
+    double min_normlen = 0.5;
+};
+Bm25Parameters bm25_parameters(const RankingConfig& config);
 Xapian::BM25Weight bm25_of(const RankingConfig& config);
 
 // Orders Xapian's matches as the request asks: by relevance, or by price or

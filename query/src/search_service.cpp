@@ -20,6 +20,7 @@
 #include "filters.h"
 #include "ranking_signals.h"
 #include "result_cache.h"
+#include "snapshot_scoring.h"
 #include "derived_data.h"
 #include "spelling.h"
 #include "text_plan.h"
@@ -150,6 +151,7 @@ private:
         analyzers::TextQuery text;
         analyzers::QueryTree matching;  // the text side: all words, or any once relaxed
         Xapian::Query matches;          // the same for Xapian
+        bool relaxed = false;
 
         void match(analyzers::QueryTree tree) {
             matching = std::move(tree);
@@ -166,7 +168,7 @@ private:
 
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
         const auto started = Clock::now();
-        Plan plan{request, std::move(ranking), {}, {}, {}};
+        Plan plan{request, std::move(ranking), {}, {}, {}, false};
         const TextPlan text_plan =
             plan_text(request.text, builder_, *plan.ranking, *vocabulary_, *spelling_, database_);
         plan.text = text_plan.text;
@@ -177,6 +179,7 @@ private:
         result.corrected = text_plan.corrected;
         if (relaxes(page.matches, plan.text, *plan.ranking)) {
             plan.match(relaxed_query(plan.text, *plan.ranking));
+            plan.relaxed = true;
             page = find_page(plan);
             result.relaxed = true;
         }
@@ -204,12 +207,16 @@ private:
                 }};
     }
 
-    Xapian::Query ranked_query(const Plan& plan) {
-        const RankingContext context{plan.request.filters.status != StatusFilter::on_sale, now_seconds(),
-                                     remote() ? nullptr : snapshots(), remote()};
+    RankingContext ranking_context(const Plan& plan) const {
+        return {plan.request.filters.status != StatusFilter::on_sale, now_seconds(), remote() ? nullptr : snapshots(),
+                remote()};
+    }
+
+    Xapian::Query ranked_query(const Plan& plan, const RankingContext& context) {
         const Xapian::Query filtered = apply_filters(plan.matches, plan.request.filters, builder_.analyzer(), lexicon_);
         return with_business_signals(filtered, plan.text, *plan.ranking, context);
     }
+    Xapian::Query ranked_query(const Plan& plan) { return ranked_query(plan, ranking_context(plan)); }
 
     Xapian::Enquire enquire_for(const Xapian::Query& query, const RankingConfig& ranking) {
         Xapian::Enquire enquire(database_);
@@ -219,20 +226,57 @@ private:
     }
 
     // Sorted results, and an empty query's, come from the snapshots'
-    // columns; text relevance from Xapian's matcher.
+    // columns; text relevance from Xapian's matcher, over the candidates
+    // the snapshots rank when they can.
     Page find_page(const Plan& plan) {
-        const bool by_columns = !remote() && (plan.request.sort != SortOrder::relevance || plan.text.empty());
-        if (by_columns) {
-            if (auto page = page_from_columns(plan)) return std::move(*page);
+        if (!remote()) {
+            const bool by_columns = plan.request.sort != SortOrder::relevance || plan.text.empty();
+            auto page = by_columns ? page_from_columns(plan)
+                                   : options_.snapshot_scoring ? page_from_snapshot_candidates(plan) : std::nullopt;
+            if (page) return std::move(*page);
         }
         return page_from_xapian(plan);
+    }
+
+    std::optional<Page> page_from_snapshot_candidates(const Plan& plan) {
+        const RankingContext context = ranking_context(plan);
+        const auto views = shard_views();
+        const auto candidates = snapshot_candidates(
+            views, database_, with_business_signals(plan.matching, plan.text, *plan.ranking, context),
+            bm25_parameters(*plan.ranking), plan.request.filters, filtered_queries(plan),
+            plan.request.offset + plan.request.limit);
+        if (!candidates) return std::nullopt;
+        Xapian::Enquire enquire = enquire_for(
+            Xapian::Query(Xapian::Query::OP_FILTER, ranked_query(plan, context), candidates_query(views, *candidates)),
+            *plan.ranking);
+        // Counting every match here is cheap (only candidates and listings
+        // newer than the snapshots match) and makes the total exact.
+        const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
+                                                      static_cast<Xapian::doccount>(plan.request.limit),
+                                                      database_.get_doccount());
+        Page page = page_of(matches);
+        page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
+        page.exact = true;
+        return page;
     }
 
     Page page_from_xapian(const Plan& plan) {
         Xapian::Enquire enquire = enquire_for(ranked_query(plan), *plan.ranking);
         set_order(enquire, plan.request.sort, plan.text.empty());
-        const Xapian::MSet matches = enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
-                                                      static_cast<Xapian::doccount>(plan.request.limit));
+        // Checking at least relax.min_matches makes the count exact below
+        // it, so whether to relax never rests on an estimate. A relaxed
+        // query is checked in full: with Xapian 1.4.22's pruning, its word
+        // bonuses (OP_AND_MAYBE over filtered constant weights) went missing
+        // for some listings (relaxed "nike red sneakers", top 5, had a
+        // listing with all three words one bonus short, below others).
+        const auto check_at_least =
+            plan.relaxed ? database_.get_doccount()
+                         : static_cast<Xapian::doccount>(std::max(0.0, plan.ranking->relax_min_matches));
+        return page_of(enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
+                                        static_cast<Xapian::doccount>(plan.request.limit), check_at_least));
+    }
+
+    static Page page_of(const Xapian::MSet& matches) {
         Page page;
         page.matches = matches.get_matches_estimated();
         page.exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound();

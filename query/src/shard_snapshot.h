@@ -14,9 +14,7 @@
 
 #include <array>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,8 +23,19 @@
 #include <xapian.h>
 
 #include "docid_set.h"
+#include "term_cache.h"
 
 namespace query {
+
+// A term's postings below a snapshot's size with their wdf, for scoring.
+struct TermPostings {
+    std::vector<Xapian::docid> docids;  // ascending
+    std::vector<Xapian::termcount> wdfs;
+
+    std::size_t memory_bytes() const {
+        return docids.size() * sizeof(Xapian::docid) + wdfs.size() * sizeof(Xapian::termcount);
+    }
+};
 
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
 inline constexpr std::size_t facet_dimension_count = 6;
@@ -34,6 +43,7 @@ inline constexpr std::size_t facet_dimension_count = 6;
 class ShardSnapshot {
 public:
     static std::shared_ptr<const ShardSnapshot> build(const Xapian::Database& shard);
+    ShardSnapshot();
 
     // Docids below this are in the snapshot.
     std::size_t size() const { return present_.size(); }
@@ -85,11 +95,18 @@ public:
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
+    // The listing's length in terms, as BM25 sees it.
+    Xapian::termcount doc_length(Xapian::docid docid) const { return doc_length_[docid]; }
+
+    // The docids below size() in `term`'s posting list, read from `live`
+    // (frequent terms are cached).
+    std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
+    // The same with each posting's wdf.
+    std::shared_ptr<const TermPostings> term_postings(const std::string& term, const Xapian::Database& live) const;
 
 private:
     using Column = std::vector<std::uint32_t>;
 
-    std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
@@ -103,15 +120,11 @@ private:
     std::vector<double> price_;
     std::vector<std::uint32_t> created_at_;
 
-    // Docid sets of frequent terms, least recently used first out.
-    struct CachedTerm {
-        std::string term;
-        std::shared_ptr<const DocidSet> docs;
-    };
-    mutable std::mutex cache_mutex_;
-    mutable std::list<CachedTerm> cache_;  // most recently used first
-    mutable std::unordered_map<std::string, std::list<CachedTerm>::iterator> cache_index_;
-    mutable std::size_t cache_bytes_ = 0;
+    std::vector<Xapian::termcount> doc_length_;
+
+    // Frequent terms' docid sets and postings.
+    mutable TermCache<DocidSet> term_docs_cache_;
+    mutable TermCache<TermPostings> term_postings_cache_;
 };
 
 // A condition value slot's contents as its facet name: "1" .. "5".

@@ -126,6 +126,9 @@ struct ServiceOptions {
     // served after the index changed under it.
     std::size_t result_cache_entries = 4096;
     std::chrono::milliseconds result_cache_max_stale{250};
+    // Rank text queries' candidates on the shard snapshots before Xapian's
+    // matcher weighs them (off: the matcher weighs every match; same results).
+    bool snapshot_scoring = true;
 };
 
 class SearchService {

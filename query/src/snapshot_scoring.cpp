@@ -1,0 +1,321 @@
+#include "snapshot_scoring.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <memory>
+#include <queue>
+#include <string>
+
+namespace query {
+namespace {
+
+using analyzers::QueryTree;
+using Op = QueryTree::Op;
+
+// A few more candidates than asked for: listings changed since the
+// snapshot drop out in Xapian's final pass, and rounding can reorder
+// near-equal scores at the border.
+constexpr std::size_t candidate_margin = 16;
+
+// One term's BM25 weight as Xapian::BM25Weight computes it (init() and
+// get_sumpart(), with k2 = 0, k3 = 1 and a query term frequency of 1),
+// from the statistics of the combined database.
+class TermWeight {
+public:
+    TermWeight(const Bm25Parameters& bm25, const Xapian::Database& combined, const std::string& term, double factor)
+        : bm25_(bm25) {
+        const double collection_size = combined.get_doccount();
+        const double termfreq = combined.get_termfreq(term);
+        double tw = (collection_size - termfreq + 0.5) / (termfreq + 0.5);
+        if (tw < 2) tw = tw * 0.5 + 1;
+        const double k3 = 1, wqf = 1;
+        termweight_ = std::log(tw) * factor;
+        termweight_ *= (k3 + 1) * wqf / (k3 + wqf);
+        termweight_ *= (bm25.k1 + 1);
+        if (bm25.b != 0 && bm25.k1 != 0 && collection_size > 0) {
+            const double average_length = double(combined.get_total_length()) / collection_size;
+            if (average_length != 0) length_factor_ = 1 / average_length;
+        }
+    }
+
+    double of(Xapian::termcount wdf, Xapian::termcount length) const {
+        const double normlen = std::max(length * length_factor_, bm25_.min_normlen);
+        const double wdf_double = wdf;
+        const double denominator = bm25_.k1 * (normlen * bm25_.b + (1 - bm25_.b)) + wdf_double;
+        return termweight_ * (wdf_double / denominator);
+    }
+
+private:
+    const Bm25Parameters& bm25_;
+    double termweight_ = 0;
+    double length_factor_ = 0;
+};
+
+// Scores of the matching listings of one shard, in a compact array: a
+// listing's slot is its rank among the matches (a popcount away).
+class MatchScores {
+public:
+    explicit MatchScores(const DocidSet& matches) : words_(matches.words()) {
+        ranks_before_.reserve(words_.size());
+        std::size_t rank = 0;
+        for (std::uint64_t word : words_) {
+            ranks_before_.push_back(static_cast<std::uint32_t>(rank));
+            rank += static_cast<std::size_t>(std::popcount(word));
+        }
+        scores_.assign(rank, 0.0);
+    }
+
+    // `docid` must be a match.
+    void add(Xapian::docid docid, double weight) { scores_[slot_of(docid)] += weight; }
+    // The score of the n-th match in docid order.
+    double nth(std::size_t n) const { return scores_[n]; }
+
+private:
+    std::size_t slot_of(Xapian::docid docid) const {
+        const std::size_t word = docid >> 6;
+        const std::uint64_t below = words_[word] & ((std::uint64_t{1} << (docid & 63)) - 1);
+        return ranks_before_[word] + static_cast<std::size_t>(std::popcount(below));
+    }
+
+    const std::vector<std::uint64_t>& words_;
+    std::vector<std::uint32_t> ranks_before_;
+    std::vector<double> scores_;
+};
+
+// Weighs the matches of one shard's snapshot the way Xapian's matcher
+// weighs a query tree: a node's weight is the sum of its weighted
+// children that match.
+class ShardScorer {
+public:
+    ShardScorer(const ShardView& shard, const Xapian::Database& combined, const Bm25Parameters& bm25,
+                const DocidSet& matches)
+        : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), bm25_(bm25), scores_(matches) {}
+
+    // Adds `node`'s weight times `factor` to the listings of `gate` (all of
+    // which match `node`'s parent). False if the tree cannot be weighed here.
+    bool weigh(const QueryTree& node, double factor, const DocidSet& gate) {
+        switch (node.op()) {
+            case Op::term: weigh_term(node.term_name(), factor, gate); return true;
+            case Op::leaf: return weigh_leaf(*node.weighted_leaf(), factor, gate);
+            case Op::match_all: return factor == 0;  // Xapian would weigh it as a term: not done here
+            case Op::scale: return weigh(node.children().front(), factor * node.factor(), gate);
+            case Op::all_of:
+                for (const QueryTree& child : node.children()) {
+                    if (!weigh(child, factor, gate)) return false;
+                }
+                return true;
+            case Op::any_of: return weigh_where_matching(node.children(), 0, factor, gate);
+            case Op::and_maybe:
+                return weigh(node.children().front(), factor, gate) &&
+                       weigh_where_matching(node.children(), 1, factor, gate);
+            case Op::filter:
+            case Op::and_not: return weigh(node.children().front(), factor, gate);
+        }
+        return false;
+    }
+
+    const MatchScores& scores() const { return scores_; }
+
+private:
+    // Children from `first` on weigh where they match: a term's postings
+    // are its matches, and a weighted leaf matches every listing.
+    bool weigh_where_matching(const std::vector<QueryTree>& children, std::size_t first, double factor,
+                              const DocidSet& gate) {
+        for (std::size_t n = first; n < children.size(); ++n) {
+            const QueryTree& child = children[n];
+            if (child.op() == Op::term || child.op() == Op::leaf) {
+                if (!weigh(child, factor, gate)) return false;
+                continue;
+            }
+            auto matching = matches_of(child);
+            if (!matching) return false;
+            *matching &= gate;
+            if (!weigh(child, factor, *matching)) return false;
+        }
+        return true;
+    }
+
+    void weigh_term(const std::string& term, double factor, const DocidSet& gate) {
+        if (factor == 0) return;  // Xapian weighs nothing under a zero factor
+        const TermWeight weight(bm25_, combined_, term, factor);
+        const auto postings = snapshot_.term_postings(term, shard_.database);
+        for (std::size_t n = 0; n < postings->docids.size(); ++n) {
+            const Xapian::docid docid = postings->docids[n];
+            if (gate.contains(docid)) scores_.add(docid, weight.of(postings->wdfs[n], snapshot_.doc_length(docid)));
+        }
+    }
+
+    bool weigh_leaf(const analyzers::WeightedLeaf& leaf, double factor, const DocidSet& gate) {
+        if (factor == 0) return true;
+        // Xapian multiplies a posting source's weight by the factor.
+        if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
+            const double weight = factor * constant->weight();
+            gate.for_each([&](Xapian::docid docid) { scores_.add(docid, weight); });
+            return true;
+        }
+        if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
+            gate.for_each([&](Xapian::docid docid) {
+                scores_.add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
+            });
+            return true;
+        }
+        return false;
+    }
+
+    // The listings below the snapshot's size matching `node`.
+    std::optional<DocidSet> matches_of(const QueryTree& node) const {
+        switch (node.op()) {
+            case Op::term: return *snapshot_.term_docs(node.term_name(), shard_.database);
+            case Op::leaf:
+            case Op::match_all: return snapshot_.evaluate(Xapian::Query::MatchAll, shard_.database);
+            case Op::scale:
+            case Op::and_maybe:
+            case Op::filter:
+            case Op::and_not:
+            case Op::all_of:
+            case Op::any_of: break;
+        }
+        const auto& children = node.children();
+        if (children.empty()) return DocidSet(snapshot_.size());
+        auto result = matches_of(children.front());
+        if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
+        for (std::size_t n = 1; n < children.size() && result; ++n) {
+            const auto next = matches_of(children[n]);
+            if (!next) return std::nullopt;
+            if (node.op() == Op::any_of) *result |= *next;
+            else if (node.op() == Op::and_not) result->subtract(*next);
+            else *result &= *next;
+        }
+        return result;
+    }
+
+    const ShardView& shard_;
+    const ShardSnapshot& snapshot_;
+    const Xapian::Database& combined_;
+    const Bm25Parameters& bm25_;
+    MatchScores scores_;
+};
+
+// A listing and its score, ordered as Xapian orders its matches: higher
+// score first, equal scores by docid across shards.
+struct Scored {
+    double score;
+    Xapian::docid global_id;
+    Xapian::docid docid;
+
+    bool operator<(const Scored& other) const {  // ranks before `other`
+        if (score != other.score) return score > other.score;
+        return global_id < other.global_id;
+    }
+};
+
+// The docids of the best `count` matches of one shard, ascending.
+std::vector<Xapian::docid> best_of_shard(const DocidSet& matches, const MatchScores& scores, std::size_t count,
+                                         std::size_t shard_index, std::size_t shard_count) {
+    std::priority_queue<Scored> best;  // the worst kept on top
+    std::size_t n = 0;
+    matches.for_each([&](Xapian::docid docid) {
+        const Scored scored{scores.nth(n++), static_cast<Xapian::docid>((docid - 1) * shard_count + shard_index + 1),
+                            docid};
+        if (best.size() < count) {
+            best.push(scored);
+        } else if (count > 0 && scored < best.top()) {
+            best.pop();
+            best.push(scored);
+        }
+    });
+    std::vector<Xapian::docid> docids;
+    for (; !best.empty(); best.pop()) docids.push_back(best.top().docid);
+    std::sort(docids.begin(), docids.end());
+    return docids;
+}
+
+// Matches the listed docids of each shard (recognised by its UUID) and
+// every docid from its snapshot's size on.
+class CandidatesSource : public Xapian::PostingSource {
+public:
+    struct Shard {
+        std::string uuid;
+        std::vector<Xapian::docid> docids;  // ascending
+        Xapian::docid newer_from = 1;
+    };
+
+    explicit CandidatesSource(std::shared_ptr<const std::vector<Shard>> shards) : shards_(std::move(shards)) {}
+
+    void init(const Xapian::Database& database) override {
+        docids_.clear();
+        const std::string uuid = database.get_uuid();
+        Xapian::docid newer_from = 1;  // an unknown shard: every listing is a candidate
+        for (const Shard& shard : *shards_) {
+            if (shard.uuid != uuid) continue;
+            docids_ = shard.docids;
+            newer_from = shard.newer_from;
+        }
+        auto listing = database.postlist_begin("");
+        for (listing.skip_to(newer_from); listing != database.postlist_end(""); ++listing) docids_.push_back(*listing);
+        position_ = 0;
+        started_ = false;
+    }
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return static_cast<Xapian::doccount>(docids_.size()); }
+    Xapian::doccount get_termfreq_max() const override { return static_cast<Xapian::doccount>(docids_.size()); }
+    void next(double) override {
+        if (started_) ++position_;
+        started_ = true;
+    }
+    void skip_to(Xapian::docid docid, double) override {
+        started_ = true;
+        position_ = static_cast<std::size_t>(std::lower_bound(docids_.begin() + static_cast<std::ptrdiff_t>(position_),
+                                                              docids_.end(), docid) -
+                                             docids_.begin());
+    }
+    bool at_end() const override { return started_ && position_ >= docids_.size(); }
+    Xapian::docid get_docid() const override { return docids_[position_]; }
+    CandidatesSource* clone() const override { return new CandidatesSource(shards_); }
+    std::string name() const override { return "listing.Candidates"; }
+
+private:
+    std::shared_ptr<const std::vector<Shard>> shards_;
+    std::vector<Xapian::docid> docids_;  // set by init, for one shard
+    std::size_t position_ = 0;
+    bool started_ = false;
+};
+
+}  // namespace
+
+std::uint64_t SnapshotCandidates::candidate_count() const {
+    std::uint64_t total = 0;
+    for (const auto& shard : docids) total += shard.size();
+    return total;
+}
+
+std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
+                                                      const Xapian::Database& combined,
+                                                      const analyzers::QueryTree& scored, const Bm25Parameters& bm25,
+                                                      const Filters& filters, const FilteredQueries& queries,
+                                                      std::size_t count) {
+    SnapshotCandidates candidates;
+    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+        const ShardView& shard = shards[shard_index];
+        const auto matches = matches_in_snapshot(shard, filters, queries);
+        if (!matches) return std::nullopt;
+        ShardScorer scorer(shard, combined, bm25, *matches);
+        if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
+        candidates.matches += matches->count();
+        candidates.docids.push_back(
+            best_of_shard(*matches, scorer.scores(), count + candidate_margin, shard_index, shards.size()));
+    }
+    return candidates;
+}
+
+Xapian::Query candidates_query(const std::vector<ShardView>& shards, const SnapshotCandidates& candidates) {
+    auto listed = std::make_shared<std::vector<CandidatesSource::Shard>>();
+    for (std::size_t shard = 0; shard < shards.size(); ++shard) {
+        listed->push_back({shards[shard].snapshot->uuid(), candidates.docids[shard],
+                           static_cast<Xapian::docid>(shards[shard].snapshot->size())});
+    }
+    return Xapian::Query((new CandidatesSource(listed))->release());
+}
+
+}  // namespace query

@@ -1,0 +1,54 @@
+// Per-term data worth keeping for frequent terms (bitmaps, posting lists),
+// least recently used first out when over a memory budget. Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace query {
+
+template <typename Value>
+class TermCache {
+public:
+    explicit TermCache(std::size_t budget_bytes) : budget_bytes_(budget_bytes) {}
+
+    std::shared_ptr<const Value> find(const std::string& term) const {
+        std::lock_guard lock(mutex_);
+        const auto found = index_.find(term);
+        if (found == index_.end()) return nullptr;
+        entries_.splice(entries_.begin(), entries_, found->second);
+        return found->second->value;
+    }
+
+    // Keeps `value` unless another thread got there first; returns the one kept.
+    std::shared_ptr<const Value> insert(const std::string& term, std::shared_ptr<const Value> value) {
+        std::lock_guard lock(mutex_);
+        if (const auto found = index_.find(term); found != index_.end()) return found->second->value;
+        entries_.push_front({term, value});
+        index_[term] = entries_.begin();
+        bytes_ += value->memory_bytes();
+        while (bytes_ > budget_bytes_ && entries_.size() > 1) {
+            bytes_ -= entries_.back().value->memory_bytes();
+            index_.erase(entries_.back().term);
+            entries_.pop_back();
+        }
+        return value;
+    }
+
+private:
+    struct Entry {
+        std::string term;
+        std::shared_ptr<const Value> value;
+    };
+    std::size_t budget_bytes_;
+    mutable std::mutex mutex_;
+    mutable std::list<Entry> entries_;  // most recently used first
+    std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace query

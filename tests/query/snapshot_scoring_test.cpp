@@ -1,0 +1,163 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "analyzers/document_layout.h"
+#include "index_fixture.h"
+#include "snapshot_scoring.h"
+
+using namespace query;
+using analyzers::QueryTree;
+using query_test::ids_of;
+
+namespace {
+
+// Three hundred listings over a small vocabulary, so that most queries
+// match far more listings than a page holds and the top must be chosen.
+std::string catalog() {
+    const char* brands[] = {"Nike", "Adidas", "Apple", "Lego", "Coach", ""};
+    const char* items[] = {"hoodie", "sneakers", "t-shirt", "jacket", "bag", "phone case"};
+    const char* colours[] = {"black", "white", "red", "navy"};
+    const char* categories[] = {"Men/Tops/Hoodie", "Women/Shoes/Athletic", "Electronics/Phones", "Kids/Toys"};
+    std::ostringstream feed;
+    for (int n = 0; n < 300; ++n) {
+        const std::string brand = brands[n % 6];
+        std::string title = brand + " " + colours[n % 4] + " " + items[(n / 6) % 6];
+        if (n % 7 == 0) title += " new with tags";
+        if (n % 11 == 0) title += " " + title;  // a longer title, a word twice
+        feed << R"({"id":"L)" << n << R"(","title":")" << title << R"(","description":")"
+             << (n % 3 == 0 ? "barely worn, smoke free home" : "great condition") << R"(","brand":")" << brand
+             << R"(","category":")" << categories[n % 4] << R"(","price":)" << 5 + (n * 37) % 200
+             << R"(,"condition":)" << 1 + n % 5 << R"(,"shipping":")" << (n % 2 == 0 ? "seller" : "buyer")
+             << R"(","status":")" << (n % 9 == 0 ? "sold" : "on_sale") << R"(","created_at":)"
+             << 1760000000 + n * 3600 << "}\n";
+    }
+    return feed.str();
+}
+
+SearchService open_service(const test_support::TempDir& dir, bool snapshot_scoring) {
+    return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                          .refresh_interval = std::chrono::milliseconds(0),
+                          .result_cache_entries = 0,
+                          .snapshot_scoring = snapshot_scoring});
+}
+
+// The same listings in the same order with the same scores.
+std::string scores_of(const SearchResult& result) {
+    std::string listed;
+    for (const auto& hit : result.hits) {
+        listed += analyzers::listing_from_stored_json(hit.stored_json).id + "=" + std::to_string(hit.score) + " ";
+    }
+    return listed;
+}
+
+void check_same_results(const SearchResult& snapshot_ranked, const SearchResult& matcher_ranked) {
+    CAPTURE(scores_of(snapshot_ranked));
+    CAPTURE(scores_of(matcher_ranked));
+    REQUIRE(ids_of(snapshot_ranked) == ids_of(matcher_ranked));
+    for (std::size_t n = 0; n < snapshot_ranked.hits.size(); ++n) {
+        CHECK(snapshot_ranked.hits[n].score == doctest::Approx(matcher_ranked.hits[n].score).epsilon(1e-12));
+    }
+    CHECK(snapshot_ranked.total_exact);
+    if (matcher_ranked.total_exact) CHECK(snapshot_ranked.total == matcher_ranked.total);
+    CHECK(snapshot_ranked.relaxed == matcher_ranked.relaxed);
+}
+
+std::vector<SearchRequest> requests_for(const std::string& text) {
+    return {
+        {.text = text, .limit = 5},
+        {.text = text, .offset = 5, .limit = 7},
+        {.text = text, .limit = 10, .filters = {.status = StatusFilter::any}},
+        {.text = text, .limit = 10, .filters = {.status = StatusFilter::sold}},
+        {.text = text, .limit = 5, .filters = {.brands = {"Nike", "Apple"}}},
+        {.text = text, .limit = 5, .filters = {.category = "Men"}},
+        {.text = text, .limit = 5, .filters = {.price_min = 20, .price_max = 120, .conditions = {1, 2, 3}}},
+        {.text = text, .limit = 5, .filters = {.shipping = "seller"}},
+        {.text = text, .limit = 5, .facets = {.brand = true, .category = true, .price = true}},
+    };
+}
+
+}  // namespace
+
+TEST_CASE("ranking candidates on the snapshots gives exactly the matcher's results") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog());
+    SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
+    // One word, several, a brand, a compound, a synonym phrase, a category
+    // word, a misspelling (corrected), words that must be relaxed.
+    for (const std::string text : {"nike", "black hoodie", "nike red sneakers", "apple", "tshirt", "t-shirt", "nwt",
+                                   "new with tags", "shoes", "nikke hoodie", "lego jacket navy bag", "barely worn",
+                                   "coach phone case white"}) {
+        for (const SearchRequest& request : requests_for(text)) {
+            CAPTURE(text);
+            CAPTURE(request.offset);
+            check_same_results(fast.search(request), matcher.search(request));
+        }
+    }
+}
+
+TEST_CASE("listings indexed or sold after the snapshot rank at once") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog());
+    SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
+    const auto before = fast.search({.text = "nike hoodie", .limit = 5});
+    REQUIRE(!before.hits.empty());
+    const std::string best = ids_of(before).front();
+    // A brand-new listing that outranks every other, and the best one sold.
+    query_test::follow_once(dir,
+                            R"({"id":"fresh","title":"Nike hoodie","brand":"Nike","price":30,"created_at":1900000000})" "\n"
+                            R"({"id":")" + best + R"(","title":"Nike black hoodie","brand":"Nike","price":10,"status":"sold"})" "\n");
+    const auto after = fast.search({.text = "nike hoodie", .limit = 5});
+    CHECK(ids_of(after).front() == "fresh");
+    const auto ids = ids_of(after);
+    CHECK(std::find(ids.begin(), ids.end(), best) == ids.end());
+    check_same_results(after, matcher.search({.text = "nike hoodie", .limit = 5}));
+}
+
+TEST_CASE("the snapshot scorer weighs listings as Xapian's BM25Weight does") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog());
+    const auto serving = analyzers::serving_generation(dir / "index");
+    REQUIRE(serving);
+    Xapian::Database combined;
+    std::vector<ShardView> shards;
+    for (std::size_t shard = 0; shard < serving->shard_count; ++shard) {
+        Xapian::Database database(analyzers::shard_path(dir / "index", serving->number, shard).string());
+        combined.add_database(database);
+        shards.push_back({database, ShardSnapshot::build(database)});
+    }
+    using Op = QueryTree::Op;
+    const QueryTree tree = QueryTree::combine(
+        Op::and_maybe, {QueryTree::combine(Op::any_of, {QueryTree::scaled(QueryTree::term("Tnike"), 3),
+                                                        QueryTree::scaled(QueryTree::term("Thoodi"), 2)}),
+                        QueryTree::combine(Op::filter, {constant_weight(1.5), QueryTree::term("XBnike")})});
+    const FilteredQueries queries{[&](const Filters&) { return tree.to_xapian(); },
+                                  [&](const Filters&) { return tree.to_xapian(); }};
+    const Bm25Parameters bm25{1.2, 0.5, 0.5};
+    const Filters no_filters{.status = StatusFilter::any};
+    const auto candidates = snapshot_candidates(shards, combined, tree, bm25, no_filters, queries, 3);
+    REQUIRE(candidates);
+
+    Xapian::Enquire enquire(combined);
+    enquire.set_weighting_scheme(Xapian::BM25Weight(bm25.k1, 0, 1, bm25.b, bm25.min_normlen));
+    enquire.set_query(tree.to_xapian());
+    const Xapian::MSet all = enquire.get_mset(0, combined.get_doccount());
+    CHECK(candidates->matches == all.size());
+    // Xapian's best three are among each shard's candidates.
+    for (auto match = all.begin(); match != all.end() && match.get_rank() < 3; ++match) {
+        const std::size_t shard = (*match - 1) % shards.size();
+        const Xapian::docid docid = (*match - 1) / shards.size() + 1;
+        const auto& listed = candidates->docids[shard];
+        CHECK(std::find(listed.begin(), listed.end(), docid) != listed.end());
+    }
+    // Over the candidates alone, Xapian gives the same best three.
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, tree.to_xapian(), candidates_query(shards, *candidates)));
+    const Xapian::MSet restricted = enquire.get_mset(0, 3);
+    REQUIRE(restricted.size() == 3);
+    for (Xapian::doccount rank = 0; rank < 3; ++rank) CHECK(*restricted[rank] == *all[rank]);
+
+    // A scored match-all is not weighed here: the caller falls back to Xapian.
+    const QueryTree unsupported = QueryTree::combine(Op::all_of, {QueryTree::term("Tnike"), QueryTree::match_all()});
+    CHECK_FALSE(snapshot_candidates(shards, combined, unsupported, bm25, no_filters, queries, 3));
+}
