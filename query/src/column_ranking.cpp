@@ -102,6 +102,31 @@ std::uint64_t offer_new_listings(const ShardView& shard, std::size_t shard_index
     return matches.size();
 }
 
+// Whether `order` is newest first: sorting by date, or relevance without
+// sold listings (freshness then falls as age grows, nothing else differs).
+bool newest_first(const ColumnOrder& order) {
+    return order.sort == SortOrder::newest || (order.sort == SortOrder::relevance && !order.sold_shown);
+}
+
+// Walking the snapshot's newest-first list until `wanted` matches turn up
+// takes about wanted x listings / matches steps; visiting every match,
+// `matches` steps.
+bool walk_is_shorter(std::size_t wanted, std::size_t matches, std::size_t listings) {
+    return matches > 0 && wanted * (listings / matches) < matches;
+}
+
+// Offers the newest `wanted` of `matches`, in order.
+template <typename Offer>
+void offer_newest(const ShardSnapshot& snapshot, const DocidSet& matches, std::size_t wanted, Offer offer) {
+    std::size_t found = 0;
+    for (const Xapian::docid docid : snapshot.newest_first()) {
+        if (found == wanted) break;
+        if (!matches.contains(docid)) continue;
+        offer(docid);
+        ++found;
+    }
+}
+
 }  // namespace
 
 std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shards, const Filters& filters,
@@ -114,19 +139,22 @@ std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shard
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const ShardView& shard = shards[shard_index];
         const ShardSnapshot& snapshot = *shard.snapshot;
-        auto candidates = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
-        if (!candidates) return std::nullopt;
+        const auto matches = matches_in_snapshot(shard, filters, queries);
+        if (!matches) return std::nullopt;
         // Only the relevance order with sold listings shown tells sold apart.
         const bool sold_matters = order.sort == SortOrder::relevance && order.sold_shown;
         const auto sold = sold_matters ? snapshot.evaluate(Xapian::Query(sold_term), shard.database) : std::nullopt;
-        const auto value_filter =
-            snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
-        candidates->for_each([&](Xapian::docid docid) {
-            if (!snapshot.passes(value_filter, docid)) return;
-            ++ranking.matches;
+        const auto offer = [&](Xapian::docid docid) {
             const bool is_sold = sold && sold->contains(docid);
             top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), is_sold, shard_index, docid));
-        });
+        };
+        const std::size_t match_count = matches->count();
+        ranking.matches += match_count;
+        if (newest_first(order) && walk_is_shorter(offset + limit, match_count, snapshot.size())) {
+            offer_newest(snapshot, *matches, offset + limit, offer);
+        } else {
+            matches->for_each(offer);
+        }
         if (shard.database.get_lastdocid() >= snapshot.size()) {
             ranking.matches += offer_new_listings(shard, shard_index, queries.with_all_filters(filters), keys, top);
         }

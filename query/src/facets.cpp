@@ -77,25 +77,34 @@ std::uint64_t count_through_xapian(const ShardView& shard, const Xapian::Query& 
                                 dimensions, price, tally);
 }
 
-// Counts the snapshot's matches by array lookups; returns how many matched.
-std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& candidates,
-                                const ShardSnapshot::ValueFilter& value_filter, FacetDimensions dimensions,
+// Counts the snapshot's matches by array lookups, in one pass over the
+// bitmap (a few nanoseconds a match); returns how many matched.
+std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& matching, FacetDimensions dimensions,
                                 bool price, FacetTally& tally) {
-    std::vector<Xapian::docid> matching;
-    candidates.for_each([&](Xapian::docid docid) {
-        if (value_filter.none() || snapshot.passes(value_filter, docid)) matching.push_back(docid);
-    });
-    // One tight loop per dimension: a few nanoseconds per match.
+    struct Counter {
+        FacetDimension facet;
+        const std::vector<std::uint32_t>* column;
+        std::vector<std::uint64_t> by_id;
+    };
+    std::vector<Counter> counters;
     for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
         if (!dimensions[dimension]) continue;
         const auto facet = static_cast<FacetDimension>(dimension);
-        const auto& column = snapshot.facet_column(facet);
-        std::vector<std::uint64_t> by_id(snapshot.facet_value_count(facet) + 1, 0);
-        for (const Xapian::docid docid : matching) ++by_id[column[docid]];
-        for (std::uint32_t id = 1; id < by_id.size(); ++id) tally.add(facet, snapshot.facet_name(facet, id), by_id[id]);
+        counters.push_back({facet, &snapshot.facet_column(facet),
+                            std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
+    }
+    std::uint64_t matches = 0;
+    matching.for_each([&](Xapian::docid docid) {
+        ++matches;
+        for (Counter& counter : counters) ++counter.by_id[(*counter.column)[docid]];
+    });
+    for (const Counter& counter : counters) {
+        for (std::uint32_t id = 1; id < counter.by_id.size(); ++id) {
+            tally.add(counter.facet, snapshot.facet_name(counter.facet, id), counter.by_id[id]);
+        }
     }
     if (price) tally.add_prices(snapshot.prices(), matching);
-    return matching.size();
+    return matches;
 }
 
 // One counting pass over every shard; returns the number of matches.
@@ -105,14 +114,12 @@ std::uint64_t count_pass(const std::vector<ShardView>& shards, const Filters& fi
     std::uint64_t matches = 0;
     for (const ShardView& shard : shards) {
         const ShardSnapshot& snapshot = *shard.snapshot;
-        auto candidates = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
-        if (!candidates) {  // not a query the snapshot can evaluate: all through Xapian
+        const auto matching = matches_in_snapshot(shard, filters, queries);
+        if (!matching) {  // not a query the snapshot can evaluate: all through Xapian
             matches += count_through_xapian(shard, queries.with_all_filters(filters), 1, dimensions, price, tally);
             continue;
         }
-        const auto value_filter =
-            snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
-        matches += count_in_snapshot(snapshot, *candidates, value_filter, dimensions, price, tally);
+        matches += count_in_snapshot(snapshot, *matching, dimensions, price, tally);
         if (shard.database.get_lastdocid() >= snapshot.size()) {
             matches += count_through_xapian(shard, queries.with_all_filters(filters),
                                             static_cast<Xapian::docid>(snapshot.size()), dimensions, price, tally);
@@ -165,18 +172,20 @@ void FacetTally::add_price(double price, std::uint64_t count) {
     price_histogram_[price_band(price)] += count;
 }
 
-void FacetTally::add_prices(const std::vector<double>& prices, const std::vector<Xapian::docid>& docids) {
-    if (docids.empty()) return;
+void FacetTally::add_prices(const std::vector<double>& prices, const DocidSet& docids) {
     FacetTally batch;
-    double low = prices[docids.front()], high = low, sum = 0;
-    for (const Xapian::docid docid : docids) {
+    double low = INFINITY, high = -INFINITY, sum = 0;
+    std::uint64_t count = 0;
+    docids.for_each([&](Xapian::docid docid) {
         const double price = prices[docid];
         low = std::min(low, price);
         high = std::max(high, price);
         sum += price;
+        ++count;
         ++batch.price_histogram_[price_band(price)];
-    }
-    batch.price_count_ = docids.size();
+    });
+    if (count == 0) return;
+    batch.price_count_ = count;
     batch.price_min_ = low;
     batch.price_max_ = high;
     batch.price_sum_ = sum;

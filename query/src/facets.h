@@ -33,7 +33,7 @@ public:
     void add(FacetDimension dimension, const std::string& name, std::uint64_t count);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     // The prices of these docids, from a snapshot's price column.
-    void add_prices(const std::vector<double>& prices, const std::vector<Xapian::docid>& docids);
+    void add_prices(const std::vector<double>& prices, const DocidSet& docids);
     void add_all(const FacetTally& other);
     // Sets, in `counts`, the top `limit` values of each dimension that was
     // tallied (most first) and the price summary if prices were tallied.

@@ -126,6 +126,9 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(const Xapian::Database
     for_each_value(analyzers::slot::shipping, [&](Xapian::docid docid, const std::string& value) {
         snapshot->ids_[index_of(FacetDimension::shipping)][docid] = snapshot->intern(FacetDimension::shipping, value);
     });
+    snapshot->present_.for_each([&](Xapian::docid docid) { snapshot->newest_first_.push_back(docid); });
+    std::stable_sort(snapshot->newest_first_.begin(), snapshot->newest_first_.end(),
+                     [&](Xapian::docid a, Xapian::docid b) { return snapshot->created_at_[a] > snapshot->created_at_[b]; });
     snapshot->doc_length_.assign(size, 0);
     for (auto listing = shard.postlist_begin(""); listing != shard.postlist_end(""); ++listing) {
         if (*listing < size) snapshot->doc_length_[*listing] = listing.get_doclength();

@@ -95,6 +95,8 @@ public:
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
+    // The snapshot's listings, newest first (equal dates by docid).
+    const std::vector<Xapian::docid>& newest_first() const { return newest_first_; }
     // The listing's length in terms, as BM25 sees it.
     Xapian::termcount doc_length(Xapian::docid docid) const { return doc_length_[docid]; }
 
@@ -121,6 +123,7 @@ private:
     std::vector<std::uint32_t> created_at_;
 
     std::vector<Xapian::termcount> doc_length_;
+    std::vector<Xapian::docid> newest_first_;
 
     // Frequent terms' docid sets and postings.
     mutable TermCache<DocidSet> term_docs_cache_;
