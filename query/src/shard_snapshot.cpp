@@ -186,7 +186,12 @@ std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const
                                                Fold fold) const {
     auto result = evaluate(query.get_subquery(0), live);
     for (std::size_t n = 1; n < query.get_num_subqueries() && result; ++n) {
-        auto next = evaluate(query.get_subquery(n), live);
+        const Xapian::Query subquery = query.get_subquery(n);
+        if (subquery.get_type() == Xapian::Query::LEAF_TERM) {  // the cached set as it is, not a copy
+            fold(*result, *term_docs(*subquery.get_terms_begin(), live));
+            continue;
+        }
+        auto next = evaluate(subquery, live);
         if (!next) return std::nullopt;
         fold(*result, *next);
     }

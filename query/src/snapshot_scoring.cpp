@@ -1,6 +1,7 @@
 #include "snapshot_scoring.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <memory>
@@ -14,8 +15,8 @@ using analyzers::QueryTree;
 using Op = QueryTree::Op;
 
 // A few more candidates than asked for: listings changed since the
-// snapshot drop out in Xapian's final pass, and rounding can reorder
-// near-equal scores at the border.
+// snapshot drop out in Xapian's final pass, and rounding (Xapian adds the
+// same weights in another order) can reorder near-equal scores at the border.
 constexpr std::size_t candidate_margin = 16;
 
 // One term's BM25 weight as Xapian::BM25Weight computes it (init() and
@@ -37,19 +38,30 @@ public:
             const double average_length = double(combined.get_total_length()) / collection_size;
             if (average_length != 0) length_factor_ = 1 / average_length;
         }
+        // Most postings have wdf 1 and a short listing: their weights are
+        // looked up (the same arithmetic, done once per length).
+        for (Xapian::termcount length = 0; length < once_by_length_.size(); ++length) {
+            once_by_length_[length] = computed(1, length);
+        }
     }
 
     double of(Xapian::termcount wdf, Xapian::termcount length) const {
+        if (wdf == 1 && length < once_by_length_.size()) return once_by_length_[length];
+        return computed(wdf, length);
+    }
+
+private:
+    double computed(Xapian::termcount wdf, Xapian::termcount length) const {
         const double normlen = std::max(length * length_factor_, bm25_.min_normlen);
         const double wdf_double = wdf;
         const double denominator = bm25_.k1 * (normlen * bm25_.b + (1 - bm25_.b)) + wdf_double;
         return termweight_ * (wdf_double / denominator);
     }
 
-private:
     const Bm25Parameters& bm25_;
     double termweight_ = 0;
     double length_factor_ = 0;
+    std::array<double, 256> once_by_length_{};
 };
 
 // Scores of the matching listings of one shard, in a compact array: a
@@ -181,13 +193,22 @@ private:
         auto result = matches_of(children.front());
         if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
         for (std::size_t n = 1; n < children.size() && result; ++n) {
-            const auto next = matches_of(children[n]);
+            const QueryTree& child = children[n];
+            if (child.op() == Op::term) {  // the cached set as it is, not a copy
+                fold(node.op(), *result, *snapshot_.term_docs(child.term_name(), shard_.database));
+                continue;
+            }
+            const auto next = matches_of(child);
             if (!next) return std::nullopt;
-            if (node.op() == Op::any_of) *result |= *next;
-            else if (node.op() == Op::and_not) result->subtract(*next);
-            else *result &= *next;
+            fold(node.op(), *result, *next);
         }
         return result;
+    }
+
+    static void fold(Op op, DocidSet& result, const DocidSet& next) {
+        if (op == Op::any_of) result |= next;
+        else if (op == Op::and_not) result.subtract(next);
+        else result &= next;
     }
 
     const ShardView& shard_;
@@ -202,7 +223,8 @@ private:
 struct Scored {
     double score;
     Xapian::docid global_id;
-    Xapian::docid docid;
+    std::size_t shard;
+    Xapian::docid docid;  // within its shard
 
     bool operator<(const Scored& other) const {  // ranks before `other`
         if (score != other.score) return score > other.score;
@@ -210,26 +232,35 @@ struct Scored {
     }
 };
 
-// The docids of the best `count` matches of one shard, ascending.
-std::vector<Xapian::docid> best_of_shard(const DocidSet& matches, const MatchScores& scores, std::size_t count,
-                                         std::size_t shard_index, std::size_t shard_count) {
-    std::priority_queue<Scored> best;  // the worst kept on top
-    std::size_t n = 0;
-    matches.for_each([&](Xapian::docid docid) {
-        const Scored scored{scores.nth(n++), static_cast<Xapian::docid>((docid - 1) * shard_count + shard_index + 1),
-                            docid};
-        if (best.size() < count) {
-            best.push(scored);
-        } else if (count > 0 && scored < best.top()) {
-            best.pop();
-            best.push(scored);
-        }
-    });
-    std::vector<Xapian::docid> docids;
-    for (; !best.empty(); best.pop()) docids.push_back(best.top().docid);
-    std::sort(docids.begin(), docids.end());
-    return docids;
-}
+// The best `count` listings over the shards.
+class BestListings {
+public:
+    explicit BestListings(std::size_t count) : count_(count) {}
+
+    void offer_all(const DocidSet& matches, const MatchScores& scores, std::size_t shard, std::size_t shard_count) {
+        std::size_t n = 0;
+        matches.for_each([&](Xapian::docid docid) {
+            const Scored scored{scores.nth(n++), static_cast<Xapian::docid>((docid - 1) * shard_count + shard + 1),
+                                shard, docid};
+            if (best_.size() < count_) {
+                best_.push(scored);
+            } else if (count_ > 0 && scored < best_.top()) {
+                best_.pop();
+                best_.push(scored);
+            }
+        });
+    }
+
+    std::vector<Scored> take() {
+        std::vector<Scored> listings;
+        for (; !best_.empty(); best_.pop()) listings.push_back(best_.top());
+        return listings;
+    }
+
+private:
+    std::size_t count_;
+    std::priority_queue<Scored> best_;  // the worst kept on top
+};
 
 // Matches the listed docids of each shard (recognised by its UUID) and
 // every docid from its snapshot's size on.
@@ -296,6 +327,8 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       const Filters& filters, const FilteredQueries& queries,
                                                       std::size_t count) {
     SnapshotCandidates candidates;
+    candidates.docids.resize(shards.size());
+    BestListings best(count + candidate_margin);
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const ShardView& shard = shards[shard_index];
         const auto matches = matches_in_snapshot(shard, filters, queries);
@@ -303,9 +336,10 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         ShardScorer scorer(shard, combined, bm25, *matches);
         if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
         candidates.matches += matches->count();
-        candidates.docids.push_back(
-            best_of_shard(*matches, scorer.scores(), count + candidate_margin, shard_index, shards.size()));
+        best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
     }
+    for (const Scored& listing : best.take()) candidates.docids[listing.shard].push_back(listing.docid);
+    for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());
     return candidates;
 }
 

@@ -10,7 +10,7 @@
 // Xapian's BM25Weight with the combined database's statistics, so a
 // listing weighs the same (up to rounding) as through the matcher.
 //
-// The candidates are the best `count` of each shard plus a margin; the
+// The candidates are the best `count` over all shards plus a margin; the
 // caller runs Xapian's matcher over them and the listings newer than the
 // snapshots, so the scores and order shown are Xapian's own.
 #pragma once
