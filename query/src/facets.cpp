@@ -93,17 +93,19 @@ std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& m
         counters.push_back({facet, &snapshot.facet_column(facet),
                             std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
     }
+    PriceTally prices;
     std::uint64_t matches = 0;
     matching.for_each([&](Xapian::docid docid) {
         ++matches;
         for (Counter& counter : counters) ++counter.by_id[(*counter.column)[docid]];
+        if (price) prices.add(snapshot.price(docid));
     });
     for (const Counter& counter : counters) {
         for (std::uint32_t id = 1; id < counter.by_id.size(); ++id) {
             tally.add(counter.facet, snapshot.facet_name(counter.facet, id), counter.by_id[id]);
         }
     }
-    if (price) tally.add_prices(snapshot.prices(), matching);
+    if (price) tally.add_prices(prices);
     return matches;
 }
 
@@ -172,24 +174,23 @@ void FacetTally::add_price(double price, std::uint64_t count) {
     price_histogram_[price_band(price)] += count;
 }
 
-void FacetTally::add_prices(const std::vector<double>& prices, const DocidSet& docids) {
+void FacetTally::add_prices(const PriceTally& prices) {
+    if (prices.count == 0) return;
     FacetTally batch;
-    double low = INFINITY, high = -INFINITY, sum = 0;
-    std::uint64_t count = 0;
-    docids.for_each([&](Xapian::docid docid) {
-        const double price = prices[docid];
-        low = std::min(low, price);
-        high = std::max(high, price);
-        sum += price;
-        ++count;
-        ++batch.price_histogram_[price_band(price)];
-    });
-    if (count == 0) return;
-    batch.price_count_ = count;
-    batch.price_min_ = low;
-    batch.price_max_ = high;
-    batch.price_sum_ = sum;
+    batch.price_count_ = prices.count;
+    batch.price_min_ = prices.low;
+    batch.price_max_ = prices.high;
+    batch.price_sum_ = prices.sum;
+    batch.price_histogram_ = prices.histogram;
     add_all(batch);
+}
+
+void PriceTally::add(double price) {
+    low = std::min(low, price);
+    high = std::max(high, price);
+    sum += price;
+    ++count;
+    ++histogram[price_band(price)];
 }
 
 void FacetTally::add_all(const FacetTally& other) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,14 +27,22 @@ namespace query {
 // Which dimensions a pass counts, by FacetDimension.
 using FacetDimensions = std::array<bool, facet_dimension_count>;
 
+// Price statistics of a run of listings, one price at a time.
+struct PriceTally {
+    double low = INFINITY, high = -INFINITY, sum = 0;
+    std::uint64_t count = 0;
+    std::array<std::uint64_t, 8> histogram{};
+
+    void add(double price);
+};
+
 // Counts merged over shards (and over the passes of disjunctive facets),
 // keyed by display name.
 class FacetTally {
 public:
     void add(FacetDimension dimension, const std::string& name, std::uint64_t count);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
-    // The prices of these docids, from a snapshot's price column.
-    void add_prices(const std::vector<double>& prices, const DocidSet& docids);
+    void add_prices(const PriceTally& prices);
     void add_all(const FacetTally& other);
     // Sets, in `counts`, the top `limit` values of each dimension that was
     // tallied (most first) and the price summary if prices were tallied.

@@ -168,7 +168,7 @@ ShardSnapshot::ValueFilter ShardSnapshot::value_filter(const std::optional<doubl
 std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term, const Xapian::Database& live) const {
     if (auto cached = term_docs_cache_.find(term)) return cached;
     auto docs = std::make_shared<const DocidSet>(DocidSet::of_term(live, term, size()));
-    if (live.get_termfreq(term) < min_cached_postings) return docs;
+    if (docs->count() < min_cached_postings) return docs;
     return term_docs_cache_.insert(term, std::move(docs));
 }
 
@@ -176,7 +176,7 @@ std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::stri
                                                                  const Xapian::Database& live) const {
     if (auto cached = term_postings_cache_.find(term)) return cached;
     auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));
-    if (live.get_termfreq(term) < min_cached_postings) return postings;
+    if (postings->docids.size() < min_cached_postings) return postings;
     return term_postings_cache_.insert(term, std::move(postings));
 }
 

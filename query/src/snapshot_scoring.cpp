@@ -7,6 +7,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <unordered_map>
 
 namespace query {
 namespace {
@@ -19,15 +20,20 @@ using Op = QueryTree::Op;
 // same weights in another order) can reorder near-equal scores at the border.
 constexpr std::size_t candidate_margin = 16;
 
+// A binary search per listing of the gate beats a pass over the postings
+// when the postings outnumber the gate this many times.
+constexpr std::size_t few_in_gate_ratio = 32;
+
 // One term's BM25 weight as Xapian::BM25Weight computes it (init() and
 // get_sumpart(), with k2 = 0, k3 = 1 and a query term frequency of 1),
 // from the statistics of the combined database.
 class TermWeight {
 public:
-    TermWeight(const Bm25Parameters& bm25, const Xapian::Database& combined, const std::string& term, double factor)
+    TermWeight(const Bm25Parameters& bm25, const Xapian::Database& combined, Xapian::doccount termfreq_of_term,
+               double factor)
         : bm25_(bm25) {
         const double collection_size = combined.get_doccount();
-        const double termfreq = combined.get_termfreq(term);
+        const double termfreq = termfreq_of_term;
         double tw = (collection_size - termfreq + 0.5) / (termfreq + 0.5);
         if (tw < 2) tw = tw * 0.5 + 1;
         const double k3 = 1, wqf = 1;
@@ -95,14 +101,32 @@ private:
     std::vector<double> scores_;
 };
 
+// Terms' frequencies over the combined database, each looked up once
+// per query (a lookup reads B-tree blocks of every shard).
+class TermFrequencies {
+public:
+    explicit TermFrequencies(const Xapian::Database& combined) : combined_(combined) {}
+
+    Xapian::doccount of(const std::string& term) {
+        auto [found, added] = known_.try_emplace(term, 0);
+        if (added) found->second = combined_.get_termfreq(term);
+        return found->second;
+    }
+
+private:
+    const Xapian::Database& combined_;
+    std::unordered_map<std::string, Xapian::doccount> known_;
+};
+
 // Weighs the matches of one shard's snapshot the way Xapian's matcher
 // weighs a query tree: a node's weight is the sum of its weighted
 // children that match.
 class ShardScorer {
 public:
-    ShardScorer(const ShardView& shard, const Xapian::Database& combined, const Bm25Parameters& bm25,
-                const DocidSet& matches)
-        : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), bm25_(bm25), scores_(matches) {}
+    ShardScorer(const ShardView& shard, const Xapian::Database& combined, TermFrequencies& termfreqs,
+                const Bm25Parameters& bm25, const DocidSet& matches)
+        : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), termfreqs_(termfreqs), bm25_(bm25),
+          scores_(matches) {}
 
     // Adds `node`'s weight times `factor` to the listings of `gate` (all of
     // which match `node`'s parent). False if the tree cannot be weighed here.
@@ -150,11 +174,24 @@ private:
 
     void weigh_term(const std::string& term, double factor, const DocidSet& gate) {
         if (factor == 0) return;  // Xapian weighs nothing under a zero factor
-        const TermWeight weight(bm25_, combined_, term, factor);
+        const TermWeight weight(bm25_, combined_, termfreqs_.of(term), factor);
         const auto postings = snapshot_.term_postings(term, shard_.database);
-        for (std::size_t n = 0; n < postings->docids.size(); ++n) {
-            const Xapian::docid docid = postings->docids[n];
-            if (gate.contains(docid)) scores_.add(docid, weight.of(postings->wdfs[n], snapshot_.doc_length(docid)));
+        const auto& docids = postings->docids;
+        const auto add = [&](std::size_t n) {
+            scores_.add(docids[n], weight.of(postings->wdfs[n], snapshot_.doc_length(docids[n])));
+        };
+        // A few listings in the gate (the first pass of a query about to be
+        // relaxed, say) are looked up in a long posting list, not the reverse.
+        if (gate.count() * few_in_gate_ratio < docids.size()) {
+            auto from = docids.begin();
+            gate.for_each([&](Xapian::docid docid) {
+                from = std::lower_bound(from, docids.end(), docid);
+                if (from != docids.end() && *from == docid) add(static_cast<std::size_t>(from - docids.begin()));
+            });
+            return;
+        }
+        for (std::size_t n = 0; n < docids.size(); ++n) {
+            if (gate.contains(docids[n])) add(n);
         }
     }
 
@@ -214,6 +251,7 @@ private:
     const ShardView& shard_;
     const ShardSnapshot& snapshot_;
     const Xapian::Database& combined_;
+    TermFrequencies& termfreqs_;
     const Bm25Parameters& bm25_;
     MatchScores scores_;
 };
@@ -329,11 +367,12 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
     SnapshotCandidates candidates;
     candidates.docids.resize(shards.size());
     BestListings best(count + candidate_margin);
+    TermFrequencies termfreqs(combined);
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const ShardView& shard = shards[shard_index];
         const auto matches = matches_in_snapshot(shard, filters, queries);
         if (!matches) return std::nullopt;
-        ShardScorer scorer(shard, combined, bm25, *matches);
+        ShardScorer scorer(shard, combined, termfreqs, bm25, *matches);
         if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
         candidates.matches += matches->count();
         best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
