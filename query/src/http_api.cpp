@@ -333,7 +333,7 @@ struct HttpApi::Impl {
         const auto& search_request = std::get<SearchRequest>(parsed);
         const SearchResult result = service.search(search_request);
         metrics.observe_search_latency(result.took_ms);
-        metrics.count_search(result.cached, result.relaxed);
+        metrics.count_search(result);
         response.set_content(search_result_json(search_request, result), json_type);
     }
 };

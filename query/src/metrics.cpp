@@ -6,6 +6,8 @@ namespace query {
 namespace {
 
 constexpr std::array<std::string_view, 6> route_names{"search", "meili", "healthz", "metrics", "page", "other"};
+// By RankedBy.
+constexpr std::array<std::string_view, 3> ranking_path_names{"matcher", "snapshot_candidates", "columns"};
 
 }  // namespace
 
@@ -18,9 +20,13 @@ void Metrics::count_request(Route route, int status) {
     }
 }
 
-void Metrics::count_search(bool from_cache, bool relaxed) {
-    if (from_cache) cache_hits_.fetch_add(1, std::memory_order_relaxed);
-    if (relaxed) relaxed_.fetch_add(1, std::memory_order_relaxed);
+void Metrics::count_search(const SearchResult& result) {
+    if (result.relaxed) relaxed_.fetch_add(1, std::memory_order_relaxed);
+    if (result.cached) {
+        cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    ranked_by_[static_cast<std::size_t>(result.ranked_by)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::observe_search_latency(double milliseconds) {
@@ -59,6 +65,13 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) c
     fmt::format_to(out, "# HELP listing_search_relaxed_total Searches relaxed to listings matching some of the words.\n"
                         "# TYPE listing_search_relaxed_total counter\nlisting_search_relaxed_total {}\n",
                    relaxed_.load());
+    fmt::format_to(out, "# HELP listing_search_ranked_total Searches ranked (not from the cache), by how: Xapian's "
+                        "matcher alone, the matcher over the snapshots' candidates, or the snapshots' columns.\n"
+                        "# TYPE listing_search_ranked_total counter\n");
+    for (std::size_t path = 0; path < ranking_path_names.size(); ++path) {
+        fmt::format_to(out, "listing_search_ranked_total{{by=\"{}\"}} {}\n", ranking_path_names[path],
+                       ranked_by_[path].load());
+    }
     fmt::format_to(out, "# HELP listing_index_generation The serving index generation.\n"
                         "# TYPE listing_index_generation gauge\nlisting_index_generation {}\n", generation);
     fmt::format_to(out, "# HELP listing_index_documents Listings in the serving index.\n"

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "query/search_service.h"
+
 namespace query {
 
 class Metrics {
@@ -16,7 +18,7 @@ public:
 
     void count_request(Route route, int status);
     void observe_search_latency(double milliseconds);
-    void count_search(bool from_cache, bool relaxed);
+    void count_search(const SearchResult& result);
 
     // The exposition text; the gauges are read by the caller.
     std::string render(std::uint64_t generation, std::uint64_t documents) const;
@@ -31,6 +33,7 @@ private:
     std::atomic<std::uint64_t> latency_sum_us_{0};
     std::atomic<std::uint64_t> cache_hits_{0};
     std::atomic<std::uint64_t> relaxed_{0};
+    std::array<std::atomic<std::uint64_t>, 3> ranked_by_{};  // by RankedBy
 };
 
 }  // namespace query

@@ -164,6 +164,7 @@ private:
         std::vector<Hit> hits;
         std::uint64_t matches = 0;
         bool exact = false;
+        RankedBy ranked_by = RankedBy::matcher;
     };
 
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
@@ -185,6 +186,7 @@ private:
         }
         result.total = page.matches;
         result.total_exact = page.exact;
+        result.ranked_by = page.ranked_by;
         if (request.facets.any() || (request.exact_total && !page.exact)) {
             FacetCountingResult counted = remote() ? count_facets_by_values(database_, request, filtered_queries(plan))
                                                    : count_facets(shard_views(), request, filtered_queries(plan));
@@ -255,6 +257,7 @@ private:
                                                       static_cast<Xapian::doccount>(plan.request.limit),
                                                       database_.get_doccount());
         Page page = page_of(matches);
+        page.ranked_by = RankedBy::snapshot_candidates;
         page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
         page.exact = true;
         return page;
@@ -295,6 +298,7 @@ private:
         Page page;
         page.matches = ranked->matches;
         page.exact = true;
+        page.ranked_by = RankedBy::columns;
         std::vector<std::string> id_terms;
         for (const RankedListing& listing : ranked->page) {
             Xapian::Document document;

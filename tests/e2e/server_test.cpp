@@ -149,6 +149,9 @@ TEST_CASE("the bundled sample is indexed and searched over HTTP") {
         CHECK(metrics.body.find("listing_http_requests_total{route=\"search\",status=\"4xx\"} 1") != std::string::npos);
         CHECK(metrics.body.find("listing_search_duration_seconds_count 2") != std::string::npos);
         CHECK(metrics.body.find("listing_search_cache_hits_total 1") != std::string::npos);
+        // The one search ranked afresh was a text query: ranked over the snapshots' candidates.
+        CHECK(metrics.body.find("listing_search_ranked_total{by=\"snapshot_candidates\"} 1") != std::string::npos);
+        CHECK(metrics.body.find("listing_search_ranked_total{by=\"matcher\"} 0") != std::string::npos);
         CHECK(metrics.body.find("listing_index_generation 1") != std::string::npos);
         CHECK(metrics.body.find("listing_index_documents 3000") != std::string::npos);
     }

@@ -85,14 +85,19 @@ TEST_CASE("ranking candidates on the snapshots gives exactly the matcher's resul
     query_test::build_index(dir, catalog());
     SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
     // One word, several, a brand, a compound, a synonym phrase, a category
-    // word, a misspelling (corrected), words that must be relaxed.
+    // word, a misspelling (corrected), words that must be relaxed, a word
+    // typed twice (each of its terms then weighs with a query frequency of 1
+    // per occurrence, as Xapian does).
     for (const std::string text : {"nike", "black hoodie", "nike red sneakers", "apple", "tshirt", "t-shirt", "nwt",
                                    "new with tags", "shoes", "nikke hoodie", "lego jacket navy bag", "barely worn",
-                                   "coach phone case white"}) {
+                                   "coach phone case white", "black hoodie black"}) {
         for (const SearchRequest& request : requests_for(text)) {
             CAPTURE(text);
             CAPTURE(request.offset);
-            check_same_results(fast.search(request), matcher.search(request));
+            const SearchResult from_candidates = fast.search(request), from_matcher = matcher.search(request);
+            CHECK(from_candidates.ranked_by == RankedBy::snapshot_candidates);
+            CHECK(from_matcher.ranked_by == RankedBy::matcher);
+            check_same_results(from_candidates, from_matcher);
         }
     }
 }

@@ -94,6 +94,11 @@ struct FacetCounts {
     std::optional<PriceSummary> price;
 };
 
+// How a result's page was ranked: by Xapian's matcher over every match, by
+// the matcher over candidates the shard snapshots chose (text relevance),
+// or from the snapshots' columns (sorts and empty queries).
+enum class RankedBy { matcher, snapshot_candidates, columns };
+
 struct SearchResult {
     std::vector<Hit> hits;
     std::optional<FacetCounts> facets;
@@ -108,6 +113,7 @@ struct SearchResult {
     std::string suggestion;
     bool corrected = false;
     bool cached = false;     // answered from the result cache
+    RankedBy ranked_by = RankedBy::matcher;
     double took_ms = 0;
 };
 
