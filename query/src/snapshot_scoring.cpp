@@ -128,8 +128,9 @@ public:
         : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), termfreqs_(termfreqs), bm25_(bm25),
           scores_(matches) {}
 
-    // Adds `node`'s weight times `factor` to the listings of `gate` (all of
-    // which match `node`'s parent). False if the tree cannot be weighed here.
+    // Adds `node`'s weight times `factor` to the listings of `gate` that
+    // match it (for an operator node, the caller made sure all of them do).
+    // False if the tree cannot be weighed here.
     bool weigh(const QueryTree& node, double factor, const DocidSet& gate) {
         switch (node.op()) {
             case Op::term: weigh_term(node.term_name(), factor, gate); return true;
