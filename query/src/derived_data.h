@@ -56,21 +56,26 @@ struct IndexSource {
 
 struct SnapshotCaches {
     explicit SnapshotCaches(IndexSource source)
-        : vocabulary([source](const analyzers::Generation& generation) {
+        : vocabulary([source](const analyzers::Generation& generation, const auto&) {
                          analyzers::TextAnalyzer analyzer;
                          return std::make_shared<const analyzers::FieldVocabulary>(
                              analyzers::FieldVocabulary::from_database(source.open_combined(generation), analyzer));
                      },
                      derived_data_max_age),
-          shard_snapshots([source](const analyzers::Generation& generation) {
+          shard_snapshots([source](const analyzers::Generation& generation,
+                                   const std::shared_ptr<const ShardSnapshots>& previous) {
                               auto snapshots = std::make_shared<ShardSnapshots>();
                               for (const auto& shard : source.open_shards(generation)) {
-                                  snapshots->push_back(ShardSnapshot::build(shard));
+                                  // The shard's previous snapshot tells which terms are hot.
+                                  const std::size_t index = snapshots->size();
+                                  const ShardSnapshot* before =
+                                      previous && index < previous->size() ? (*previous)[index].get() : nullptr;
+                                  snapshots->push_back(ShardSnapshot::build(shard, before));
                               }
                               return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
                           },
                           derived_data_max_age),
-          spelling([source](const analyzers::Generation& generation) {
+          spelling([source](const analyzers::Generation& generation, const auto&) {
                        return SpellingDictionary::build(source.open_combined(generation));
                    },
                    spelling_max_age) {}

@@ -42,7 +42,13 @@ inline constexpr std::size_t facet_dimension_count = 6;
 
 class ShardSnapshot {
 public:
-    static std::shared_ptr<const ShardSnapshot> build(const Xapian::Database& shard);
+    // Reads `shard` while a writer may be committing to it (reopening the
+    // handle, and so the caller's copies of it, when a revision goes away).
+    // With `previous` (the shard's snapshot this one replaces), its most
+    // recently used terms are read into the new caches too, so that requests
+    // after a rebuild do not all start cold.
+    static std::shared_ptr<const ShardSnapshot> build(Xapian::Database shard,
+                                                      const ShardSnapshot* previous = nullptr);
     ShardSnapshot();
 
     // Docids below this are in the snapshot.
@@ -112,7 +118,8 @@ private:
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
-    void fill_key_column(const Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
+    void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
+    void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
 
     std::string uuid_;
     DocidSet present_;

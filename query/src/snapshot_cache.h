@@ -4,7 +4,7 @@
 // Built at once for a new generation (its docids are new), then rebuilt in
 // the background when the index has changed and the copy is older than its
 // max age: requests keep using the current copy meanwhile, so a rebuild
-// (~300 ms for the shard snapshots at 1M listings) never delays one. A
+// (~450 ms for the shard snapshots at 1M listings) never delays one. A
 // rebuild opens its own database handles: Xapian::Database is not
 // thread-safe, and the searchers' handles are in use.
 #pragma once
@@ -16,6 +16,9 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/core.h>
+#include <xapian.h>
+
 #include "analyzers/index_layout.h"
 
 namespace query {
@@ -24,7 +27,10 @@ template <typename Derived>
 class SnapshotCache {
 public:
     using Clock = std::chrono::steady_clock;
-    using Builder = std::function<std::shared_ptr<const Derived>(const analyzers::Generation&)>;
+    // Builds the data for a generation; `previous` is the copy it replaces
+    // (null at first), for what is worth carrying over (a cache's hot set).
+    using Builder = std::function<std::shared_ptr<const Derived>(const analyzers::Generation& generation,
+                                                                 const std::shared_ptr<const Derived>& previous)>;
 
     SnapshotCache(Builder build, Clock::duration max_age) : build_(std::move(build)), max_age_(max_age) {}
     ~SnapshotCache() {
@@ -37,7 +43,7 @@ public:
     std::shared_ptr<const Derived> get(const analyzers::Generation& generation, bool changed) {
         std::unique_lock lock(mutex_);
         if (!current_ || generation.number != generation_) {
-            current_ = build_(generation);
+            current_ = build_retrying(generation, current_);
             built_at_ = Clock::now();
             generation_ = generation.number;
             return current_;
@@ -52,13 +58,20 @@ private:
         if (rebuild_.joinable()) rebuild_.join();  // finished: rebuilding_ is false
         rebuilding_ = true;
         changed_ = false;
-        rebuild_ = std::thread([this, generation] {
+        rebuild_ = std::thread([this, generation, previous = current_] {
             std::shared_ptr<const Derived> built;
             try {
-                built = build_(generation);
+                built = build_retrying(generation, previous);
+            } catch (const Xapian::Error& error) {
+                // Most likely the generation went away under us (a reindex
+                // swap): the next request opens the new one and builds it then.
+                fmt::print(stderr, "background rebuild of derived data failed, the previous copy stays: {}\n",
+                           error.get_description());
+            } catch (const std::exception& error) {
+                fmt::print(stderr, "background rebuild of derived data failed, the previous copy stays: {}\n",
+                           error.what());
             } catch (...) {
-                // The generation went away under us (a reindex swap): the
-                // next request opens the new one and builds it then.
+                fmt::print(stderr, "background rebuild of derived data failed, the previous copy stays\n");
             }
             std::lock_guard lock(mutex_);
             if (built && generation.number == generation_) {
@@ -69,6 +82,21 @@ private:
         });
     }
 
+    // A writer committing twice during a build makes Xapian discard the
+    // revision it reads: start again on fresh handles (the shard snapshots
+    // resume by themselves; the vocabulary and spelling builds start over).
+    std::shared_ptr<const Derived> build_retrying(const analyzers::Generation& generation,
+                                                  const std::shared_ptr<const Derived>& previous) {
+        for (int attempt = 1;; ++attempt) {
+            try {
+                return build_(generation, previous);
+            } catch (const Xapian::DatabaseError&) {  // see ShardSnapshot::build
+                if (attempt == max_build_attempts) throw;
+            }
+        }
+    }
+
+    static constexpr int max_build_attempts = 5;
     Builder build_;
     Clock::duration max_age_;
     std::mutex mutex_;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace query {
 
@@ -37,6 +38,17 @@ public:
             entries_.pop_back();
         }
         return value;
+    }
+
+    // The terms kept, most recently used first, at most `limit` of them.
+    std::vector<std::string> recent_terms(std::size_t limit) const {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> terms;
+        for (const Entry& entry : entries_) {
+            if (terms.size() == limit) break;
+            terms.push_back(entry.term);
+        }
+        return terms;
     }
 
 private:

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "analyzers/document_layout.h"
 #include "index_fixture.h"
@@ -165,4 +167,66 @@ TEST_CASE("the snapshot scorer weighs listings as Xapian's BM25Weight does") {
     // A scored match-all is not weighed here: the caller falls back to Xapian.
     const QueryTree unsupported = QueryTree::combine(Op::all_of, {QueryTree::term("Tnike"), QueryTree::match_all()});
     CHECK_FALSE(snapshot_candidates(shards, combined, unsupported, bm25, no_filters, queries, 3));
+}
+
+TEST_CASE("a snapshot is built while a writer commits to its shard") {
+    // Regression test: under a 50 listings/s feed the follower's commits
+    // made glass discard the revision a background build was reading, and
+    // most rebuilds failed, leaving the snapshots ever staler.
+    test_support::TempDir dir;
+    std::ostringstream feed;
+    for (int n = 0; n < 40; ++n) feed << catalog();  // 12,000 lines, 300 distinct listings
+    std::string lines = feed.str();
+    for (std::size_t at = 0, n = 0; (at = lines.find(R"("id":"L)", at)) != std::string::npos; ++n) {
+        lines.insert(at + 6, std::to_string(n) + "-");  // a distinct id per line
+        at += 7;
+    }
+    query_test::build_index(dir, lines);
+    const auto serving = analyzers::serving_generation(dir / "index");
+    REQUIRE(serving);
+    const std::string shard_path = analyzers::shard_path(dir / "index", serving->number, 0).string();
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> commits{0};
+    std::thread writer([&] {
+        Xapian::WritableDatabase shard(shard_path, Xapian::DB_OPEN | Xapian::DB_NO_SYNC);
+        for (int n = 0; !stop; ++n) {
+            Xapian::Document document;
+            document.add_value(analyzers::slot::price, Xapian::sortable_serialise(n));
+            document.add_term("Twritten");
+            shard.add_document(document);
+            shard.commit();
+            ++commits;
+            // Far more often than the follower commits, so that every
+            // build is overtaken by several commits.
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
+        }
+    });
+    struct StopWriter {
+        std::atomic<bool>& stop;
+        std::thread& writer;
+        ~StopWriter() {
+            stop = true;
+            writer.join();
+        }
+    } stop_writer{stop, writer};
+    // Opening can meet a discarded revision too: the test's own reads retry.
+    const auto listings_now = [&](Xapian::Database& shard) {
+        for (;;) {
+            try {
+                shard = Xapian::Database(shard_path);
+                return shard.get_doccount();
+            } catch (const Xapian::DatabaseError&) {
+            }
+        }
+    };
+    int builds = 0;
+    for (; commits < 1000; ++builds) {
+        Xapian::Database shard;
+        const Xapian::doccount listings = listings_now(shard);
+        const auto snapshot = ShardSnapshot::build(shard);
+        CHECK(snapshot->size() > listings);  // every listing there when the build began
+        CHECK(snapshot->newest_first().size() >= listings);
+    }
+    MESSAGE(builds, " builds overtaken by 1,000 commits");
 }
