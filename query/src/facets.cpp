@@ -111,13 +111,17 @@ std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& m
 
 // One counting pass over every shard; returns the number of matches.
 std::uint64_t count_pass(const std::vector<ShardView>& shards, const Filters& filters, const FilteredQueries& queries,
-                         FacetDimensions dimensions, bool price, FacetTally& tally) {
+                         FacetDimensions dimensions, bool price, FacetTally& tally,
+                         const std::vector<DocidSet>* known) {
     tally.mark_tallied(dimensions, price);
     std::uint64_t matches = 0;
-    for (const ShardView& shard : shards) {
+    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+        const ShardView& shard = shards[shard_index];
         const ShardSnapshot& snapshot = *shard.snapshot;
-        const auto matching = matches_in_snapshot(shard, filters, queries);
-        if (!matching) {  // not a query the snapshot can evaluate: all through Xapian
+        std::optional<DocidSet> evaluated;
+        if (!known) evaluated = matches_in_snapshot(shard, filters, queries);
+        const DocidSet* matching = known ? &(*known)[shard_index] : evaluated ? &*evaluated : nullptr;
+        if (matching == nullptr) {  // not a query the snapshot can evaluate: all through Xapian
             matches += count_through_xapian(shard, queries.with_all_filters(filters), 1, dimensions, price, tally);
             continue;
         }
@@ -235,8 +239,9 @@ namespace {
 
 // One counting pass: the listings matching `filters` (with the caller's
 // text), counted in the given dimensions. Returns how many matched.
-using CountPass = std::function<std::uint64_t(const Filters& filters, FacetDimensions dimensions, bool price,
-                                              FacetTally& tally)>;
+// `request_filters`: `filters` are the request's own, all of them.
+using CountPass = std::function<std::uint64_t(const Filters& filters, bool request_filters, FacetDimensions dimensions,
+                                              bool price, FacetTally& tally)>;
 
 // The disjunctive passes: one with all filters for the facets whose own
 // filter is unused, and one per facet whose own filter is in use, without it.
@@ -260,12 +265,12 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
     }
     unfiltered[index_of(FacetDimension::condition)] = wanted.condition && !condition_filtered;
     unfiltered[index_of(FacetDimension::shipping)] = wanted.shipping && !shipping_filtered;
-    result.matches = count_pass(filters, unfiltered, wanted.price && !price_filtered, tally);
+    result.matches = count_pass(filters, true, unfiltered, wanted.price && !price_filtered, tally);
 
     const auto count_without = [&](auto clear_filter, FacetDimensions dimensions, bool price) {
         Filters without = filters;
         clear_filter(without);
-        count_pass(without, dimensions, price, tally);
+        count_pass(without, false, dimensions, price, tally);
     };
     if (wanted.brand && brand_filtered) {
         count_without([](Filters& f) { f.brands.clear(); }, only({FacetDimension::brand}), false);
@@ -291,15 +296,17 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
 }  // namespace
 
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQueries& queries) {
-    return count_in_passes(request, [&](const Filters& filters, FacetDimensions dimensions, bool price, FacetTally& tally) {
-        return count_pass(shards, filters, queries, dimensions, price, tally);
+                                 const FilteredQueries& queries, const std::vector<DocidSet>* known) {
+    return count_in_passes(request, [&](const Filters& filters, bool request_filters, FacetDimensions dimensions,
+                                        bool price, FacetTally& tally) {
+        return count_pass(shards, filters, queries, dimensions, price, tally, request_filters ? known : nullptr);
     });
 }
 
 FacetCountingResult count_facets_by_values(const Xapian::Database& database, const SearchRequest& request,
                                            const FilteredQueries& queries) {
-    return count_in_passes(request, [&](const Filters& filters, FacetDimensions dimensions, bool price, FacetTally& tally) {
+    return count_in_passes(request, [&](const Filters& filters, bool, FacetDimensions dimensions, bool price,
+                                        FacetTally& tally) {
         return count_pass_by_values(database, queries.with_all_filters(filters), dimensions, price, tally);
     });
 }

@@ -85,8 +85,11 @@ struct FacetCountingResult {
 // Counts the requested facets over every match, shard by shard: one pass
 // with all filters for the facets whose own filter is unused, and one pass
 // per facet whose own filter is in use, without that filter (disjunctive).
+// `known`, when the caller has it already: each shard's snapshot listings
+// matching the request with all its filters (the pass that counts those
+// then skips evaluating the query again).
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQueries& queries);
+                                 const FilteredQueries& queries, const std::vector<DocidSet>* known = nullptr);
 
 // The same through Xapian's ValueCountMatchSpy over `database`, for shards
 // behind a remote backend, where there are no snapshots (slower: every

@@ -190,6 +190,8 @@ private:
         std::uint64_t matches = 0;
         bool exact = false;
         RankedBy ranked_by = RankedBy::matcher;
+        // Ranked on the snapshots: the listings there matching, per shard.
+        std::shared_ptr<const std::vector<DocidSet>> snapshot_matches;
     };
 
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
@@ -213,8 +215,9 @@ private:
         result.total_exact = page.exact;
         result.ranked_by = page.ranked_by;
         if (request.facets.any() || (request.exact_total && !page.exact)) {
-            FacetCountingResult counted = remote() ? count_facets_by_values(database_, request, filtered_queries(plan))
-                                                   : count_facets(shard_views(), request, filtered_queries(plan));
+            FacetCountingResult counted =
+                remote() ? count_facets_by_values(database_, request, filtered_queries(plan))
+                         : count_facets(shard_views(), request, filtered_queries(plan), page.snapshot_matches.get());
             if (request.facets.any()) result.facets = std::move(counted.counts);
             result.total = counted.matches;  // every match was counted: exact
             result.total_exact = true;
@@ -268,7 +271,7 @@ private:
     std::optional<Page> page_from_snapshot_candidates(const Plan& plan) {
         const RankingContext context = ranking_context(plan);
         const auto views = shard_views();
-        const auto candidates = snapshot_candidates(
+        auto candidates = snapshot_candidates(
             views, database_, with_business_signals(plan.matching, plan.text, *plan.ranking, context),
             bm25_parameters(*plan.ranking), plan.request.filters, filtered_queries(plan),
             plan.request.offset + plan.request.limit);
@@ -285,6 +288,7 @@ private:
         page.ranked_by = RankedBy::snapshot_candidates;
         page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
         page.exact = true;
+        page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates->matching));
         return page;
     }
 

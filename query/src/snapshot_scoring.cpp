@@ -371,12 +371,15 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
     TermFrequencies termfreqs(combined);
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const ShardView& shard = shards[shard_index];
-        const auto matches = matches_in_snapshot(shard, filters, queries);
+        auto matches = matches_in_snapshot(shard, filters, queries);
         if (!matches) return std::nullopt;
-        ShardScorer scorer(shard, combined, termfreqs, bm25, *matches);
-        if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
+        {
+            ShardScorer scorer(shard, combined, termfreqs, bm25, *matches);
+            if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
+            best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
+        }
         candidates.matches += matches->count();
-        best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
+        candidates.matching.push_back(std::move(*matches));
     }
     for (const Scored& listing : best.take()) candidates.docids[listing.shard].push_back(listing.docid);
     for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());

@@ -32,6 +32,7 @@ struct SnapshotCandidates {
     // the top `count` of the whole query, ascending.
     std::vector<std::vector<Xapian::docid>> docids;
     std::uint64_t matches = 0;  // the snapshots' listings matching the query
+    std::vector<DocidSet> matching;  // those listings, per shard (for facet counting)
     std::uint64_t candidate_count() const;
 };
 

@@ -64,6 +64,23 @@ void check_same_results(const SearchResult& snapshot_ranked, const SearchResult&
     CHECK(snapshot_ranked.total_exact);
     if (matcher_ranked.total_exact) CHECK(snapshot_ranked.total == matcher_ranked.total);
     CHECK(snapshot_ranked.relaxed == matcher_ranked.relaxed);
+    REQUIRE(snapshot_ranked.facets.has_value() == matcher_ranked.facets.has_value());
+    if (!snapshot_ranked.facets) return;
+    // Facets reuse the matches the snapshots ranked; the matcher's path evaluates them afresh.
+    const auto values = [](const std::vector<FacetValueCount>& counts) {
+        std::vector<std::pair<std::string, std::uint64_t>> listed;
+        for (const auto& count : counts) listed.emplace_back(count.value, count.count);
+        return listed;
+    };
+    const FacetCounts &fast = *snapshot_ranked.facets, &slow = *matcher_ranked.facets;
+    CHECK(values(fast.brand) == values(slow.brand));
+    CHECK(values(fast.category_1) == values(slow.category_1));
+    CHECK(values(fast.category_3) == values(slow.category_3));
+    REQUIRE(fast.price.has_value() == slow.price.has_value());
+    if (fast.price) {
+        CHECK(fast.price->count == slow.price->count);
+        CHECK(fast.price->average == slow.price->average);
+    }
 }
 
 std::vector<SearchRequest> requests_for(const std::string& text) {
@@ -77,6 +94,10 @@ std::vector<SearchRequest> requests_for(const std::string& text) {
         {.text = text, .limit = 5, .filters = {.price_min = 20, .price_max = 120, .conditions = {1, 2, 3}}},
         {.text = text, .limit = 5, .filters = {.shipping = "seller"}},
         {.text = text, .limit = 5, .facets = {.brand = true, .category = true, .price = true}},
+        {.text = text,
+         .limit = 5,
+         .filters = {.brands = {"Nike"}, .price_min = 10},
+         .facets = {.brand = true, .category = true, .price = true}},
     };
 }
 
