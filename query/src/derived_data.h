@@ -10,7 +10,7 @@
 
 #include <xapian.h>
 
-#include "analyzers/field_vocabulary.h"
+#include "field_vocabulary.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/text_analyzer.h"
 #include "ranking_signals.h"
@@ -58,8 +58,8 @@ struct SnapshotCaches {
     explicit SnapshotCaches(IndexSource source)
         : vocabulary([source](const analyzers::Generation& generation, const auto&) {
                          analyzers::TextAnalyzer analyzer;
-                         return std::make_shared<const analyzers::FieldVocabulary>(
-                             analyzers::FieldVocabulary::from_database(source.open_combined(generation), analyzer));
+                         return std::make_shared<const FieldVocabulary>(
+                             FieldVocabulary::from_database(source.open_combined(generation), analyzer));
                      },
                      derived_data_max_age),
           shard_snapshots([source](const analyzers::Generation& generation,
@@ -80,7 +80,7 @@ struct SnapshotCaches {
                    },
                    spelling_max_age) {}
 
-    SnapshotCache<analyzers::FieldVocabulary> vocabulary;
+    SnapshotCache<FieldVocabulary> vocabulary;
     SnapshotCache<ShardSnapshots> shard_snapshots;
     SnapshotCache<SpellingDictionary> spelling;
 };

@@ -9,10 +9,10 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
-#include "analyzers/field_vocabulary.h"
+#include "field_vocabulary.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/listing.h"
-#include "analyzers/query_builder.h"
+#include "query_builder.h"
 #include "analyzers/synonyms.h"
 #include "filters.h"
 #include "ranking_signals.h"
@@ -76,10 +76,10 @@ std::vector<std::pair<std::string, Filters>> single_filters(const Filters& filte
 
 struct Inspector::Impl {
     analyzers::Lexicon lexicon;
-    analyzers::QueryBuilder builder{lexicon};
+    QueryBuilder builder{lexicon};
     RankingConfig ranking;
     Xapian::Database database;
-    analyzers::FieldVocabulary vocabulary;
+    FieldVocabulary vocabulary;
     std::shared_ptr<const SpellingDictionary> spelling;
     double now_seconds = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 
@@ -90,14 +90,14 @@ struct Inspector::Impl {
             throw std::runtime_error(fmt::format("no index in {}", options.index_dir.string()));
         }
         database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
-        vocabulary = analyzers::FieldVocabulary::from_database(database, builder.analyzer());
+        vocabulary = FieldVocabulary::from_database(database, builder.analyzer());
         spelling = SpellingDictionary::build(database);
     }
 
     // The query's words as the service would search them: all of them, or
     // any of them once relaxed.
     struct Words {
-        analyzers::TextQuery text;
+        TextQuery text;
         Xapian::Query matches;
         bool relaxed = false;
     };

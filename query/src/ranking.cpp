@@ -10,12 +10,23 @@
 #include <fmt/format.h>
 
 namespace query {
+
+double FieldWeights::of(analyzers::TextField field) const {
+    switch (field) {
+        case analyzers::TextField::title: return title;
+        case analyzers::TextField::brand: return brand;
+        case analyzers::TextField::category: return category;
+        case analyzers::TextField::description: return description;
+    }
+    return 0;
+}
+
 namespace {
 
 struct Setting {
     std::string_view key;
     double RankingConfig::*member;  // for the plain numbers
-    double analyzers::FieldWeights::*field;  // for field weights
+    double FieldWeights::*field;  // for field weights
     double min, max;
     std::string_view help;
 };
@@ -26,10 +37,10 @@ constexpr double unbounded = 1e9;
 constexpr std::array<Setting, 15> settings{{
     {"bm25.k1", &RankingConfig::bm25_k1, nullptr, 0, 100, "how fast repeated words stop adding score"},
     {"bm25.b", &RankingConfig::bm25_b, nullptr, 0, 1, "how much long texts are penalised"},
-    {"field.title", nullptr, &analyzers::FieldWeights::title, 0, unbounded, "weight of title matches"},
-    {"field.brand", nullptr, &analyzers::FieldWeights::brand, 0, unbounded, "weight of brand matches"},
-    {"field.category", nullptr, &analyzers::FieldWeights::category, 0, unbounded, "weight of category matches"},
-    {"field.description", nullptr, &analyzers::FieldWeights::description, 0, unbounded,
+    {"field.title", nullptr, &FieldWeights::title, 0, unbounded, "weight of title matches"},
+    {"field.brand", nullptr, &FieldWeights::brand, 0, unbounded, "weight of brand matches"},
+    {"field.category", nullptr, &FieldWeights::category, 0, unbounded, "weight of category matches"},
+    {"field.description", nullptr, &FieldWeights::description, 0, unbounded,
      "weight of description matches"},
     {"synonym.weight", nullptr, nullptr, 0, unbounded, "a synonym's match relative to the words typed"},
     {"freshness.weight", &RankingConfig::freshness_weight, nullptr, 0, unbounded, "bonus of a brand-new listing"},

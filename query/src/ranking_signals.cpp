@@ -8,7 +8,6 @@ namespace query {
 namespace {
 
 using Xapian::Query;
-using analyzers::QueryTree;
 using Op = QueryTree::Op;
 
 // Xapian::Query owns a posting source only once it is released to it.
@@ -86,7 +85,7 @@ Query FreshnessLeaf::to_xapian() const {
     return owned(new FreshnessPostingSource(weight_, half_life_seconds_, now_seconds_, snapshots_));
 }
 
-std::optional<QueryTree> business_signals(const analyzers::TextQuery& text, const RankingConfig& config,
+std::optional<QueryTree> business_signals(const TextQuery& text, const RankingConfig& config,
                                           const RankingContext& context) {
     std::vector<QueryTree> signals;
     if (config.freshness_weight > 0 && !context.remote) {
@@ -107,14 +106,14 @@ std::optional<QueryTree> business_signals(const analyzers::TextQuery& text, cons
     return QueryTree::combine(Op::any_of, std::move(signals));
 }
 
-Query with_business_signals(const Query& matches, const analyzers::TextQuery& text, const RankingConfig& config,
+Query with_business_signals(const Query& matches, const TextQuery& text, const RankingConfig& config,
                             const RankingContext& context) {
     const auto signals = business_signals(text, config, context);
     if (!signals) return matches;
     return Query(Query::OP_AND_MAYBE, matches, signals->to_xapian());
 }
 
-QueryTree with_business_signals(const QueryTree& matches, const analyzers::TextQuery& text,
+QueryTree with_business_signals(const QueryTree& matches, const TextQuery& text,
                                 const RankingConfig& config, const RankingContext& context) {
     auto signals = business_signals(text, config, context);
     if (!signals) return matches;
@@ -139,7 +138,7 @@ void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query) {
     }
 }
 
-bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config) {
+bool relaxes(std::uint64_t all_words_matches, const TextQuery& text, const RankingConfig& config) {
     return text.clauses.size() > 1 && all_words_matches < static_cast<std::uint64_t>(config.relax_min_matches);
 }
 

@@ -9,8 +9,8 @@
 
 #include <xapian.h>
 
-#include "analyzers/query_builder.h"
-#include "analyzers/query_tree.h"
+#include "query_builder.h"
+#include "query_tree.h"
 #include "query/ranking.h"
 #include "query/search_service.h"
 #include "shard_snapshot.h"
@@ -60,7 +60,7 @@ private:
 // A constant weight for every listing (Xapian's FixedWeightPostingSource):
 // the brand, category and on-sale bonuses, filtered to the listings they
 // reward, and relaxation's bonus per word matched.
-class ConstantLeaf : public analyzers::WeightedLeaf {
+class ConstantLeaf : public WeightedLeaf {
 public:
     explicit ConstantLeaf(double weight) : weight_(weight) {}
     double weight() const { return weight_; }
@@ -69,10 +69,10 @@ public:
 private:
     double weight_;
 };
-analyzers::QueryTree constant_weight(double weight);
+QueryTree constant_weight(double weight);
 
 // The freshness signal over every listing (FreshnessPostingSource).
-class FreshnessLeaf : public analyzers::WeightedLeaf {
+class FreshnessLeaf : public WeightedLeaf {
 public:
     FreshnessLeaf(double weight, double half_life_seconds, double now_seconds,
                   std::shared_ptr<const ShardSnapshots> snapshots)
@@ -99,13 +99,13 @@ struct RankingContext {
 
 // The config's business signals for a text query, as one tree that adds
 // its weight to the matches' (with and_maybe); nullopt when none applies.
-std::optional<analyzers::QueryTree> business_signals(const analyzers::TextQuery& text, const RankingConfig& config,
+std::optional<QueryTree> business_signals(const TextQuery& text, const RankingConfig& config,
                                                      const RankingContext& context);
 
 // `matches` ranked by the config's business signals on top of its own weight.
-Xapian::Query with_business_signals(const Xapian::Query& matches, const analyzers::TextQuery& text,
+Xapian::Query with_business_signals(const Xapian::Query& matches, const TextQuery& text,
                                     const RankingConfig& config, const RankingContext& context);
-analyzers::QueryTree with_business_signals(const analyzers::QueryTree& matches, const analyzers::TextQuery& text,
+QueryTree with_business_signals(const QueryTree& matches, const TextQuery& text,
                                            const RankingConfig& config, const RankingContext& context);
 
 // Xapian::BM25Weight's parameters as the config sets them (k2 = 0 and
@@ -124,6 +124,6 @@ Xapian::BM25Weight bm25_of(const RankingConfig& config);
 void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query);
 
 // Whether an all-words query with this many matches is relaxed to any word.
-bool relaxes(std::uint64_t all_words_matches, const analyzers::TextQuery& text, const RankingConfig& config);
+bool relaxes(std::uint64_t all_words_matches, const TextQuery& text, const RankingConfig& config);
 
 }  // namespace query

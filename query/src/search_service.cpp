@@ -10,11 +10,11 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
-#include "analyzers/field_vocabulary.h"
+#include "field_vocabulary.h"
 #include "analyzers/index_layout.h"
-#include "analyzers/query_builder.h"
+#include "query_builder.h"
 #include "analyzers/synonyms.h"
-#include "analyzers/highlighter.h"
+#include "highlighter.h"
 #include "column_ranking.h"
 #include "facets.h"
 #include "filters.h"
@@ -173,12 +173,12 @@ private:
     struct Plan {
         const SearchRequest& request;
         std::shared_ptr<const RankingConfig> ranking;
-        analyzers::TextQuery text;
-        analyzers::QueryTree matching;  // the text side: all words, or any once relaxed
+        TextQuery text;
+        QueryTree matching;  // the text side: all words, or any once relaxed
         Xapian::Query matches;          // the same for Xapian
         bool relaxed = false;
 
-        void match(analyzers::QueryTree tree) {
+        void match(QueryTree tree) {
             matching = std::move(tree);
             matches = matching.to_xapian();
         }
@@ -358,9 +358,9 @@ private:
         for (Hit& hit : hits) hit.score = score_of[hit.stored_json];
     }
 
-    void highlight_titles(std::vector<Hit>& hits, const analyzers::TextQuery& text, const HighlightOptions& options) {
+    void highlight_titles(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options) {
         const std::unordered_set<std::string> terms(text.match_terms.begin(), text.match_terms.end());
-        const analyzers::HighlightTags tags{options.pre, options.post, options.escape_html};
+        const HighlightTags tags{options.pre, options.post, options.escape_html};
         for (Hit& hit : hits) {
             const auto listing = analyzers::listing_from_stored_json(hit.stored_json);
             hit.highlighted_title = highlighter_.highlight(listing.title, terms, tags);
@@ -388,14 +388,14 @@ private:
 
     const ServiceOptions& options_;
     const analyzers::Lexicon& lexicon_;
-    analyzers::QueryBuilder builder_;
+    QueryBuilder builder_;
     SnapshotCaches& caches_;
     RankingSource ranking_source_;
     ResultCache& results_;
-    analyzers::Highlighter highlighter_;
+    Highlighter highlighter_;
     std::shared_ptr<const SpellingDictionary> spelling_;
     std::vector<Xapian::Database> shards_;  // the same shards, one by one, for facet counting
-    std::shared_ptr<const analyzers::FieldVocabulary> vocabulary_;
+    std::shared_ptr<const FieldVocabulary> vocabulary_;
     std::shared_ptr<const ShardSnapshots> snapshots_;
     Xapian::Database database_;
     std::uint64_t remote_changes_ = 0;  // the remote database's version, as far as reopen() tells

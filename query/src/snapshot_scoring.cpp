@@ -12,7 +12,6 @@
 namespace query {
 namespace {
 
-using analyzers::QueryTree;
 using Op = QueryTree::Op;
 
 // A few more candidates than asked for: listings changed since the
@@ -196,7 +195,7 @@ private:
         }
     }
 
-    bool weigh_leaf(const analyzers::WeightedLeaf& leaf, double factor, const DocidSet& gate) {
+    bool weigh_leaf(const WeightedLeaf& leaf, double factor, const DocidSet& gate) {
         if (factor == 0) return true;
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
@@ -362,7 +361,7 @@ std::uint64_t SnapshotCandidates::candidate_count() const {
 
 std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
                                                       const Xapian::Database& combined,
-                                                      const analyzers::QueryTree& scored, const Bm25Parameters& bm25,
+                                                      const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
                                                       std::size_t count) {
     SnapshotCandidates candidates;

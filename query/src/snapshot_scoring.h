@@ -21,7 +21,7 @@
 
 #include <xapian.h>
 
-#include "analyzers/query_tree.h"
+#include "query_tree.h"
 #include "facets.h"
 #include "ranking_signals.h"
 
@@ -42,7 +42,7 @@ struct SnapshotCandidates {
 // it cannot weigh: the caller then ranks through Xapian alone.
 std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
                                                       const Xapian::Database& combined,
-                                                      const analyzers::QueryTree& scored, const Bm25Parameters& bm25,
+                                                      const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
                                                       std::size_t count);
 

@@ -10,7 +10,7 @@ namespace {
 
 // A word is known if some listing has it in a text field, or it names a
 // brand or category.
-bool known(const std::string& term, const analyzers::FieldVocabulary& vocabulary, const Xapian::Database& database) {
+bool known(const std::string& term, const FieldVocabulary& vocabulary, const Xapian::Database& database) {
     for (const auto& field : analyzers::word_fields) {
         if (database.get_termfreq(std::string(field.prefix) + term) > 0) return true;
     }
@@ -36,8 +36,8 @@ std::string with_corrections(const std::string& typed, const std::unordered_map<
 
 }  // namespace
 
-TextPlan plan_text(const std::string& typed, analyzers::QueryBuilder& builder, const RankingConfig& ranking,
-                   const analyzers::FieldVocabulary& vocabulary, const SpellingDictionary& spelling,
+TextPlan plan_text(const std::string& typed, QueryBuilder& builder, const RankingConfig& ranking,
+                   const FieldVocabulary& vocabulary, const SpellingDictionary& spelling,
                    const Xapian::Database& database) {
     TextPlan plan{builder.build(typed, ranking.text, &vocabulary), "", false};
     std::unordered_map<std::string, std::string> corrections;
@@ -55,16 +55,16 @@ TextPlan plan_text(const std::string& typed, analyzers::QueryBuilder& builder, c
     return plan;
 }
 
-analyzers::QueryTree relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking) {
-    using Op = analyzers::QueryTree::Op;
-    analyzers::QueryTree any = text.any_word();
+QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking) {
+    using Op = QueryTree::Op;
+    QueryTree any = text.any_word();
     if (ranking.relax_word_bonus <= 0 || text.clauses.empty()) return any;
-    std::vector<analyzers::QueryTree> bonuses;
+    std::vector<QueryTree> bonuses;
     for (const auto& clause : text.clauses) {
-        bonuses.push_back(analyzers::QueryTree::combine(Op::filter, {constant_weight(ranking.relax_word_bonus), clause}));
+        bonuses.push_back(QueryTree::combine(Op::filter, {constant_weight(ranking.relax_word_bonus), clause}));
     }
-    return analyzers::QueryTree::combine(Op::and_maybe,
-                                         {std::move(any), analyzers::QueryTree::combine(Op::any_of, std::move(bonuses))});
+    return QueryTree::combine(Op::and_maybe,
+                                         {std::move(any), QueryTree::combine(Op::any_of, std::move(bonuses))});
 }
 
 }  // namespace query

@@ -10,15 +10,15 @@
 
 #include <xapian.h>
 
-#include "analyzers/field_vocabulary.h"
-#include "analyzers/query_builder.h"
+#include "field_vocabulary.h"
+#include "query_builder.h"
 #include "query/ranking.h"
 #include "spelling.h"
 
 namespace query {
 
 struct TextPlan {
-    analyzers::TextQuery text;
+    TextQuery text;
     // The typed query with unknown words corrected ("nikke hoodie" ->
     // "nike hoodie"); empty when every word is known or none is correctable.
     std::string suggestion;
@@ -27,12 +27,12 @@ struct TextPlan {
 
 // Builds the text query for `typed`, searching the suggestion instead when
 // the ranking config says to auto-correct.
-TextPlan plan_text(const std::string& typed, analyzers::QueryBuilder& builder, const RankingConfig& ranking,
-                   const analyzers::FieldVocabulary& vocabulary, const SpellingDictionary& spelling,
+TextPlan plan_text(const std::string& typed, QueryBuilder& builder, const RankingConfig& ranking,
+                   const FieldVocabulary& vocabulary, const SpellingDictionary& spelling,
                    const Xapian::Database& database);
 
 // The relaxed form of `text`: listings matching any word, plus
 // ranking.relax_word_bonus for each word they match.
-analyzers::QueryTree relaxed_query(const analyzers::TextQuery& text, const RankingConfig& ranking);
+QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking);
 
 }  // namespace query

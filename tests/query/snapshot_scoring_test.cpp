@@ -10,7 +10,7 @@
 #include "snapshot_scoring.h"
 
 using namespace query;
-using analyzers::QueryTree;
+using query::QueryTree;
 using query_test::ids_of;
 
 namespace {

@@ -16,15 +16,30 @@
 #include <string>
 #include <string_view>
 
-#include "analyzers/query_builder.h"
+#include "analyzers/document_layout.h"
 
 namespace query {
+
+// Multipliers on each field's BM25 score.
+struct FieldWeights {
+    double title = 3.0;
+    double brand = 2.0;
+    double category = 1.0;
+    double description = 0.5;
+
+    double of(analyzers::TextField field) const;
+};
+
+struct QueryOptions {
+    FieldWeights weights;
+    double synonym_weight = 0.8;  // a synonym's match counts a little less than the words typed
+};
 
 struct RankingConfig {
     // BM25 (Xapian::BM25Weight's k1 and b).
     double bm25_k1 = 1.2;
     double bm25_b = 0.5;
-    analyzers::QueryOptions text;  // field weights and synonym weight
+    QueryOptions text;  // field weights and synonym weight
     double freshness_weight = 1.0;
     double freshness_half_life_days = 14;
     double brand_match_weight = 1.0;

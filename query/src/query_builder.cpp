@@ -1,7 +1,13 @@
-#include "analyzers/query_builder.h"
+#include "query_builder.h"
 
-namespace analyzers {
+namespace query {
 namespace {
+
+using analyzers::Phrase;
+using analyzers::SynonymTable;
+using analyzers::TextField;
+using analyzers::Word;
+using analyzers::word_fields;
 
 using Op = QueryTree::Op;
 
@@ -56,16 +62,6 @@ private:
 
 }  // namespace
 
-double FieldWeights::of(TextField field) const {
-    switch (field) {
-        case TextField::title: return title;
-        case TextField::brand: return brand;
-        case TextField::category: return category;
-        case TextField::description: return description;
-    }
-    return 0;
-}
-
 QueryTree TextQuery::all_words() const {
     if (clauses.empty()) return QueryTree::match_all();
     return QueryTree::combine(Op::all_of, clauses);
@@ -109,4 +105,4 @@ TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options
     return query;
 }
 
-}  // namespace analyzers
+}  // namespace query

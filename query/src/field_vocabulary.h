@@ -15,16 +15,16 @@
 
 #include "analyzers/text_analyzer.h"
 
-namespace analyzers {
+namespace query {
 
 class FieldVocabulary {
 public:
     // Reads every XB and XC term of `database`.
-    static FieldVocabulary from_database(const Xapian::Database& database, TextAnalyzer& analyzer);
+    static FieldVocabulary from_database(const Xapian::Database& database, analyzers::TextAnalyzer& analyzer);
 
     // `key` without prefix: "the north face", "women/tops & blouses".
-    void add_brand_key(const std::string& key, TextAnalyzer& analyzer);
-    void add_category_key(const std::string& key, TextAnalyzer& analyzer);
+    void add_brand_key(const std::string& key, analyzers::TextAnalyzer& analyzer);
+    void add_category_key(const std::string& key, analyzers::TextAnalyzer& analyzer);
 
     // Full key terms (with prefix) whose names contain the analysed word.
     const std::vector<std::string>& brand_terms(const std::string& word) const;
@@ -34,7 +34,7 @@ public:
 
 private:
     using WordToTerms = std::unordered_map<std::string, std::vector<std::string>>;
-    static void add_key(WordToTerms& index, const std::string& term, std::string_view name, TextAnalyzer& analyzer);
+    static void add_key(WordToTerms& index, const std::string& term, std::string_view name, analyzers::TextAnalyzer& analyzer);
     static const std::vector<std::string>& find(const WordToTerms& index, const std::string& word);
 
     WordToTerms brand_terms_;
@@ -42,4 +42,4 @@ private:
     std::size_t key_count_ = 0;
 };
 
-}  // namespace analyzers
+}  // namespace query

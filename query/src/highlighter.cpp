@@ -1,4 +1,4 @@
-#include "analyzers/highlighter.h"
+#include "highlighter.h"
 
 #include <stdexcept>
 #include <vector>
@@ -6,7 +6,10 @@
 #include <unicode/brkiter.h>
 #include <unicode/unistr.h>
 
-namespace analyzers {
+namespace query {
+
+using analyzers::TextAnalyzer;
+using analyzers::Word;
 namespace {
 
 struct Span {
@@ -111,4 +114,4 @@ std::string Highlighter::highlight(std::string_view text, const std::unordered_s
     return out;
 }
 
-}  // namespace analyzers
+}  // namespace query

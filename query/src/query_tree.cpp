@@ -1,8 +1,8 @@
-#include "analyzers/query_tree.h"
+#include "query_tree.h"
 
 #include <stdexcept>
 
-namespace analyzers {
+namespace query {
 namespace {
 
 Xapian::Query::op xapian_op(QueryTree::Op op) {
@@ -60,4 +60,4 @@ Xapian::Query QueryTree::to_xapian() const {
     return Xapian::Query(xapian_op(op_), children.begin(), children.end());
 }
 
-}  // namespace analyzers
+}  // namespace query

@@ -14,7 +14,7 @@
 
 #include "analyzers/text_analyzer.h"
 
-namespace analyzers {
+namespace query {
 
 struct HighlightTags {
     std::string pre = "<em>";
@@ -38,4 +38,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace analyzers
+}  // namespace query

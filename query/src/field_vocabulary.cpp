@@ -1,10 +1,14 @@
-#include "analyzers/field_vocabulary.h"
+#include "field_vocabulary.h"
 
 #include <algorithm>
 
 #include "analyzers/document_layout.h"
 
-namespace analyzers {
+namespace query {
+
+using analyzers::TextAnalyzer;
+using analyzers::Word;
+namespace prefix = analyzers::prefix;
 
 void FieldVocabulary::add_key(WordToTerms& index, const std::string& term, std::string_view name,
                               TextAnalyzer& analyzer) {
@@ -60,4 +64,4 @@ const std::vector<std::string>& FieldVocabulary::category_terms(const std::strin
     return find(category_terms_, word);
 }
 
-}  // namespace analyzers
+}  // namespace query

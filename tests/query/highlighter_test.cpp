@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "analyzers/highlighter.h"
+#include "highlighter.h"
 
-using analyzers::Highlighter;
+using query::Highlighter;
 
 TEST_CASE("highlights follow the analyzer: stems, compounds, full-width and Japanese words") {
     Highlighter highlighter;

@@ -3,10 +3,11 @@
 #include <set>
 
 #include "analyzers/document_layout.h"
-#include "analyzers/query_builder.h"
+#include "query_builder.h"
 #include "test_support.h"
 
 using namespace analyzers;
+using namespace query;
 
 namespace {
 

@@ -12,32 +12,18 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
-#include "analyzers/field_vocabulary.h"
-#include "analyzers/query_tree.h"
+#include "field_vocabulary.h"
+#include "query/ranking.h"
+#include "query_tree.h"
 #include "analyzers/synonyms.h"
 #include "analyzers/text_analyzer.h"
 
-namespace analyzers {
-
-// Multipliers on each field's BM25 score.
-struct FieldWeights {
-    double title = 3.0;
-    double brand = 2.0;
-    double category = 1.0;
-    double description = 0.5;
-
-    double of(TextField field) const;
-};
-
-struct QueryOptions {
-    FieldWeights weights;
-    double synonym_weight = 0.8;  // a synonym's match counts a little less than the words typed
-};
+namespace query {
 
 // A query as a list of clauses, one per word (or per synonym-matched phrase),
 // so the caller can require all of them or relax to some.
 struct TextQuery {
-    std::vector<Word> words;             // the analysed words, for highlighting
+    std::vector<analyzers::Word> words;             // the analysed words, for highlighting
     std::vector<QueryTree> clauses;  // one per word or phrase
     // Key terms of the brands and categories the words name ("nike" ->
     // "XBnike"), for the ranking's brand and category match signals.
@@ -54,18 +40,18 @@ struct TextQuery {
 // Not thread-safe (owns a TextAnalyzer): one per thread.
 class QueryBuilder {
 public:
-    explicit QueryBuilder(const Lexicon& lexicon) : lexicon_(lexicon) {}
+    explicit QueryBuilder(const analyzers::Lexicon& lexicon) : lexicon_(lexicon) {}
 
     // `vocabulary` lets words match brands and categories; without it only
     // titles and descriptions are searched.
     TextQuery build(std::string_view text, const QueryOptions& options = {},
                     const FieldVocabulary* vocabulary = nullptr);
 
-    TextAnalyzer& analyzer() { return analyzer_; }
+    analyzers::TextAnalyzer& analyzer() { return analyzer_; }
 
 private:
-    const Lexicon& lexicon_;
-    TextAnalyzer analyzer_;
+    const analyzers::Lexicon& lexicon_;
+    analyzers::TextAnalyzer analyzer_;
 };
 
-}  // namespace analyzers
+}  // namespace query

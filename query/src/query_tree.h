@@ -14,7 +14,7 @@
 
 #include <xapian.h>
 
-namespace analyzers {
+namespace query {
 
 // A leaf weighted by something other than the text (a ranking signal such
 // as freshness): its Xapian form. What it means is its creator's business.
@@ -68,4 +68,4 @@ private:
     std::vector<QueryTree> children_;
 };
 
-}  // namespace analyzers
+}  // namespace query
