@@ -70,8 +70,7 @@ private:
         // newest first is the same order, without an exp2 per listing.
         if (!order_.sold_shown) return -created_at;
         const RankingConfig& ranking = *order_.ranking;
-        double score = freshness_bonus(ranking.freshness_weight, ranking.freshness_half_life_days * 86400.0,
-                                       order_.now_seconds, created_at);
+        double score = ranking.freshness_at(order_.now_seconds).bonus(created_at);
         if (order_.sold_shown && !sold) score += ranking.on_sale_weight;
         return -score;
     }

@@ -12,9 +12,9 @@
 #include <optional>
 #include <vector>
 
-#include "facets.h"
+#include "shard_view.h"
 #include "query/ranking.h"
-#include "query/search_service.h"
+#include "query/search_request.h"
 
 namespace query {
 

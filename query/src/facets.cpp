@@ -142,21 +142,6 @@ FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
 
 }  // namespace
 
-std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
-                                            const FilteredQueries& queries) {
-    const ShardSnapshot& snapshot = *shard.snapshot;
-    auto matches = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
-    if (!matches) return std::nullopt;
-    const auto value_filter =
-        snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
-    if (value_filter.none()) return matches;
-    DocidSet passing(snapshot.size());
-    matches->for_each([&](Xapian::docid docid) {
-        if (snapshot.passes(value_filter, docid)) passing.add(docid);
-    });
-    return passing;
-}
-
 void FacetTally::add(FacetDimension dimension, const std::string& name, std::uint64_t count) {
     tallied_[index_of(dimension)] = true;
     if (count > 0) counts_[index_of(dimension)][name] += count;

@@ -19,8 +19,10 @@
 
 #include <xapian.h>
 
-#include "query/search_service.h"
+#include "query/search_request.h"
+#include "query/search_result.h"
 #include "shard_snapshot.h"
+#include "shard_view.h"
 
 namespace query {
 
@@ -57,25 +59,6 @@ private:
     double price_min_ = 0, price_max_ = 0, price_sum_ = 0;
     std::array<std::uint64_t, 8> price_histogram_{};
 };
-
-// One shard as the facet counter sees it.
-struct ShardView {
-    Xapian::Database database;
-    std::shared_ptr<const ShardSnapshot> snapshot;
-};
-
-// The query for a set of filters, built from the caller's text query:
-// with only the term filters (brand, category, status), which the
-// snapshot evaluates on bitmaps, and with all of them, for Xapian.
-struct FilteredQueries {
-    std::function<Xapian::Query(const Filters&)> with_term_filters;
-    std::function<Xapian::Query(const Filters&)> with_all_filters;
-};
-
-// The listings in `shard`'s snapshot matching the query and all of
-// `filters`; nullopt if the snapshot cannot evaluate the query.
-std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
-                                            const FilteredQueries& queries);
 
 struct FacetCountingResult {
     FacetCounts counts;

@@ -5,7 +5,7 @@
 
 #include "analyzers/synonyms.h"
 #include "analyzers/text_analyzer.h"
-#include "query/search_service.h"
+#include "query/search_request.h"
 
 namespace query {
 

@@ -176,8 +176,7 @@ struct Inspector::Impl {
         if (ranking.freshness_weight > 0) {
             const double created_at = Xapian::sortable_unserialise(document.get_value(analyzers::slot::created_at));
             parts.push_back({fmt::format("freshness (listed {:.1f} days ago)", (now_seconds - created_at) / 86400),
-                             freshness_bonus(ranking.freshness_weight, ranking.freshness_half_life_days * 86400.0,
-                                             now_seconds, created_at)});
+                             ranking.freshness_at(now_seconds).bonus(created_at)});
         }
         const auto has_any = [&](const std::vector<std::string>& terms) {
             for (const auto& term : terms) {

@@ -8,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "query/search_service.h"
+#include "query/search_request.h"
+#include "query/search_result.h"
 
 namespace query {
 

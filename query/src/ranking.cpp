@@ -11,6 +11,11 @@
 
 namespace query {
 
+double FreshnessCurve::bonus(double created_at) const {
+    const double age = std::max(0.0, now_seconds - created_at);
+    return weight * std::exp2(-age / half_life_seconds);
+}
+
 double FieldWeights::of(analyzers::TextField field) const {
     switch (field) {
         case analyzers::TextField::title: return title;

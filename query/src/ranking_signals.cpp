@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "analyzers/document_layout.h"
+#include "posting_sources.h"
 
 namespace query {
 namespace {
@@ -26,71 +27,20 @@ QueryTree any_term(const std::vector<std::string>& terms) {
 
 }  // namespace
 
-double freshness_bonus(double weight, double half_life_seconds, double now_seconds, double created_at) {
-    const double age = std::max(0.0, now_seconds - created_at);
-    return weight * std::exp2(-age / half_life_seconds);
-}
-
-FreshnessPostingSource::FreshnessPostingSource(double weight, double half_life_seconds, double now_seconds,
-                                               std::shared_ptr<const ShardSnapshots> snapshots)
-    : weight_(weight), half_life_seconds_(half_life_seconds), now_seconds_(now_seconds), snapshots_(std::move(snapshots)) {}
-
-void FreshnessPostingSource::init(const Xapian::Database& database) {
-    database_ = database;
-    snapshot_ = nullptr;
-    if (snapshots_) {
-        const std::string uuid = database.get_uuid();
-        for (const auto& snapshot : *snapshots_) {
-            if (snapshot->uuid() == uuid) snapshot_ = snapshot.get();
-        }
-    }
-    all_listings_ = database.postlist_begin("");
-    doccount_ = database.get_doccount();
-    docid_ = 0;
-    at_end_ = false;
-    set_maxweight(weight_);
-}
-
-void FreshnessPostingSource::next(double min_weight) { skip_to(docid_ + 1, min_weight); }
-
-void FreshnessPostingSource::skip_to(Xapian::docid docid, double) {
-    if (docid <= docid_ || at_end_) return;
-    all_listings_.skip_to(docid);
-    at_end_ = all_listings_ == database_.postlist_end("");
-    if (!at_end_) docid_ = *all_listings_;
-}
-
-bool FreshnessPostingSource::check(Xapian::docid docid, double) {
-    docid_ = docid;
-    return true;
-}
-
-double FreshnessPostingSource::get_weight() const {
-    const double created_at = snapshot_ != nullptr && docid_ < snapshot_->size()
-                                  ? snapshot_->created_at(docid_)
-                                  : Xapian::sortable_unserialise(database_.get_document(docid_).get_value(
-                                        analyzers::slot::created_at));
-    return freshness_bonus(weight_, half_life_seconds_, now_seconds_, created_at);
-}
-
-FreshnessPostingSource* FreshnessPostingSource::clone() const {
-    return new FreshnessPostingSource(weight_, half_life_seconds_, now_seconds_, snapshots_);
-}
-
 Query ConstantLeaf::to_xapian() const { return owned(new Xapian::FixedWeightPostingSource(weight_)); }
 
 QueryTree constant_weight(double weight) { return QueryTree::leaf(std::make_shared<ConstantLeaf>(weight)); }
 
 Query FreshnessLeaf::to_xapian() const {
-    return owned(new FreshnessPostingSource(weight_, half_life_seconds_, now_seconds_, snapshots_));
+    return owned(new FreshnessPostingSource(curve_, snapshots_));
 }
 
 std::optional<QueryTree> business_signals(const TextQuery& text, const RankingConfig& config,
                                           const RankingContext& context) {
     std::vector<QueryTree> signals;
     if (config.freshness_weight > 0 && !context.remote) {
-        signals.push_back(QueryTree::leaf(std::make_shared<FreshnessLeaf>(
-            config.freshness_weight, config.freshness_half_life_days * 86400.0, context.now_seconds, context.snapshots)));
+        signals.push_back(QueryTree::leaf(
+            std::make_shared<FreshnessLeaf>(config.freshness_at(context.now_seconds), context.snapshots)));
     }
     if (config.brand_match_weight > 0 && !text.named_brands.empty()) {
         signals.push_back(bonus_for(config.brand_match_weight, any_term(text.named_brands)));

@@ -12,50 +12,10 @@
 #include "query_builder.h"
 #include "query_tree.h"
 #include "query/ranking.h"
-#include "query/search_service.h"
+#include "query/search_request.h"
 #include "shard_snapshot.h"
 
 namespace query {
-
-using ShardSnapshots = std::vector<std::shared_ptr<const ShardSnapshot>>;
-
-// weight x 2^(-age / half life); a listing dated in the future is brand new.
-double freshness_bonus(double weight, double half_life_seconds, double now_seconds, double created_at);
-
-// The freshness bonus as a posting source over every listing. Reading the
-// created_at value of each match through Xapian doubled query time, so
-// listings in a shard's snapshot are read from its in-memory column (the
-// shard is recognised by its UUID); newer ones from their value.
-class FreshnessPostingSource : public Xapian::PostingSource {
-public:
-    FreshnessPostingSource(double weight, double half_life_seconds, double now_seconds,
-                           std::shared_ptr<const ShardSnapshots> snapshots);
-
-    void init(const Xapian::Database& database) override;
-    Xapian::doccount get_termfreq_min() const override { return doccount_; }
-    Xapian::doccount get_termfreq_est() const override { return doccount_; }
-    Xapian::doccount get_termfreq_max() const override { return doccount_; }
-    void next(double min_weight) override;
-    void skip_to(Xapian::docid docid, double min_weight) override;
-    // Every listing has a created_at: any docid asked about is a match.
-    bool check(Xapian::docid docid, double min_weight) override;
-    bool at_end() const override { return at_end_; }
-    Xapian::docid get_docid() const override { return docid_; }
-    double get_weight() const override;
-    FreshnessPostingSource* clone() const override;
-    std::string name() const override { return "listing.Freshness"; }
-
-private:
-    double weight_, half_life_seconds_, now_seconds_;
-    std::shared_ptr<const ShardSnapshots> snapshots_;
-    // Set by init, for one shard.
-    Xapian::Database database_;
-    const ShardSnapshot* snapshot_ = nullptr;
-    Xapian::PostingIterator all_listings_;
-    Xapian::doccount doccount_ = 0;
-    Xapian::docid docid_ = 0;
-    bool at_end_ = false;
-};
 
 // A constant weight for every listing (Xapian's FixedWeightPostingSource):
 // the brand, category and on-sale bonuses, filtered to the listings they
@@ -74,17 +34,13 @@ QueryTree constant_weight(double weight);
 // The freshness signal over every listing (FreshnessPostingSource).
 class FreshnessLeaf : public WeightedLeaf {
 public:
-    FreshnessLeaf(double weight, double half_life_seconds, double now_seconds,
-                  std::shared_ptr<const ShardSnapshots> snapshots)
-        : weight_(weight), half_life_seconds_(half_life_seconds), now_seconds_(now_seconds),
-          snapshots_(std::move(snapshots)) {}
-    double bonus(double created_at) const {
-        return freshness_bonus(weight_, half_life_seconds_, now_seconds_, created_at);
-    }
+    FreshnessLeaf(FreshnessCurve curve, std::shared_ptr<const ShardSnapshots> snapshots)
+        : curve_(curve), snapshots_(std::move(snapshots)) {}
+    double bonus(double created_at) const { return curve_.bonus(created_at); }
     Xapian::Query to_xapian() const override;
 
 private:
-    double weight_, half_life_seconds_, now_seconds_;
+    FreshnessCurve curve_;
     std::shared_ptr<const ShardSnapshots> snapshots_;
 };
 

@@ -18,7 +18,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "query/search_service.h"
+#include "query/ranking.h"
+#include "query/search_request.h"
+#include "query/search_result.h"
 
 namespace query {
 

@@ -137,6 +137,9 @@ private:
     mutable TermCache<TermPostings> term_postings_cache_;
 };
 
+// The snapshots of a generation's shards, in shard order.
+using ShardSnapshots = std::vector<std::shared_ptr<const ShardSnapshot>>;
+
 // A condition value slot's contents as its facet name: "1" .. "5".
 std::string condition_name(const std::string& serialised);
 

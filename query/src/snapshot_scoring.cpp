@@ -9,6 +9,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "posting_sources.h"
+
 namespace query {
 namespace {
 
@@ -298,57 +300,6 @@ public:
 private:
     std::size_t count_;
     std::priority_queue<Scored> best_;  // the worst kept on top
-};
-
-// Matches the listed docids of each shard (recognised by its UUID) and
-// every docid from its snapshot's size on.
-class CandidatesSource : public Xapian::PostingSource {
-public:
-    struct Shard {
-        std::string uuid;
-        std::vector<Xapian::docid> docids;  // ascending
-        Xapian::docid newer_from = 1;
-    };
-
-    explicit CandidatesSource(std::shared_ptr<const std::vector<Shard>> shards) : shards_(std::move(shards)) {}
-
-    void init(const Xapian::Database& database) override {
-        docids_.clear();
-        const std::string uuid = database.get_uuid();
-        Xapian::docid newer_from = 1;  // an unknown shard: every listing is a candidate
-        for (const Shard& shard : *shards_) {
-            if (shard.uuid != uuid) continue;
-            docids_ = shard.docids;
-            newer_from = shard.newer_from;
-        }
-        auto listing = database.postlist_begin("");
-        for (listing.skip_to(newer_from); listing != database.postlist_end(""); ++listing) docids_.push_back(*listing);
-        position_ = 0;
-        started_ = false;
-    }
-    Xapian::doccount get_termfreq_min() const override { return 0; }
-    Xapian::doccount get_termfreq_est() const override { return static_cast<Xapian::doccount>(docids_.size()); }
-    Xapian::doccount get_termfreq_max() const override { return static_cast<Xapian::doccount>(docids_.size()); }
-    void next(double) override {
-        if (started_) ++position_;
-        started_ = true;
-    }
-    void skip_to(Xapian::docid docid, double) override {
-        started_ = true;
-        position_ = static_cast<std::size_t>(std::lower_bound(docids_.begin() + static_cast<std::ptrdiff_t>(position_),
-                                                              docids_.end(), docid) -
-                                             docids_.begin());
-    }
-    bool at_end() const override { return started_ && position_ >= docids_.size(); }
-    Xapian::docid get_docid() const override { return docids_[position_]; }
-    CandidatesSource* clone() const override { return new CandidatesSource(shards_); }
-    std::string name() const override { return "listing.Candidates"; }
-
-private:
-    std::shared_ptr<const std::vector<Shard>> shards_;
-    std::vector<Xapian::docid> docids_;  // set by init, for one shard
-    std::size_t position_ = 0;
-    bool started_ = false;
 };
 
 }  // namespace

@@ -22,7 +22,7 @@
 #include <xapian.h>
 
 #include "query_tree.h"
-#include "facets.h"
+#include "shard_view.h"
 #include "ranking_signals.h"
 
 namespace query {

@@ -35,6 +35,16 @@ struct QueryOptions {
     double synonym_weight = 0.8;  // a synonym's match counts a little less than the words typed
 };
 
+// The freshness signal: weight x 2^(-age / half life) at a moment `now`;
+// a listing dated in the future counts as brand new.
+struct FreshnessCurve {
+    double weight = 0;
+    double half_life_seconds = 1;
+    double now_seconds = 0;  // epoch seconds
+
+    double bonus(double created_at) const;
+};
+
 struct RankingConfig {
     // BM25 (Xapian::BM25Weight's k1 and b).
     double bm25_k1 = 1.2;
@@ -63,6 +73,10 @@ struct RankingConfig {
     static RankingConfig load(const std::filesystem::path& path);
     // The config in the file format, every key (for --help and explain).
     std::string to_text() const;
+    // The freshness signal as it stands at `now_seconds`.
+    FreshnessCurve freshness_at(double now_seconds) const {
+        return {freshness_weight, freshness_half_life_days * 86400.0, now_seconds};
+    }
 };
 
 }  // namespace query

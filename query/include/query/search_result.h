@@ -1,0 +1,65 @@
+// What the search engine answers: a page of hits, facet counts, totals and
+// how the query was understood. Plain values, shared by the engine and its
+// callers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace query {
+
+struct Hit {
+    double score = 0;
+    std::string stored_json;        // the listing's stored fields, a JSON object
+    std::string highlighted_title;  // the title with matched words marked (HighlightOptions)
+    // With HighlightOptions::all_fields: field name -> marked text.
+    std::vector<std::pair<std::string, std::string>> highlighted_fields;
+};
+
+struct FacetValueCount {
+    std::string value;
+    std::uint64_t count = 0;
+};
+
+struct PriceSummary {
+    std::uint64_t count = 0;
+    double min = 0, max = 0, average = 0;
+    struct Band {
+        double from = 0, to = 0;  // to = 0 means no upper bound
+        std::uint64_t count = 0;
+    };
+    std::vector<Band> histogram;
+};
+
+struct FacetCounts {
+    std::vector<FacetValueCount> brand, category_1, category_2, category_3, condition, shipping;
+    std::optional<PriceSummary> price;
+};
+
+// How a result's page was ranked: by Xapian's matcher over every match, by
+// the matcher over candidates the shard snapshots chose (text relevance),
+// or from the snapshots' columns (sorts and empty queries).
+enum class RankedBy { matcher, snapshot_candidates, columns };
+
+struct SearchResult {
+    std::vector<Hit> hits;
+    std::optional<FacetCounts> facets;
+    std::uint64_t total = 0;   // matching listings (an estimate unless total_exact)
+    bool total_exact = false;
+    // All words together found too little, so listings matching only some
+    // of them are shown too (those matching more rank higher).
+    bool relaxed = false;
+    // The query with words no listing contains corrected ("did you mean"),
+    // or empty; `corrected`: the hits are for the suggestion ("showing
+    // results for"), as the ranking config's spelling.auto_correct says.
+    std::string suggestion;
+    bool corrected = false;
+    bool cached = false;     // answered from the result cache
+    RankedBy ranked_by = RankedBy::matcher;
+    double took_ms = 0;
+};
+
+}  // namespace query

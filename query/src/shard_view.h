@@ -1,0 +1,38 @@
+// A shard as the engine reads it (its live database and its in-memory
+// snapshot), the queries a request's filters make, and the listings of a
+// snapshot matching them: what facet counting, column ranking and snapshot
+// scoring all start from.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <xapian.h>
+
+#include "docid_set.h"
+#include "query/search_request.h"
+#include "shard_snapshot.h"
+
+namespace query {
+
+// One shard as the engine reads it: its live database and its snapshot.
+struct ShardView {
+    Xapian::Database database;
+    std::shared_ptr<const ShardSnapshot> snapshot;
+};
+
+// The query for a set of filters, built from the caller's text query:
+// with only the term filters (brand, category, status), which the
+// snapshot evaluates on bitmaps, and with all of them, for Xapian.
+struct FilteredQueries {
+    std::function<Xapian::Query(const Filters&)> with_term_filters;
+    std::function<Xapian::Query(const Filters&)> with_all_filters;
+};
+
+// The listings in `shard`'s snapshot matching the query and all of
+// `filters`; nullopt if the snapshot cannot evaluate the query.
+std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
+                                            const FilteredQueries& queries);
+
+}  // namespace query
