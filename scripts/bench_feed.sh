@@ -27,7 +27,7 @@ python3 scripts/generate_listings.py --count 20000 --seed 11 --id-prefix F --upd
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-./build/query/search-server --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
+./build/server/search-server --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break

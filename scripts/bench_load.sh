@@ -25,7 +25,7 @@ python3 scripts/query_log.py --count 50000 --output "$work/queries.txt" >/dev/nu
 
 run() {
   local label="$1"; shift
-  ./build/query/search-server --index "$work/index" --port "$port" "$@" >"$work/server.log" 2>&1 &
+  ./build/server/search-server --index "$work/index" --port "$port" "$@" >"$work/server.log" 2>&1 &
   local server=$!
   trap 'kill $server 2>/dev/null || true' RETURN
   for _ in $(seq 1 100); do

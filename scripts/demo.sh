@@ -25,4 +25,4 @@ Open http://127.0.0.1:$port/ in a browser for the search page, or try:
 Ctrl-C stops the server.
 
 HELP
-exec ./build/query/search-server --index "$index_dir" --port "$port"
+exec ./build/server/search-server --index "$index_dir" --port "$port"

@@ -32,5 +32,5 @@ relax.min_matches = 10000
 relax.word_bonus = 0
 spelling.auto_correct = 0
 CONF
-./build/query/listing-relevance eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
+./build/relevance/listing-relevance eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
   --columns search_term,product_uid,relevance --ranking "$work/bm25.conf" --against "$ranking" "${@:2}"

@@ -21,7 +21,7 @@ rm -rf "$work/index"
 ./build/indexer/listing-indexer build --quiet --feed "$feed" --index "$work/index" >/dev/null
 python3 scripts/query_log.py --count 50000 --output "$work/queries.txt" >/dev/null
 
-./build/query/search-server --index "$work/index" --port "$port" >"$work/server.log" 2>&1 &
+./build/server/search-server --index "$work/index" --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

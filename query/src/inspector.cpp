@@ -279,33 +279,4 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     return diagnosis;
 }
 
-std::size_t build_scratch_index(const std::filesystem::path& listings, const std::filesystem::path& index_dir,
-                                const std::filesystem::path& data_dir, std::size_t& rejected) {
-    std::ifstream in(listings);
-    if (!in) throw std::runtime_error(fmt::format("cannot read listings file {}", listings.string()));
-    const analyzers::Lexicon lexicon = analyzers::load_lexicon(data_dir);
-    const analyzers::Generation generation{1, 1};
-    std::filesystem::create_directories(analyzers::generation_path(index_dir, generation.number));
-    Xapian::WritableDatabase shard(analyzers::shard_path(index_dir, generation.number, 0).string(),
-                                   Xapian::DB_CREATE_OR_OVERWRITE);
-    analyzers::FeedLineParser parser;
-    analyzers::DocumentBuilder builder(lexicon);
-    std::size_t indexed = 0;
-    rejected = 0;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty()) continue;
-        const analyzers::FeedLineResult parsed = parser.parse(line);
-        if (!parsed.ok() || parsed.record->op != analyzers::FeedOp::upsert) {
-            ++rejected;
-            continue;
-        }
-        const analyzers::Listing& listing = parsed.record->listing;
-        shard.replace_document(analyzers::id_term(listing.id), builder.build(listing));
-        ++indexed;
-    }
-    shard.commit();
-    analyzers::publish_generation(index_dir, generation);
-    return indexed;
-}
-
 }  // namespace query

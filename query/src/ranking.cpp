@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "query/errors.h"
+
 namespace query {
 
 double FreshnessCurve::bonus(double created_at) const {
@@ -91,7 +93,7 @@ RankingConfig RankingConfig::parse(std::string_view text, std::string_view sourc
         line = trim(line.substr(0, line.find('#')));
         if (line.empty()) continue;
         const auto fail = [&](const std::string& why) {
-            throw std::invalid_argument(fmt::format("{}:{}: {}", source_name, line_number, why));
+            throw RequestError(fmt::format("{}:{}: {}", source_name, line_number, why));
         };
         const auto equals = line.find('=');
         if (equals == std::string_view::npos) fail(fmt::format("expected 'key = value', got \"{}\"", line));
@@ -115,7 +117,7 @@ RankingConfig RankingConfig::parse(std::string_view text, std::string_view sourc
 
 RankingConfig RankingConfig::load(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("cannot read ranking config {}", path.string()));
+    if (!in) throw RequestError(fmt::format("cannot read ranking config {}", path.string()));
     std::ostringstream text;
     text << in.rdbuf();
     return parse(text.str(), path.string());

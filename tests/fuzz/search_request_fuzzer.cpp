@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "meili_api.h"
-#include "query/http_api.h"
+#include "server/v1_api.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    query::QueryParameters parameters;
+    server::QueryParameters parameters;
     for (std::size_t start = 0; start <= input.size();) {
         const std::size_t end = std::min(input.find('&', start), input.size());
         const std::string_view pair = input.substr(start, end - start);
@@ -21,11 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                            equals == std::string_view::npos ? "" : std::string(pair.substr(equals + 1)));
         start = end + 1;
     }
-    (void)query::parse_search_parameters(parameters);
-    (void)query::parse_search_body(input);
+    (void)server::parse_search_parameters(parameters);
+    (void)server::parse_search_body(input);
     try {
-        (void)query::meili_search_request(input);
-    } catch (const query::MeiliErrorException&) {
+        (void)server::meili_search_request(input);
+    } catch (const server::ApiErrorException&) {
     }
     return 0;
 }

@@ -3,9 +3,12 @@
 // Header-only and used only by executables, never by the libraries.
 #pragma once
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,18 @@ public:
         return number;
     }
 
+    // A finite number within [min, max]; exits with a clear message otherwise.
+    double get_number(const std::string& name, double min, double max) const {
+        const std::string& text = get(name);
+        char* end = nullptr;
+        errno = 0;
+        const double number = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || errno != 0 || !std::isfinite(number) || number < min || number > max) {
+            fail("--" + name + " must be a number from " + shown(min) + " to " + shown(max) + ", not \"" + text + "\"");
+        }
+        return number;
+    }
+
     std::vector<std::string> positional;
 
     [[noreturn]] static void fail(const std::string& message) {
@@ -47,6 +62,11 @@ public:
 
 private:
     friend class Parser;
+    static std::string shown(double number) {
+        std::ostringstream text;
+        text << number;
+        return text.str();
+    }
     std::map<std::string, std::string> values_;
 };
 

@@ -9,10 +9,11 @@
 #pragma once
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "query/errors.h"
 
 namespace query {
 
@@ -26,9 +27,9 @@ struct FilterExpression {
 };
 
 // A filter that cannot be read, with where and why.
-class FilterError : public std::invalid_argument {
+class FilterError : public RequestError {
 public:
-    using std::invalid_argument::invalid_argument;
+    using RequestError::RequestError;
 };
 
 // The attributes a filter may name.

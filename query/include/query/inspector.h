@@ -52,11 +52,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Indexes the listings of a JSON-lines file into a fresh single-shard
-// index at `index_dir` (the same layout and analysis as listing-indexer),
-// for evaluating rankings on a judged collection. Returns the number of
-// listings indexed; bad lines are skipped and counted in `rejected`.
-std::size_t build_scratch_index(const std::filesystem::path& listings, const std::filesystem::path& index_dir,
-                                const std::filesystem::path& data_dir, std::size_t& rejected);
-
 }  // namespace query

@@ -66,10 +66,10 @@ struct RankingConfig {
     double spelling_auto_correct = 1;
 
     // Parses "key = value" lines ('#' starts a comment). Throws
-    // std::invalid_argument naming the source, line and key on a bad line,
+    // RequestError naming the source, line and key on a bad line,
     // an unknown key or a value out of range. Keys left out keep defaults.
     static RankingConfig parse(std::string_view text, std::string_view source_name);
-    // Throws std::runtime_error if the file cannot be read.
+    // Throws RequestError if the file cannot be read or is bad.
     static RankingConfig load(const std::filesystem::path& path);
     // The config in the file format, every key (for --help and explain).
     std::string to_text() const;

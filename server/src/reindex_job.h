@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace query {
+namespace server {
 
 class ReindexJob {
 public:
@@ -44,4 +44,4 @@ private:
 
 const char* to_string(ReindexJob::State state);
 
-}  // namespace query
+}  // namespace server

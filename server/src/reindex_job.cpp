@@ -9,7 +9,7 @@
 
 extern char** environ;
 
-namespace query {
+namespace server {
 namespace {
 
 std::int64_t now_seconds() {
@@ -67,4 +67,4 @@ const char* to_string(ReindexJob::State state) {
     return "?";
 }
 
-}  // namespace query
+}  // namespace server

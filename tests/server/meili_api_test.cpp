@@ -5,6 +5,7 @@
 #include "index_fixture.h"
 #include "meili_api.h"
 
+using namespace server;
 using namespace query;
 
 namespace {
@@ -42,11 +43,11 @@ struct Fixture {
     std::string json;
 };
 
-MeiliError refusal(const std::function<void()>& call) {
+ApiError refusal(const std::function<void()>& call) {
     try {
         call();
-    } catch (const MeiliErrorException& refused) {
-        return refused.error;
+    } catch (const ApiErrorException& refused) {
+        return refused.error();
     }
     FAIL("no error");
     return {};
@@ -98,15 +99,15 @@ TEST_CASE("pages, highlights with the client's tags, and facet search") {
 
 TEST_CASE("requests Meilisearch would refuse get its error codes") {
     Fixture f;
-    CHECK(refusal([&] { f.search(R"({"filter": "colour = red"})"); }).code == "invalid_search_filter");
-    CHECK(refusal([&] { f.search(R"({"sort": ["title:asc"]})"); }).code == "invalid_search_sort");
-    CHECK(refusal([&] { f.search(R"({"limit": -1})"); }).code == "invalid_search_limit");
-    CHECK(refusal([&] { f.search(R"({"q": 3})"); }).code == "invalid_search_q");
-    CHECK(refusal([&] { f.search(R"({"colour": "red"})"); }).code == "bad_request");
-    CHECK(refusal([&] { f.search("{"); }).code == "bad_request");
-    const MeiliError missing = refusal([&] { meili_search(*f.service, "products", "{}"); });
-    CHECK(missing.status == 404);
-    CHECK(missing.code == "index_not_found");
+    CHECK(refusal([&] { f.search(R"({"filter": "colour = red"})"); }).name() == "invalid_search_filter");
+    CHECK(refusal([&] { f.search(R"({"sort": ["title:asc"]})"); }).name() == "invalid_search_sort");
+    CHECK(refusal([&] { f.search(R"({"limit": -1})"); }).name() == "invalid_search_limit");
+    CHECK(refusal([&] { f.search(R"({"q": 3})"); }).name() == "invalid_search_q");
+    CHECK(refusal([&] { f.search(R"({"colour": "red"})"); }).name() == "bad_request");
+    CHECK(refusal([&] { f.search("{"); }).name() == "bad_request");
+    const ApiError missing = refusal([&] { meili_search(*f.service, "products", "{}"); });
+    CHECK(missing.status() == 404);
+    CHECK(missing.name() == "index_not_found");
     CHECK(meili_error_json(missing) ==
           R"({"message":"Index `products` not found.","code":"index_not_found","type":"invalid_request","link":"https://docs.meilisearch.com/errors#index_not_found"})");
 }

@@ -11,7 +11,7 @@
 #include "query/search_request.h"
 #include "query/search_result.h"
 
-namespace query {
+namespace server {
 
 class Metrics {
 public:
@@ -19,7 +19,7 @@ public:
 
     void count_request(Route route, int status);
     void observe_search_latency(double milliseconds);
-    void count_search(const SearchResult& result);
+    void count_search(const query::SearchResult& result);
 
     // The exposition text; the gauges are read by the caller.
     std::string render(std::uint64_t generation, std::uint64_t documents) const;
@@ -37,4 +37,4 @@ private:
     std::array<std::atomic<std::uint64_t>, 3> ranked_by_{};  // by RankedBy
 };
 
-}  // namespace query
+}  // namespace server

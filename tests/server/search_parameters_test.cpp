@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "query/http_api.h"
+#include "server/v1_api.h"
 
+using namespace server;
 using namespace query;
 
 namespace {
@@ -69,8 +70,8 @@ TEST_CASE("bad filter values name the parameter and what is allowed") {
 
 TEST_CASE("a non-numeric or out-of-range limit names the parameter") {
     const ApiError error = error_for({{"limit", "ten"}});
-    CHECK(error.status == 400);
-    CHECK(error.code == "invalid_parameter");
+    CHECK(error.status() == 400);
+    CHECK(error.name() == "invalid_parameter");
     CHECK(error.parameter == "limit");
     CHECK(error.message == "'limit' must be a whole number from 1 to 100, not \"ten\"");
     CHECK(error_for({{"limit", "0"}}).parameter == "limit");
@@ -89,14 +90,14 @@ TEST_CASE("a 10 kB query is refused") {
 
 TEST_CASE("unknown and repeated parameters are refused") {
     const ApiError unknown = error_for({{"qq", "x"}});
-    CHECK(unknown.code == "unknown_parameter");
+    CHECK(unknown.name() == "unknown_parameter");
     CHECK(unknown.message == "unknown parameter 'qq'; known parameters: q, limit, offset, brand, category, "
                              "price_min, price_max, condition, shipping, status, facets, facet_limit, sort");
     CHECK(error_for({{"q", "a"}, {"q", "b"}}).message == "'q' is given more than once");
 }
 
 TEST_CASE("error JSON carries code, message and parameter") {
-    CHECK(error_json({400, "invalid_parameter", "limit", "bad \"x\""}) ==
+    CHECK(v1_error_json({.code = ErrorCode::invalid_parameter, .message = "bad \"x\"", .parameter = "limit"}) ==
           R"({"error":{"code":"invalid_parameter","message":"bad \"x\"","parameter":"limit"}})");
 }
 
@@ -116,12 +117,12 @@ TEST_CASE("a JSON body reads like the query string, arrays standing for repeated
 
 TEST_CASE("a bad JSON body is refused with what was wrong") {
     const auto error_of = [](std::string_view body) { return std::get<ApiError>(parse_search_body(body)); };
-    CHECK(error_of("{").code == "invalid_json");
+    CHECK(error_of("{").name() == "invalid_json");
     CHECK(error_of("[1]").message == "the body must be a JSON object of search parameters");
     const ApiError wrong_type = error_of(R"({"q": {"text": "nike"}})");
     CHECK(wrong_type.parameter == "q");
     CHECK(wrong_type.message == "'q' must be a string, a number or an array of them");
     CHECK(error_of(R"({"limit": [1, 2]})").message == "'limit' is given more than once");
     CHECK(error_of(R"({"sort": "cheapest"})").parameter == "sort");
-    CHECK(error_of(R"({"colour": "red"})").code == "unknown_parameter");
+    CHECK(error_of(R"({"colour": "red"})").name() == "unknown_parameter");
 }

@@ -1,4 +1,4 @@
-#include "query/evaluation.h"
+#include "relevance/evaluation.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace query {
+namespace relevance {
 namespace {
 
 // Splits one CSV line with RFC 4180 quoting ("" inside quotes is a quote).
@@ -159,4 +159,4 @@ MeanScores mean_of(const std::vector<QueryScores>& scores) {
     return mean;
 }
 
-}  // namespace query
+}  // namespace relevance

@@ -11,33 +11,12 @@
 //   GET  /metrics                                     Prometheus metrics
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <variant>
 
 #include "query/search_service.h"
 
-namespace query {
-
-// A request the API refuses, reported as {"error": {...}} with this status.
-struct ApiError {
-    int status = 400;
-    std::string code;       // stable, snake_case: "invalid_parameter"
-    std::string parameter;  // the parameter at fault, if any
-    std::string message;    // for people: says what was wrong and what is allowed
-};
-
-using QueryParameters = std::multimap<std::string, std::string>;
-
-// Validates /v1/search parameters. Never throws on bad input.
-std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParameters& parameters);
-// The same from a JSON object body: {"q": "...", "brand": ["a", "b"], "limit": 20}.
-std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body);
-
-std::string error_json(const ApiError& error);
-std::string search_result_json(const SearchRequest& request, const SearchResult& result);
+namespace server {
 
 struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
@@ -55,7 +34,7 @@ struct HttpOptions {
 
 class HttpApi {
 public:
-    explicit HttpApi(SearchService& service);
+    explicit HttpApi(query::SearchService& service);
     ~HttpApi();
 
     // Binds the socket and returns the port (useful with port 0). Throws
@@ -70,4 +49,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace query
+}  // namespace server

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace query {
+namespace server {
 namespace {
 
 constexpr std::array<std::string_view, 6> route_names{"search", "meili", "healthz", "metrics", "page", "other"};
@@ -20,7 +20,7 @@ void Metrics::count_request(Route route, int status) {
     }
 }
 
-void Metrics::count_search(const SearchResult& result) {
+void Metrics::count_search(const query::SearchResult& result) {
     if (result.relaxed) relaxed_.fetch_add(1, std::memory_order_relaxed);
     if (result.cached) {
         cache_hits_.fetch_add(1, std::memory_order_relaxed);
@@ -79,4 +79,4 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) c
     return text;
 }
 
-}  // namespace query
+}  // namespace server

@@ -1,8 +1,11 @@
-#include "query/http_api.h"
+#include "server/http_api.h"
 
 #include <httplib.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,90 +13,24 @@
 
 #include "analyzers/json_writer.h"
 #include "meili_api.h"
-#include "reindex_job.h"
 #include "metrics.h"
+#include "reindex_job.h"
+#include "query/errors.h"
+#include "server/v1_api.h"
 
-namespace query {
+namespace server {
 namespace {
+
+using query::SearchRequest;
+using query::SearchResult;
+using query::SearchService;
 
 constexpr const char* json_type = "application/json";
 
 void send_error(httplib::Response& response, const ApiError& error) {
-    response.status = error.status;
-    response.set_content(error_json(error), json_type);
+    response.status = error.status();
+    response.set_content(v1_error_json(error), json_type);
 }
-
-}  // namespace
-
-std::string error_json(const ApiError& error) {
-    analyzers::JsonWriter json;
-    json.begin_object().key("error").begin_object();
-    json.field("code", error.code).field("message", error.message);
-    if (!error.parameter.empty()) json.field("parameter", error.parameter);
-    json.end_object().end_object();
-    return json.take();
-}
-
-namespace {
-
-void write_facet_values(analyzers::JsonWriter& json, std::string_view name, const std::vector<FacetValueCount>& values) {
-    json.key(name).begin_array();
-    for (const auto& [value, count] : values) json.begin_object().field("value", value).field("count", count).end_object();
-    json.end_array();
-}
-
-void write_price_summary(analyzers::JsonWriter& json, const PriceSummary& price) {
-    json.key("price").begin_object();
-    json.field("count", price.count).field("min", price.min).field("max", price.max).field("average", price.average);
-    json.key("histogram").begin_array();
-    for (const auto& band : price.histogram) {
-        json.begin_object().field("from", band.from).key("to");
-        if (band.to > 0) json.value(band.to);
-        else json.null();  // the last band has no upper bound
-        json.field("count", band.count).end_object();
-    }
-    json.end_array().end_object();
-}
-
-void write_facets(analyzers::JsonWriter& json, const FacetRequest& wanted, const FacetCounts& facets) {
-    json.key("facets").begin_object();
-    if (wanted.brand) write_facet_values(json, "brand", facets.brand);
-    if (wanted.category) {
-        write_facet_values(json, "category_1", facets.category_1);
-        write_facet_values(json, "category_2", facets.category_2);
-        write_facet_values(json, "category_3", facets.category_3);
-    }
-    if (wanted.condition) write_facet_values(json, "condition", facets.condition);
-    if (wanted.shipping) write_facet_values(json, "shipping", facets.shipping);
-    if (wanted.price && facets.price) write_price_summary(json, *facets.price);
-    json.end_object();
-}
-
-}  // namespace
-
-std::string search_result_json(const SearchRequest& request, const SearchResult& result) {
-    analyzers::JsonWriter json;
-    json.begin_object();
-    json.field("query", request.text);
-    json.field("total", result.total).field("total_exact", result.total_exact);
-    json.field("offset", request.offset).field("limit", request.limit);
-    json.field("took_ms", result.took_ms);
-    json.field("cached", result.cached).field("relaxed", result.relaxed).key("suggestion");
-    if (result.suggestion.empty()) json.null();
-    else json.value(result.suggestion);
-    json.field("corrected", result.corrected);
-    json.key("hits").begin_array();
-    for (const Hit& hit : result.hits) {
-        json.begin_object().field("score", hit.score).field("highlighted_title", hit.highlighted_title);
-        json.key("listing").raw(hit.stored_json).end_object();
-    }
-    json.end_array();
-    if (result.facets) write_facets(json, request.facets, *result.facets);
-    json.end_object();
-    return json.take();
-}
-
-namespace {
 
 // Compares without stopping at the first difference, so response timing
 // tells nothing about how much of a guessed token was right.
@@ -138,9 +75,43 @@ std::map<std::string, StaticFile> read_static_files(const std::filesystem::path&
 
 }  // namespace
 
+// What went wrong, as an API error: the engine's two kinds (the caller's
+// mistake, the index unavailable or corrupt), a handler's refusal, or a bug.
+ApiError error_of(std::exception_ptr thrown) {
+    try {
+        std::rethrow_exception(thrown);
+    } catch (const ApiErrorException& refused) {
+        return refused.error();
+    } catch (const query::RequestError& error) {
+        return {.code = ErrorCode::invalid_request, .message = error.what()};
+    } catch (const query::IndexError& error) {
+        const bool corrupt = error.kind() == query::IndexError::Kind::corrupt;
+        return {.code = corrupt ? ErrorCode::index_corrupt : ErrorCode::index_unavailable, .message = error.what()};
+    } catch (const std::exception& error) {
+        return {.code = ErrorCode::internal_error, .message = error.what()};
+    } catch (...) {
+        return {.code = ErrorCode::internal_error, .message = "internal error"};
+    }
+}
+
+void log_server_error(const httplib::Request& request, const ApiError& error) {
+    std::cerr << fmt::format("{} {} -> {} {}: {}\n", request.method, request.path, error.status(), error.name(),
+                             error.message);
+}
+
+bool is_meili_route(const std::string& path) {
+    return path == "/multi-search" || path.rfind("/indexes", 0) == 0;
+}
+
+// In the error shape of the API the request was made to.
+void send_route_error(const httplib::Request& request, httplib::Response& response, const ApiError& error) {
+    response.status = error.status();
+    response.set_content(is_meili_route(request.path) ? meili_error_json(error) : v1_error_json(error), json_type);
+}
+
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
-    if (path == "/multi-search" || path.rfind("/indexes/", 0) == 0) return Metrics::Route::meili;
+    if (is_meili_route(path)) return Metrics::Route::meili;
     if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
     if (path == "/healthz") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
@@ -181,7 +152,7 @@ struct HttpApi::Impl {
             try {
                 service.reload_ranking();
             } catch (const std::exception& error) {
-                send_error(response, ApiError{400, "invalid_ranking_config", "", error.what()});
+                send_error(response, {.code = ErrorCode::invalid_ranking_config, .message = error.what()});
                 return;
             }
             analyzers::JsonWriter json;
@@ -204,29 +175,31 @@ struct HttpApi::Impl {
         server.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             metrics.count_request(route_of(request.path), response.status);
         });
-        // The one place where an unexpected exception becomes a response:
-        // a failed request must never take the server down.
-        server.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-            std::string message = "internal error";
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                message = e.what();
-            } catch (...) {
-            }
-            send_error(response, ApiError{500, "internal_error", "", message});
-        });
+        // The one place where an exception becomes a response, in the
+        // error shape of the route's API: a failed request must never take
+        // the server down.
+        server.set_exception_handler(
+            [](const httplib::Request& request, httplib::Response& response, std::exception_ptr thrown) {
+                const ApiError error = error_of(thrown);
+                if (error.status() >= 500) log_server_error(request, error);
+                send_route_error(request, response, error);
+            });
         // Errors httplib answers itself (no route, body too big, bad request
         // line) get the same JSON shape as ours.
         server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
             if (!response.body.empty()) return;
             if (response.status == 404) {
-                send_error(response, ApiError{404, "not_found", "", "no such endpoint: " + request.path});
+                send_route_error(request, response, {.code = ErrorCode::not_found, .message = "no such endpoint: " + request.path});
             } else if (response.status == 413) {
-                send_error(response, ApiError{413, "payload_too_large", "",
-                                              "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
+                send_route_error(request, response,
+                                 {.code = ErrorCode::payload_too_large,
+                                  .message = "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
             } else if (response.status >= 400) {
-                send_error(response, ApiError{response.status, "bad_request", "", "the request could not be read as HTTP"});
+                // httplib chose the status (400, 414, ...): keep it.
+                const int status = response.status;
+                send_route_error(request, response,
+                                 {.code = ErrorCode::bad_http_request, .message = "the request could not be read as HTTP"});
+                response.status = status;
             }
         });
     }
@@ -256,7 +229,7 @@ struct HttpApi::Impl {
         server.Post("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
             if (!admin_allowed(request, response) || !reindex_configured(response)) return;
             if (!reindex->start()) {
-                send_error(response, ApiError{409, "reindex_running", "", "a reindex is already running"});
+                send_error(response, {.code = ErrorCode::reindex_running, .message = "a reindex is already running"});
                 return;
             }
             response.status = 202;
@@ -269,8 +242,8 @@ struct HttpApi::Impl {
 
     bool reindex_configured(httplib::Response& response) const {
         if (reindex && reindex->configured()) return true;
-        send_error(response, ApiError{404, "reindex_not_configured", "",
-                                      "no reindex command: start the server with --reindex-command"});
+        send_error(response, {.code = ErrorCode::reindex_not_configured,
+                              .message = "no reindex command: start the server with --reindex-command"});
         return false;
     }
 
@@ -292,9 +265,9 @@ struct HttpApi::Impl {
     void send_file(const std::string& name, httplib::Response& response) const {
         const auto found = web_files.find(name);
         if (found == web_files.end()) {
-            send_error(response, ApiError{404, "not_found", "",
-                                          web_files.empty() ? "the search page is not built: run scripts/setup.sh"
-                                                            : "no such file: " + name});
+            send_error(response, {.code = ErrorCode::not_found,
+                                  .message = web_files.empty() ? "the search page is not built: run scripts/setup.sh"
+                                                               : "no such file: " + name});
             return;
         }
         response.set_content(found->second.content, found->second.type);
@@ -302,24 +275,21 @@ struct HttpApi::Impl {
 
     template <typename Answer>
     void answer_meili(httplib::Response& response, Answer answer) {
-        try {
-            response.set_content(answer(), json_type);
-        } catch (const MeiliErrorException& refused) {
-            response.status = refused.error.status;
-            response.set_content(meili_error_json(refused.error), json_type);
-        }
+        // A refusal is thrown on to the exception handler, which answers in
+        // Meilisearch's error shape on these routes.
+        response.set_content(answer(), json_type);
     }
 
     bool admin_allowed(const httplib::Request& request, httplib::Response& response) const {
         if (admin_token.empty()) {
-            send_error(response, ApiError{403, "admin_disabled", "",
-                                          "admin endpoints are off: start the server with --admin-token"});
+            send_error(response, {.code = ErrorCode::admin_disabled,
+                                  .message = "admin endpoints are off: start the server with --admin-token"});
             return false;
         }
         const std::string bearer = "Bearer ";
         const std::string given = request.get_header_value("Authorization");
         if (given.rfind(bearer, 0) != 0 || !same_token(std::string_view(given).substr(bearer.size()), admin_token)) {
-            send_error(response, ApiError{401, "unauthorized", "", "send 'Authorization: Bearer <admin token>'"});
+            send_error(response, {.code = ErrorCode::unauthorized, .message = "send 'Authorization: Bearer <admin token>'"});
             return false;
         }
         return true;
@@ -358,4 +328,4 @@ int HttpApi::bind(const HttpOptions& options) {
 void HttpApi::serve() { impl_->server.listen_after_bind(); }
 void HttpApi::stop() { impl_->server.stop(); }
 
-}  // namespace query
+}  // namespace server

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace query {
+namespace relevance {
 
 struct Judgment {
     std::string query;
@@ -73,4 +73,4 @@ struct MeanScores {
 // Means over the queries where each metric is defined.
 MeanScores mean_of(const std::vector<QueryScores>& scores);
 
-}  // namespace query
+}  // namespace relevance

@@ -2,10 +2,10 @@
 
 #include <cmath>
 
-#include "query/evaluation.h"
+#include "relevance/evaluation.h"
 #include "test_support.h"
 
-using namespace query;
+using namespace relevance;
 
 namespace {
 

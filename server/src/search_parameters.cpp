@@ -6,10 +6,15 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "query/http_api.h"
+#include "server/v1_api.h"
 
-namespace query {
+namespace server {
 namespace {
+
+using query::FacetRequest;
+using query::SearchRequest;
+using query::SortOrder;
+using query::StatusFilter;
 
 constexpr std::size_t max_query_bytes = 1024;
 constexpr std::size_t max_limit = 100;
@@ -21,7 +26,7 @@ constexpr std::size_t max_value_bytes = 256;
 using Error = std::optional<ApiError>;
 
 ApiError invalid(std::string_view parameter, std::string message) {
-    return ApiError{400, "invalid_parameter", std::string(parameter), std::move(message)};
+    return ApiError{.code = ErrorCode::invalid_parameter, .message = std::move(message), .parameter = std::string(parameter)};
 }
 
 // Echoes at most a little of what the client sent.
@@ -202,9 +207,10 @@ std::variant<SearchRequest, ApiError> parse_search_parameters(const QueryParamet
     for (const auto& [name, value] : query_parameters) {
         const Parameter* parameter = find_parameter(name);
         if (parameter == nullptr) {
-            return ApiError{400, "unknown_parameter", name,
-                            fmt::format("unknown parameter '{}'; known parameters: {}", shown(name),
-                                        known_parameter_names())};
+            return ApiError{.code = ErrorCode::unknown_parameter,
+                            .message = fmt::format("unknown parameter '{}'; known parameters: {}", shown(name),
+                                                   known_parameter_names()),
+                            .parameter = name};
         }
         if (!parameter->repeatable && query_parameters.count(name) > 1) {
             return invalid(name, fmt::format("'{}' is given more than once", shown(name)));
@@ -238,11 +244,12 @@ std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body) {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (auto error = parser.parse(body.data(), body.size()).get(root)) {
-        return ApiError{400, "invalid_json", "", fmt::format("the body is not valid JSON: {}", simdjson::error_message(error))};
+        return ApiError{.code = ErrorCode::invalid_json,
+                        .message = fmt::format("the body is not valid JSON: {}", simdjson::error_message(error))};
     }
     simdjson::dom::object object;
     if (root.get_object().get(object)) {
-        return ApiError{400, "invalid_json", "", "the body must be a JSON object of search parameters"};
+        return ApiError{.code = ErrorCode::invalid_json, .message = "the body must be a JSON object of search parameters"};
     }
     // The same parameters as the query string, so both forms validate alike;
     // an array stands for a parameter given several times.
@@ -269,4 +276,4 @@ std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body) {
     return parse_search_parameters(parameters);
 }
 
-}  // namespace query
+}  // namespace server

@@ -10,78 +10,89 @@
 #include "analyzers/listing.h"
 #include "analyzers/text_analyzer.h"
 
-namespace query {
+namespace server {
 namespace {
+
+using query::FacetCounts;
+using query::FacetRequest;
+using query::FacetValueCount;
+using query::FilterError;
+using query::FilterExpression;
+using query::Filters;
+using query::Hit;
+using query::SearchRequest;
+using query::SearchResult;
+using query::SearchService;
+using query::SortOrder;
+using query::StatusFilter;
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-[[noreturn]] void refuse(std::string code, std::string message, int status = 400) {
-    throw MeiliErrorException{{status, std::move(code), std::move(message)}};
+[[noreturn]] void refuse(ErrorCode code, std::string message) {
+    throw ApiErrorException({.code = code, .message = std::move(message)});
 }
 
 element parse_body(simdjson::dom::parser& parser, std::string_view body) {
     element root;
     if (auto error = parser.parse(body.data(), body.size()).get(root)) {
-        refuse("bad_request", fmt::format("The json payload provided is malformed. {}.", simdjson::error_message(error)));
+        refuse(ErrorCode::bad_request, fmt::format("The json payload provided is malformed. {}.", simdjson::error_message(error)));
     }
-    if (root.type() != element_type::OBJECT) refuse("bad_request", "The json payload must be an object.");
+    if (root.type() != element_type::OBJECT) refuse(ErrorCode::bad_request, "The json payload must be an object.");
     return root;
 }
 
 void check_index(std::string_view index_uid) {
     if (index_uid != meili_index_uid) {
-        refuse("index_not_found", fmt::format("Index `{}` not found.", index_uid), 404);
+        refuse(ErrorCode::index_not_found, fmt::format("Index `{}` not found.", index_uid));
     }
 }
 
-std::string string_of(element value, std::string_view field) {
+std::string string_of(element value, std::string_view field, ErrorCode code) {
     std::string_view text;
-    if (value.get_string().get(text)) {
-        refuse(fmt::format("invalid_search_{}", field), fmt::format("Invalid value type at `.{}`: expected a string.", field));
-    }
+    if (value.get_string().get(text)) refuse(code, fmt::format("Invalid value type at `.{}`: expected a string.", field));
     return std::string(text);
 }
 
-std::size_t count_of(element value, std::string_view field, std::string_view code) {
+std::size_t count_of(element value, std::string_view field, ErrorCode code) {
     std::int64_t number = 0;
     if (value.get_int64().get(number) || number < 0) {
-        refuse(std::string(code), fmt::format("Invalid value at `.{}`: expected a positive integer.", field));
+        refuse(code, fmt::format("Invalid value at `.{}`: expected a positive integer.", field));
     }
     return static_cast<std::size_t>(number);
 }
 
-std::vector<std::string> strings_of(element value, std::string_view field) {
+std::vector<std::string> strings_of(element value, std::string_view field, ErrorCode code) {
     simdjson::dom::array array;
-    if (value.get_array().get(array)) {
-        refuse(fmt::format("invalid_search_{}", field), fmt::format("Invalid value type at `.{}`: expected an array.", field));
-    }
+    if (value.get_array().get(array)) refuse(code, fmt::format("Invalid value type at `.{}`: expected an array.", field));
     std::vector<std::string> strings;
-    for (element item : array) strings.push_back(string_of(item, field));
+    for (element item : array) strings.push_back(string_of(item, field, code));
     return strings;
 }
+
+constexpr ErrorCode filter_error = ErrorCode::invalid_search_filter;
 
 // filter: a string, or an array whose items are ANDed, each a string or an
 // array of strings that are ORed.
 FilterExpression filter_of(element value) {
     try {
-        if (value.type() == element_type::STRING) return parse_filter(string_of(value, "filter"));
-        if (value.type() != element_type::ARRAY) refuse("invalid_search_filter", "Invalid value type at `.filter`: expected a string or an array.");
+        if (value.type() == element_type::STRING) return query::parse_filter(string_of(value, "filter", filter_error));
+        if (value.type() != element_type::ARRAY) refuse(filter_error, "Invalid value type at `.filter`: expected a string or an array.");
         FilterExpression all{FilterExpression::Kind::all_of};
         simdjson::dom::array items;
-        if (value.get_array().get(items)) refuse("invalid_search_filter", "Invalid value type at `.filter`.");
+        if (value.get_array().get(items)) refuse(filter_error, "Invalid value type at `.filter`.");
         for (element item : items) {
             if (item.type() == element_type::STRING) {
-                all.children.push_back(parse_filter(string_of(item, "filter")));
+                all.children.push_back(query::parse_filter(string_of(item, "filter", filter_error)));
                 continue;
             }
             FilterExpression any{FilterExpression::Kind::any_of};
-            for (const auto& text : strings_of(item, "filter")) any.children.push_back(parse_filter(text));
+            for (const auto& text : strings_of(item, "filter", filter_error)) any.children.push_back(query::parse_filter(text));
             all.children.push_back(std::move(any));
         }
         return all;
     } catch (const FilterError& error) {
-        refuse("invalid_search_filter", error.what());
+        refuse(filter_error, error.what());
     }
 }
 
@@ -161,7 +172,7 @@ void apply_facets(const std::vector<std::string>& names, FacetRequest& facets) {
         else if (name == "shipping") facets.shipping = true;
         else if (name == "price") facets.price = true;
         else {
-            refuse("invalid_search_facets", fmt::format("Invalid facet `{}`: facetable attributes are `brand, category, "
+            refuse(ErrorCode::invalid_search_facets, fmt::format("Invalid facet `{}`: facetable attributes are `brand, category, "
                                                         "category.lvl0, category.lvl1, category.lvl2, condition, shipping, price`.",
                                                         name));
         }
@@ -169,13 +180,13 @@ void apply_facets(const std::vector<std::string>& names, FacetRequest& facets) {
 }
 
 SortOrder sort_of(element value) {
-    const auto rules = strings_of(value, "sort");
+    const auto rules = strings_of(value, "sort", ErrorCode::invalid_search_sort);
     if (rules.empty()) return SortOrder::relevance;
-    if (rules.size() > 1) refuse("invalid_search_sort", "Only one sort rule is supported.");
+    if (rules.size() > 1) refuse(ErrorCode::invalid_search_sort, "Only one sort rule is supported.");
     if (rules[0] == "price:asc") return SortOrder::price_asc;
     if (rules[0] == "price:desc") return SortOrder::price_desc;
     if (rules[0] == "created_at:desc") return SortOrder::newest;
-    refuse("invalid_search_sort", fmt::format("Attribute `{}` is not sortable: use `price:asc`, `price:desc` or "
+    refuse(ErrorCode::invalid_search_sort, fmt::format("Attribute `{}` is not sortable: use `price:asc`, `price:desc` or "
                                               "`created_at:desc`.", rules[0]));
 }
 
@@ -201,29 +212,29 @@ MeiliQuery meili_query_of(element body) {
     request.facets.disjunctive = false;
     std::optional<std::size_t> offset, limit, page, hits_per_page;
     simdjson::dom::object fields;
-    if (body.get_object().get(fields)) refuse("bad_request", "Each query must be an object.");
+    if (body.get_object().get(fields)) refuse(ErrorCode::bad_request, "Each query must be an object.");
     for (auto [key, value] : fields) {
         if (value.is_null()) continue;
-        if (key == "q") request.text = string_of(value, "q");
-        else if (key == "offset") offset = count_of(value, "offset", "invalid_search_offset");
-        else if (key == "limit") limit = count_of(value, "limit", "invalid_search_limit");
-        else if (key == "page") page = count_of(value, "page", "invalid_search_page");
-        else if (key == "hitsPerPage") hits_per_page = count_of(value, "hitsPerPage", "invalid_search_hits_per_page");
+        if (key == "q") request.text = string_of(value, "q", ErrorCode::invalid_search_q);
+        else if (key == "offset") offset = count_of(value, "offset", ErrorCode::invalid_search_offset);
+        else if (key == "limit") limit = count_of(value, "limit", ErrorCode::invalid_search_limit);
+        else if (key == "page") page = count_of(value, "page", ErrorCode::invalid_search_page);
+        else if (key == "hitsPerPage") hits_per_page = count_of(value, "hitsPerPage", ErrorCode::invalid_search_hits_per_page);
         else if (key == "filter") apply_filter(value, request.filters);
         else if (key == "facets") {
-            query.facet_names = strings_of(value, "facets");
+            query.facet_names = strings_of(value, "facets", ErrorCode::invalid_search_facets);
             apply_facets(query.facet_names, request.facets);
         } else if (key == "sort") request.sort = sort_of(value);
-        else if (key == "attributesToHighlight") query.formatted = !strings_of(value, "attributesToHighlight").empty();
-        else if (key == "highlightPreTag") request.highlight.pre = string_of(value, "highlightPreTag");
-        else if (key == "highlightPostTag") request.highlight.post = string_of(value, "highlightPostTag");
+        else if (key == "attributesToHighlight") query.formatted = !strings_of(value, "attributesToHighlight", ErrorCode::invalid_search_attributes_to_highlight).empty();
+        else if (key == "highlightPreTag") request.highlight.pre = string_of(value, "highlightPreTag", ErrorCode::invalid_search_highlight_pre_tag);
+        else if (key == "highlightPostTag") request.highlight.post = string_of(value, "highlightPostTag", ErrorCode::invalid_search_highlight_post_tag);
         else if (ignored_fields.count(key) == 0) {
-            refuse("bad_request", fmt::format("Unknown field `{}`: expected one of `q`, `offset`, `limit`, `page`, "
+            refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `q`, `offset`, `limit`, `page`, "
                                               "`hitsPerPage`, `filter`, `facets`, `sort`, `attributesToHighlight`, "
                                               "`highlightPreTag`, `highlightPostTag`.", key));
         }
     }
-    if (request.text.size() > 1024) refuse("invalid_search_q", "The query is longer than 1024 bytes.");
+    if (request.text.size() > 1024) refuse(ErrorCode::invalid_search_q, "The query is longer than 1024 bytes.");
     query.pages = page.has_value() || hits_per_page.has_value();
     if (query.pages) {
         query.page = std::max<std::size_t>(1, page.value_or(1));
@@ -235,7 +246,7 @@ MeiliQuery meili_query_of(element body) {
         request.offset = offset.value_or(0);
         request.limit = std::min<std::size_t>(limit.value_or(20), 1000);
     }
-    if (request.offset > 10'000) refuse("invalid_search_offset", "Pages deeper than 10,000 results are not served.");
+    if (request.offset > 10'000) refuse(ErrorCode::invalid_search_offset, "Pages deeper than 10,000 results are not served.");
     // Meilisearch marks matches in plain text; the client escapes for HTML.
     request.highlight.escape_html = false;
     request.highlight.all_fields = query.formatted;
@@ -327,14 +338,6 @@ MeiliQuery run_checked(element body, std::string_view index_uid) {
 
 }  // namespace
 
-std::string meili_error_json(const MeiliError& error) {
-    analyzers::JsonWriter json;
-    json.begin_object().field("message", error.message).field("code", error.code);
-    json.field("type", error.status >= 500 ? "internal" : "invalid_request");
-    json.field("link", "https://docs.meilisearch.com/errors#" + error.code).end_object();
-    return json.take();
-}
-
 SearchRequest meili_search_request(std::string_view body) {
     simdjson::dom::parser parser;
     return meili_query_of(parse_body(parser, body)).request;
@@ -353,14 +356,14 @@ std::string meili_multi_search(SearchService& service, std::string_view body) {
     const element root = parse_body(parser, body);
     simdjson::dom::array queries;
     if (root["queries"].get_array().get(queries)) {
-        refuse("invalid_multi_search_queries", "Missing field `queries`: expected an array of search queries.");
+        refuse(ErrorCode::invalid_multi_search_queries, "Missing field `queries`: expected an array of search queries.");
     }
     analyzers::JsonWriter json;
     json.begin_object().key("results").begin_array();
     for (element each : queries) {
-        if (each.type() != element_type::OBJECT) refuse("bad_request", "Each query must be an object.");
+        if (each.type() != element_type::OBJECT) refuse(ErrorCode::bad_request, "Each query must be an object.");
         std::string_view uid;
-        if (each["indexUid"].get_string().get(uid)) refuse("missing_index_uid", "Each query needs an `indexUid`.");
+        if (each["indexUid"].get_string().get(uid)) refuse(ErrorCode::missing_index_uid, "Each query needs an `indexUid`.");
         const MeiliQuery query = run_checked(each, uid);
         write_result(json, query, service.search(query.request), uid);
     }
@@ -378,18 +381,18 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     request.facet_limit = 100;
     request.facets.disjunctive = false;
     simdjson::dom::object fields;
-    if (root.get_object().get(fields)) refuse("bad_request", "The json payload must be an object.");
+    if (root.get_object().get(fields)) refuse(ErrorCode::bad_request, "The json payload must be an object.");
     for (auto [key, value] : fields) {
         if (value.is_null()) continue;
-        if (key == "facetName") facet_name = string_of(value, "facetName");
-        else if (key == "facetQuery") facet_query = string_of(value, "facetQuery");
-        else if (key == "q") request.text = string_of(value, "q");
+        if (key == "facetName") facet_name = string_of(value, "facetName", ErrorCode::invalid_facet_search_facet_name);
+        else if (key == "facetQuery") facet_query = string_of(value, "facetQuery", ErrorCode::invalid_facet_search_facet_query);
+        else if (key == "q") request.text = string_of(value, "q", ErrorCode::invalid_search_q);
         else if (key == "filter") apply_filter(value, request.filters);
         else if (ignored_fields.count(key) == 0 && key != "exhaustiveFacetCount") {
-            refuse("bad_request", fmt::format("Unknown field `{}`.", key));
+            refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`.", key));
         }
     }
-    if (facet_name.empty()) refuse("invalid_facet_search_facet_name", "Missing field `facetName`.");
+    if (facet_name.empty()) refuse(ErrorCode::invalid_facet_search_facet_name, "Missing field `facetName`.");
     apply_facets({facet_name}, request.facets);
     const SearchResult result = service.search(request);
     const auto* values = result.facets ? facet_values(*result.facets, facet_name) : nullptr;
@@ -406,4 +409,4 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     return json.take();
 }
 
-}  // namespace query
+}  // namespace server

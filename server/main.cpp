@@ -7,12 +7,12 @@
 #include <thread>
 
 #include "cli/options.h"
-#include "query/http_api.h"
+#include "server/http_api.h"
 #include "query/search_service.h"
 
 namespace {
 
-query::HttpApi* running_api = nullptr;
+server::HttpApi* running_api = nullptr;
 volatile std::sig_atomic_t reload_requested = 0;
 
 void stop_on_signal(int) {
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     if (values.get("index").empty() && values.get("remote-stub").empty()) {
         cli::Values::fail("--index (or --remote-stub) is required");
     }
-    query::HttpOptions http;
+    server::HttpOptions http;
     http.host = values.get("host");
     http.port = static_cast<int>(values.get_integer("port", 0, 65535));
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
              .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
              .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000)),
              .snapshot_scoring = snapshot_scoring});
-        query::HttpApi api(service);
+        server::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;
         std::signal(SIGINT, stop_on_signal);
