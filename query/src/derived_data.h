@@ -1,19 +1,20 @@
 // The data derived from an index that all searchers share: the brand and
-// category vocabulary, the shard snapshots and the spelling dictionary,
-// each in a SnapshotCache, built from local shards or remote ones.
+// category vocabulary and the spelling dictionary (for local and remote
+// shards alike), and the shard snapshots (local shards only), each in a
+// SnapshotCache rebuilt in the background as the index changes.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include <xapian.h>
 
-#include "field_vocabulary.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/text_analyzer.h"
-#include "ranking_signals.h"
+#include "field_vocabulary.h"
 #include "shard_snapshot.h"
 #include "snapshot_cache.h"
 #include "spelling.h"
@@ -27,62 +28,55 @@ inline constexpr auto derived_data_max_age = std::chrono::seconds(2);
 // moment to build, and a new word is rarely the correction a buyer needs.
 inline constexpr auto spelling_max_age = std::chrono::minutes(5);
 
-// Where the index is: local shard directories, or shards behind xapian-tcpsrv.
-struct IndexSource {
-    std::filesystem::path index_dir;
-    std::filesystem::path remote_stub;  // set: shards served by xapian-tcpsrv, searched remotely
+// Opens a generation's shards as one database, afresh (for a background
+// build: the searchers' handles are in use).
+using CombinedOpener = std::function<Xapian::Database(const analyzers::Generation& generation)>;
 
-    bool remote() const { return !remote_stub.empty(); }
-
-    // The generation's shards, opened afresh (for background builds); none
-    // when remote: snapshots need local shards.
-    std::vector<Xapian::Database> open_shards(const analyzers::Generation& generation) const {
-        std::vector<Xapian::Database> shards;
-        if (remote()) return shards;
-        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-            shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
-        }
-        return shards;
-    }
-
-    // All the shards as one database.
-    Xapian::Database open_combined(const analyzers::Generation& generation) const {
-        if (remote()) return Xapian::Database(remote_stub.string());
-        Xapian::Database combined;
-        for (const auto& shard : open_shards(generation)) combined.add_database(shard);
-        return combined;
-    }
-};
-
-struct SnapshotCaches {
-    explicit SnapshotCaches(IndexSource source)
-        : vocabulary([source](const analyzers::Generation& generation, const auto&) {
+// The vocabulary and the spelling dictionary. Thread-safe.
+struct TextDerivedData {
+    explicit TextDerivedData(const CombinedOpener& open_combined)
+        : vocabulary([open_combined](const analyzers::Generation& generation, const auto&) {
                          analyzers::TextAnalyzer analyzer;
                          return std::make_shared<const FieldVocabulary>(
-                             FieldVocabulary::from_database(source.open_combined(generation), analyzer));
+                             FieldVocabulary::from_database(open_combined(generation), analyzer));
                      },
                      derived_data_max_age),
-          shard_snapshots([source](const analyzers::Generation& generation,
-                                   const std::shared_ptr<const ShardSnapshots>& previous) {
-                              auto snapshots = std::make_shared<ShardSnapshots>();
-                              for (const auto& shard : source.open_shards(generation)) {
-                                  // The shard's previous snapshot tells which terms are hot.
-                                  const std::size_t index = snapshots->size();
-                                  const ShardSnapshot* before =
-                                      previous && index < previous->size() ? (*previous)[index].get() : nullptr;
-                                  snapshots->push_back(ShardSnapshot::build(shard, before));
-                              }
-                              return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
-                          },
-                          derived_data_max_age),
-          spelling([source](const analyzers::Generation& generation, const auto&) {
-                       return SpellingDictionary::build(source.open_combined(generation));
+          spelling([open_combined](const analyzers::Generation& generation, const auto&) {
+                       return SpellingDictionary::build(open_combined(generation));
                    },
                    spelling_max_age) {}
 
     SnapshotCache<FieldVocabulary> vocabulary;
-    SnapshotCache<ShardSnapshots> shard_snapshots;
     SnapshotCache<SpellingDictionary> spelling;
+};
+
+// The generation's local shards, opened afresh, one by one.
+inline std::vector<Xapian::Database> open_local_shards(const std::filesystem::path& index_dir,
+                                                       const analyzers::Generation& generation) {
+    std::vector<Xapian::Database> shards;
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
+    }
+    return shards;
+}
+
+// The snapshots of a generation's local shards. Thread-safe.
+class SnapshotsCache : public SnapshotCache<ShardSnapshots> {
+public:
+    explicit SnapshotsCache(std::filesystem::path index_dir)
+        : SnapshotCache<ShardSnapshots>(
+              [index_dir](const analyzers::Generation& generation, const std::shared_ptr<const ShardSnapshots>& previous) {
+                  auto snapshots = std::make_shared<ShardSnapshots>();
+                  for (const auto& shard : open_local_shards(index_dir, generation)) {
+                      // The shard's previous snapshot tells which terms are hot.
+                      const std::size_t index = snapshots->size();
+                      const ShardSnapshot* before =
+                          previous && index < previous->size() ? (*previous)[index].get() : nullptr;
+                      snapshots->push_back(ShardSnapshot::build(shard, before));
+                  }
+                  return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
+              },
+              derived_data_max_age) {}
 };
 
 }  // namespace query

@@ -14,9 +14,9 @@
 #include "analyzers/listing.h"
 #include "query_builder.h"
 #include "analyzers/synonyms.h"
-#include "filters.h"
-#include "ranking_signals.h"
-#include "text_plan.h"
+#include "index_view.h"
+#include "query/errors.h"
+#include "query_plan.h"
 
 namespace query {
 namespace {
@@ -75,59 +75,42 @@ std::vector<std::pair<std::string, Filters>> single_filters(const Filters& filte
 }  // namespace
 
 struct Inspector::Impl {
-    analyzers::Lexicon lexicon;
-    QueryBuilder builder{lexicon};
-    RankingConfig ranking;
+    // The planner refers to the lexicon: declared first, destroyed last.
+    const analyzers::Lexicon lexicon;
+    Planner planner{lexicon};
+    std::shared_ptr<const RankingConfig> ranking;
     Xapian::Database database;
     FieldVocabulary vocabulary;
     std::shared_ptr<const SpellingDictionary> spelling;
-    double now_seconds = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    double now = now_seconds();
 
     explicit Impl(const ServiceOptions& options)
         : lexicon(analyzers::load_lexicon(options.data_dir)),
-          ranking(options.ranking_config.empty() ? RankingConfig{} : RankingConfig::load(options.ranking_config)) {
+          ranking(std::make_shared<const RankingConfig>(
+              options.ranking_config.empty() ? RankingConfig{} : RankingConfig::load(options.ranking_config))) {
         if (!analyzers::serving_generation(options.index_dir)) {
-            throw std::runtime_error(fmt::format("no index in {}", options.index_dir.string()));
+            throw IndexError(IndexError::Kind::unavailable, fmt::format("no index in {}", options.index_dir.string()));
         }
         database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
-        vocabulary = FieldVocabulary::from_database(database, builder.analyzer());
+        vocabulary = FieldVocabulary::from_database(database, planner.analyzer());
         spelling = SpellingDictionary::build(database);
     }
 
-    // The query's words as the service would search them: all of them, or
-    // any of them once relaxed.
-    struct Words {
-        TextQuery text;
-        Xapian::Query matches;
-        bool relaxed = false;
-    };
-
-    Words words_of(const SearchRequest& request) {
-        Words words{plan_text(request.text, builder, ranking, vocabulary, *spelling, database).text, {}, false};
-        words.matches = words.text.all_words().to_xapian();
-        const auto all_words = count(filtered(words.matches, request.filters));
-        if (relaxes(all_words, words.text, ranking)) {
-            words.matches = relaxed_query(words.text, ranking).to_xapian();
-            words.relaxed = true;
-        }
-        return words;
+    // The request planned as the service plans it: all words, or any of
+    // them once all together match too few.
+    Plan plan_of(const SearchRequest& request) {
+        Plan plan = planner.plan(request, ranking, {vocabulary, *spelling, database});
+        if (planner.should_relax(plan, count(planner.filtered(plan)))) planner.relax(plan);
+        return plan;
     }
 
-    Xapian::Query filtered(const Xapian::Query& matches, const Filters& filters) {
-        return apply_filters(matches, filters, builder.analyzer(), lexicon);
+    Xapian::Query ranked(const Plan& plan) {
+        const RankingContext context{.sold_shown = plan.request.filters.status != StatusFilter::on_sale,
+                                     .now_seconds = now};
+        return planner.ranked(plan, context);
     }
 
-    Xapian::Query ranked(const Words& words, const SearchRequest& request) {
-        const RankingContext context{request.filters.status != StatusFilter::on_sale, now_seconds, nullptr};
-        return with_business_signals(filtered(words.matches, request.filters), words.text, ranking, context);
-    }
-
-    Xapian::Enquire enquire(const Xapian::Query& query) {
-        Xapian::Enquire enquire(database);
-        enquire.set_weighting_scheme(bm25_of(ranking));
-        enquire.set_query(query);
-        return enquire;
-    }
+    Xapian::Enquire enquire(const Xapian::Query& query) { return enquire_for(database, query, *ranking); }
 
     std::uint64_t count(const Xapian::Query& query) {
         return enquire(query).get_mset(0, 0, database.get_doccount()).get_matches_estimated();
@@ -171,12 +154,12 @@ struct Inspector::Impl {
         }
     }
 
-    void add_signal_parts(const Words& words, const SearchRequest& request, const Xapian::Document& document,
-                          std::vector<ScorePart>& parts) {
-        if (ranking.freshness_weight > 0) {
+    void add_signal_parts(const Plan& plan, const Xapian::Document& document, std::vector<ScorePart>& parts) {
+        const RankingConfig& config = *ranking;
+        if (config.freshness_weight > 0) {
             const double created_at = Xapian::sortable_unserialise(document.get_value(analyzers::slot::created_at));
-            parts.push_back({fmt::format("freshness (listed {:.1f} days ago)", (now_seconds - created_at) / 86400),
-                             ranking.freshness_at(now_seconds).bonus(created_at)});
+            parts.push_back({fmt::format("freshness (listed {:.1f} days ago)", (now - created_at) / 86400),
+                             config.freshness_at(now).bonus(created_at)});
         }
         const auto has_any = [&](const std::vector<std::string>& terms) {
             for (const auto& term : terms) {
@@ -186,15 +169,15 @@ struct Inspector::Impl {
             }
             return false;
         };
-        if (ranking.brand_match_weight > 0 && has_any(words.text.named_brands)) {
-            parts.push_back({"brand named in the query", ranking.brand_match_weight});
+        if (config.brand_match_weight > 0 && has_any(plan.text.named_brands)) {
+            parts.push_back({"brand named in the query", config.brand_match_weight});
         }
-        if (ranking.category_match_weight > 0 && has_any(words.text.named_categories)) {
-            parts.push_back({"category named in the query", ranking.category_match_weight});
+        if (config.category_match_weight > 0 && has_any(plan.text.named_categories)) {
+            parts.push_back({"category named in the query", config.category_match_weight});
         }
         const bool sold = document.get_value(analyzers::slot::status) == "sold";
-        if (ranking.on_sale_weight > 0 && request.filters.status != StatusFilter::on_sale && !sold) {
-            parts.push_back({"still for sale", ranking.on_sale_weight});
+        if (config.on_sale_weight > 0 && plan.request.filters.status != StatusFilter::on_sale && !sold) {
+            parts.push_back({"still for sale", config.on_sale_weight});
         }
     }
 
@@ -211,13 +194,13 @@ Inspector::~Inspector() = default;
 Explanation Inspector::explain(const SearchRequest& request, const std::string& listing_id) {
     Impl& impl = *impl_;
     const std::string id_term = analyzers::id_term(listing_id);
-    Explanation explanation{listing_id};
+    Explanation explanation{.listing_id = listing_id};
     const auto document = impl.document_of(id_term);
-    if (!document) throw std::runtime_error(fmt::format("no listing '{}' in the index", listing_id));
-    const auto words = impl.words_of(request);
-    explanation.score = std::max(0.0, impl.weight_of(impl.ranked(words, request), id_term));
-    impl.explain_node(words.matches, 1.0, id_term, explanation.parts);
-    impl.add_signal_parts(words, request, *document, explanation.parts);
+    if (!document) throw RequestError(fmt::format("no listing '{}' in the index", listing_id));
+    const Plan plan = impl.plan_of(request);
+    explanation.score = std::max(0.0, impl.weight_of(impl.ranked(plan), id_term));
+    impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
+    impl.add_signal_parts(plan, *document, explanation.parts);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;
@@ -235,37 +218,38 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     }
     diagnosis.found = true;
     const analyzers::Listing listing = analyzers::listing_from_stored_json(analyzers::stored_fields_of(*document));
-    const auto words = impl.words_of(request);
-    if (words.relaxed) diagnosis.reasons.push_back("all the words together match too few listings: relaxed to any of them");
+    const Plan plan = impl.plan_of(request);
+    if (plan.relaxed) diagnosis.reasons.push_back("all the words together match too few listings: relaxed to any of them");
 
     const auto matches = [&](const Xapian::Query& query) { return impl.weight_of(query, id_term) >= 0; };
-    if (!matches(words.matches)) {
-        for (std::size_t n = 0; n < words.text.clauses.size(); ++n) {
-            if (matches(words.text.clauses[n].to_xapian())) continue;
+    if (!matches(plan.matches)) {
+        const auto& clauses = plan.text.clauses;
+        for (std::size_t n = 0; n < clauses.size(); ++n) {
+            if (matches(clauses[n].to_xapian())) continue;
             diagnosis.reasons.push_back(fmt::format("word {} of the query (indexed as '{}') is in none of its fields "
                                                     "(title \"{}\")", n + 1,
-                                                    field_and_word(first_term(words.text.clauses[n].to_xapian())).second, listing.title));
+                                                    field_and_word(first_term(clauses[n].to_xapian())).second, listing.title));
         }
     }
     for (const auto& [name, only] : single_filters(request.filters)) {
-        if (matches(impl.filtered(Xapian::Query::MatchAll, only))) continue;
+        if (matches(impl.planner.listings_passing(only))) continue;
         diagnosis.reasons.push_back(fmt::format("the filter {} excludes it (brand \"{}\", category \"{}\", price {}, "
                                                 "condition {}, shipping {})", name, listing.brand, listing.category,
                                                 listing.price, listing.condition, analyzers::to_string(listing.shipping)));
     }
     Filters status_only;
     status_only.status = request.filters.status;
-    if (!matches(impl.filtered(Xapian::Query::MatchAll, status_only))) {
+    if (!matches(impl.planner.listings_passing(status_only))) {
         diagnosis.reasons.push_back(fmt::format("it is {} and the status filter asks for {}",
                                                 analyzers::to_string(listing.status),
                                                 request.filters.status == StatusFilter::sold ? "sold" : "on_sale"));
     }
-    diagnosis.matches = matches(impl.ranked(words, request));
+    diagnosis.matches = matches(impl.ranked(plan));
     if (!diagnosis.matches) return diagnosis;
 
     // Where it ranks, in the request's own order.
-    auto enquire = impl.enquire(impl.ranked(words, request));
-    set_order(enquire, request.sort, words.text.empty());
+    auto enquire = impl.enquire(impl.ranked(plan));
+    set_order(enquire, request.sort, plan.text.empty());
     const auto ranked = enquire.get_mset(0, impl.database.get_doccount());
     for (auto match = ranked.begin(); match != ranked.end(); ++match) {
         if (*match != document->get_docid()) continue;

@@ -38,7 +38,7 @@ Query FreshnessLeaf::to_xapian() const {
 std::optional<QueryTree> business_signals(const TextQuery& text, const RankingConfig& config,
                                           const RankingContext& context) {
     std::vector<QueryTree> signals;
-    if (config.freshness_weight > 0 && !context.remote) {
+    if (config.freshness_weight > 0 && context.with_freshness) {
         signals.push_back(QueryTree::leaf(
             std::make_shared<FreshnessLeaf>(config.freshness_at(context.now_seconds), context.snapshots)));
     }

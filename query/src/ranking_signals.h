@@ -48,9 +48,9 @@ struct RankingContext {
     bool sold_shown = false;  // the on-sale bonus only matters when sold listings can match
     double now_seconds = 0;   // "now" for freshness (epoch seconds)
     std::shared_ptr<const ShardSnapshots> snapshots;  // may be null: values are read then
-    // Searching through xapian-tcpsrv, which cannot run our own posting
-    // source: the freshness signal is left out.
-    bool remote = false;
+    // Off where the freshness posting source cannot run (xapian-tcpsrv
+    // cannot unserialise our own posting sources): the signal is left out.
+    bool with_freshness = true;
 };
 
 // The config's business signals for a text query, as one tree that adds

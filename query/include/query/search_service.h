@@ -40,31 +40,38 @@ struct ServiceOptions {
     bool snapshot_scoring = true;
 };
 
+class ResultCache;
+
+// Thread-safe: any number of threads may search at once (each borrows a
+// searcher of its own from a pool).
 class SearchService {
 public:
-    // Throws std::runtime_error when there is no index to serve yet or the
-    // data files are malformed.
+    // Throws IndexError when there is no index to serve yet, RequestError
+    // when the ranking config is bad, std::runtime_error when the data
+    // files (synonyms, brand aliases) are malformed.
     explicit SearchService(ServiceOptions options);
     ~SearchService();
 
-    // Thread-safe. Throws std::runtime_error if the index cannot be read.
+    // Throws RequestError for a request that cannot be answered as asked,
+    // IndexError when the index cannot be read.
     SearchResult search(const SearchRequest& request);
     std::uint64_t document_count();
     // The generation CURRENT points at (what searchers switch to next).
     std::uint64_t serving_generation() const;
 
     // Rereads the ranking config file; requests already running finish with
-    // the old one. Throws (keeping the old config) if the file is bad.
+    // the old one. Throws RequestError (keeping the old config) if the file
+    // is bad.
     void reload_ranking();
     std::shared_ptr<const RankingConfig> ranking() const;
 
 private:
-    class Searcher;
     class SearcherPool;
     std::filesystem::path index_dir_;
     std::filesystem::path ranking_config_path_;
     mutable std::mutex ranking_mutex_;
     std::shared_ptr<const RankingConfig> ranking_;
+    std::unique_ptr<ResultCache> results_;
     std::unique_ptr<SearcherPool> pool_;
 };
 

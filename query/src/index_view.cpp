@@ -1,0 +1,32 @@
+#include "index_view.h"
+
+#include "analyzers/document_layout.h"
+
+namespace query {
+
+Page page_of(const Xapian::MSet& matches) {
+    Page page{.matches = matches.get_matches_estimated(),
+              .exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound()};
+    for (auto match = matches.begin(); match != matches.end(); ++match) {
+        page.hits.push_back({.score = match.get_weight(), .stored_json = analyzers::stored_fields_of(match.get_document())});
+    }
+    return page;
+}
+
+bool reopened(Xapian::Database& database) {
+    try {
+        return database.reopen();
+    } catch (const Xapian::DatabaseError&) {
+        return true;
+    }
+}
+
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::unique_ptr<IndexViews> IndexViews::open(const ServiceOptions& options) {
+    return options.remote_stub.empty() ? open_local_index(options) : open_remote_index(options);
+}
+
+}  // namespace query

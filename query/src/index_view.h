@@ -1,0 +1,104 @@
+// What a searcher reads: the serving index, kept current, and the ways of
+// ranking and counting it offers.
+//
+// Local or remote shards is one choice, made once when the service opens
+// the index (as Xapian's matcher holds a LocalSubMatch or RemoteSubMatch
+// per shard):
+//   local   shards on this machine: in-memory snapshots rank text queries'
+//           candidates, columns rank sorts and empty queries, bitmaps count
+//           facets, and freshness is a ranking signal;
+//   remote  shards behind xapian-tcpsrv: Xapian's matcher ranks every
+//           match, ValueCountMatchSpy counts facets on the shard servers,
+//           and there is no freshness signal (the stock server cannot
+//           unserialise our posting source).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <xapian.h>
+
+#include "docid_set.h"
+#include "facets.h"
+#include "query/search_service.h"
+#include "query_plan.h"
+
+namespace query {
+
+// One page of hits with the number of matches.
+struct Page {
+    std::vector<Hit> hits;
+    std::uint64_t matches = 0;
+    bool exact = false;
+    RankedBy ranked_by = RankedBy::matcher;
+    // Ranked on the snapshots: the listings there matching, per shard, so
+    // that facet counting need not evaluate the query again.
+    std::shared_ptr<const std::vector<DocidSet>> snapshot_matches;
+};
+
+// A page of Xapian's matches: hits with scores and stored fields, and the
+// matcher's count.
+Page page_of(const Xapian::MSet& matches);
+
+// Reopens `database` at its newest revision; whether anything changed. A
+// reopen overtaken by a commit counts as a change: the search that follows
+// meets the error and catches up again.
+bool reopened(Xapian::Database& database);
+
+// "Now" for the freshness signal, in epoch seconds.
+double now_seconds();
+
+// One searcher's view. Not thread-safe: Xapian::Database is not, so each
+// searcher owns its view. The view keeps the derived data (vocabulary,
+// spelling, snapshots) it was given alive while it uses them.
+class IndexView {
+public:
+    virtual ~IndexView() = default;
+
+    // Catches up with the writers' commits and with a new serving
+    // generation, unless it looked less than refresh_interval ago.
+    virtual void refresh() = 0;
+    // Reopens every handle after a read was overtaken by a writer.
+    virtual void catch_up() = 0;
+    // Grows whenever what this view sees changes (the result cache's clock).
+    virtual std::uint64_t version() const = 0;
+
+    // All shards as one database.
+    const Xapian::Database& combined() const { return combined_; }
+    PlanSources plan_sources() const { return {*vocabulary_, *spelling_, combined_}; }
+
+    // What the ranking signals may read here.
+    virtual RankingContext ranking_context(bool sold_shown, double now_seconds) const = 0;
+    // The page ranked without Xapian weighing every match (columns, or the
+    // snapshots' candidates); nullopt: the matcher ranks it.
+    virtual std::optional<Page> rank_page(const Plan& plan, Planner& planner) = 0;
+    // Exact facet counts (and the exact number of matches) for the plan.
+    virtual FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) = 0;
+
+protected:
+    Xapian::Database combined_;
+    std::shared_ptr<const FieldVocabulary> vocabulary_;
+    std::shared_ptr<const SpellingDictionary> spelling_;
+};
+
+// Makes the views of one index for the searchers, and holds the derived
+// data they share. Thread-safe.
+class IndexViews {
+public:
+    virtual ~IndexViews() = default;
+    // Throws IndexError when there is no index to serve.
+    virtual std::unique_ptr<IndexView> new_view() = 0;
+
+    // Local shards under options.index_dir, or remote ones when
+    // options.remote_stub is set. The options must outlive the views.
+    static std::unique_ptr<IndexViews> open(const ServiceOptions& options);
+};
+
+// The two implementations (local_index.cpp, remote_index.cpp).
+std::unique_ptr<IndexViews> open_local_index(const ServiceOptions& options);
+std::unique_ptr<IndexViews> open_remote_index(const ServiceOptions& options);
+
+}  // namespace query

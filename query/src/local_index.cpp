@@ -1,0 +1,207 @@
+// The local implementation of IndexView: shards in an index directory on
+// this machine, with their in-memory snapshots.
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "analyzers/document_layout.h"
+#include "analyzers/index_layout.h"
+#include "analyzers/listing.h"
+#include "column_ranking.h"
+#include "derived_data.h"
+#include "index_view.h"
+#include "query/errors.h"
+#include "snapshot_scoring.h"
+
+namespace query {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+analyzers::Generation serving_generation_of(const std::filesystem::path& index_dir) {
+    const auto serving = analyzers::serving_generation(index_dir);
+    if (!serving) {
+        throw IndexError(IndexError::Kind::unavailable,
+                         fmt::format("no index in {}: build one with listing-indexer build", index_dir.string()));
+    }
+    return *serving;
+}
+
+class LocalIndexView : public IndexView {
+public:
+    LocalIndexView(const ServiceOptions& options, TextDerivedData& text, SnapshotsCache& snapshots)
+        : options_(options), text_(text), snapshot_cache_(snapshots) {
+        open();
+    }
+
+    void refresh() override {
+        if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
+        // A new generation is picked up by reopening the stub.
+        if (serving_generation_of(options_.index_dir).number != generation_.number) return open();
+        take_derived_data(reopen_all());
+        last_refresh_ = Clock::now();
+    }
+
+    void catch_up() override { reopen_all(); }
+
+    std::uint64_t version() const override {
+        std::uint64_t revisions = 0;
+        for (const auto& shard : shards_) revisions += shard.get_revision();
+        return (generation_.number << 32) + revisions;
+    }
+
+    RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
+        return {.sold_shown = sold_shown, .now_seconds = now_seconds, .snapshots = snapshots_};
+    }
+
+    // Sorted results, and an empty query's, come from the snapshots'
+    // columns; text relevance from Xapian's matcher over the candidates the
+    // snapshots rank.
+    std::optional<Page> rank_page(const Plan& plan, Planner& planner) override {
+        const bool by_columns = plan.request.sort != SortOrder::relevance || plan.text.empty();
+        if (by_columns) return page_from_columns(plan, planner);
+        if (options_.snapshot_scoring) return page_from_snapshot_candidates(plan, planner);
+        return std::nullopt;
+    }
+
+    FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) override {
+        return query::count_facets(shard_views(), plan.request, planner.filtered_queries(plan),
+                                   page.snapshot_matches.get());
+    }
+
+private:
+    void open() {
+        generation_ = serving_generation_of(options_.index_dir);
+        combined_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
+        shards_ = open_local_shards(options_.index_dir, generation_);
+        last_refresh_ = Clock::now();
+        take_derived_data(true);
+    }
+
+    // The shared vocabulary, spelling dictionary and shard snapshots for
+    // this view; `changed`: the index changed since the view last asked.
+    void take_derived_data(bool changed) {
+        vocabulary_ = text_.vocabulary.get(generation_, changed);
+        spelling_ = text_.spelling.get(generation_, changed);
+        snapshots_ = snapshot_cache_.get(generation_, changed);
+    }
+
+    // Catches up with the writers' commits; whether anything changed.
+    bool reopen_all() {
+        bool changed = reopened(combined_);
+        for (auto& shard : shards_) changed = reopened(shard) || changed;
+        return changed;
+    }
+
+    RankingContext ranking_context_of(const Plan& plan) const {
+        return ranking_context(plan.request.filters.status != StatusFilter::on_sale, now_seconds());
+    }
+
+    std::vector<ShardView> shard_views() const {
+        std::vector<ShardView> views;
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+            views.push_back({.database = shards_[shard], .snapshot = (*snapshots_)[shard]});
+        }
+        return views;
+    }
+
+    std::optional<Page> page_from_snapshot_candidates(const Plan& plan, Planner& planner) {
+        const RankingContext context = ranking_context_of(plan);
+        const auto views = shard_views();
+        auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
+                                              bm25_parameters(*plan.ranking), plan.request.filters,
+                                              planner.filtered_queries(plan), plan.request.offset + plan.request.limit);
+        if (!candidates) return std::nullopt;
+        const Xapian::Query ranked(Xapian::Query::OP_FILTER, planner.ranked(plan, context),
+                                   candidates_query(views, *candidates));
+        // Counting every match here is cheap (only candidates and listings
+        // newer than the snapshots match) and makes the total exact.
+        const Xapian::MSet matches =
+            enquire_for(combined_, ranked, *plan.ranking)
+                .get_mset(static_cast<Xapian::doccount>(plan.request.offset),
+                          static_cast<Xapian::doccount>(plan.request.limit), combined_.get_doccount());
+        Page page = page_of(matches);
+        page.ranked_by = RankedBy::snapshot_candidates;
+        page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
+        page.exact = true;
+        page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates->matching));
+        return page;
+    }
+
+    std::optional<Page> page_from_columns(const Plan& plan, Planner& planner) {
+        const ColumnOrder order{.sort = plan.request.sort,
+                                .ranking = plan.ranking.get(),
+                                .sold_shown = plan.request.filters.status != StatusFilter::on_sale,
+                                .now_seconds = now_seconds()};
+        auto ranked = rank_by_columns(shard_views(), plan.request.filters, planner.filtered_queries(plan), order,
+                                      plan.request.offset, plan.request.limit);
+        if (!ranked) return std::nullopt;
+        Page page{.matches = ranked->matches, .exact = true, .ranked_by = RankedBy::columns};
+        std::vector<std::string> id_terms;
+        for (const RankedListing& listing : ranked->page) {
+            Xapian::Document document;
+            try {
+                document = shards_[listing.shard].get_document(listing.docid);
+            } catch (const Xapian::DocNotFoundError&) {
+                continue;  // deleted since the snapshot was taken: the page is one short
+            }
+            page.hits.push_back({.stored_json = analyzers::stored_fields_of(document)});
+            id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(page.hits.back().stored_json).id));
+        }
+        set_scores(plan, planner, id_terms, page.hits);
+        return page;
+    }
+
+    // The same scores Xapian's matcher gives these listings, so a hit's
+    // score never depends on which path found it.
+    void set_scores(const Plan& plan, Planner& planner, const std::vector<std::string>& id_terms,
+                    std::vector<Hit>& hits) {
+        if (hits.empty()) return;
+        const Xapian::Query these(Xapian::Query::OP_OR, id_terms.begin(), id_terms.end());
+        const Xapian::Query scored(Xapian::Query::OP_FILTER, planner.ranked(plan, ranking_context_of(plan)), these);
+        const Xapian::MSet matches =
+            enquire_for(combined_, scored, *plan.ranking).get_mset(0, static_cast<Xapian::doccount>(hits.size()));
+        std::unordered_map<std::string, double> score_of;
+        for (auto match = matches.begin(); match != matches.end(); ++match) {
+            score_of[analyzers::stored_fields_of(match.get_document())] = match.get_weight();
+        }
+        for (Hit& hit : hits) hit.score = score_of[hit.stored_json];
+    }
+
+    const ServiceOptions& options_;
+    TextDerivedData& text_;
+    SnapshotsCache& snapshot_cache_;
+    std::vector<Xapian::Database> shards_;  // the same shards as combined_, one by one
+    std::shared_ptr<const ShardSnapshots> snapshots_;
+    analyzers::Generation generation_;
+    Clock::time_point last_refresh_;
+};
+
+class LocalIndex : public IndexViews {
+public:
+    explicit LocalIndex(const ServiceOptions& options)
+        : options_(options),
+          text_([index_dir = options.index_dir](const analyzers::Generation& generation) {
+              Xapian::Database combined;
+              for (const auto& shard : open_local_shards(index_dir, generation)) combined.add_database(shard);
+              return combined;
+          }),
+          snapshots_(options.index_dir) {}
+
+    std::unique_ptr<IndexView> new_view() override {
+        return std::make_unique<LocalIndexView>(options_, text_, snapshots_);
+    }
+
+private:
+    const ServiceOptions& options_;
+    TextDerivedData text_;
+    SnapshotsCache snapshots_;
+};
+
+}  // namespace
+
+std::unique_ptr<IndexViews> open_local_index(const ServiceOptions& options) {
+    return std::make_unique<LocalIndex>(options);
+}
+
+}  // namespace query

@@ -1,0 +1,77 @@
+// The remote implementation of IndexView: shards served by xapian-tcpsrv,
+// named in a stub file of "remote HOST:PORT" lines. Reindex swaps are the
+// shard servers' business.
+#include "derived_data.h"
+#include "index_view.h"
+
+namespace query {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A remote database has no generations: the whole stub is generation 1.
+constexpr analyzers::Generation remote_generation{.number = 1, .shard_count = 0};
+
+class RemoteIndexView : public IndexView {
+public:
+    RemoteIndexView(const ServiceOptions& options, TextDerivedData& text) : options_(options), text_(text) {
+        combined_ = Xapian::Database(options_.remote_stub.string());
+        last_refresh_ = Clock::now();
+        take_derived_data(true);
+    }
+
+    void refresh() override {
+        if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
+        const bool changed = reopened(combined_);
+        if (changed) ++changes_;
+        take_derived_data(changed);
+        last_refresh_ = Clock::now();
+    }
+
+    void catch_up() override { reopened(combined_); }
+
+    // As far as reopen() tells: the shard servers' revisions are not ours to read.
+    std::uint64_t version() const override { return changes_; }
+
+    RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
+        return {.sold_shown = sold_shown, .now_seconds = now_seconds, .with_freshness = false};
+    }
+
+    std::optional<Page> rank_page(const Plan&, Planner&) override { return std::nullopt; }
+
+    FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page&) override {
+        return count_facets_by_values(combined_, plan.request, planner.filtered_queries(plan));
+    }
+
+private:
+    void take_derived_data(bool changed) {
+        vocabulary_ = text_.vocabulary.get(remote_generation, changed);
+        spelling_ = text_.spelling.get(remote_generation, changed);
+    }
+
+    const ServiceOptions& options_;
+    TextDerivedData& text_;
+    std::uint64_t changes_ = 0;
+    Clock::time_point last_refresh_;
+};
+
+class RemoteIndex : public IndexViews {
+public:
+    explicit RemoteIndex(const ServiceOptions& options)
+        : options_(options),
+          text_([stub = options.remote_stub](const analyzers::Generation&) { return Xapian::Database(stub.string()); }) {}
+
+    std::unique_ptr<IndexView> new_view() override { return std::make_unique<RemoteIndexView>(options_, text_); }
+
+private:
+    const ServiceOptions& options_;
+    TextDerivedData text_;
+};
+
+}  // namespace
+
+std::unique_ptr<IndexViews> open_remote_index(const ServiceOptions& options) {
+    return std::make_unique<RemoteIndex>(options);
+}
+
+}  // namespace query

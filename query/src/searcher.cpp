@@ -1,0 +1,106 @@
+#include "searcher.h"
+
+#include <chrono>
+#include <unordered_set>
+
+#include "analyzers/listing.h"
+
+namespace query {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// A writer that commits twice while a search reads makes Xapian discard the
+// revision being read: the search catches up and starts again.
+constexpr int max_attempts_on_modified = 3;
+
+}  // namespace
+
+Searcher::Searcher(std::unique_ptr<IndexView> view, const analyzers::Lexicon& lexicon)
+    : view_(std::move(view)), planner_(lexicon) {}
+
+SearchResult Searcher::search(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return run(request, ranking);
+        } catch (const Xapian::DatabaseError&) {
+            // DatabaseModifiedError, or, when glass follows a block pointer
+            // the writer has since reused, "EOF reading block". Rare now
+            // that each request starts on the latest revision; with handles
+            // up to 200 ms old, ~10% of requests under a 50 listings/s feed
+            // needed this, and before the second attempt existed some of
+            // those failed.
+            if (attempt == max_attempts_on_modified) throw;
+            view_->catch_up();
+        }
+    }
+}
+
+SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
+    const auto started = Clock::now();
+    Plan plan = planner_.plan(request, std::move(ranking), view_->plan_sources());
+    Page page = find_page(plan);
+    if (planner_.should_relax(plan, page.matches)) {
+        planner_.relax(plan);
+        page = find_page(plan);
+    }
+    SearchResult result{.total = page.matches,
+                        .total_exact = page.exact,
+                        .relaxed = plan.relaxed,
+                        .suggestion = plan.suggestion,
+                        .corrected = plan.corrected,
+                        .ranked_by = page.ranked_by};
+    if (request.facets.any() || (request.exact_total && !page.exact)) {
+        FacetCountingResult counted = view_->count_facets(plan, planner_, page);
+        if (request.facets.any()) result.facets = std::move(counted.counts);
+        result.total = counted.matches;  // every match was counted: exact
+        result.total_exact = true;
+    }
+    result.hits = std::move(page.hits);
+    highlight(result.hits, plan.text, request.highlight);
+    result.took_ms = milliseconds_since(started);
+    return result;
+}
+
+Page Searcher::find_page(const Plan& plan) {
+    if (auto page = view_->rank_page(plan, planner_)) return std::move(*page);
+    return page_from_matcher(plan);
+}
+
+Page Searcher::page_from_matcher(const Plan& plan) {
+    const RankingContext context =
+        view_->ranking_context(plan.request.filters.status != StatusFilter::on_sale, now_seconds());
+    Xapian::Enquire enquire = enquire_for(view_->combined(), planner_.ranked(plan, context), *plan.ranking);
+    set_order(enquire, plan.request.sort, plan.text.empty());
+    // Checking at least relax.min_matches makes the count exact below it, so
+    // whether to relax never rests on an estimate. A relaxed query is
+    // checked in full: with Xapian 1.4.22's pruning, its word bonuses
+    // (OP_AND_MAYBE over filtered constant weights) went missing for some
+    // listings (relaxed "nike red sneakers", top 5, had a listing with all
+    // three words one bonus short, below others).
+    const auto check_at_least = plan.relaxed
+                                    ? view_->combined().get_doccount()
+                                    : static_cast<Xapian::doccount>(std::max(0.0, plan.ranking->relax_min_matches));
+    return page_of(enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
+                                    static_cast<Xapian::doccount>(plan.request.limit), check_at_least));
+}
+
+void Searcher::highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options) {
+    const std::unordered_set<std::string> terms(text.match_terms.begin(), text.match_terms.end());
+    const HighlightTags tags{.pre = options.pre, .post = options.post, .escape_html = options.escape_html};
+    for (Hit& hit : hits) {
+        const auto listing = analyzers::listing_from_stored_json(hit.stored_json);
+        hit.highlighted_title = highlighter_.highlight(listing.title, terms, tags);
+        if (!options.all_fields) continue;
+        hit.highlighted_fields = {{"title", hit.highlighted_title},
+                                  {"description", highlighter_.highlight(listing.description, terms, tags)},
+                                  {"brand", highlighter_.highlight(listing.brand, terms, tags)},
+                                  {"category", highlighter_.highlight(listing.category, terms, tags)}};
+    }
+}
+
+}  // namespace query

@@ -1,0 +1,47 @@
+// Answers requests over one IndexView: plans the text (spelling, all words,
+// relaxation), ranks a page by the fastest path the view offers or else by
+// Xapian's matcher, counts facets, and marks the matched words.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "analyzers/synonyms.h"
+#include "highlighter.h"
+#include "index_view.h"
+#include "query/ranking.h"
+#include "query/search_request.h"
+#include "query/search_result.h"
+#include "query_plan.h"
+
+namespace query {
+
+// Not thread-safe: Xapian::Database is not, so each concurrent request
+// borrows its own searcher from the service's pool.
+class Searcher {
+public:
+    // `lexicon` must outlive the searcher.
+    Searcher(std::unique_ptr<IndexView> view, const analyzers::Lexicon& lexicon);
+
+    // Catches up with the index (commits, a new generation).
+    void refresh() { view_->refresh(); }
+    // Grows whenever what this searcher sees changes.
+    std::uint64_t version() const { return view_->version(); }
+    std::uint64_t document_count() const { return view_->combined().get_doccount(); }
+
+    // Throws Xapian::Error when the index cannot be read, after retrying
+    // reads that writers overtook.
+    SearchResult search(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
+
+private:
+    SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
+    Page find_page(const Plan& plan);
+    Page page_from_matcher(const Plan& plan);
+    void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);
+
+    std::unique_ptr<IndexView> view_;
+    Planner planner_;
+    Highlighter highlighter_;
+};
+
+}  // namespace query
