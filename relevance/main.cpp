@@ -24,12 +24,14 @@ constexpr const char* commands_help =
 
 std::vector<cli::Option> common_options() {
     return {
-        {"index", "LISTING_INDEX", "", "index directory written by listing-indexer"},
-        {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
-        {"ranking", "LISTING_RANKING", DEFAULT_DATA_DIR "/ranking.conf", "ranking config"},
-        {"params", "", "", "filters and sort as in the HTTP API: 'brand=Nike&price_max=50&sort=price_asc'"},
-        {"limit", "", "10", "results per query"},
-        {"json", "", "", "print JSON instead of text", true},
+        {.name = "index", .env = "LISTING_INDEX", .help = "index directory written by listing-indexer"},
+        {.name = "data-dir", .env = "LISTING_DATA_DIR", .default_value = DEFAULT_DATA_DIR,
+         .help = "directory with synonyms.txt and brand_aliases.txt"},
+        {.name = "ranking", .env = "LISTING_RANKING", .default_value = DEFAULT_DATA_DIR "/ranking.conf",
+         .help = "ranking config"},
+        {.name = "params", .help = "filters and sort as in the HTTP API: 'brand=Nike&price_max=50&sort=price_asc'"},
+        {.name = "limit", .default_value = "10", .help = "results per query"},
+        {.name = "json", .help = "print JSON instead of text", .is_switch = true},
     };
 }
 
@@ -115,7 +117,7 @@ int explain(int argc, char** argv) {
                               "Breaks each hit's score into its parts (each term's BM25 contribution per field,\n"
                               "each business signal). With --id, says why that listing is or is not in the\n"
                               "results: which word or filter excludes it, or its rank and score.",
-                              {{"id", "", "", "a listing id to diagnose"}});
+                              {{.name = "id", .help = "a listing id to diagnose"}});
     return relevance::run_explain(setup_of(values), joined_positional(values), values.get("id"), std::cout);
 }
 
@@ -125,8 +127,8 @@ int compare(int argc, char** argv) {
                               "Runs queries under two ranking configs and shows what changes: ranks side by side\n"
                               "for one query; per-query counts of listings entering and leaving the top --limit\n"
                               "for a query file.",
-                              {{"against", "", "", "the second ranking config (B)"},
-                               {"queries", "", "", "a file with one query per line"}});
+                              {{.name = "against", .help = "the second ranking config (B)"},
+                               {.name = "queries", .help = "a file with one query per line"}});
     if (values.get("against").empty()) cli::Values::fail("--against is required");
     const auto queries = values.get("queries").empty() ? std::vector<std::string>{joined_positional(values)}
                                                        : read_queries(values.get("queries"));
@@ -140,14 +142,17 @@ int eval(int argc, char** argv) {
         "unjudged listings gain 0, and a judged-only variant that drops them), MRR and\n"
         "recall. With --against, scores a second config and lists the queries that\n"
         "changed most. --listings indexes a JSON-lines file into a scratch index first.",
-        {{"listings", "", "", "listings (feed JSON lines) to index into a scratch index"},
-         {"judgments", "", "", "CSV (or .tsv) with a header: query, listing id, grade"},
-         {"columns", "", "query,listing_id,grade", "header names of the query, listing id and grade columns"},
-         {"against", "", "", "a second ranking config to compare with"},
-         {"min-grade", "", "1", "the lowest grade (gain 0)"},
-         {"relevant-grade", "", "2.5", "grades from this up count as relevant (MRR, recall)"},
-         {"recall-depth", "", "100", "k of recall@k"},
-         {"show", "", "10", "queries to list with the largest gains and losses (with --against)"}});
+        {{.name = "listings", .help = "listings (feed JSON lines) to index into a scratch index"},
+         {.name = "judgments", .help = "CSV (or .tsv) with a header: query, listing id, grade"},
+         {.name = "columns", .default_value = "query,listing_id,grade",
+          .help = "header names of the query, listing id and grade columns"},
+         {.name = "against", .help = "a second ranking config to compare with"},
+         {.name = "min-grade", .default_value = "1", .help = "the lowest grade (gain 0)"},
+         {.name = "relevant-grade", .default_value = "2.5",
+          .help = "grades from this up count as relevant (MRR, recall)"},
+         {.name = "recall-depth", .default_value = "100", .help = "k of recall@k"},
+         {.name = "show", .default_value = "10",
+          .help = "queries to list with the largest gains and losses (with --against)"}});
     if (values.get("judgments").empty()) cli::Values::fail("--judgments is required");
     const bool scratch = !values.get("listings").empty();
     const relevance::EvalOptions options{

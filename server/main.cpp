@@ -43,26 +43,34 @@ cli::Parser options() {
         "Serves listing search over HTTP (GET /v1/search?q=...), from the index that\n"
         "listing-indexer builds. Listens on loopback unless told otherwise.",
         {
-            {"index", "LISTING_INDEX", "", "index directory written by listing-indexer"},
-            {"remote-stub", "LISTING_REMOTE_STUB", "",
-             "instead of --index: a Xapian stub of 'remote HOST:PORT' lines, one per shard served by xapian-tcpsrv"},
-            {"data-dir", "LISTING_DATA_DIR", DEFAULT_DATA_DIR, "directory with synonyms.txt and brand_aliases.txt"},
-            {"host", "LISTING_HOST", "127.0.0.1", "address to listen on"},
-            {"port", "LISTING_PORT", "8080", "port to listen on; 0 picks a free one"},
-            {"threads", "LISTING_THREADS", "32", "request threads: each serves one open connection at a time"},
-            {"ranking", "LISTING_RANKING", "",
-             "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking "
-             "(default: ranking.conf in the data directory)"},
-            {"cache-entries", "LISTING_CACHE_ENTRIES", "4096", "recent results kept for repeated queries; 0 turns it off"},
-            {"cache-stale-ms", "LISTING_CACHE_STALE_MS", "250",
-             "how long a cached result may be served after the index changed"},
-            {"snapshot-scoring", "LISTING_SNAPSHOT_SCORING", "on",
-             "on: text queries' candidates are ranked on the in-memory snapshots before Xapian weighs them; "
-             "off: Xapian's matcher weighs every match (slower, same results)"},
-            {"web-dir", "LISTING_WEB_DIR", DEFAULT_WEB_DIR, "the built search page (web/dist), served at /"},
-            {"reindex-command", "LISTING_REINDEX_COMMAND", "",
-             "what POST /v1/admin/reindex runs, e.g. 'listing-indexer build --feed dump.jsonl --index DIR' (no shell)"},
-            {"admin-token", "LISTING_ADMIN_TOKEN", "", "bearer token for /v1/admin/*; empty turns them off"},
+            {.name = "index", .env = "LISTING_INDEX", .help = "index directory written by listing-indexer"},
+            {.name = "remote-stub", .env = "LISTING_REMOTE_STUB",
+             .help = "instead of --index: a Xapian stub of 'remote HOST:PORT' lines, one per shard served by "
+                     "xapian-tcpsrv"},
+            {.name = "data-dir", .env = "LISTING_DATA_DIR", .default_value = DEFAULT_DATA_DIR,
+             .help = "directory with synonyms.txt and brand_aliases.txt"},
+            {.name = "host", .env = "LISTING_HOST", .default_value = "127.0.0.1", .help = "address to listen on"},
+            {.name = "port", .env = "LISTING_PORT", .default_value = "8080",
+             .help = "port to listen on; 0 picks a free one"},
+            {.name = "threads", .env = "LISTING_THREADS", .default_value = "32",
+             .help = "request threads: each serves one open connection at a time"},
+            {.name = "ranking", .env = "LISTING_RANKING",
+             .help = "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking (default: "
+                     "ranking.conf in the data directory)"},
+            {.name = "cache-entries", .env = "LISTING_CACHE_ENTRIES", .default_value = "4096",
+             .help = "recent results kept for repeated queries; 0 turns it off"},
+            {.name = "cache-stale-ms", .env = "LISTING_CACHE_STALE_MS", .default_value = "250",
+             .help = "how long a cached result may be served after the index changed"},
+            {.name = "snapshot-scoring", .env = "LISTING_SNAPSHOT_SCORING", .default_value = "on",
+             .help = "on: text queries' candidates are ranked on the in-memory snapshots before Xapian weighs them; "
+                     "off: Xapian's matcher weighs every match (slower, same results)"},
+            {.name = "web-dir", .env = "LISTING_WEB_DIR", .default_value = DEFAULT_WEB_DIR,
+             .help = "the built search page (web/dist), served at /"},
+            {.name = "reindex-command", .env = "LISTING_REINDEX_COMMAND",
+             .help = "what POST /v1/admin/reindex runs, e.g. 'listing-indexer build --feed dump.jsonl --index DIR' "
+                     "(no shell)"},
+            {.name = "admin-token", .env = "LISTING_ADMIN_TOKEN",
+             .help = "bearer token for /v1/admin/*; empty turns them off"},
         });
 }
 

@@ -215,7 +215,8 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
     summary.max = price_max_;
     summary.average = price_count_ > 0 ? price_sum_ / static_cast<double>(price_count_) : 0;
     for (std::size_t band = 0; band < price_histogram_.size(); ++band) {
-        summary.histogram.push_back({price_band_edges[band], price_band_edges[band + 1], price_histogram_[band]});
+        summary.histogram.push_back(
+            {.from = price_band_edges[band], .to = price_band_edges[band + 1], .count = price_histogram_[band]});
     }
     counts.price = summary;
 }

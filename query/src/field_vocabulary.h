@@ -17,6 +17,8 @@
 
 namespace query {
 
+// Built once per index change, then only read: safe to share between threads
+// once built (the service shares one copy through a SnapshotCache).
 class FieldVocabulary {
 public:
     // Reads every XB and XC term of `database`.

@@ -28,7 +28,8 @@ void ResultCache::store(const std::string& key, std::uint64_t version, Ranking r
         entries_.erase(found->second);
         index_.erase(found);
     }
-    entries_.push_front({key, version, Clock::now(), std::move(ranking), result});
+    entries_.push_front(
+        {.key = key, .version = version, .stored_at = Clock::now(), .ranking = std::move(ranking), .result = result});
     index_[key] = entries_.begin();
     if (entries_.size() > max_entries_) {
         index_.erase(entries_.back().key);

@@ -24,6 +24,7 @@
 
 namespace query {
 
+// Thread-safe (one mutex; a lookup or store is a few hash and list operations).
 class ResultCache {
 public:
     using Clock = std::chrono::steady_clock;

@@ -40,6 +40,8 @@ struct TermPostings {
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
 inline constexpr std::size_t facet_dimension_count = 6;
 
+// Thread-safe: immutable once built and shared by every searcher; its term
+// caches lock themselves.
 class ShardSnapshot {
 public:
     // Reads `shard` while a writer may be committing to it (reopening the

@@ -23,6 +23,8 @@
 
 namespace query {
 
+// Thread-safe: every searcher asks it at each request (one mutex; a
+// rebuild runs on its own thread without holding it).
 template <typename Derived>
 class SnapshotCache {
 public:

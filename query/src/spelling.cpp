@@ -114,7 +114,7 @@ void SpellingDictionary::learn_spellings(const Xapian::Database& database) {
 void SpellingDictionary::add(std::string term, std::string display, Xapian::doccount frequency) {
     const auto index = static_cast<std::uint32_t>(words_.size());
     for (const auto& variant : with_deletions(term)) variants_.emplace_back(hash_of(variant), index);
-    words_.push_back({std::move(term), std::move(display), frequency});
+    words_.push_back({.term = std::move(term), .display = std::move(display), .frequency = frequency});
 }
 
 std::optional<std::string> SpellingDictionary::correct(const std::string& term) const {

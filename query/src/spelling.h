@@ -19,6 +19,7 @@
 
 namespace query {
 
+// Built once, then only read: safe to share between threads.
 class SpellingDictionary {
 public:
     static std::shared_ptr<const SpellingDictionary> build(const Xapian::Database& database);

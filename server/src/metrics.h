@@ -13,6 +13,7 @@
 
 namespace server {
 
+// Thread-safe: every request thread records into the same atomics.
 class Metrics {
 public:
     enum class Route { search, meili, healthz, metrics, page, other };

@@ -38,7 +38,7 @@ bool ReindexJob::start() {
     if (const int error = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); error != 0) {
         throw std::runtime_error("cannot start the reindex command " + arguments_[0] + ": " + std::strerror(error));
     }
-    status_ = {State::running, -1, now_seconds(), 0};
+    status_ = {.state = State::running, .exit_code = -1, .started_at = now_seconds(), .finished_at = 0};
     waiter_ = std::thread([this, pid] { wait_for(pid); });
     return true;
 }

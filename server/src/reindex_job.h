@@ -13,6 +13,8 @@
 
 namespace server {
 
+// Thread-safe (one mutex): request threads start it and read its status
+// while a waiter thread records how it ended.
 class ReindexJob {
 public:
     enum class State { idle, running, succeeded, failed };

@@ -57,6 +57,7 @@ private:
 };
 
 // Everything loaded from data/ that analysis needs at run time.
+// Loaded once, then only read: safe to share between threads.
 struct Lexicon {
     SynonymTable synonyms;  // includes brand aliases as one-way rules
     BrandAliases brands;

@@ -33,6 +33,7 @@ struct Diagnosis {
     double score = 0;
 };
 
+// Not thread-safe: one per thread (a relevance tool runs one at a time).
 class Inspector {
 public:
     // Opens the serving generation of options.index_dir with the ranking

@@ -32,6 +32,8 @@ struct HttpOptions {
     std::string web_dir;
 };
 
+// bind() and serve() from one thread; stop() from any thread (a signal
+// handler's, say). Requests are served on a pool of --threads threads.
 class HttpApi {
 public:
     explicit HttpApi(query::SearchService& service);
