@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "analyzers/document_layout.h"
+#include "query/filter_expression.h"
 
 namespace query {
 namespace {

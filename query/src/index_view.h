@@ -23,7 +23,8 @@
 
 #include "docid_set.h"
 #include "facets.h"
-#include "query/search_service.h"
+#include "query/search_result.h"
+#include "query/service_options.h"
 #include "query_plan.h"
 
 namespace query {

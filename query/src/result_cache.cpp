@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "query/filter_expression.h"
+
 namespace query {
 
 ResultCache::ResultCache(std::size_t max_entries, std::chrono::milliseconds max_stale)

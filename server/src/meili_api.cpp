@@ -9,6 +9,7 @@
 #include "analyzers/json_writer.h"
 #include "analyzers/listing.h"
 #include "analyzers/text_analyzer.h"
+#include "query/filter_expression.h"
 
 namespace server {
 namespace {

@@ -55,6 +55,16 @@ TEST_CASE("listing-relevance explains its commands and refuses unknown ones") {
     CHECK(missing.output.find("--index is required") != std::string::npos);
 }
 
+TEST_CASE("numbers on the command line are checked with a message that names the option") {
+    // Regression: "--min-grade x" used to end in "error: stod".
+    const auto bad_grade = relevance({"eval", "--index", "unused", "--judgments", "unused.csv", "--min-grade", "x"});
+    CHECK(bad_grade.exit_code == 2);
+    CHECK(bad_grade.output.find("--min-grade must be a number") != std::string::npos);
+    const auto bad_depth = relevance({"eval", "--index", "unused", "--judgments", "unused.csv", "--recall-depth", "0"});
+    CHECK(bad_depth.exit_code == 2);
+    CHECK(bad_depth.output.find("--recall-depth must be a whole number from 1 to 1000") != std::string::npos);
+}
+
 TEST_CASE("search, explain and why-not on a real index") {
     Workspace workspace;
     const auto searched = relevance(workspace.with_index({"search", "--ranking", workspace.titles_first, "nike"}));

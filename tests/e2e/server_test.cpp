@@ -75,17 +75,25 @@ test_support::ServerProcess start_server(const std::filesystem::path& index_dir)
         {"--index", index_dir.string(), "--data-dir", test_support::project_data_dir().string()});
 }
 
-// The bundled 3,000-listing sample, indexed into `dir` and served.
-test_support::ServerProcess serve_sample(const test_support::TempDir& dir) {
-    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
-    return start_server(dir / "index");
+// The bundled 3,000-listing sample, indexed once for the whole run (doctest
+// runs a TEST_CASE again for each SUBCASE: indexing it each time cost ~10 s)
+// and only read by the tests that serve it.
+const std::filesystem::path& sample_index() {
+    static const test_support::TempDir dir;
+    static const std::filesystem::path index = [] {
+        index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+        return dir / "index";
+    }();
+    return index;
 }
+
+// A fresh server over the sample index (fresh metrics and result cache).
+test_support::ServerProcess serve_sample() { return start_server(sample_index()); }
 
 }  // namespace
 
 TEST_CASE("the bundled sample is indexed and searched over HTTP") {
-    test_support::TempDir dir;
-    auto server = serve_sample(dir);
+    auto server = serve_sample();
     simdjson::dom::parser parser;
 
     SUBCASE("health reports the listings") {
@@ -314,8 +322,7 @@ const char* lego_feed =
 }  // namespace
 
 TEST_CASE("POST /v1/search takes the same parameters as JSON, with highlights, relaxation and suggestions") {
-    test_support::TempDir dir;
-    auto server = serve_sample(dir);
+    auto server = serve_sample();
     simdjson::dom::parser parser;
 
     const Response posted = post(server.port(), "/v1/search",
@@ -439,4 +446,27 @@ TEST_CASE("without a reindex command the trigger says so") {
     const Response response = post(server.port(), "/v1/admin/reindex", "", "s3cret");
     CHECK(response.status == 404);
     CHECK(response.body.find("reindex_not_configured") != std::string::npos);
+}
+
+TEST_CASE("an index that cannot be read is a 503 in each API's error shape, and the server stays up") {
+    test_support::TempDir dir;
+    test_support::write_file(dir / "feed.jsonl", "{\"id\":\"a\",\"title\":\"Vintage Polaroid camera\",\"price\":60}\n");
+    index_feed(dir / "feed.jsonl", dir / "index");
+    auto server = start_server(dir / "index");
+    REQUIRE(first_hit_id(server.port(), "polaroid") == "a");
+    // CURRENT names a generation whose shards are not there.
+    analyzers::publish_generation(dir / "index", {.number = 99, .shard_count = 2});
+    simdjson::dom::parser parser;
+    const Response v1 = get(server.port(), "/v1/search?q=camera");
+    CHECK(v1.status == 503);
+    CHECK(std::string_view(parse_json(parser, v1.body)["error"]["code"]) == "index_unavailable");
+    const Response meili = post(server.port(), "/indexes/listings/search", R"({"q": "camera"})");
+    CHECK(meili.status == 503);
+    auto meili_error = parse_json(parser, meili.body);
+    CHECK(std::string_view(meili_error["code"]) == "index_unavailable");
+    CHECK(std::string_view(meili_error["type"]) == "system");
+    CHECK(server.running());
+    // Back to the real generation: answered again.
+    analyzers::publish_generation(dir / "index", {.number = 1, .shard_count = 2});
+    CHECK(first_hit_id(server.port(), "polaroid") == "a");
 }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "query/filter_expression.h"
-
 namespace query {
+
+struct FilterExpression;  // query/filter_expression.h
 
 enum class StatusFilter { on_sale, sold, any };  // sold listings are hidden unless asked for
 enum class SortOrder { relevance, price_asc, price_desc, newest };
