@@ -82,7 +82,7 @@ private:
     // this view; `changed`: the index changed since the view last asked.
     void take_derived_data(bool changed) {
         vocabulary_ = text_.vocabulary.get(generation_, changed);
-        spelling_ = text_.spelling.get(generation_, changed);
+        words_ = text_.words.get(generation_, changed);
         snapshots_ = snapshot_cache_.get(generation_, changed);
     }
 

@@ -111,3 +111,14 @@ TEST_CASE("requests Meilisearch would refuse get its error codes") {
     CHECK(meili_error_json(missing) ==
           R"({"message":"Index `products` not found.","code":"index_not_found","type":"invalid_request","link":"https://docs.meilisearch.com/errors#index_not_found"})");
 }
+
+TEST_CASE("matchingStrategy is honoured, and a word with a minus leaves listings out") {
+    Fixture f;
+    using Ids = std::vector<std::string>;
+    // No listing has both words (the engine's own tests cover how each
+    // strategy relaxes; this fixture never relaxes).
+    CHECK(f.ids(R"({"q": "adidas cortez ", "matchingStrategy": "all"})").empty());
+    CHECK(f.ids(R"({"q": "nike -blazer", "sort": ["price:asc"]})") == Ids{"tee", "shoe1"});
+    CHECK(refusal([&] { f.search(R"({"q": "nike", "matchingStrategy": "some"})"); }).name() ==
+          "invalid_search_matching_strategy");
+}
