@@ -16,8 +16,8 @@ using analyzers::word_fields;
 using Op = QueryTree::Op;
 
 // Two words read as one, or one as two, only when the other reading is in
-// at least this many titles.
-constexpr Xapian::doccount min_split_join_frequency = 3;
+// at least this many titles (or names).
+constexpr Xapian::doccount min_split_join_frequency = 1;
 // A run-together word is split only when its parts are this much more
 // common than it: "backpack" stays one word, "northface" becomes two.
 constexpr double split_advantage = 10;
@@ -126,7 +126,7 @@ public:
             const bool known = known_as_typed(word);
             if (being_typed && typing_.prefix) add_completions(index, known, searched, alternatives);
             if (typing_.typos && may_have_typos(word)) add_typos(index, known, searched, alternatives);
-            if (typing_.split_join && !known) add_split(index, alternatives);
+            if (typing_.split_join) add_split(index, known, alternatives);
         }
         // A listing counts the best way it matches the word: "pro" and its
         // completion "protector" in one title do not add up.
@@ -236,7 +236,7 @@ private:
     }
 
     // "northface" -> north + face: the split whose rarer part is most common.
-    void add_split(std::size_t index, std::vector<QueryTree>& alternatives) {
+    void add_split(std::size_t index, bool known, std::vector<QueryTree>& alternatives) {
         const Word& word = query_.words[index];
         if (!word.parts.empty() || has_digit(word.surface)) return;
         std::string best_left, best_right;
@@ -258,7 +258,7 @@ private:
             {.kind = Expansion::Kind::split, .typed = word.surface, .terms = {best_left, best_right}});
         query_.match_terms.emplace(best_left, 0);
         query_.match_terms.emplace(best_right, 0);
-        if (!query_.understood[index]) {
+        if (!known && !query_.understood[index]) {
             query_.readings.push_back(
                 {.first_word = index,
                  .as = dictionary_->display(best_left) + " " + dictionary_->display(best_right),

@@ -12,9 +12,13 @@ namespace query {
 namespace {
 
 // A word in fewer listings than this is as likely a typo as a word: it is
-// never offered as a typo alternative or a correction.
-constexpr Xapian::doccount min_typo_frequency = 3;
+// never offered as the correction of an unknown word ("did you mean"). As a
+// typo alternative any title word serves: a listing whose rare word a buyer
+// mistypes is still found ("mionstone" -> the one moonstone listing).
+constexpr Xapian::doccount min_correction_frequency = 3;
 constexpr std::size_t min_typo_length = 3, max_typo_length = 24;
+// Candidates looked at for a correction, the closest and most frequent first.
+constexpr std::size_t max_correction_candidates = 64;
 // Titles read to learn how words are written; ~50 ms per 10,000.
 constexpr std::size_t titles_sampled = 20'000;
 // Prefixes starting more terms than this keep their most frequent
@@ -144,16 +148,11 @@ void WordDictionary::read_terms(const Xapian::Database& database) {
 }
 
 void WordDictionary::index_typo_variants() {
-    const auto typo_tolerant = [this](std::uint32_t index) {
-        return terms_[index].frequency >= min_typo_frequency;
-    };
     for (std::uint32_t index = 0; index < terms_.size(); ++index) {
-        if (typo_tolerant(index) && plain_latin_word(terms_[index].term)) {
-            forms_.push_back({.text = terms_[index].term, .term_index = index});
-        }
+        if (plain_latin_word(terms_[index].term)) forms_.push_back({.text = terms_[index].term, .term_index = index});
     }
     for (const Spelling& spelling : spellings_) {
-        if (typo_tolerant(spelling.term_index) && plain_latin_word(spelling.written)) {
+        if (plain_latin_word(spelling.written)) {
             forms_.push_back({.text = spelling.written, .term_index = spelling.term_index});
         }
     }
@@ -276,11 +275,12 @@ std::vector<WordDictionary::Alternative> WordDictionary::typo_alternatives(const
 }
 
 std::optional<std::string> WordDictionary::correct(const std::string& term) const {
-    if (!plain_latin_word(term) || frequency(term) >= min_typo_frequency) return std::nullopt;
+    if (!plain_latin_word(term) || frequency(term) >= min_correction_frequency) return std::nullopt;
     const std::size_t limit = term.size() <= 4 ? 1 : 2;
-    const auto alternatives = typo_alternatives(term, term, limit, 1);
-    if (alternatives.empty()) return std::nullopt;
-    return display(alternatives.front().term);
+    for (const auto& alternative : typo_alternatives(term, term, limit, max_correction_candidates)) {
+        if (alternative.frequency >= min_correction_frequency) return display(alternative.term);
+    }
+    return std::nullopt;
 }
 
 std::vector<WordDictionary::Completion> WordDictionary::completions(std::string_view typed, std::size_t limit) const {

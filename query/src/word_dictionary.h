@@ -46,7 +46,7 @@ public:
         std::size_t distance = 0;  // edits from the word typed (a transposition is one)
         Xapian::doccount frequency = 0;
     };
-    // Known words (in a few titles at least) within `max_distance` edits of
+    // Known words within `max_distance` edits of
     // a typed word, as written (`typed`, "playstaiton") or as its term
     // ("playstaiton"; the stemmer can shorten a word and its typo alike),
     // closest then most frequent first, at most `limit`; never the typed
