@@ -137,3 +137,12 @@ TEST_CASE("the summary names what happened") {
     CHECK(text.find("1 listings served; 2 lines read") != std::string::npos);
     CHECK(text.find("rejected 1, already indexed 0 (see ") != std::string::npos);
 }
+
+// Regression test for issue 14, finding 8: a feed saved by an editor that
+// starts files with a byte order mark lost its first listing.
+TEST_CASE("a feed starting with a UTF-8 byte order mark loses no listing") {
+    test_support::TempDir dir;
+    const auto report = build(dir, "\xEF\xBB\xBF" + std::string(three_listings));
+    CHECK(report.rejected == 0);
+    CHECK(has_listing(serving(dir), "a"));
+}
