@@ -54,7 +54,7 @@ bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
                    DeadLetterFile& dead_letters)
-    : dead_letters_(dead_letters) {
+    : key_checker_(lexicon), dead_letters_(dead_letters) {
     for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon));
     pending_.resize(shards_.size());
 }
@@ -123,6 +123,10 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         if (line->text.find_first_not_of(" \t") != std::string::npos) {
             ++totals.lines;
             analyzers::FeedLineResult parsed = parser.parse(line->text);
+            if (parsed.ok() && parsed.record->op == analyzers::FeedOp::upsert) {
+                parsed.error = key_checker_.filter_key_error(parsed.record->listing);
+                if (!parsed.error.empty()) parsed.record.reset();
+            }
             if (!parsed.ok()) {
                 // Lines every shard has committed were reported by the earlier run.
                 if (!already_applied(plan.all_done, line->end)) {

@@ -50,6 +50,9 @@ private:
     void route(analyzers::FeedRecord record, std::size_t shard);
     void send_pending();
 
+    // Checks each listing's filter keys on the reader thread, where a refused
+    // line can still go to the dead-letter file with its line number.
+    analyzers::DocumentBuilder key_checker_;
     std::vector<std::unique_ptr<ShardWriter>> shards_;
     std::vector<std::vector<analyzers::FeedRecord>> pending_;  // per shard, not yet handed over
     DeadLetterFile& dead_letters_;

@@ -146,3 +146,17 @@ TEST_CASE("a feed starting with a UTF-8 byte order mark loses no listing") {
     CHECK(report.rejected == 0);
     CHECK(has_listing(serving(dir), "a"));
 }
+
+// Regression test for issue 14, finding 8: such a listing used to be
+// indexed without its brand filter key, and no one was told.
+TEST_CASE("a listing whose brand cannot be a filter key is dead-lettered with the reason") {
+    test_support::TempDir dir;
+    const std::string brand(300, 'x');
+    const auto report = build(dir, std::string(three_listings) + R"({"id":"long","title":"t","price":1,"brand":")" +
+                                       brand + "\"}\n");
+    CHECK(report.rejected == 1);
+    CHECK_FALSE(has_listing(serving(dir), "long"));
+    const std::string dead = test_support::read_file(report.dead_letter_path);
+    CHECK(dead.find(R"({"line":4,"error":"field 'brand': 300 bytes once normalised, over the limit of 238")") !=
+          std::string::npos);
+}
