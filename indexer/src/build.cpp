@@ -53,7 +53,8 @@ FeedReport build_unchecked(const FeedOptions& options) {
     FeedSource source(options.feed);
 
     FeedReport report;
-    report.generation = {next_generation_number(options.index_dir), options.shard_count};
+    report.generation = {next_generation_number(options.index_dir), options.shard_count,
+                         analyzers::new_generation_id()};
     report.dead_letter_path = dead_letter_path(options);
     DeadLetterFile dead_letters(report.dead_letter_path);
     std::filesystem::create_directories(analyzers::generation_path(options.index_dir, report.generation.number));

@@ -23,7 +23,8 @@ constexpr auto generation_check_period = std::chrono::milliseconds(200);
 analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;
     if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
-    const analyzers::Generation generation{next_generation_number(options.index_dir), options.shard_count};
+    const analyzers::Generation generation{next_generation_number(options.index_dir), options.shard_count,
+                                           analyzers::new_generation_id()};
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         const auto path = analyzers::shard_path(options.index_dir, generation.number, shard);
         std::filesystem::create_directories(path.parent_path());

@@ -160,3 +160,17 @@ TEST_CASE("a listing whose brand cannot be a filter key is dead-lettered with th
     CHECK(dead.find(R"({"line":4,"error":"field 'brand': 300 bytes once normalised, over the limit of 238")") !=
           std::string::npos);
 }
+
+// Regression test for issue 14, finding 7: after the index directory was
+// rebuilt from scratch, generation 1 again, readers could not tell.
+TEST_CASE("each build publishes a new identifier, even when generation numbers restart") {
+    test_support::TempDir dir;
+    const auto first = build(dir, three_listings);
+    CHECK(first.generation.id.size() == 32);
+    CHECK(analyzers::serving_generation(dir / "index")->id == first.generation.id);
+    std::filesystem::remove_all(dir / "index");
+    const auto rebuilt = build(dir, three_listings);
+    CHECK(rebuilt.generation.number == first.generation.number);
+    CHECK(analyzers::serving_generation(dir / "index")->id == rebuilt.generation.id);
+    CHECK(rebuilt.generation.id != first.generation.id);
+}
