@@ -62,6 +62,13 @@ public:
 
     void done() {
         if (drew_bar_) std::cerr << "\n";
+        drew_bar_ = false;
+    }
+
+    // On a line of its own, never lost in the bar.
+    void notice(const std::string& text) {
+        done();
+        std::cerr << "listing-indexer: " << text << std::endl;
     }
 
 private:
@@ -82,6 +89,7 @@ indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinte
     options.commit_every_lines = static_cast<std::size_t>(values.get_integer("commit-every", 1, 10'000'000));
     options.listings_per_part = static_cast<std::size_t>(values.get_integer("listings-per-part", 1, 100'000'000));
     if (!values.is_on("quiet")) options.on_progress = [&printer](const indexer::Progress& p) { printer(p); };
+    options.on_notice = [&printer](const std::string& text) { printer.notice(text); };  // even when quiet
     return options;
 }
 

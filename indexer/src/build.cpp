@@ -50,7 +50,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
     if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
     std::filesystem::create_directories(options.index_dir);
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(options.data_dir);
-    FeedSource source(options.feed);
+    FeedSource source(options.feed, feed_limits.max_line_bytes, options.on_notice);
 
     FeedReport report;
     report.generation = {next_generation_number(options.index_dir), options.shard_count,
@@ -76,6 +76,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
     if (replaced) remove_generations_before(options.index_dir, replaced->number);
 
     fill_report(report, totals, options.index_dir);
+    report.late_segments = source.late_segments();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }
@@ -99,6 +100,10 @@ std::string describe(const FeedReport& report) {
         report.generation.number, report.generation.shard_count, report.documents, report.lines, report.seconds,
         rate, report.upserts, report.deletes, report.sold, report.rejected, report.skipped);
     if (report.rejected > 0) text += fmt::format(" (see {})", report.dead_letter_path.string());
+    if (report.late_segments > 0) {
+        text += fmt::format("\n  NOT READ: {} segments that appeared below the segment being read",
+                            report.late_segments);
+    }
     return text;
 }
 

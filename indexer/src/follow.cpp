@@ -59,7 +59,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
     const FeedOptions& feed = options.feed;
     std::filesystem::create_directories(feed.index_dir);
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(feed.data_dir);
-    FeedSource source(feed.feed);
+    FeedSource source(feed.feed, feed_limits.max_line_bytes, feed.on_notice);
 
     FeedReport report;
     report.dead_letter_path = dead_letter_path(feed);
@@ -92,6 +92,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
         if (!generation_changed) break;
     }
     fill_report(report, totals, feed.index_dir);
+    report.late_segments = source.late_segments();
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return report;
 }

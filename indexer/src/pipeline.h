@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "analyzers/listing.h"
 #include "analyzers/synonyms.h"
 #include "dead_letter.h"
 #include "feed_source.h"
@@ -15,6 +16,14 @@
 #include "shard_writer.h"
 
 namespace indexer {
+
+// What each shard has already committed from this feed.
+struct ResumePlan {
+    FeedPosition start;                             // where reading begins
+    FeedPosition latest;                            // the latest position a shard has: which file it is in
+    std::vector<std::optional<FeedPosition>> done;  // per shard: lines up to here are in
+    std::optional<FeedPosition> all_done;           // a shard committed past these: their bad lines were reported
+};
 
 struct PipelineOptions {
     bool follow = false;  // keep waiting for new lines instead of stopping at the end
@@ -46,6 +55,8 @@ public:
     PipelineTotals run(FeedSource& source, const PipelineOptions& options, const ProgressCallback& on_progress);
 
 private:
+    analyzers::FeedLineResult parse(const FeedLine& line);
+    void take_line(const FeedLine& line, PipelineTotals& totals);
     void commit_all(const FeedPosition& position, const std::string& feed_identity);
     void route(analyzers::FeedRecord record, std::size_t shard);
     void send_pending();
@@ -53,6 +64,8 @@ private:
     // Checks each listing's filter keys on the reader thread, where a refused
     // line can still go to the dead-letter file with its line number.
     analyzers::DocumentBuilder key_checker_;
+    analyzers::FeedLineParser parser_{feed_limits};
+    ResumePlan plan_;
     std::vector<std::unique_ptr<ShardWriter>> shards_;
     std::vector<std::vector<analyzers::FeedRecord>> pending_;  // per shard, not yet handed over
     DeadLetterFile& dead_letters_;

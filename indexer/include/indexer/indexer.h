@@ -27,6 +27,9 @@ struct Progress {
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;
+// What an operator must hear about while the indexer carries on: a rotated
+// or truncated feed, an ignored file, a failed commit. One line of text.
+using NoticeCallback = std::function<void(const std::string&)>;
 
 struct FeedOptions {
     std::filesystem::path feed;              // a JSONL file, a directory of segment files, or "-" for stdin
@@ -39,6 +42,7 @@ struct FeedOptions {
     // merges them at the end: cheaper commits than one growing database.
     std::size_t listings_per_part = 100'000;
     ProgressCallback on_progress;
+    NoticeCallback on_notice;  // unset: printed to stderr
 };
 
 struct FeedReport {
@@ -48,6 +52,7 @@ struct FeedReport {
     std::uint64_t sold = 0;      // "sold" records applied to an indexed listing
     std::uint64_t rejected = 0;  // written to the dead-letter file
     std::uint64_t skipped = 0;   // already committed by an earlier run
+    std::uint64_t late_segments = 0;  // appeared below the segment being read: not read (each reported)
     std::uint64_t documents = 0; // listings in the serving generation afterwards
     analyzers::Generation generation;
     std::filesystem::path dead_letter_path;
