@@ -98,7 +98,9 @@ void FeedSource::close_file() {
 void FeedSource::read_from(int fd, const FeedPosition& position) {
     if (fd != fd_) close_file();
     fd_ = fd;
-    if (!is_stdin_ && ::lseek(fd, static_cast<off_t>(position.offset), SEEK_SET) < 0) {
+    // A named pipe cannot seek, but can be read from its start.
+    const bool seeked = ::lseek(fd, static_cast<off_t>(position.offset), SEEK_SET) >= 0;
+    if (!is_stdin_ && !seeked && !(errno == ESPIPE && position.offset == 0)) {
         throw std::runtime_error(fmt::format("cannot seek in feed {}", path_.string()));
     }
     reader_.reset(fd);
@@ -173,6 +175,7 @@ bool FeedSource::next_segment_exists() {
 FeedSource::FileChange FeedSource::followed_file_change() const {
     if (is_directory_ || is_stdin_ || fd_ < 0) return FileChange::none;
     const struct stat open_file = status_of(fd_);
+    if (!S_ISREG(open_file.st_mode)) return FileChange::none;  // a named pipe has no size to compare
     if (static_cast<std::uint64_t>(open_file.st_size) < position_.offset + reader_.partial_bytes()) {
         return FileChange::truncated;
     }

@@ -8,6 +8,7 @@
 #include "dead_letter.h"
 #include "feed_source.h"
 #include "generations.h"
+#include "index_lock.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
 
@@ -23,14 +24,15 @@ constexpr auto generation_check_period = std::chrono::milliseconds(200);
 analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;
     if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
-    const analyzers::Generation generation{next_generation_number(options.index_dir), options.shard_count,
-                                           analyzers::new_generation_id()};
+    const IndexLock generations = IndexLock::for_generations(options.index_dir);
+    if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;  // a build was quicker
+    const analyzers::Generation generation = allocate_generation(options.index_dir, options.shard_count);
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        const auto path = analyzers::shard_path(options.index_dir, generation.number, shard);
-        std::filesystem::create_directories(path.parent_path());
-        Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN).commit();
+        Xapian::WritableDatabase(analyzers::shard_path(options.index_dir, generation.number, shard).string(),
+                                 Xapian::DB_CREATE_OR_OPEN)
+            .commit();
     }
-    analyzers::publish_generation(options.index_dir, generation);
+    publish_and_clean_up(options.index_dir, generation);
     return generation;
 }
 
@@ -58,6 +60,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
     const auto started = Clock::now();
     const FeedOptions& feed = options.feed;
     std::filesystem::create_directories(feed.index_dir);
+    const IndexLock follow_lock = IndexLock::for_job(feed.index_dir, "follow");
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(feed.data_dir);
     FeedSource source(feed.feed, feed_limits.max_line_bytes, feed.on_notice);
 

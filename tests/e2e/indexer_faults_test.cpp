@@ -3,8 +3,12 @@
 // segment files, overlapping writers, builds that die, a full disk.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -67,6 +71,37 @@ std::unique_ptr<test_support::ChildProcess> follow_first_listings(const test_sup
         indexer("follow", dir / "feed.jsonl", dir / "index", {"--quiet"}), dir / "out.txt");
     REQUIRE(test_support::eventually([&] { return listings_present(dir / "index", "a", 0, 100) == 100; }, 20s));
     return follower;
+}
+
+// A named pipe at `path` whose reader (an indexer) has opened it, opened
+// for writing: the indexer waits on it, in the middle of its run, until the
+// test writes or closes it. -1 if no reader came.
+int open_pipe_to_reader(const std::filesystem::path& path) {
+    int fd = -1;
+    // Non-blocking: a reader that never comes must fail the test, not hang it.
+    test_support::eventually([&] { return (fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; }, 10s);
+    if (fd >= 0) ::fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+void write_all(int fd, const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t written = ::write(fd, text.data() + done, text.size() - done);
+        REQUIRE(written > 0);
+        done += static_cast<std::size_t>(written);
+    }
+}
+
+test_support::CommandResult run(const std::vector<std::string>& arguments) {
+    return test_support::run_command(arguments);
+}
+
+// DIR/index with generation 1 built from DIR/feed.jsonl (a-0 .. a-99), and
+// a named pipe DIR/dump.fifo for the next build to wait on.
+void build_first_generation_and_pipe(const test_support::TempDir& dir) {
+    test_support::write_file(dir / "feed.jsonl", listing_lines("a", 0, 100));
+    REQUIRE(run(indexer("build", dir / "feed.jsonl", dir / "index", {"--quiet"})).exit_code == 0);
+    REQUIRE(::mkfifo((dir / "dump.fifo").c_str(), 0600) == 0);
 }
 
 }  // namespace
@@ -143,4 +178,79 @@ TEST_CASE("after a restart, a feed rotated or truncated meanwhile is read from i
     follow_once();
     CHECK(listings_present(dir / "index", "c", 0, 50) == 50);
     CHECK(contains(dir / "out.txt", "it was truncated while the indexer was stopped; reading it from its start"));
+}
+
+// Issue 14, finding 3: two overlapping builds of one index: the second
+// published first, then the first published an older number and deleted
+// every generation older than the one it replaced, its own included, so
+// CURRENT named a deleted directory and every request failed.
+TEST_CASE("a second build of an index is refused at once while the first runs") {
+    test_support::TempDir dir;
+    const auto index = dir / "index";
+    build_first_generation_and_pipe(dir);
+    test_support::ChildProcess first(indexer("build", dir / "dump.fifo", index, {"--quiet"}), dir / "first.txt");
+    const int dump = open_pipe_to_reader(dir / "dump.fifo");  // the first build is running now
+    REQUIRE(dump >= 0);
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto second = run(indexer("build", dir / "feed.jsonl", index, {"--quiet"}));
+    CHECK(std::chrono::steady_clock::now() - started < 3s);
+    CHECK(second.exit_code == 1);
+    CHECK(second.output.find(fmt::format("error: another listing-indexer build is already running on {} (pid {}): "
+                                         "one build at a time per index directory (lock: {})",
+                                         index.string(), first.pid(), (index / "build.lock").string())) !=
+          std::string::npos);
+
+    write_all(dump, listing_lines("d", 0, 50));
+    ::close(dump);
+    REQUIRE(first.wait() == 0);
+    const auto serving = analyzers::serving_generation(index);
+    CHECK(serving->number == 2);
+    CHECK(std::filesystem::exists(analyzers::generation_path(index, 2)));
+    CHECK(listings_present(index, "d", 0, 50) == 50);
+}
+
+TEST_CASE("a second follower of an index is refused at once") {
+    test_support::TempDir dir;
+    const auto follower = follow_first_listings(dir);
+    const auto second = run(indexer("follow", dir / "feed.jsonl", dir / "index", {"--quiet"}));
+    CHECK(second.exit_code == 1);
+    CHECK(second.output.find("error: another listing-indexer follow is already running on " +
+                             (dir / "index").string() + fmt::format(" (pid {})", follower->pid())) != std::string::npos);
+    follower->send_signal(SIGTERM);
+    CHECK(follower->wait() == 0);
+}
+
+// Issue 14, finding 5: builds that died left gen-* directories behind,
+// which kept the disk full.
+TEST_CASE("a build killed with -9 leaves a generation that the next build removes first, saying so") {
+    test_support::TempDir dir;
+    const auto index = dir / "index";
+    build_first_generation_and_pipe(dir);
+    {
+        test_support::ChildProcess doomed(indexer("build", dir / "dump.fifo", index, {"--quiet"}));
+        const int dump = open_pipe_to_reader(dir / "dump.fifo");
+        REQUIRE(dump >= 0);
+        write_all(dump, listing_lines("d", 0, 1000));
+        REQUIRE(test_support::eventually(
+            [&] { return std::filesystem::exists(analyzers::generation_path(index, 2) / "staging-00"); }, 10s));
+        doomed.kill_hard();
+        ::close(dump);
+    }
+    REQUIRE(std::filesystem::exists(analyzers::generation_path(index, 2)));
+
+    const auto next = run(indexer("build", dir / "feed.jsonl", index, {"--quiet"}));
+    REQUIRE(next.exit_code == 0);
+    CHECK(next.output.find("listing-indexer: removed " + analyzers::generation_path(index, 2).string() + " (") !=
+          std::string::npos);
+    CHECK(next.output.find("left by a build that did not finish") != std::string::npos);
+    // Only the new generation and the one it replaced are left.
+    std::vector<std::string> generations;
+    for (const auto& entry : std::filesystem::directory_iterator(index)) {
+        if (entry.path().filename().string().starts_with("gen-")) generations.push_back(entry.path().filename());
+    }
+    std::sort(generations.begin(), generations.end());
+    CHECK(generations == std::vector<std::string>{"gen-000001", "gen-000002"});
+    CHECK(analyzers::serving_generation(index)->number == 2);
+    CHECK(listings_present(index, "a", 0, 100) == 100);
 }
