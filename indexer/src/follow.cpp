@@ -17,9 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often the follower looks for a generation published by a reindex.
-constexpr auto generation_check_period = std::chrono::milliseconds(200);
-
 // The first run on an empty index directory starts from empty shards.
 analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;
@@ -72,7 +69,6 @@ FeedReport follow_unchecked(const FollowOptions& options) {
     while (true) {
         const analyzers::Generation generation = ensure_serving_generation(feed);
         report.generation = generation;
-        auto last_check = Clock::now();
         bool generation_changed = false;
         PipelineOptions pipeline_options;
         pipeline_options.follow = options.follow;
@@ -82,12 +78,13 @@ FeedReport follow_unchecked(const FollowOptions& options) {
         // A generation built from another feed holds no position for this
         // one: carry on from where this follower was.
         pipeline_options.fallback_start = totals.last_committed;
-        pipeline_options.should_stop = [&] {
-            if (options.stop_requested && options.stop_requested->load()) return true;
-            if (Clock::now() - last_check < generation_check_period) return false;
-            last_check = Clock::now();
+        pipeline_options.should_stop = [&] { return options.stop_requested && options.stop_requested->load(); };
+        // Checked before every commit (reading CURRENT takes microseconds),
+        // so that no line read after a reindex published is committed to
+        // the generation it replaced, where the new one would never see it.
+        pipeline_options.superseded = [&] {
             const auto serving = analyzers::serving_generation(feed.index_dir);
-            generation_changed = serving && serving->number != generation.number;
+            generation_changed = serving && (serving->number != generation.number || serving->id != generation.id);
             return generation_changed;
         };
         Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters);

@@ -123,6 +123,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         uncommitted.reset();
         uncommitted_lines = 0;
     };
+    const auto superseded = [&] { return options.superseded && options.superseded(); };
     const auto report_progress = [&](bool force) {
         const auto now = Clock::now();
         if (!on_progress || (!force && now - last_progress < progress_period)) return;
@@ -134,6 +135,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
     while (true) {
         std::optional<FeedLine> line = source.next(!options.follow);
         if (!line) {
+            if (superseded()) break;
             if (uncommitted) commit();
             report_progress(true);
             if (!options.follow || (options.should_stop && options.should_stop())) break;
@@ -146,6 +148,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         take_line(*line, totals);
         const bool batch_full = uncommitted_lines >= options.commit_every_lines;
         if (batch_full || Clock::now() - oldest_uncommitted >= options.commit_interval) {
+            if (superseded()) break;
             commit();
             if (options.should_stop && options.should_stop()) break;
         }

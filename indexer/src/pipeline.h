@@ -33,6 +33,11 @@ struct PipelineOptions {
     std::chrono::milliseconds commit_interval{250};
     std::chrono::milliseconds idle_poll{50};
     std::function<bool()> should_stop;  // asked after each commit and while idle
+    // Asked before each commit and while idle: true when the shards being
+    // written no longer serve (a reindex published another generation).
+    // Then what was read since the last commit is dropped, not committed,
+    // and the run ends: those lines belong in the new generation.
+    std::function<bool()> superseded;
     // Where to start when the shards hold no position from this feed.
     std::optional<FeedPosition> fallback_start;
 };
@@ -50,7 +55,8 @@ public:
     Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
              DeadLetterFile& dead_letters);
 
-    // Runs until the feed ends (or, when following, until should_stop).
+    // Runs until the feed ends (or, when following, until should_stop or
+    // superseded).
     // Everything read is committed before it returns.
     PipelineTotals run(FeedSource& source, const PipelineOptions& options, const ProgressCallback& on_progress);
 

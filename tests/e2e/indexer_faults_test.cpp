@@ -254,3 +254,18 @@ TEST_CASE("a build killed with -9 leaves a generation that the next build remove
     CHECK(analyzers::serving_generation(index)->number == 2);
     CHECK(listings_present(index, "a", 0, 100) == 100);
 }
+
+// Found while testing the locks: a follower looked for a new generation
+// every 200 ms, so lines appended just after a reindex published were
+// committed to the generation it replaced, and the new one never had them.
+TEST_CASE("lines appended just after a build publishes under a running follower reach the new generation") {
+    test_support::TempDir dir;
+    const auto follower = follow_first_listings(dir);
+    test_support::write_file(dir / "dump.jsonl", listing_lines("d", 0, 10));
+    REQUIRE(run(indexer("build", dir / "dump.jsonl", dir / "index", {"--quiet"})).exit_code == 0);
+    append(dir / "feed.jsonl", listing_lines("e", 0, 10));
+    CHECK(test_support::eventually([&] { return listings_present(dir / "index", "e", 0, 10) == 10; }, 10s));
+    CHECK(listings_present(dir / "index", "d", 0, 10) == 10);
+    follower->send_signal(SIGTERM);
+    CHECK(follower->wait() == 0);
+}
