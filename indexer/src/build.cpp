@@ -65,7 +65,8 @@ PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generatio
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;
     pipeline_options.commit_interval = std::chrono::hours(24);  // a batch job commits by size only
-    return Pipeline(std::move(staging), lexicon, dead_letters).run(source, pipeline_options, options.on_progress);
+    return Pipeline(std::move(staging), lexicon, dead_letters, disk_reserve(options))
+        .run(source, pipeline_options, options.on_progress);
 }
 
 // A generation that will never be published is deleted at once: no reader
@@ -95,6 +96,8 @@ FeedReport build_unchecked(const FeedOptions& options) {
         FeedSource source(options.feed, feed_limits.max_line_bytes, options.on_notice);
         DeadLetterFile dead_letters(report.dead_letter_path);
         totals = index_feed(options, report.generation, source, dead_letters);
+        // Compaction writes every shard again: about as much as the parts take.
+        disk_reserve(options).check(bytes_under(analyzers::generation_path(options.index_dir, report.generation.number)));
         merge_shards(options.index_dir, report.generation, totals, source.identity());
         report.late_segments = source.late_segments();
         publish(options, report.generation);
@@ -126,6 +129,7 @@ std::string describe(const FeedReport& report) {
         report.generation.number, report.generation.shard_count, report.documents, report.lines, report.seconds,
         rate, report.upserts, report.deletes, report.sold, report.rejected, report.skipped);
     if (report.rejected > 0) text += fmt::format(" (see {})", report.dead_letter_path.string());
+    if (report.failed_writes > 0) text += fmt::format(", failed writes {} (retried)", report.failed_writes);
     if (report.late_segments > 0) {
         text += fmt::format("\n  NOT READ: {} segments that appeared below the segment being read",
                             report.late_segments);

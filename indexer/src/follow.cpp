@@ -11,6 +11,8 @@
 #include "index_lock.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
+#include "write_failure.h"
+#include "write_retry.h"
 
 namespace indexer {
 namespace {
@@ -33,12 +35,19 @@ analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     return generation;
 }
 
+// Opening a shard for writing writes too (a lock file, a new revision): on
+// a full disk it fails like any write, and is retried like one.
 std::vector<std::unique_ptr<ShardStore>> open_shards(const std::filesystem::path& index_dir,
                                                      const analyzers::Generation& generation) {
     std::vector<std::unique_ptr<ShardStore>> stores;
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        stores.push_back(
-            std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
+    try {
+        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+            stores.push_back(
+                std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
+        }
+    } catch (const Xapian::Error& error) {
+        if (may_pass(error)) throw WriteFailure("cannot open a shard for writing: " + error.get_description());
+        throw;
     }
     return stores;
 }
@@ -53,6 +62,43 @@ void add_totals(PipelineTotals& sum, const PipelineTotals& part) {
     if (part.last_committed) sum.last_committed = part.last_committed;
 }
 
+// The pipeline's options for one run over `generation`, which ends when the
+// feed does (--once), a stop is requested, or another generation is
+// published (then `generation_changed` is set).
+PipelineOptions run_options(const FollowOptions& options, const analyzers::Generation& generation,
+                            const std::optional<FeedPosition>& last_committed, bool& generation_changed,
+                            WriteRetry& retry) {
+    PipelineOptions run;
+    run.follow = options.follow;
+    run.commit_every_lines = options.feed.commit_every_lines;
+    run.commit_interval = options.commit_interval;
+    run.idle_poll = options.idle_poll;
+    // A generation built from another feed holds no position for this
+    // one: carry on from where this follower was.
+    run.fallback_start = last_committed;
+    run.should_stop = [&options] { return options.stop_requested && options.stop_requested->load(); };
+    // Checked before every commit (reading CURRENT takes microseconds), so
+    // that no line read after a reindex published is committed to the
+    // generation it replaced, where the new one would never see it.
+    run.superseded = [&options, &generation, &generation_changed] {
+        const auto serving = analyzers::serving_generation(options.feed.index_dir);
+        generation_changed = serving && (serving->number != generation.number || serving->id != generation.id);
+        return generation_changed;
+    };
+    run.on_committed = [&retry] { retry.succeeded(); };
+    return run;
+}
+
+// Progress with the count of failed writes, so that a follower that cannot
+// write does not look like one that is working.
+ProgressCallback counting_failures(const ProgressCallback& on_progress, const WriteRetry& retry) {
+    if (!on_progress) return {};
+    return [&on_progress, &retry](Progress progress) {
+        progress.failed_writes = retry.failures();
+        on_progress(progress);
+    };
+}
+
 FeedReport follow_unchecked(const FollowOptions& options) {
     const auto started = Clock::now();
     const FeedOptions& feed = options.feed;
@@ -65,34 +111,32 @@ FeedReport follow_unchecked(const FollowOptions& options) {
     report.dead_letter_path = dead_letter_path(feed);
     DeadLetterFile dead_letters(report.dead_letter_path);
     PipelineTotals totals;
+    WriteRetry retry(feed.on_notice, options.stop_requested);
+    const ProgressCallback on_progress = counting_failures(feed.on_progress, retry);
 
     while (true) {
         const analyzers::Generation generation = ensure_serving_generation(feed);
         report.generation = generation;
         bool generation_changed = false;
-        PipelineOptions pipeline_options;
-        pipeline_options.follow = options.follow;
-        pipeline_options.commit_every_lines = feed.commit_every_lines;
-        pipeline_options.commit_interval = options.commit_interval;
-        pipeline_options.idle_poll = options.idle_poll;
-        // A generation built from another feed holds no position for this
-        // one: carry on from where this follower was.
-        pipeline_options.fallback_start = totals.last_committed;
-        pipeline_options.should_stop = [&] { return options.stop_requested && options.stop_requested->load(); };
-        // Checked before every commit (reading CURRENT takes microseconds),
-        // so that no line read after a reindex published is committed to
-        // the generation it replaced, where the new one would never see it.
-        pipeline_options.superseded = [&] {
-            const auto serving = analyzers::serving_generation(feed.index_dir);
-            generation_changed = serving && (serving->number != generation.number || serving->id != generation.id);
-            return generation_changed;
-        };
-        Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters);
-        add_totals(totals, pipeline.run(source, pipeline_options, feed.on_progress));
+        const PipelineOptions run = run_options(options, generation, totals.last_committed, generation_changed, retry);
+        try {
+            Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters, disk_reserve(feed));
+            add_totals(totals, pipeline.run(source, run, on_progress));
+        } catch (const WriteFailure& failure) {
+            // A one-off run (--once, e.g. from cron) reports and stops; a
+            // follower waits it out.
+            if (!options.follow) {
+                throw std::runtime_error(std::string(failure.what()) +
+                                         "; nothing is lost: the next run resumes after the last commit");
+            }
+            retry.wait_after(failure);
+            continue;
+        }
         if (!generation_changed) break;
     }
     fill_report(report, totals, feed.index_dir);
     report.late_segments = source.late_segments();
+    report.failed_writes = retry.failures();
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return report;
 }

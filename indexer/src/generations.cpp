@@ -23,15 +23,6 @@ std::optional<std::uint64_t> generation_number(std::string_view name) {
     return number;
 }
 
-std::uint64_t bytes_under(const std::filesystem::path& dir) {
-    std::uint64_t bytes = 0;
-    std::error_code ignored;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ignored)) {
-        if (entry.is_regular_file(ignored)) bytes += entry.file_size(ignored);
-    }
-    return bytes;
-}
-
 void remove_generations_before(const std::filesystem::path& index_dir, std::uint64_t keep_from,
                                std::uint64_t published) {
     for (const auto& entry : std::filesystem::directory_iterator(index_dir)) {
@@ -41,6 +32,15 @@ void remove_generations_before(const std::filesystem::path& index_dir, std::uint
 }
 
 }  // namespace
+
+std::uint64_t bytes_under(const std::filesystem::path& dir) {
+    std::uint64_t bytes = 0;
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ignored)) {
+        if (entry.is_regular_file(ignored)) bytes += entry.file_size(ignored);
+    }
+    return bytes;
+}
 
 analyzers::Generation allocate_generation(const std::filesystem::path& index_dir, std::size_t shard_count) {
     const auto serving = analyzers::serving_generation(index_dir);
@@ -79,6 +79,8 @@ void discard_generation(const std::filesystem::path& index_dir, const analyzers:
 std::filesystem::path dead_letter_path(const FeedOptions& options) {
     return options.dead_letter_path.empty() ? options.index_dir / "dead-letter.jsonl" : options.dead_letter_path;
 }
+
+DiskReserve disk_reserve(const FeedOptions& options) { return {options.index_dir, options.reserved_disk_bytes}; }
 
 void fill_report(FeedReport& report, const PipelineTotals& totals, const std::filesystem::path& index_dir) {
     report.lines = totals.lines;

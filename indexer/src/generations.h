@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "analyzers/index_layout.h"
+#include "disk_reserve.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
 
@@ -29,7 +30,11 @@ void publish_and_clean_up(const std::filesystem::path& index_dir, const analyzer
 void discard_generation(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
                         const NoticeCallback& on_notice);
 
+// The size of the files under `dir`.
+std::uint64_t bytes_under(const std::filesystem::path& dir);
+
 std::filesystem::path dead_letter_path(const FeedOptions& options);
+DiskReserve disk_reserve(const FeedOptions& options);
 
 void fill_report(FeedReport& report, const PipelineTotals& totals, const std::filesystem::path& index_dir);
 

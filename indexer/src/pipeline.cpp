@@ -47,9 +47,9 @@ bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition
 }  // namespace
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
-                   DeadLetterFile& dead_letters)
+                   DeadLetterFile& dead_letters, const DiskReserve& reserve)
     : key_checker_(lexicon), dead_letters_(dead_letters) {
-    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon));
+    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon, reserve));
     pending_.resize(shards_.size());
 }
 
@@ -104,6 +104,17 @@ void Pipeline::take_line(const FeedLine& line, PipelineTotals& totals) {
     else route(std::move(*parsed.record), shard);
 }
 
+// A failed write is noticed here, not at the end of the run: reading on
+// would only pile up work that cannot be committed.
+void Pipeline::check_writers(const PipelineOptions& options) {
+    for (auto& shard : shards_) {
+        if (shard->failed()) shard->throw_if_failed();
+    }
+    if (committed_) return;
+    committed_ = std::all_of(shards_.begin(), shards_.end(), [](const auto& shard) { return shard->commits() > 0; });
+    if (committed_ && options.on_committed) options.on_committed();
+}
+
 PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
                              const ProgressCallback& on_progress) {
     const std::string identity = source.identity();
@@ -137,6 +148,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         if (!line) {
             if (superseded()) break;
             if (uncommitted) commit();
+            check_writers(options);
             report_progress(true);
             if (!options.follow || (options.should_stop && options.should_stop())) break;
             std::this_thread::sleep_for(options.idle_poll);
@@ -150,6 +162,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         if (batch_full || Clock::now() - oldest_uncommitted >= options.commit_interval) {
             if (superseded()) break;
             commit();
+            check_writers(options);
             if (options.should_stop && options.should_stop()) break;
         }
         report_progress(false);

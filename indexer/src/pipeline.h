@@ -38,6 +38,8 @@ struct PipelineOptions {
     // Then what was read since the last commit is dropped, not committed,
     // and the run ends: those lines belong in the new generation.
     std::function<bool()> superseded;
+    // Called once, when every shard has completed a commit in this run.
+    std::function<void()> on_committed;
     // Where to start when the shards hold no position from this feed.
     std::optional<FeedPosition> fallback_start;
 };
@@ -53,10 +55,11 @@ struct PipelineTotals {
 class Pipeline {
 public:
     Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
-             DeadLetterFile& dead_letters);
+             DeadLetterFile& dead_letters, const DiskReserve& reserve);
 
     // Runs until the feed ends (or, when following, until should_stop or
-    // superseded).
+    // superseded). Throws WriteFailure, as soon as it is noticed (after a
+    // commit, or while idle), when a write failed for a reason that may pass.
     // Everything read is committed before it returns.
     PipelineTotals run(FeedSource& source, const PipelineOptions& options, const ProgressCallback& on_progress);
 
@@ -64,6 +67,7 @@ private:
     analyzers::FeedLineResult parse(const FeedLine& line);
     void take_line(const FeedLine& line, PipelineTotals& totals);
     void commit_all(const FeedPosition& position, const std::string& feed_identity);
+    void check_writers(const PipelineOptions& options);
     void route(analyzers::FeedRecord record, std::size_t shard);
     void send_pending();
 
@@ -72,6 +76,7 @@ private:
     analyzers::DocumentBuilder key_checker_;
     analyzers::FeedLineParser parser_{feed_limits};
     ResumePlan plan_;
+    bool committed_ = false;  // every shard has completed a commit in this run
     std::vector<std::unique_ptr<ShardWriter>> shards_;
     std::vector<std::vector<analyzers::FeedRecord>> pending_;  // per shard, not yet handed over
     DeadLetterFile& dead_letters_;

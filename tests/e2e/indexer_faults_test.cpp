@@ -5,10 +5,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -102,6 +105,49 @@ void build_first_generation_and_pipe(const test_support::TempDir& dir) {
     test_support::write_file(dir / "feed.jsonl", listing_lines("a", 0, 100));
     REQUIRE(run(indexer("build", dir / "feed.jsonl", dir / "index", {"--quiet"})).exit_code == 0);
     REQUIRE(::mkfifo((dir / "dump.fifo").c_str(), 0600) == 0);
+}
+
+// A small tmpfs mounted at `dir` while this lives, to fill up: a real full
+// disk. Mounting needs root, as CI has; elsewhere mounted() is false and
+// the test says it is skipped.
+class SmallDisk {
+public:
+    SmallDisk(std::filesystem::path dir, std::size_t bytes) : dir_(std::move(dir)) {
+        std::filesystem::create_directories(dir_);
+        const std::string options = fmt::format("size={}", bytes);
+        mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0;
+        if (!mounted_) error_ = std::strerror(errno);
+    }
+    ~SmallDisk() {
+        if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    }
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+
+    // Writes DIR/filler until not one more page fits.
+    void fill() const {
+        const int fd = ::open((dir_ / "filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        REQUIRE(fd >= 0);
+        for (const std::size_t chunk : {std::size_t{1} << 16, std::size_t{4096}, std::size_t{1}}) {
+            const std::string bytes(chunk, 'f');
+            while (::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
+            }
+        }
+        ::close(fd);
+    }
+    void free_space() const { std::filesystem::remove(dir_ / "filler"); }
+
+private:
+    std::filesystem::path dir_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
+// True, having said why the test is skipped, when `disk` could not be mounted.
+bool cannot_mount(const SmallDisk& disk) {
+    if (disk.mounted()) return false;
+    MESSAGE("skipped: cannot mount a tmpfs to fill (" << disk.error() << "); run as root to test a full disk");
+    return true;
 }
 
 }  // namespace
@@ -268,4 +314,61 @@ TEST_CASE("lines appended just after a build publishes under a running follower 
     CHECK(listings_present(dir / "index", "d", 0, 10) == 10);
     follower->send_signal(SIGTERM);
     CHECK(follower->wait() == 0);
+}
+
+// Issue 14, finding 4: a follower on a full disk kept printing progress,
+// indexed nothing, did not resume after space was freed, said nothing until
+// SIGTERM, and lost the dead-letter line written meanwhile.
+TEST_CASE("a follower on a full disk says so at once, retries, and resumes by itself when space returns") {
+    test_support::TempDir dir;
+    const SmallDisk disk(dir / "disk", 8 << 20);
+    if (cannot_mount(disk)) return;
+    const auto index = dir / "disk" / "index";
+    test_support::write_file(dir / "feed.jsonl", listing_lines("a", 0, 100));
+    test_support::ChildProcess follower(indexer("follow", dir / "feed.jsonl", index, {"--quiet", "--reserve-mb", "1"}),
+                                        dir / "out.txt");
+    REQUIRE(test_support::eventually([&] { return listings_present(index, "a", 0, 100) == 100; }, 20s));
+
+    disk.fill();
+    const auto appended = std::chrono::steady_clock::now();
+    append(dir / "feed.jsonl", listing_lines("b", 0, 50));
+    REQUIRE(test_support::eventually([&] { return contains(dir / "out.txt", "(failure 1)"); }, 10s));
+    MESSAGE("reported " << std::chrono::duration<double>(std::chrono::steady_clock::now() - appended).count()
+                        << " s after the lines were appended");
+    CHECK(contains(dir / "out.txt", "No space left on device"));
+    CHECK(contains(dir / "out.txt", "(failure 1); nothing is lost: retrying from the last commit in 1 s"));
+    append(dir / "feed.jsonl", "this line is not JSON\n");
+    REQUIRE(test_support::eventually(
+        [&] { return contains(dir / "out.txt", "cannot write to the dead-letter file " + (index / "dead-letter.jsonl").string() + ": No space left on device"); },
+        20s));
+    CHECK(listings_present(index, "b", 0, 50) == 0);
+
+    disk.free_space();
+    CHECK(test_support::eventually([&] { return listings_present(index, "b", 0, 50) == 50; }, 60s));
+    CHECK(test_support::eventually([&] { return contains(index / "dead-letter.jsonl", "this line is not JSON"); }, 10s));
+    CHECK(test_support::eventually([&] { return contains(dir / "out.txt", "writes succeed again after"); }, 5s));
+    follower.send_signal(SIGTERM);
+    CHECK(follower.wait() == 0);
+    CHECK(contains(dir / "out.txt", "failed writes"));
+}
+
+// Issue 14, finding 5 (a full disk): a build that failed left its
+// generation behind, which kept the disk full.
+TEST_CASE("a build that runs out of disk fails with the reason and leaves nothing behind") {
+    test_support::TempDir dir;
+    const SmallDisk disk(dir / "disk", 4 << 20);
+    if (cannot_mount(disk)) return;
+    const auto index = dir / "disk" / "index";
+    test_support::write_file(dir / "big.jsonl", listing_lines("big", 0, 20'000));
+    const auto failed =
+        run(indexer("build", dir / "big.jsonl", index, {"--quiet", "--reserve-mb", "2", "--commit-every", "1000"}));
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.output.find("No space left on device") != std::string::npos);
+    CHECK(failed.output.find("listing-indexer: removed the unfinished " + analyzers::generation_path(index, 1).string()) !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(index, 1)));
+    // The space came back: a build that fits succeeds.
+    test_support::write_file(dir / "small.jsonl", listing_lines("small", 0, 100));
+    CHECK(run(indexer("build", dir / "small.jsonl", index, {"--quiet", "--reserve-mb", "2"})).exit_code == 0);
+    CHECK(listings_present(index, "small", 0, 100) == 100);
 }
