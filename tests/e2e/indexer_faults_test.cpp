@@ -226,6 +226,26 @@ TEST_CASE("after a restart, a feed rotated or truncated meanwhile is read from i
     CHECK(contains(dir / "out.txt", "it was truncated while the indexer was stopped; reading it from its start"));
 }
 
+// Issue 14, finding 2: segments are read in order, so one that appears
+// below the segment being read is never read; that used to pass silently.
+TEST_CASE("a segment that appears below the one being followed is reported on stderr and in the summary") {
+    test_support::TempDir dir;
+    std::filesystem::create_directories(dir / "feed");
+    test_support::write_file(dir / "feed" / "segment-000001.jsonl", listing_lines("a", 0, 10));
+    test_support::write_file(dir / "feed" / "segment-000003.jsonl", listing_lines("c", 0, 10));
+    test_support::ChildProcess follower(indexer("follow", dir / "feed", dir / "index", {"--quiet"}), dir / "out.txt");
+    REQUIRE(test_support::eventually([&] { return listings_present(dir / "index", "c", 0, 10) == 10; }, 20s));
+    test_support::write_file(dir / "feed" / "segment-000002.jsonl.tmp", listing_lines("b", 0, 10));
+    std::filesystem::rename(dir / "feed" / "segment-000002.jsonl.tmp", dir / "feed" / "segment-000002.jsonl");
+    CHECK(test_support::eventually(
+        [&] { return contains(dir / "out.txt", "listing-indexer: NOT READ: segment " + (dir / "feed" / "segment-000002.jsonl").string()); },
+        5s));
+    follower.send_signal(SIGTERM);
+    CHECK(follower.wait() == 0);
+    CHECK(contains(dir / "out.txt", "NOT READ: 1 segments that appeared below the segment being read"));
+    CHECK(listings_present(dir / "index", "b", 0, 10) == 0);
+}
+
 // Issue 14, finding 3: two overlapping builds of one index: the second
 // published first, then the first published an older number and deleted
 // every generation older than the one it replaced, its own included, so
