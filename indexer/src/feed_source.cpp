@@ -78,29 +78,31 @@ FeedPosition FeedPosition::decode(std::string_view text) {
 FeedSource::FeedSource(const std::filesystem::path& path, std::size_t max_line_bytes, NoticeCallback on_notice)
     : path_(path), on_notice_(std::move(on_notice)), reader_(max_line_bytes) {
     if (path == "-") {
-        is_stdin_ = true;
+        is_stream_ = true;
         read_from(STDIN_FILENO, {});
         return;
     }
     if (!std::filesystem::exists(path)) throw std::runtime_error(fmt::format("feed {} does not exist", path.string()));
     is_directory_ = std::filesystem::is_directory(path);
     if (is_directory_) segments_.emplace(path, on_notice_);
-    seek({});
+    // A named pipe is read as it comes, like stdin: opened once (reopening
+    // would wait for a writer that may be gone), never sought in.
+    is_stream_ = !is_directory_ && !std::filesystem::is_regular_file(path);
+    if (is_stream_) read_from(open_for_reading(path), {});
+    else seek({});
 }
 
 FeedSource::~FeedSource() { close_file(); }
 
 void FeedSource::close_file() {
-    if (fd_ >= 0 && !is_stdin_) ::close(fd_);
+    if (fd_ >= 0 && fd_ != STDIN_FILENO) ::close(fd_);
     fd_ = -1;
 }
 
 void FeedSource::read_from(int fd, const FeedPosition& position) {
     if (fd != fd_) close_file();
     fd_ = fd;
-    // A named pipe cannot seek, but can be read from its start.
-    const bool seeked = ::lseek(fd, static_cast<off_t>(position.offset), SEEK_SET) >= 0;
-    if (!is_stdin_ && !seeked && !(errno == ESPIPE && position.offset == 0)) {
+    if (!is_stream_ && ::lseek(fd, static_cast<off_t>(position.offset), SEEK_SET) < 0) {
         throw std::runtime_error(fmt::format("cannot seek in feed {}", path_.string()));
     }
     reader_.reset(fd);
@@ -108,7 +110,7 @@ void FeedSource::read_from(int fd, const FeedPosition& position) {
 }
 
 void FeedSource::resume(const FeedPosition& start, const FeedPosition& latest) {
-    if (is_stdin_) return;
+    if (is_stream_) return;
     if (is_directory_) resume_segments(start);
     else resume_file(start, latest);
 }
@@ -126,11 +128,20 @@ void FeedSource::resume_segments(const FeedPosition& start) {
     position_.line = same ? start.line : 0;
 }
 
+// The file already open stays when the positions are in it, or (when no
+// position names a file yet) when it is the one at the path. After a
+// rotation the path names a new file while the committed positions may be
+// in the old one, still open here: that one is finished first.
+bool FeedSource::keep_open_file(const FeedPosition& latest) const {
+    if (fd_ < 0) return false;
+    const FileIdentity open_file = identity_of(status_of(fd_));
+    if (latest.file.known()) return open_file == latest.file;
+    struct stat at_path {};
+    return ::stat(path_.c_str(), &at_path) == 0 && identity_of(at_path) == open_file;
+}
+
 void FeedSource::resume_file(const FeedPosition& start, const FeedPosition& latest) {
-    // After a rotation the path names a new file while the committed
-    // positions may be in the old one, still open here: finish that first.
-    const bool keep_open = fd_ >= 0 && latest.file.known() && identity_of(status_of(fd_)) == latest.file;
-    const int fd = keep_open ? fd_ : open_for_reading(path_);
+    const int fd = keep_open_file(latest) ? fd_ : open_for_reading(path_);
     const struct stat status = status_of(fd);
     const auto size = static_cast<std::uint64_t>(status.st_size);
     FeedPosition from{.file_sequence = latest.file_sequence, .file = identity_of(status)};
@@ -173,9 +184,8 @@ bool FeedSource::next_segment_exists() {
 }
 
 FeedSource::FileChange FeedSource::followed_file_change() const {
-    if (is_directory_ || is_stdin_ || fd_ < 0) return FileChange::none;
+    if (is_directory_ || is_stream_ || fd_ < 0) return FileChange::none;
     const struct stat open_file = status_of(fd_);
-    if (!S_ISREG(open_file.st_mode)) return FileChange::none;  // a named pipe has no size to compare
     if (static_cast<std::uint64_t>(open_file.st_size) < position_.offset + reader_.partial_bytes()) {
         return FileChange::truncated;
     }
@@ -229,14 +239,14 @@ std::optional<FeedLine> FeedSource::next(bool at_rest_is_end) {
         // An unterminated tail is a whole line only if nothing more can
         // come: the input is finished, or (in a directory) the producer has
         // moved on to a newer segment.
-        const bool finished = at_rest_is_end || is_stdin_ || next_segment_exists();
+        const bool finished = at_rest_is_end || is_stream_ || next_segment_exists();
         if (reader_.partial_bytes() > 0 && finished) return deliver(*reader_.take_partial());
         if (reader_.partial_bytes() > 0 || !advance_to_next_segment()) return std::nullopt;
     }
 }
 
 std::uint64_t FeedSource::total_bytes() const {
-    if (is_stdin_) return 0;
+    if (is_stream_) return 0;
     if (is_directory_) return segments_->total_bytes();
     std::error_code missing;  // between a rotation's rename and the new file
     const auto size = std::filesystem::file_size(path_, missing);
@@ -244,7 +254,7 @@ std::uint64_t FeedSource::total_bytes() const {
 }
 
 std::string FeedSource::identity() const {
-    if (is_stdin_) return "-";
+    if (path_ == "-") return "-";
     return std::filesystem::weakly_canonical(path_).string();
 }
 

@@ -3,7 +3,7 @@
 //   - a file, possibly still growing, rotated or truncated by its producer;
 //   - a directory of segment files (see segment_directory.h), read in the
 //     order of their numbers, new segments picked up as they appear;
-//   - standard input (no resuming: a pipe cannot seek).
+//   - standard input or a named pipe (no resuming: a pipe cannot seek).
 //
 // A single file is followed the way log shippers (Filebeat, Fluent Bit)
 // follow one: by its device and inode, not only its path.
@@ -80,7 +80,8 @@ public:
     FeedSource(const FeedSource&) = delete;
     FeedSource& operator=(const FeedSource&) = delete;
 
-    bool seekable() const { return !is_stdin_; }
+    // False for stdin and named pipes: what comes is applied in full.
+    bool seekable() const { return !is_stream_; }
     // Continue after what was committed: `start` is the earliest position
     // to read from, `latest` the latest any shard committed. Different when
     // a crash came between two shards' commits; `latest` says which file
@@ -106,6 +107,7 @@ private:
 
     void resume_segments(const FeedPosition& start);
     void resume_file(const FeedPosition& start, const FeedPosition& latest);
+    bool keep_open_file(const FeedPosition& latest) const;
     void open_segment(const std::string& segment, std::uint64_t offset);
     bool advance_to_next_segment();
     bool next_segment_exists();
@@ -117,7 +119,7 @@ private:
 
     std::filesystem::path path_;
     bool is_directory_ = false;
-    bool is_stdin_ = false;
+    bool is_stream_ = false;  // stdin or a named pipe
     NoticeCallback on_notice_;
     std::optional<SegmentDirectory> segments_;
     int fd_ = -1;

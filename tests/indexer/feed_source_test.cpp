@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -251,4 +256,28 @@ TEST_CASE("after a crash between two shards' commits across a rotation, the new 
     const auto first = source.next(true);
     CHECK(first->text == "new 1");  // the shard behind has none of the new file yet
     CHECK(first->end == ahead);     // and the shard ahead sees its own position
+}
+
+// Found while testing the build lock with a named pipe as the feed: the
+// pipe was opened again when reading began, which waited for ever once
+// the writer had gone.
+TEST_CASE("a named pipe is read as it comes, opened once, like stdin") {
+    using namespace std::chrono_literals;
+    test_support::TempDir dir;
+    REQUIRE(::mkfifo((dir / "pipe").c_str(), 0600) == 0);
+    std::thread writer([&] {
+        std::ofstream out(dir / "pipe");  // waits for the reader
+        out << "one\ntwo\n";
+    });
+    FeedSource source(dir / "pipe");
+    writer.join();  // written and closed
+    CHECK_FALSE(source.seekable());
+    auto reading = std::async(std::launch::async, [&] {
+        source.seek({});
+        return read_all(source, true);
+    });
+    const bool read_in_time = reading.wait_for(5s) == std::future_status::ready;
+    if (!read_in_time) std::ofstream unblock(dir / "pipe");  // lets a reader stuck in open() go
+    CHECK(read_in_time);
+    CHECK(reading.get() == Lines{"one", "two"});
 }
