@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,10 +151,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& arguments, const std:
 void ChildProcess::reap(int options) {
     if (pid_ <= 0) return;
     int status = 0;
-    struct rusage usage {};
-    if (::wait4(pid_, &status, options, &usage) != pid_) return;
+    if (::waitpid(pid_, &status, options) != pid_) return;
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    max_rss_kb_ = usage.ru_maxrss;
     pid_ = -1;
 }
 

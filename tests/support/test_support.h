@@ -68,15 +68,12 @@ public:
     int pid() const { return pid_; }
     // -1 when it was killed by a signal.
     int exit_code() const { return exit_code_; }
-    // Its peak resident memory, once it has exited.
-    long max_rss_kb() const { return max_rss_kb_; }
 
 private:
     void reap(int options);
 
     int pid_ = -1;
     int exit_code_ = -1;
-    long max_rss_kb_ = 0;
 };
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes; true if it held.
