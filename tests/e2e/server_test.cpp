@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include <xapian.h>
+
 #include "analyzers/index_layout.h"
 #include "test_support.h"
 
@@ -56,8 +58,16 @@ void index_feed(const std::filesystem::path& feed, const std::filesystem::path& 
 }
 
 // True while the follower has not yet published its first generation.
-bool first_hit_id_or_empty_index(const test_support::TempDir& dir) {
-    return !std::filesystem::exists(analyzers::serving_stub_path(dir / "index"));
+// The follower has not yet committed its first listing. (Waiting for the
+// stub file alone raced with that first commit on a busy machine.)
+bool nothing_committed_yet(const test_support::TempDir& dir) {
+    const auto stub = analyzers::serving_stub_path(dir / "index");
+    if (!std::filesystem::exists(stub)) return true;
+    try {
+        return Xapian::Database(stub.string()).get_doccount() == 0;
+    } catch (const Xapian::Error&) {
+        return true;  // caught between the stub and its shards
+    }
 }
 
 test_support::ServerProcess start_server(const std::filesystem::path& index_dir) {
@@ -226,7 +236,7 @@ TEST_CASE("a followed listing is searchable over HTTP within a second") {
                                          (dir / "feed.jsonl").string(), "--index", (dir / "index").string(),
                                          "--data-dir", test_support::project_data_dir().string()});
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (first_hit_id_or_empty_index(dir) && std::chrono::steady_clock::now() < deadline) {
+    while (nothing_committed_yet(dir) && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     auto server = start_server(dir / "index");
