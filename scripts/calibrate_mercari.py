@@ -22,9 +22,12 @@ What comes from where:
 A 7,002-row sample cannot show how many brands and categories the whole
 marketplace has (most of them are rare): the totals are the published
 figures of the full Kaggle train.tsv (1,482,535 rows: 4,809 brands, 1,287
-category paths), and the sample fixes the Zipf exponent of their popularity
-(the exponent at which that many brands, drawn as often as the sample has
-branded rows, show as many distinct brands as the sample does).
+category paths). The popularity of the brands and categories the sample
+shows is their sorted counts (numbers, no names); the share of listings
+that goes to the ones it does not show is the Good-Turing estimate (the
+share of brands seen once), spread over the rest along a Zipf tail whose
+exponent is the one at which the published number of brands, drawn as often
+as the sample has branded rows, shows as many distinct brands as the sample.
 """
 
 import argparse
@@ -203,6 +206,7 @@ def brand_profile(rows):
         "branded_share": round(len(branded) / len(rows), 4),
         "distinct_in_sample": len(names),
         "singletons_in_sample": sum(1 for count in popularity.values() if count == 1),
+        "counts_in_sample": sorted(popularity.values(), reverse=True),
         "total_published": FULL_SET_BRANDS,
         "zipf_exponent": zipf_exponent_for(FULL_SET_BRANDS, len(branded), len(names)),
         "in_title_share": round(sum(1 for row in branded if row["brand_name"].lower() in row["name"].lower())
@@ -220,7 +224,9 @@ def category_profile(rows):
     paths = [row["category_name"] for row in rows if row["category_name"]]
     popularity = collections.Counter(paths)
     departments = collections.Counter(path.split("/")[0] for path in paths)
-    distinct_by_department = collections.Counter(path.split("/")[0] for path in popularity)
+    counts_by_department = collections.defaultdict(list)
+    for path, count in popularity.items():
+        counts_by_department[path.split("/")[0]].append(count)
     second_level = {"/".join(path.split("/")[:2]) for path in popularity}
     leaf_names = {path.split("/", 2)[2] for path in popularity if path.count("/") >= 2}
     # How often the title names the leaf category (a word of four or more letters of it).
@@ -236,9 +242,10 @@ def category_profile(rows):
         "total_published": FULL_SET_CATEGORIES,
         "zipf_exponent": zipf_exponent_for(FULL_SET_CATEGORIES, len(paths), len(popularity)),
         "departments": {name: {"listing_share": round(count / len(paths), 4),
-                               "distinct_paths_in_sample": distinct_by_department[name],
+                               "distinct_paths_in_sample": len(counts_by_department[name]),
                                "second_levels_in_sample": sum(1 for path in second_level
-                                                              if path.split("/")[0] == name)}
+                                                              if path.split("/")[0] == name),
+                               "path_counts_in_sample": sorted(counts_by_department[name], reverse=True)}
                         for name, count in departments.most_common()},
         "leaf_name_words_histogram": histogram(len(name.split()) for name in leaf_names),
         "leaf_name_ampersand_share": round(sum("&" in name for name in leaf_names) / len(leaf_names), 4),
@@ -321,9 +328,11 @@ def main():
         **age_profile(args.data_dir),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(profile, indent=1, ensure_ascii=False)
+    # Lists of numbers on one line each: a readable file of a few hundred lines.
+    text = re.sub(r"\[[-0-9.,\s]*\]", lambda match: " ".join(match.group(0).split()), text)
     with open(args.output, "w", encoding="utf-8") as out:
-        json.dump(profile, out, indent=1, ensure_ascii=False)
-        out.write("\n")
+        out.write(text + "\n")
     print(f"calibrate_mercari: {len(rows)} listings -> {args.output}", file=sys.stderr)
 
 
