@@ -297,15 +297,37 @@ def make_generator(args):
     return calibrated_listings.CalibratedGenerator(args, calibrated_listings.SHAPES[args.profile])
 
 
+def sample_feed(path, wanted, rng, on_sale_only=False):
+    """A uniform sample of `wanted` listings of an existing feed (one pass, reservoir sampling)."""
+    reservoir, seen = [], 0
+    with open(path, encoding="utf-8") as feed:
+        for line in feed:
+            if '"op"' in line or (on_sale_only and '"status":"sold"' in line):
+                continue
+            seen += 1
+            if len(reservoir) < wanted:
+                reservoir.append(line)
+            elif (slot := rng.randrange(seen)) < wanted:
+                reservoir[slot] = line
+    if not reservoir:
+        raise SystemExit(f"generate_listings: no listings in {path}")
+    return [json.loads(line) for line in reservoir]
+
+
 def generate(args, out, summary):
     generator = make_generator(args)
     show_progress = args.output != "-"
     keep_for_updates = args.updates_fraction > 0 or args.deletes_fraction > 0
     kept = []
+    existing = []
+    if args.mix_updates_from:
+        existing = sample_feed(args.mix_updates_from, args.count, random.Random(args.seed + 1))
     for number in range(1, args.count + 1):
         listing = generator.listing(number)
         write_line(out, listing)
         summary.add(listing)
+        if existing:
+            write_line(out, update_of(generator.rng, existing[(number - 1) % len(existing)]))
         if keep_for_updates:
             kept.append(listing)
         if show_progress and number % 100_000 == 0:
@@ -336,6 +358,9 @@ def parse_arguments():
                         help="then re-send this share of listings with a new price or sold (default 0)")
     parser.add_argument("--deletes-fraction", type=float, default=0,
                         help="then delete this share of listings (default 0)")
+    parser.add_argument("--mix-updates-from", metavar="FEED",
+                        help="after each new listing, an update (sold, or a lower price) of a listing of FEED, "
+                             "an existing feed: a mixed feed for `listing-indexer follow` (2 x COUNT lines)")
     args = parser.parse_args()
     if args.count < 0:
         parser.error("--count must not be negative")

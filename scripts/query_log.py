@@ -56,6 +56,8 @@ import tempfile
 import time
 import urllib.parse
 
+from generate_listings import sample_feed
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SERVER_BIN = os.environ.get("SERVER_BIN", str(REPO / "build" / "server" / "search-server"))
 LONG_TAIL_FACETS = "brand,category"
@@ -117,25 +119,6 @@ def write_weighted_log(path, distinct, request_of, count, exponent, rng):
 
 
 # -- the long-tail log (from a listings file) ----------------------------------
-
-def sample_listings(path, wanted, rng):
-    """A uniform sample of the file's on-sale listings (reservoir sampling, one pass)."""
-    reservoir, seen = [], 0
-    with open(path, encoding="utf-8") as feed:
-        for line in feed:
-            if '"op"' in line or '"status":"sold"' in line:
-                continue
-            seen += 1
-            if len(reservoir) < wanted:
-                reservoir.append(line)
-            else:
-                slot = rng.randrange(seen)
-                if slot < wanted:
-                    reservoir[slot] = line
-    if not reservoir:
-        raise SystemExit(f"query_log: no on-sale listings in {path}")
-    return [json.loads(line) for line in reservoir]
-
 
 def words_of(text):
     """Lower-cased words as a buyer types them: punctuation around words dropped."""
@@ -364,7 +347,7 @@ def bucket_of(count):
 
 def long_tail_log(args):
     rng = random.Random(args.seed)
-    listings = sample_listings(args.listings, max(20_000, 8 * args.distinct), rng)
+    listings = sample_feed(args.listings, max(20_000, 8 * args.distinct), rng, on_sale_only=True)
     found = draw_candidates(listings, args, rng)
     candidates = [candidate for shape in found.values() for candidate in shape.values()]
     print(f"query_log: {len(candidates)} candidate requests from {len(listings)} sampled listings; counting "
