@@ -11,12 +11,13 @@ generating never reads ../shared:
   and whose tail is synthetic, sized by the real Heaps curve for the words
   the requested count will write, with the real Zipf exponents and share of
   numbers; descriptions repeat some title words as real ones do;
-- brands: the published number of Mercari brands with Zipf popularity at the
-  exponent the sample shows, names shaped like real ones (word counts, "&",
+- brands: the published number of Mercari brands; popularity from the
+  sample's own counts, the Good-Turing share of unseen brands spread over
+  the rest along a Zipf tail; names shaped like real ones (word counts, "&",
   "& Co.", "The ...", shared words such as "Kids", "Black", "New"), each
   brand with a home department and a few model words of its own;
 - categories: a three-level tree of the published number of paths, split
-  over departments as in the sample (Kids has many), Zipf popularity;
+  over departments as in the sample (Kids has many), popularity as brands;
 - price per department, condition, who pays shipping by price, listing ages.
 
 The "world" (vocabulary, brands, category tree) is built from a fixed seed,
@@ -25,6 +26,7 @@ feed) share brands, categories and words.
 """
 
 import bisect
+import collections
 import itertools
 import json
 import pathlib
@@ -39,6 +41,13 @@ SECONDS_PER_DAY = 86400
 NO_DESCRIPTION = "No description yet"
 MODEL_WORD_POOL = 20_000  # a brand's model words come from this many tail words
 WORD_TABLE_SIZE = 4_000_000  # entries of a vocabulary's draw table: the rarest words keep one or two
+
+
+# A brand: its name, its home department, and words of its own (model names) for titles.
+Brand = collections.namedtuple("Brand", "name home models")
+# Brand-name words placed by their own patterns rather than as plain words.
+CONNECTORS = ("&", "co.", "co", "the", "by", "and", "of", "for")
+GENERIC_BRAND_WORDS = [word for word in TITLE_HEAD if word.isalpha()]
 
 
 class ProfileShape:
@@ -162,45 +171,45 @@ class World:
         shape = self.calibration["brands"]
         word_counts = [value for value, _ in shape["name_words_histogram"]]
         word_weights = [weight for _, weight in shape["name_words_histogram"]]
-        shares = shape["name_word_shares"]
-        shared_words = [word for word in shares if word not in ("&", "co.", "co", "the", "by", "and", "of", "for")]
-        generic_pool = [word for word in TITLE_HEAD if word.isalpha()]
         departments = list(self.calibration["categories"]["departments"])
         department_shares = [entry["listing_share"] for entry in self.calibration["categories"]["departments"].values()]
         names = {}
         while len(names) < count:
-            words = rng.choices(word_counts, weights=word_weights)[0]
-
-            def name_word():
-                if rng.random() < shape["generic_word_share"]:
-                    return rng.choice(generic_pool).capitalize()
-                return rng.choice(self.tail[:MODEL_WORD_POOL]).capitalize()
-
-            parts = [name_word() for _ in range(max(1, words))]
-            for word in shared_words:
-                if rng.random() < shares[word]:
-                    parts[rng.randrange(len(parts))] = word.capitalize()
-            roll = rng.random()
-            if roll < shares["co."]:
-                parts = parts[:max(1, words - 2)] + (["&", "Co."] if rng.random() < 0.5 else ["Co."])
-            elif roll < shares["co."] + shares["&"]:
-                parts = [parts[0], "&", name_word()] + parts[1:max(1, words - 2)]
-            elif roll < shares["co."] + shares["&"] + shares["the"]:
-                parts = ["The"] + parts
-            elif roll < shares["co."] + shares["&"] + shares["the"] + shares["by"]:
-                parts = parts[:1] + ["by", name_word()]
-            name = " ".join(parts)
-            if rng.random() < 0.05:
-                name = name.upper()
+            name = self.brand_name(rng, rng.choices(word_counts, weights=word_weights)[0])
             if name.lower() not in names:
                 home = rng.choices(departments, weights=department_shares)[0]
                 models = [rng.choice(self.tail[:MODEL_WORD_POOL]).capitalize() for _ in range(rng.randint(2, 8))]
                 if rng.random() < 0.4:
                     models.append(rng.choice(NUMERIC_TOKENS).upper())
-                names[name.lower()] = (name, home, models)
+                names[name.lower()] = Brand(name, home, models)
         brands = list(names.values())
         rng.shuffle(brands)  # popularity rank has nothing to do with how a name was made
         return brands
+
+    def brand_name_word(self, rng):
+        """A generic English word (as in "Old Navy") at the real share, else a made-up name."""
+        if rng.random() < self.calibration["brands"]["generic_word_share"]:
+            return rng.choice(GENERIC_BRAND_WORDS).capitalize()
+        return rng.choice(self.tail[:MODEL_WORD_POOL]).capitalize()
+
+    def brand_name(self, rng, words):
+        """A name of about `words` words, with the shared words and connectors at their real shares."""
+        shares = self.calibration["brands"]["name_word_shares"]
+        parts = [self.brand_name_word(rng) for _ in range(max(1, words))]
+        for word in shares:
+            if word not in CONNECTORS and rng.random() < shares[word]:
+                parts[rng.randrange(len(parts))] = word.capitalize()
+        roll = rng.random()
+        if roll < shares["co."]:  # "Tiffany & Co.", "Diamond Supply Co."
+            parts = parts[:max(1, words - 2)] + (["&", "Co."] if rng.random() < 0.5 else ["Co."])
+        elif roll < shares["co."] + shares["&"]:  # "Dolce & Gabbana"
+            parts = [parts[0], "&", self.brand_name_word(rng)] + parts[1:max(1, words - 2)]
+        elif roll < shares["co."] + shares["&"] + shares["the"]:  # "The North Face"
+            parts = ["The"] + parts
+        elif roll < shares["co."] + shares["&"] + shares["the"] + shares["by"]:  # "Beats by Dre"
+            parts = parts[:1] + ["by", self.brand_name_word(rng)]
+        name = " ".join(parts)
+        return name.upper() if rng.random() < 0.05 else name
 
     # -- categories -----------------------------------------------------------
 
@@ -307,7 +316,7 @@ class CalibratedGenerator:
         if rng.random() < self.calibration["categories"]["missing_share"]:
             return None
         if brand and rng.random() < self.calibration["brands"]["top_department_share"]:
-            department = brand[1]
+            department = brand.home
         else:
             department = self.world.departments[self.pick(self.world.department_weights)]
         return self.world.paths[department][self.pick(self.path_weights[department])]
@@ -317,15 +326,15 @@ class CalibratedGenerator:
         length = self.title_lengths.draw()
         lead = []
         if brand and rng.random() < self.calibration["brands"]["in_title_share"]:
-            lead = brand[0].split()
+            lead = brand.name.split()
             if rng.random() < 0.5:
-                lead.append(rng.choice(brand[2]))
+                lead.append(rng.choice(brand.models))
         tail = []
         if category and rng.random() < self.calibration["categories"]["leaf_named_in_title_share"]:
             tail.append(category.rsplit("/", 1)[1].replace(",", "").split()[-1])
         if len(lead) + len(tail) > length:  # a short title: the brand's model word and the noun go first
             tail = []
-            lead = lead[:max(length, len(brand[0].split()))] if lead else lead
+            lead = lead[:max(length, len(brand.name.split()))] if lead else lead
         filler = max(0, length - len(lead) - len(tail))
         words = rng.choices(self.title_words, k=filler) if filler else []
         casing = self.casing_shapes[bisect.bisect_left(self.casing_weights, rng.random() * self.casing_weights[-1])]
@@ -387,7 +396,7 @@ class CalibratedGenerator:
         title = self.title(brand, category)
         listing = {"id": f"{args.id_prefix}{number:07d}", "title": title, "description": self.description(title)}
         if brand:
-            listing["brand"] = brand[0]
+            listing["brand"] = brand.name
         if category:
             listing["category"] = category
         price = self.price(category)
