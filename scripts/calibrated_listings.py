@@ -40,6 +40,7 @@ WORLD_SEED = 2026
 SECONDS_PER_DAY = 86400
 NO_DESCRIPTION = "No description yet"
 MODEL_WORD_POOL = 20_000  # a brand's model words come from this many tail words
+MAX_NAME_TRIES = 1000  # attempts at a brand name of a given length that no brand has yet
 WORD_TABLE_SIZE = 4_000_000  # entries of a vocabulary's draw table: the rarest words keep one or two
 
 
@@ -175,7 +176,14 @@ class World:
         department_shares = [entry["listing_share"] for entry in self.calibration["categories"]["departments"].values()]
         names = {}
         while len(names) < count:
-            name = self.brand_name(rng, rng.choices(word_counts, weights=word_weights)[0])
+            words = rng.choices(word_counts, weights=word_weights)[0]
+            # Short names collide more often (there are few generic single words):
+            # retry at the same length so the word-count histogram holds.
+            name = self.brand_name(rng, words)
+            for _ in range(MAX_NAME_TRIES):
+                if name.lower() not in names:
+                    break
+                name = self.brand_name(rng, words)
             if name.lower() not in names:
                 home = rng.choices(departments, weights=department_shares)[0]
                 models = [rng.choice(self.tail[:MODEL_WORD_POOL]).capitalize() for _ in range(rng.randint(2, 8))]
@@ -193,21 +201,31 @@ class World:
         return rng.choice(self.tail[:MODEL_WORD_POOL]).capitalize()
 
     def brand_name(self, rng, words):
-        """A name of about `words` words, with the shared words and connectors at their real shares."""
-        shares = self.calibration["brands"]["name_word_shares"]
-        parts = [self.brand_name_word(rng) for _ in range(max(1, words))]
+        """A name of `words` words, with the shared words and connectors at their real shares.
+
+        The connectors only appear in names of three words or more, as in
+        the real ones ("Tiffany & Co.", "The North Face", "Beats by Dre"),
+        so their shares among those names are the real shares divided by the
+        share of such names.
+        """
+        brands = self.calibration["brands"]
+        shares = brands["name_word_shares"]
+        parts = [self.brand_name_word(rng) for _ in range(words)]
         for word in shares:
             if word not in CONNECTORS and rng.random() < shares[word]:
                 parts[rng.randrange(len(parts))] = word.capitalize()
-        roll = rng.random()
-        if roll < shares["co."]:  # "Tiffany & Co.", "Diamond Supply Co."
-            parts = parts[:max(1, words - 2)] + (["&", "Co."] if rng.random() < 0.5 else ["Co."])
-        elif roll < shares["co."] + shares["&"]:  # "Dolce & Gabbana"
-            parts = [parts[0], "&", self.brand_name_word(rng)] + parts[1:max(1, words - 2)]
-        elif roll < shares["co."] + shares["&"] + shares["the"]:  # "The North Face"
-            parts = ["The"] + parts
-        elif roll < shares["co."] + shares["&"] + shares["the"] + shares["by"]:  # "Beats by Dre"
-            parts = parts[:1] + ["by", self.brand_name_word(rng)]
+        if words >= 3:
+            long_share = sum(count for length, count in brands["name_words_histogram"] if length >= 3) / sum(
+                count for _, count in brands["name_words_histogram"])
+            roll = rng.random() * long_share
+            if roll < shares["co."]:
+                parts = parts[:words - 2] + ["&", "Co."] if rng.random() < 0.5 else parts[:words - 1] + ["Co."]
+            elif (roll := roll - shares["co."]) < shares["&"]:
+                parts = parts[:1] + ["&"] + parts[1:words - 1]
+            elif (roll := roll - shares["&"]) < shares["the"]:
+                parts = ["The"] + parts[:words - 1]
+            elif roll - shares["the"] < shares["by"]:
+                parts = parts[:1] + ["by"] + parts[1:words - 1]
         name = " ".join(parts)
         return name.upper() if rng.random() < 0.05 else name
 
