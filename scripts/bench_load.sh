@@ -61,6 +61,11 @@ work="$(dirname "$log")"
 
 run() {
   local label="$1"; shift
+  if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then
+    # A second server would share the port and answer half the requests.
+    echo "bench_load.sh: something already serves port $port: stop it or set BENCH_PORT" >&2
+    exit 1
+  fi
   "$SERVER_BIN" --index "$index" --port "$port" "$@" >"$work/server.log" 2>&1 &
   local server=$!
   trap 'kill $server 2>/dev/null || true' RETURN
