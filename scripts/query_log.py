@@ -257,11 +257,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def require_server():
+    if not os.access(SERVER_BIN, os.X_OK):
+        raise SystemExit(f"query_log: no search-server at {SERVER_BIN}: build it (scripts/setup.sh) or set SERVER_BIN")
+
+
 @contextlib.contextmanager
 def counting_server(index):
     """A search-server on the index whose totals are all-words match counts."""
-    if not os.access(SERVER_BIN, os.X_OK):
-        raise SystemExit(f"query_log: no search-server at {SERVER_BIN}: build it (scripts/setup.sh) or set SERVER_BIN")
+    require_server()
     config = (REPO / "data" / "ranking.conf").read_text(encoding="utf-8")
     config = re.sub(r"(?m)^relax\.min_matches\s*=.*$", "relax.min_matches = 0", config)
     config = re.sub(r"(?m)^spelling\.auto_correct\s*=.*$", "spelling.auto_correct = 0", config)
@@ -346,6 +350,7 @@ def bucket_of(count):
 
 
 def long_tail_log(args):
+    require_server()  # before minutes of sampling
     rng = random.Random(args.seed)
     listings = sample_feed(args.listings, max(20_000, 8 * args.distinct), rng, on_sale_only=True)
     found = draw_candidates(listings, args, rng)
