@@ -12,6 +12,8 @@ if [[ ! -f "$shared/homedepot_products.csv" ]]; then
   exit 1
 fi
 bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary RELEVANCE_BIN
 work="var/homedepot"
 mkdir -p "$work"
 python3 scripts/homedepot_to_jsonl.py "$shared/homedepot_products.csv" --output "$work/products.jsonl"
@@ -36,5 +38,5 @@ prefix.enabled = off
 typo.enabled = off
 split_join.enabled = off
 CONF
-./build/relevance/listing-relevance eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
+"$RELEVANCE_BIN" eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
   --columns search_term,product_uid,relevance --ranking "$work/bm25.conf" --against "$ranking" "${@:2}"
