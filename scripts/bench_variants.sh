@@ -18,24 +18,25 @@ if [[ "${1:-}" == "--background" ]]; then background="$2"; shift 2
 elif [[ "${1:-}" == "--no-background" ]]; then background=""; shift
 fi
 port="${BENCH_PORT:-18093}"
-server_bin="${SERVER_BIN:-./build/server/search-server}"
-indexer_bin="${INDEXER_BIN:-./build/indexer/listing-indexer}"
+source scripts/binaries.sh
 bash scripts/setup.sh >/dev/null
+require_binary SERVER_BIN
+require_binary INDEXER_BIN
 
 work="var/bench/variants"
 mkdir -p "$work"
 python3 scripts/mercari_to_jsonl.py "$tsv" --output "$work/mercari.jsonl" 2>/dev/null
 if [[ -n "$background" && ! -f "$background" ]]; then
   echo "generating the background: 1M calibrated listings into $background ..."
-  python3 scripts/generate_listings.py --count 1000000 --output "$background"
+  python3 scripts/generate_listings.py --profile calibrated --count 1000000 --output "$background"
 fi
 cat ${background:+"$background"} "$work/mercari.jsonl" >"$work/feed.jsonl"
 rm -rf "$work/index"
 echo "indexing $(wc -l <"$work/feed.jsonl") listings ..."
-"$indexer_bin" build --quiet --feed "$work/feed.jsonl" --index "$work/index" --shards 2 >/dev/null
+"$INDEXER_BIN" build --quiet --feed "$work/feed.jsonl" --index "$work/index" --shards 2 >/dev/null
 rm -f "$work/feed.jsonl"
 
-"$server_bin" --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
+"$SERVER_BIN" --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
