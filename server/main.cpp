@@ -53,7 +53,8 @@ cli::Parser options() {
             {.name = "port", .env = "LISTING_PORT", .default_value = "8080",
              .help = "port to listen on; 0 picks a free one"},
             {.name = "threads", .env = "LISTING_THREADS", .default_value = "32",
-             .help = "request threads: each serves one open connection at a time"},
+             .help = "worker threads answering requests (one more thread reads every connection, so idle or slow "
+                     "clients hold none)"},
             {.name = "ranking", .env = "LISTING_RANKING",
              .help = "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking (default: "
                      "ranking.conf in the data directory)"},

@@ -241,6 +241,8 @@ std::optional<std::string> scalar_text(simdjson::dom::element value) {
 }  // namespace
 
 std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body) {
+    // A POST without a body asks for the defaults, as a GET without a query string does.
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return parse_search_parameters({});
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (auto error = parser.parse(body.data(), body.size()).get(root)) {

@@ -13,49 +13,14 @@
 #include <xapian.h>
 
 #include "analyzers/index_layout.h"
+#include "e2e_support.h"
 #include "test_support.h"
 
+using namespace e2e;
 using test_support::binary;
 using test_support::run_command;
 
 namespace {
-
-struct Response {
-    int status = 0;
-    std::string body;
-};
-
-Response get(int port, const std::string& path) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    auto result = client.Get(path.c_str());
-    REQUIRE_MESSAGE(result, "no HTTP response for " << path);
-    return {result->status, result->body};
-}
-
-simdjson::dom::element parse_json(simdjson::dom::parser& parser, const std::string& body) {
-    simdjson::dom::element root;
-    REQUIRE_MESSAGE(!parser.parse(body).get(root), "not JSON: " << body);
-    return root;
-}
-
-std::string first_hit_id(int port, const std::string& query) {
-    const Response response = get(port, std::string("/v1/search?q=").append(query));
-    REQUIRE(response.status == 200);
-    simdjson::dom::parser parser;
-    auto hits = parse_json(parser, response.body)["hits"].get_array();
-    REQUIRE_FALSE(hits.error());
-    if (hits.value().size() == 0) return "";
-    return std::string(std::string_view(hits.value().at(0)["listing"]["id"]));
-}
-
-void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2) {
-    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--feed", feed.string(), "--index",
-                                     index_dir.string(), "--shards", std::to_string(shards), "--data-dir",
-                                     test_support::project_data_dir().string()});
-    INFO(result.output);
-    REQUIRE(result.exit_code == 0);
-}
 
 // True while the follower has not yet published its first generation.
 // The follower has not yet committed its first listing. (Waiting for the
@@ -69,26 +34,6 @@ bool nothing_committed_yet(const test_support::TempDir& dir) {
         return true;  // caught between the stub and its shards
     }
 }
-
-test_support::ServerProcess start_server(const std::filesystem::path& index_dir) {
-    return test_support::ServerProcess(
-        {"--index", index_dir.string(), "--data-dir", test_support::project_data_dir().string()});
-}
-
-// The bundled 3,000-listing sample, indexed once for the whole run (doctest
-// runs a TEST_CASE again for each SUBCASE: indexing it each time cost ~10 s)
-// and only read by the tests that serve it.
-const std::filesystem::path& sample_index() {
-    static const test_support::TempDir dir;
-    static const std::filesystem::path index = [] {
-        index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
-        return dir / "index";
-    }();
-    return index;
-}
-
-// A fresh server over the sample index (fresh metrics and result cache).
-test_support::ServerProcess serve_sample() { return start_server(sample_index()); }
 
 }  // namespace
 
@@ -305,16 +250,6 @@ TEST_CASE("the indexer follows a feed on stdin") {
 
 namespace {
 
-Response post(int port, const std::string& path, const std::string& body, const std::string& token = "") {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    httplib::Headers headers;
-    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    auto result = client.Post(path.c_str(), headers, body, "application/json");
-    REQUIRE_MESSAGE(result, "no HTTP response for POST " << path);
-    return {result->status, result->body};
-}
-
 const char* lego_feed =
     R"({"id":"in-title","title":"Lego castle","price":30,"created_at":1700000000})" "\n"
     R"({"id":"in-description","title":"Toy castle","description":"a lego castle","price":30,"created_at":1700000000})" "\n";
@@ -394,18 +329,6 @@ TEST_CASE("admin endpoints are off without a token") {
     CHECK(response.status == 403);
     CHECK(response.body.find("admin_disabled") != std::string::npos);
 }
-
-namespace {
-
-Response get_with_token(int port, const std::string& path, const std::string& token) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    auto result = client.Get(path.c_str(), {{"Authorization", "Bearer " + token}});
-    REQUIRE(result);
-    return {result->status, result->body};
-}
-
-}  // namespace
 
 TEST_CASE("an admin with the token triggers a reindex, which swaps in a new generation under queries") {
     test_support::TempDir dir;

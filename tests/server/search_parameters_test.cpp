@@ -126,3 +126,12 @@ TEST_CASE("a bad JSON body is refused with what was wrong") {
     CHECK(error_of(R"({"sort": "cheapest"})").parameter == "sort");
     CHECK(error_of(R"({"colour": "red"})").name() == "unknown_parameter");
 }
+
+TEST_CASE("an empty body asks for the defaults, as an empty query string does") {
+    for (const std::string_view body : {"", " \r\n"}) {
+        const auto parsed = parse_search_body(body);
+        REQUIRE(std::holds_alternative<SearchRequest>(parsed));
+        CHECK(std::get<SearchRequest>(parsed).text.empty());
+        CHECK(std::get<SearchRequest>(parsed).limit == 20);
+    }
+}

@@ -21,7 +21,9 @@ namespace server {
 struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 8080;                 // 0 picks a free port
-    int threads = 32;  // one per open connection (cpp-httplib); searches past the cores just queue for CPU
+    // Workers answering requests. Connections are read by one epoll thread,
+    // so open, idle or slow ones hold no worker.
+    int threads = 32;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
     // What POST /v1/admin/reindex runs (program and arguments, no shell);
@@ -33,14 +35,16 @@ struct HttpOptions {
 };
 
 // bind() and serve() from one thread; stop() from any thread (a signal
-// handler's, say). Requests are served on a pool of --threads threads.
+// handler's, say). One thread reads every connection (http_front.h); whole
+// requests are answered on a pool of --threads workers.
 class HttpApi {
 public:
     explicit HttpApi(query::SearchService& service);
     ~HttpApi();
 
     // Binds the socket and returns the port (useful with port 0). Throws
-    // std::runtime_error if the address is taken.
+    // std::runtime_error if the address is taken (by another server, say:
+    // the port is never shared).
     int bind(const HttpOptions& options);
     // Serves until stop() is called.
     void serve();
