@@ -188,3 +188,98 @@ TEST_CASE("a second server on a running server's port refuses to start; the list
     INFO(listening.output);
     CHECK(std::stoi(backlog) >= 128);
 }
+
+namespace {
+
+std::string repeated(const std::string& item, int count, const std::string& separator) {
+    std::string joined;
+    for (int i = 0; i < count; ++i) joined += (i ? separator : "") + item;
+    return joined;
+}
+
+std::string error_code_of(const Response& response) {
+    simdjson::dom::parser parser;
+    auto root = parse_json(parser, response.body);
+    std::string_view code;
+    if (root["error"]["code"].get(code) && root["code"].get(code)) return "";
+    return std::string(code);
+}
+
+}  // namespace
+
+TEST_CASE("requests costlier than any buyer's get a 400 naming the limit, on both APIs") {
+    auto server = serve_sample();
+    const int port = server.port();
+    // 3,000 OR'ed price ranges (a 60 kB body) took 6.5 s to search.
+    std::string ranges;
+    for (int i = 0; i < 3000; ++i) ranges += (i ? " OR price " : "price ") + std::to_string(i) + " TO " + std::to_string(i + 1);
+    const auto start = Clock::now();
+    Response response = post(port, "/indexes/listings/search", R"({"filter": ")" + ranges + R"("})");
+    CHECK(response.status == 400);
+    CHECK(error_code_of(response) == "invalid_search_filter");
+    CHECK(response.body.find("The filter has 3000 conditions; the limit is 100.") != std::string::npos);
+    CHECK(milliseconds_since(start) < 1000);
+
+    std::string brands, brand_parameters;
+    for (int i = 0; i < 5000; ++i) brands += (i ? ", b" : "b") + std::to_string(i);
+    for (int i = 0; i < 51; ++i) brand_parameters += "&brand=b" + std::to_string(i);
+    response = post(port, "/indexes/listings/search", R"({"filter": "brand IN [)" + brands + R"(]"})");
+    CHECK(response.status == 400);
+    CHECK(response.body.find("lists 5000 values; the limit is 50") != std::string::npos);
+    response = get(port, "/v1/search?q=nike" + brand_parameters);
+    CHECK(response.status == 400);
+    CHECK(response.body.find("at most 50 values per filter") != std::string::npos);
+
+    const std::string tag(30'000, 'x');
+    response = post(port, "/indexes/listings/search",
+                    R"({"q": "nike", "limit": 1000, "attributesToHighlight": ["*"], "highlightPreTag": ")" + tag + R"("})");
+    CHECK(response.status == 400);
+    CHECK(error_code_of(response) == "invalid_search_highlight_pre_tag");
+}
+
+TEST_CASE("a response past 8 MB is refused, naming how to ask for less") {
+    // Titles of one word 200 times, each marked with 256 bytes of tags: 51 kB a hit.
+    test_support::TempDir dir;
+    std::string feed;
+    for (int i = 0; i < 1000; ++i) {
+        feed += R"({"id":"n)" + std::to_string(i) + R"(","title":")" + repeated("nike", 200, " ") + R"(","price":10})" "\n";
+    }
+    test_support::write_file(dir / "feed.jsonl", feed);
+    index_feed(dir / "feed.jsonl", dir / "index");
+    auto server = start_server(dir / "index");
+    const std::string tag(128, 'x');
+    const std::string search = R"({"q": "nike", "attributesToHighlight": ["title"], "highlightPreTag": ")" + tag +
+                               R"(", "highlightPostTag": ")" + tag + R"(", )";
+    Response response = post(server.port(), "/indexes/listings/search", search + R"("limit": 1000})");
+    CHECK(response.status == 400);
+    CHECK(error_code_of(response) == "invalid_search_limit");
+    CHECK(response.body.find("The response would be larger than 8 MB: ask for fewer hits (`limit`)") != std::string::npos);
+    response = post(server.port(), "/indexes/listings/search", search + R"("hitsPerPage": 1000})");
+    CHECK(error_code_of(response) == "invalid_search_hits_per_page");
+    CHECK(post(server.port(), "/indexes/listings/search", search + R"("limit": 20})").status == 200);
+}
+
+TEST_CASE("text that is not UTF-8 and categories with empty levels are refused, not searched wider") {
+    auto server = serve_sample();
+    const int port = server.port();
+    // Searched as U+FFFD before, which matched every listing.
+    Response response = get(port, "/v1/search?q=%FF%FE");
+    CHECK(response.status == 400);
+    simdjson::dom::parser parser;
+    CHECK(std::string_view(parse_json(parser, response.body)["error"]["parameter"]) == "q");
+    // "/" filtered nothing and "A//B" filtered on "A".
+    for (const char* category : {"/", "Women//Tops", "Women/"}) {
+        response = get(port, std::string("/v1/search?category=") + category);
+        CHECK(response.status == 400);
+        CHECK(std::string_view(parse_json(parser, response.body)["error"]["parameter"]) == "category");
+    }
+    response = post(port, "/indexes/listings/search", R"({"filter": "category.lvl1 = \"Women//Tops\""})");
+    CHECK(response.status == 400);
+    CHECK(error_code_of(response) == "invalid_search_filter");
+    for (const std::string body : {std::string("{\"q\": \"\xFF\xFE\"}"), std::string(R"({"q": "\udc00"})"),
+                                   std::string("{\"filter\": \"brand = \xFF\"}")}) {
+        response = post(port, "/indexes/listings/search", body);
+        CHECK(response.status == 400);
+        CHECK(error_code_of(response) == "bad_request");  // Meilisearch's own answer to a body that is not UTF-8 JSON
+    }
+}
