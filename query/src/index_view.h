@@ -23,6 +23,7 @@
 
 #include "docid_set.h"
 #include "facets.h"
+#include "query/index_health.h"
 #include "query/search_result.h"
 #include "query/service_options.h"
 #include "query_plan.h"
@@ -43,6 +44,22 @@ struct Page {
 // A page of Xapian's matches: hits with scores and stored fields, and the
 // matcher's count.
 Page page_of(const Xapian::MSet& matches);
+
+// Reads a little through each table a search uses (postings, a document's
+// terms, values and data) and returns the number of documents; throws
+// Xapian::Error when the database cannot be read.
+std::uint64_t read_a_little(const Xapian::Database& database);
+// A shard's health after opening it with `open` and reading a little.
+template <typename Open>
+ShardHealth shard_health(std::string name, Open open) {
+    ShardHealth health{.name = std::move(name)};
+    try {
+        health.documents = read_a_little(open());
+    } catch (const Xapian::Error& error) {
+        health.problem = error.get_description();
+    }
+    return health;
+}
 
 // Reopens `database` at its newest revision; whether anything changed. A
 // reopen overtaken by a commit counts as a change: the search that follows
@@ -92,6 +109,8 @@ public:
     virtual ~IndexViews() = default;
     // Throws IndexError when there is no index to serve.
     virtual std::unique_ptr<IndexView> new_view() = 0;
+    // Every shard opened afresh and read a little (SearchService::check_health).
+    virtual IndexHealth check_health() const = 0;
 
     // Local shards under options.index_dir, or remote ones when
     // options.remote_stub is set. The options must outlive the views.

@@ -192,6 +192,22 @@ public:
         return std::make_unique<LocalIndexView>(options_, text_, snapshots_);
     }
 
+    IndexHealth check_health() const override {
+        IndexHealth health;
+        try {
+            const analyzers::Generation generation = serving_generation_of(options_.index_dir);
+            health.generation = generation.number;
+            for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+                const auto path = analyzers::shard_path(options_.index_dir, generation.number, shard);
+                const auto name = path.lexically_relative(options_.index_dir).string();
+                health.shards.push_back(shard_health(name, [&] { return Xapian::Database(path.string()); }));
+            }
+        } catch (const std::exception& error) {  // no index, or a CURRENT not ours
+            health.problem = error.what();
+        }
+        return health;
+    }
+
 private:
     const ServiceOptions& options_;
     TextDerivedData text_;

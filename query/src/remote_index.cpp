@@ -63,6 +63,14 @@ public:
 
     std::unique_ptr<IndexView> new_view() override { return std::make_unique<RemoteIndexView>(options_, text_); }
 
+    // The shard servers as one: a failure's description names the one that failed.
+    IndexHealth check_health() const override {
+        IndexHealth health{.generation = remote_generation.number};
+        const std::string stub = options_.remote_stub.string();
+        health.shards.push_back(shard_health(stub, [&] { return Xapian::Database(stub); }));
+        return health;
+    }
+
 private:
     const ServiceOptions& options_;
     TextDerivedData text_;

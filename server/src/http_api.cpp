@@ -186,11 +186,23 @@ void send_route_error(const httplib::Request& request, httplib::Response& respon
     response.set_content(route_error_json(request.path, error), json_type);
 }
 
+// Each shard that failed, by name, with why.
+std::string problems_of(const query::IndexHealth& health) {
+    if (!health.problem.empty()) return health.problem;
+    if (health.shards.empty()) return "the index has no shards";
+    std::string problems;
+    for (const auto& shard : health.shards) {
+        if (shard.problem.empty()) continue;
+        problems += fmt::format("{}shard {}: {}", problems.empty() ? "" : "; ", shard.name, shard.problem);
+    }
+    return problems;
+}
+
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
     if (is_meili_route(path)) return Metrics::Route::meili;
     if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
-    if (path == "/healthz") return Metrics::Route::healthz;
+    if (path == "/healthz" || path == "/livez") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
     return Metrics::Route::other;
 }
@@ -234,10 +246,13 @@ struct HttpApi::Impl : RequestHandler {
             json.begin_object().field("status", "reloaded").field("ranking", service.ranking()->to_text()).end_object();
             response.set_content(json.take(), json_type);
         });
-        router.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-            analyzers::JsonWriter json;
-            json.begin_object().field("status", "ok").field("documents", service.document_count()).end_object();
-            response.set_content(json.take(), json_type);
+        // Readiness: every shard opens and reads (503 naming the one that
+        // does not); liveness: the process answers, nothing more.
+        router.Get("/healthz", [this](const httplib::Request& request, httplib::Response& response) {
+            send_readiness(request, response);
+        });
+        router.Get("/livez", [](const httplib::Request&, httplib::Response& response) {
+            response.set_content(R"({"status":"alive"})", json_type);
         });
         router.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
             response.set_content(metrics.render(service.serving_generation(), service.document_count()),
@@ -321,6 +336,24 @@ struct HttpApi::Impl : RequestHandler {
         send_error(response, {.code = ErrorCode::reindex_not_configured,
                               .message = "no reindex command: start the server with --reindex-command"});
         return false;
+    }
+
+    void send_readiness(const httplib::Request& request, httplib::Response& response) {
+        const query::IndexHealth health = service.check_health();
+        if (!health.ready()) {
+            const ApiError error{.code = ErrorCode::index_unavailable, .message = "not ready: " + problems_of(health)};
+            log_server_error(request.method, request.path, error);
+            send_route_error(request, response, error);
+            return;
+        }
+        analyzers::JsonWriter json;
+        json.begin_object().field("status", "ok").field("documents", health.documents());
+        json.field("generation", health.generation).key("shards").begin_array();
+        for (const auto& shard : health.shards) {
+            json.begin_object().field("shard", shard.name).field("documents", shard.documents).end_object();
+        }
+        json.end_array().end_object();
+        response.set_content(json.take(), json_type);
     }
 
     void send_reindex_status(httplib::Response& response) const {

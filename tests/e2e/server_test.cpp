@@ -393,3 +393,65 @@ TEST_CASE("an index that cannot be read is a 503 in each API's error shape, and 
     analyzers::publish_generation(dir / "index", {.number = 1, .shard_count = 2});
     CHECK(first_hit_id(server.port(), "polaroid") == "a");
 }
+
+namespace {
+
+// Overwrites a file in place (same inode, as a failing disk would leave
+// it), so that open handles read the damage too.
+void damage(const std::filesystem::path& file) {
+    const auto size = std::filesystem::file_size(file);
+    std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
+    out << std::string(size, '\xA5');
+}
+
+}  // namespace
+
+TEST_CASE("readiness reads every shard and names one that fails; liveness stays trivial; every 5xx is logged") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server(
+        {"--index", (dir / "index").string(), "--data-dir", test_support::project_data_dir().string()}, log);
+    simdjson::dom::parser parser;
+    Response health = get(server.port(), "/healthz");
+    REQUIRE(health.status == 200);
+    auto ready = parse_json(parser, health.body);
+    CHECK(int64_t(ready["documents"]) == 3000);
+    CHECK(ready["shards"].get_array().value().size() == 2);
+    CHECK(get(server.port(), "/livez").status == 200);
+
+    // A shard directory gone: /healthz said ok while searchers kept reading
+    // the files they had open.
+    const auto shard_00 = dir / "index" / "gen-000001" / "shard-00";
+    std::filesystem::rename(shard_00, dir / "moved-away");
+    health = get(server.port(), "/healthz");
+    CHECK(health.status == 503);
+    CHECK(health.body.find("shard gen-000001/shard-00: DatabaseNotFoundError") != std::string::npos);
+    CHECK(get(server.port(), "/livez").status == 200);
+    std::filesystem::rename(dir / "moved-away", shard_00);
+    CHECK(get(server.port(), "/healthz").status == 200);
+
+    // A damaged shard: /healthz said ok while searches failed.
+    damage(dir / "index" / "gen-000001" / "shard-01" / "postlist.glass");
+    health = get(server.port(), "/healthz");
+    CHECK(health.status == 503);
+    CHECK(health.body.find("shard gen-000001/shard-01: DatabaseCorruptError") != std::string::npos);
+    CHECK(get(server.port(), "/v1/search?q=nike").status == 500);
+    CHECK(post(server.port(), "/indexes/listings/search", R"({"q": "nike"})").status == 500);
+    // The front's own 5xx: a transfer coding it does not read.
+    test_support::RawConnection gzipped(server.port());
+    gzipped.send("POST /v1/search HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n");
+    CHECK(gzipped.read_response(std::chrono::seconds(3)).status == 501);
+    CHECK(server.running());
+
+    const std::string logged = test_support::read_file(log);
+    INFO(logged);
+    CHECK(logged.find("GET /healthz -> 503 index_unavailable: not ready: shard gen-000001/shard-00: "
+                      "DatabaseNotFoundError") != std::string::npos);
+    CHECK(logged.find("GET /healthz -> 503 index_unavailable: not ready: shard gen-000001/shard-01: "
+                      "DatabaseCorruptError") != std::string::npos);
+    CHECK(logged.find("GET /v1/search -> 500 index_corrupt: index read failed: DatabaseCorruptError") != std::string::npos);
+    CHECK(logged.find("POST /indexes/listings/search -> 500 index_corrupt") != std::string::npos);
+    CHECK(logged.find("/v1/search -> 501 unsupported_transfer_encoding: Transfer-Encoding 'gzip' is not supported") !=
+          std::string::npos);
+}

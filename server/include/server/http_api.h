@@ -7,7 +7,8 @@
 //   POST /indexes/listings/search, /multi-search, /indexes/listings/facet-search
 //                                                     a Meilisearch-compatible subset
 //   GET  /                                            the buyers' search page
-//   GET  /healthz                                     liveness and doc count
+//   GET  /healthz                                     readiness: every shard opens and reads (503 naming one that does not)
+//   GET  /livez                                       liveness: the process answers
 //   GET  /metrics                                     Prometheus metrics
 #pragma once
 
