@@ -359,7 +359,9 @@ struct HttpApi::Impl : RequestHandler {
     void send_reindex_status(httplib::Response& response) const {
         const auto status = reindex->status();
         analyzers::JsonWriter json;
-        json.begin_object().field("status", to_string(status.state)).field("exit_code", status.exit_code);
+        json.begin_object().field("status", to_string(status.state));
+        if (status.state == ReindexJob::State::running) json.field("pid", status.pid);
+        json.field("exit_code", status.exit_code);
         json.field("started_at", status.started_at).field("finished_at", status.finished_at).end_object();
         response.set_content(json.take(), json_type);
     }
@@ -448,7 +450,7 @@ HttpApi::~HttpApi() = default;
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
-    impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command);
+    impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
     front.limits.max_body = max_body_bytes;
     front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
@@ -456,7 +458,10 @@ int HttpApi::bind(const HttpOptions& options) {
     return impl_->front->bind();
 }
 
-void HttpApi::serve() { impl_->front->serve(); }
+void HttpApi::serve() {
+    impl_->front->serve();
+    impl_->reindex->stop();
+}
 
 void HttpApi::stop() {
     if (impl_->front) impl_->front->stop();

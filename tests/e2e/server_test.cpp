@@ -8,6 +8,8 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include <xapian.h>
@@ -454,4 +456,109 @@ TEST_CASE("readiness reads every shard and names one that fails; liveness stays 
     CHECK(logged.find("POST /indexes/listings/search -> 500 index_corrupt") != std::string::npos);
     CHECK(logged.find("/v1/search -> 501 unsupported_transfer_encoding: Transfer-Encoding 'gzip' is not supported") !=
           std::string::npos);
+}
+
+namespace {
+
+// The /proc/PID/stat fields after the command name: state, then ppid.
+std::optional<std::pair<char, int>> state_and_parent(int pid) {
+    const std::string stat = test_support::read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto name_end = stat.rfind(") ");
+    if (name_end == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(name_end + 2));
+    char state = '?';
+    int parent = 0;
+    fields >> state >> parent;
+    return std::make_pair(state, parent);
+}
+
+// A zombie has ended: it only waits for a parent to reap it.
+bool process_alive(int pid) {
+    const auto found = state_and_parent(pid);
+    return found && found->first != 'Z' && found->first != 'X';
+}
+
+bool ends_within(int pid, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (process_alive(pid) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !process_alive(pid);
+}
+
+// The server's child process (the reindex command), found through /proc.
+int child_of(int parent) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const auto found = state_and_parent(std::stoi(name));
+        if (found && found->second == parent) return std::stoi(name);
+    }
+    return 0;
+}
+
+// Starts the server's reindex command by admin request; its pid.
+int start_reindex(const test_support::ServerProcess& server) {
+    REQUIRE(post(server.port(), "/v1/admin/reindex", "", "s3cret").status == 202);
+    const int pid = child_of(server.pid());
+    REQUIRE(pid > 0);
+    REQUIRE(process_alive(pid));
+    return pid;
+}
+
+}  // namespace
+
+TEST_CASE("the reindex command stops with the server: SIGTERM when it stops, and when it is killed too") {
+    test_support::TempDir dir;
+    const auto sample = test_support::project_data_dir() / "sample_listings.jsonl";
+    index_feed(sample, dir / "index");
+    // The real indexer takes seconds over the sample forty times over.
+    std::string feed;
+    for (int copy = 0; copy < 40; ++copy) feed += test_support::read_file(sample);
+    test_support::write_file(dir / "big.jsonl", feed);
+    const std::string command = binary("INDEXER_BIN").string() + " build --quiet --feed " + (dir / "big.jsonl").string() +
+                                " --index " + (dir / "index").string() + " --data-dir " +
+                                test_support::project_data_dir().string();
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--admin-token", "s3cret",
+                                        "--reindex-command", command, "--reindex-grace-seconds", "20"},
+                                       log);
+    const int build = start_reindex(server);
+    CHECK(get_with_token(server.port(), "/v1/admin/reindex", "s3cret").body.find("\"pid\":" + std::to_string(build)) !=
+          std::string::npos);
+
+    SUBCASE("the server stops") {
+        const auto start = std::chrono::steady_clock::now();
+        CHECK(server.stop() == 0);
+        CHECK_FALSE(process_alive(build));
+        // SIGTERM ended it, not SIGKILL after the grace period.
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+        CHECK(test_support::read_file(log).find("stopping the reindex command (pid " + std::to_string(build) +
+                                                "): SIGTERM") != std::string::npos);
+    }
+    SUBCASE("the server is killed") {
+        server.send_signal(SIGKILL);
+        CHECK(ends_within(build, std::chrono::seconds(10)));
+    }
+}
+
+TEST_CASE("a reindex command that ignores SIGTERM is killed once the grace period is over") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    test_support::write_file(dir / "stubborn.sh", "#!/bin/sh\ntrap '' TERM\nexec sleep 60\n");
+    std::filesystem::permissions(dir / "stubborn.sh", std::filesystem::perms::owner_all);
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--admin-token", "s3cret",
+                                        "--reindex-command", (dir / "stubborn.sh").string(), "--reindex-grace-seconds",
+                                        "1"},
+                                       log);
+    const int stubborn = start_reindex(server);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the shell's trap
+    const auto start = std::chrono::steady_clock::now();
+    server.stop();
+    CHECK_FALSE(process_alive(stubborn));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(1));
+    CHECK(test_support::read_file(log).find("is still running after 1000 ms: SIGKILL") != std::string::npos);
 }

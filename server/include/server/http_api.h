@@ -12,6 +12,7 @@
 //   GET  /metrics                                     Prometheus metrics
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,9 @@ struct HttpOptions {
     // What POST /v1/admin/reindex runs (program and arguments, no shell);
     // empty: no reindex trigger.
     std::string reindex_command;
+    // When the server stops, a running reindex command gets SIGTERM, and
+    // SIGKILL this long after.
+    std::chrono::milliseconds reindex_stop_grace{10'000};
     // The buyers' search page (web/dist), served at / and /assets/. Its
     // files are read once at start: no request reaches the filesystem.
     std::string web_dir;
@@ -47,7 +51,7 @@ public:
     // std::runtime_error if the address is taken (by another server, say:
     // the port is never shared).
     int bind(const HttpOptions& options);
-    // Serves until stop() is called.
+    // Serves until stop() is called, then stops a running reindex command.
     void serve();
     void stop();
 
