@@ -23,6 +23,7 @@
 
 #include "docid_set.h"
 #include "facets.h"
+#include "index_identity.h"
 #include "query/index_health.h"
 #include "query/search_result.h"
 #include "query/service_options.h"
@@ -81,8 +82,8 @@ public:
     virtual void refresh() = 0;
     // Reopens every handle after a read was overtaken by a writer.
     virtual void catch_up() = 0;
-    // Grows whenever what this view sees changes (the result cache's clock).
-    virtual std::uint64_t version() const = 0;
+    // Changes whenever what this view sees changes (the result cache's clock).
+    virtual IndexVersion version() const = 0;
 
     // All shards as one database.
     const Xapian::Database& combined() const { return combined_; }

@@ -109,7 +109,7 @@ SearchResult SearchService::search(const SearchRequest& request) {
         searcher.refresh();
         const std::shared_ptr<const RankingConfig> config = ranking();
         const std::string key = cache_key(request);
-        const std::uint64_t version = searcher.version();
+        const IndexVersion version = searcher.version();
         if (auto cached = results_->find(key, version, config)) {
             cached->cached = true;
             cached->took_ms = milliseconds_since(started);

@@ -133,6 +133,29 @@ TEST_CASE("a new generation is served without restarting") {
     CHECK(ids_of(service.search({.text = "lego"})) == std::vector<std::string>{"z"});
 }
 
+TEST_CASE("an index directory built again from scratch is served at once, though its generation numbers start again") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    // The result cache as served: current while the index is unchanged, 250 ms after it changes.
+    SearchService service({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                           .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n")});
+    using Ids = std::vector<std::string>;
+    REQUIRE(ids_of(service.search({.text = "nike"})) == Ids{"a"});
+    REQUIRE(service.search({.text = "", .sort = SortOrder::newest}).total == 2);
+
+    std::filesystem::remove_all(dir / "index");
+    build_index(dir, R"({"id":"x","title":"Nike Blazer","price":50})" "\n" R"({"id":"y","title":"Lego castle","price":30})" "\n"
+                     R"({"id":"z","title":"Lego city","price":20})" "\n");
+    REQUIRE(analyzers::serving_generation(dir / "index")->number == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the cache's stale allowance
+    // The cached answer, the searchers' handles and the snapshots were the
+    // old index's: its cache version looked as new, its number the same.
+    CHECK(ids_of(service.search({.text = "nike"})) == Ids{"x"});
+    CHECK(ids_of(service.search({.text = "", .sort = SortOrder::price_asc})) == Ids{"z", "y", "x"});
+    CHECK(service.search({.text = "lego"}).total == 2);
+    CHECK(service.document_count() == 3);
+}
+
 TEST_CASE("opening a directory with no index says what to do") {
     test_support::TempDir dir;
     CHECK_THROWS_WITH(open_service(dir), doctest::Contains("no index in"));
