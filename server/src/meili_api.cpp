@@ -63,8 +63,9 @@ std::string string_of(element value, std::string_view field, ErrorCode code) {
     return std::string(text);
 }
 
-// A string the engine reads as text: UTF-8 (JSON escapes can spell lone
-// surrogates), at most `max_bytes`.
+// A string the engine reads as text: at most `max_bytes`, and UTF-8 (simdjson
+// already refuses a body that is not, lone surrogates included: the rule is
+// checked here too, where the text is taken, as on the v1 route).
 std::string text_of(element value, std::string_view field, ErrorCode code, std::size_t max_bytes) {
     std::string text = string_of(value, field, code);
     if (text.size() > max_bytes) {
