@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <exception>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -21,6 +23,16 @@ constexpr const char* overview =
 
 std::atomic<bool> stop_requested{false};
 
+// Xapian 1.4 calls std::terminate when a commit fails part-way (seen on a
+// full disk despite --reserve-mb). Say what that means before the abort.
+[[noreturn]] void explain_terminate() {
+    std::cerr << "\nlisting-indexer: fatal: std::terminate was called (Xapian 1.4 does this when a commit fails "
+                 "part-way, e.g. on a full disk); every earlier commit is intact and the next run resumes after "
+                 "the last one"
+              << std::endl;
+    std::abort();
+}
+
 void request_stop(int) { stop_requested = true; }
 
 std::vector<cli::Option> feed_options() {
@@ -32,6 +44,8 @@ std::vector<cli::Option> feed_options() {
         {"dead-letter", "", "", "file for rejected lines (default: INDEX/dead-letter.jsonl)"},
         {"commit-every", "", "8000", "lines per commit at most (small transactions index fastest)"},
         {"listings-per-part", "", "100000", "build: listings per part database before the final merge"},
+        {"reserve-mb", "LISTING_RESERVE_MB", "64",
+         "MB kept free on the index's filesystem: below it commits wait (follow) or stop (build)"},
         {"quiet", "", "", "no progress output", true},
     };
 }
@@ -49,6 +63,7 @@ public:
             last_printed_ = progress.seconds;
         }
         std::string line = fmt::format("{:>10} lines  {:>7.0f} lines/s", progress.lines, rate);
+        if (progress.failed_writes > 0) line += fmt::format("  FAILED WRITES {}", progress.failed_writes);
         if (progress.total_bytes > 0 && progress.bytes <= progress.total_bytes) {
             const double done = static_cast<double>(progress.bytes) / progress.total_bytes;
             const double eta = done > 0 ? progress.seconds * (1 - done) / done : 0;
@@ -62,6 +77,13 @@ public:
 
     void done() {
         if (drew_bar_) std::cerr << "\n";
+        drew_bar_ = false;
+    }
+
+    // On a line of its own, never lost in the bar.
+    void notice(const std::string& text) {
+        done();
+        std::cerr << "listing-indexer: " << text << std::endl;
     }
 
 private:
@@ -81,7 +103,9 @@ indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinte
     options.dead_letter_path = values.get("dead-letter");
     options.commit_every_lines = static_cast<std::size_t>(values.get_integer("commit-every", 1, 10'000'000));
     options.listings_per_part = static_cast<std::size_t>(values.get_integer("listings-per-part", 1, 100'000'000));
+    options.reserved_disk_bytes = static_cast<std::uint64_t>(values.get_integer("reserve-mb", 0, 1'000'000)) << 20;
     if (!values.is_on("quiet")) options.on_progress = [&printer](const indexer::Progress& p) { printer(p); };
+    options.on_notice = [&printer](const std::string& text) { printer.notice(text); };  // even when quiet
     return options;
 }
 
@@ -127,6 +151,7 @@ int run_follow(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::set_terminate(explain_terminate);
     const std::string command = argc > 1 ? argv[1] : "";
     try {
         if (command == "build") return run_build(argc, argv);

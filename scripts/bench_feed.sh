@@ -12,6 +12,9 @@ rate="${1:-50}"
 rounds="${2:-20}"
 port="${BENCH_PORT:-18093}"
 bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary SERVER_BIN
+require_binary INDEXER_BIN
 
 if [[ ! -f var/bench/index/CURRENT ]]; then
   echo "no benchmark index yet: building 1M listings with scripts/bench_indexer.sh ..."
@@ -27,7 +30,7 @@ python3 scripts/generate_listings.py --count 20000 --seed 11 --id-prefix F --upd
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-./build/server/search-server --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
+"$SERVER_BIN" --index "$work/index" --port "$port" --cache-entries 0 >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
@@ -37,7 +40,7 @@ python3 scripts/bench_query.py --port "$port" --rounds 2 >/dev/null  # warm-up
 echo "== no feed"
 python3 scripts/bench_query.py --port "$port" --rounds "$rounds"
 
-./build/indexer/listing-indexer follow --feed "$work/feed.jsonl" --index "$work/index" --quiet \
+"$INDEXER_BIN" follow --feed "$work/feed.jsonl" --index "$work/index" --quiet \
   >"$work/follow.log" 2>&1 &
 pids+=($!)
 # The feed arrives line by line at the given rate.

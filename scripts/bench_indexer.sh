@@ -1,36 +1,135 @@
 #!/usr/bin/env bash
-# Indexing benchmark: generates COUNT listings (default 1,000,000) and times a
-# full build (JSONL -> sharded, compacted, searchable index) end to end.
-# Prints listings/s, index size and the indexer's peak RSS.
-#   scripts/bench_indexer.sh [COUNT] [SHARDS]
+# Indexing benchmark, two modes:
+#
+#   scripts/bench_indexer.sh [build] [--profile calibrated|light|heavy] [--count N] [--shards N]
+#                            [--feed FILE] [--index DIR] [--work DIR]
+#     Generates COUNT listings of the profile (default calibrated, 1,000,000;
+#     scripts/generate_listings.py --seed 7, kept in WORK for the next run) or
+#     takes --feed, and times `listing-indexer build` end to end (JSONL ->
+#     sharded, merged, compacted, searchable index). Prints listings/s, the
+#     index size (du of the new generation's directory) and the indexer's peak
+#     RSS. `scripts/bench_indexer.sh COUNT SHARDS` still works.
+#
+#   scripts/bench_indexer.sh follow [--index DIR] [--feed FILE] [--lines N] [--profile P] [--work DIR]
+#     Applies LINES feed lines (default 100,000: half new listings, half
+#     updates of listings of FEED, the feed the index was built from,
+#     interleaved) with `listing-indexer follow --once` to a copy of the
+#     index, and prints lines/s and peak RSS. The index itself is left as built.
+#
+# WORK defaults to var/bench (feeds, the default index var/bench/index, copies).
+# The indexer is $INDEXER_BIN (default build/indexer/listing-indexer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count="${1:-1000000}"
-shards="${2:-2}"
-bash scripts/setup.sh >/dev/null
 
+mode="build"
+profile="calibrated"
+count=1000000
+shards=2
+lines=100000
 work="var/bench"
-feed="$work/listings-$count.jsonl"
-mkdir -p "$work"
-if [[ ! -f "$feed" ]]; then
-  echo "generating $count listings into $feed ..."
-  python3 scripts/generate_listings.py --count "$count" --seed 7 --output "$feed" 2>/dev/null
+feed=""
+index=""
+if [[ "${1:-}" == "build" || "${1:-}" == "follow" ]]; then
+  mode="$1"
+  shift
 fi
-rm -rf "$work/index"
+if [[ "${1:-}" =~ ^[0-9]+$ ]]; then  # the old form: COUNT [SHARDS]
+  count="$1"
+  shards="${2:-$shards}"
+  shift $(($# < 2 ? $# : 2))
+fi
+while (($#)); do
+  case "$1" in
+    --profile) profile="$2" ;;
+    --count) count="$2" ;;
+    --shards) shards="$2" ;;
+    --lines) lines="$2" ;;
+    --feed) feed="$2" ;;
+    --index) index="$2" ;;
+    --work) work="$2" ;;
+    *) echo "bench_indexer.sh: unknown option $1 (see the comment at the top of the script)" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+case "$profile" in
+  calibrated | light | heavy) ;;
+  *) echo "bench_indexer.sh: --profile must be calibrated, light or heavy, not '$profile'" >&2; exit 2 ;;
+esac
 
-timing="$work/time.txt"
-start=$(date +%s.%N)
-/usr/bin/time -v -o "$timing" ./build/indexer/listing-indexer build --quiet \
-  --feed "$feed" --index "$work/index" --shards "$shards" --dead-letter "$work/dead-letter.jsonl"
-end=$(date +%s.%N)
+bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary INDEXER_BIN
+mkdir -p "$work"
+index="${index:-$work/index}"
+feed="${feed:-$work/listings-$profile-$count.jsonl}"
 
-seconds=$(echo "$end - $start" | bc -l)
-peak_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$timing")
-index_bytes=$(du -sb "$work/index" | cut -f1)
-feed_bytes=$(stat -c %s "$feed")
-printf 'listings:        %d (%d MB of JSONL)\n' "$count" $((feed_bytes / 1000000))
-printf 'shards:          %d\n' "$shards"
+# generate_feed FILE COUNT [generator options]: makes FILE unless it is already there.
+generate_feed() {
+  local file="$1" listings="$2"
+  shift 2
+  if [[ ! -f "$file" ]]; then
+    echo "generating $listings $profile listings into $file ..."
+    python3 scripts/generate_listings.py --profile "$profile" --count "$listings" --output "$file.partial" "$@" \
+      2>"$file.summary" && mv "$file.partial" "$file"
+    grep -v "00000 listings$" "$file.summary"
+  fi
+}
+
+# timed OUTPUT_PREFIX COMMAND...: runs it under GNU time; sets seconds and peak_mb.
+timed() {
+  local timing="$1.time"
+  shift
+  local start end
+  start=$(date +%s.%N)
+  /usr/bin/time -v -o "$timing" "$@"
+  end=$(date +%s.%N)
+  seconds=$(echo "$end - $start" | bc -l)
+  peak_mb=$(($(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$timing") / 1024))
+}
+
+# generation_dir INDEX: the directory of the generation that INDEX/CURRENT serves.
+generation_dir() {
+  local shard
+  shard=$(awk '$1 == "auto" {print $2; exit}' "$1/CURRENT")
+  echo "$1/${shard%%/*}"
+}
+
+if [[ "$mode" == "build" ]]; then
+  generate_feed "$feed" "$count" --seed 7
+  count=$(grep -c . "$feed")
+  rm -rf "$index"
+  timed "$work/build" "$INDEXER_BIN" build --quiet --feed "$feed" --index "$index" --shards "$shards" \
+    --dead-letter "$work/dead-letter.jsonl"
+  generation=$(generation_dir "$index")
+  printf 'feed:            %s (%d listings, %d MB of JSONL)\n' "$feed" "$count" $(($(stat -c %s "$feed") / 1000000))
+  printf 'shards:          %d\n' "$shards"
+  printf 'wall time:       %.1f s\n' "$seconds"
+  printf 'throughput:      %.0f listings/s\n' "$(echo "$count / $seconds" | bc -l)"
+  printf 'index size:      %d MB (du of %s)\n' $(($(du -sb "$generation" | cut -f1) / 1000000)) "$generation"
+  printf 'peak RSS:        %d MB\n' "$peak_mb"
+  exit 0
+fi
+
+# follow: half new listings (ids F...), half updates of the base feed's listings.
+if [[ ! -f "$index/CURRENT" || ! -f "$feed" ]]; then
+  echo "bench_indexer.sh follow: needs an index and the feed it was built from: $index, $feed" \
+    "(run scripts/bench_indexer.sh build first, or pass --index and --feed)" >&2
+  exit 1
+fi
+mixed="$work/follow-$profile-$lines.jsonl"
+generate_feed "$mixed" $((lines / 2)) --seed 13 --id-prefix F --mix-updates-from "$feed"
+copy="$work/follow-index"
+rm -rf "$copy"
+echo "copying $index to $copy ..."
+cp -r "$index" "$copy"
+applied=$(grep -c . "$mixed")
+timed "$work/follow" "$INDEXER_BIN" follow --once --quiet --feed "$mixed" --index "$copy" \
+  --dead-letter "$work/follow-dead-letter.jsonl"
+printf 'index:           %s (a copy in %s)\n' "$index" "$copy"
+printf 'feed:            %s (%d lines: new listings and updates, interleaved)\n' "$mixed" "$applied"
 printf 'wall time:       %.1f s\n' "$seconds"
-printf 'throughput:      %.0f listings/s\n' "$(echo "$count / $seconds" | bc -l)"
-printf 'index size:      %d MB\n' $((index_bytes / 1000000))
-printf 'peak RSS:        %d MB\n' $((peak_kb / 1024))
+printf 'throughput:      %.0f lines/s\n' "$(echo "$applied / $seconds" | bc -l)"
+printf 'peak RSS:        %d MB\n' "$peak_mb"
+rejected=0
+[[ -f "$work/follow-dead-letter.jsonl" ]] && rejected=$(wc -l <"$work/follow-dead-letter.jsonl")
+printf 'rejected lines:  %d\n' "$rejected"

@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
 """Latency of the query server, one client at a time: p50/p90/p99 in ms.
 
-Sends each query of a marketplace-like query set (top-20 hits with exact
-brand and category facets and price stats, as the app asks) to a running
-search-server, after a warm-up round, and prints client-side latency
-percentiles and the server's own took_ms percentiles.
+Against a running search-server (start it with --cache-entries 0 to
+measure matching rather than the result cache), after a warm-up round:
+
+- with --log (a long-tail log from scripts/query_log.py --listings): each
+  distinct request of the log's class file (LOG with .txt replaced by
+  .classes.tsv), as written there (top 20 with exact brand and category
+  facets; --facets overrides them), once per round; prints the percentiles
+  overall, per query class (plain, prefix, typo, filter, sort) and per
+  all-words match count bucket, with the distribution of those counts;
+- without it: the 60 popular marketplace queries below (top 20 with exact
+  brand and category facets and price stats), 10 rounds.
+
+    python3 scripts/bench_query.py --port 18080 --log var/bench/queries.txt
+    python3 scripts/bench_query.py --port 18080 --log var/bench/queries.txt --facets ''
+    python3 scripts/bench_query.py --port 18080
 """
 
 import argparse
+import csv
 import http.client
 import json
 import time
@@ -26,45 +38,157 @@ QUERIES = [
 ]
 
 
+RELAX_THRESHOLD = 20  # the default ranking config's relax.min_matches
+MATCH_BUCKETS = ((0, "0"), (RELAX_THRESHOLD - 1, "1-19"), (999, "20-999"), (100_000, "1k-100k"), (None, ">100k"))
+SHAPES = ("plain", "prefix", "typo")
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rounds", type=int, default=10, help="times through the query set (default 10)")
-    parser.add_argument("--facets", default="brand,category,price", help="facets to ask for ('' for none)")
-    args = parser.parse_args()
+def bucket_of(count):
+    return next(name for limit, name in MATCH_BUCKETS if limit is None or count <= limit)
 
-    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+
+class Client:
+    """One keep-alive connection; each search returns (client ms, the parsed answer)."""
+
+    def __init__(self, port):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def search(self, path):
+        started = time.perf_counter()
+        self.connection.request("GET", path)
+        response = self.connection.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            raise SystemExit(f"{path}: HTTP {response.status}: {body[:200]!r}")
+        return elapsed, json.loads(body)
+
+
+def with_facets(path, facets):
+    """The request with its facets replaced (None: as it is; '': none)."""
+    if facets is None:
+        return path
+    route, _, query = path.partition("?")
+    parameters = [(name, value) for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True)
+                  if name != "facets"]
+    if facets:
+        parameters.append(("facets", facets))
+    return route + "?" + urllib.parse.urlencode(parameters)
+
+
+def percentiles_line(values):
+    return (f"p50 {percentile(values, 0.5):.2f} ms, p90 {percentile(values, 0.9):.2f} ms, "
+            f"p99 {percentile(values, 0.99):.2f} ms, max {max(values):.2f} ms")
+
+
+def popular_queries(args):
+    """The 60 popular queries, as the benchmark has always run them."""
+    client = Client(args.port)
+    facets = "brand,category,price" if args.facets is None else args.facets
     client_ms, server_ms = [], []
 
     def run(query):
         parameters = {"q": query, "limit": "20"}
-        if args.facets:
-            parameters["facets"] = args.facets
-        started = time.perf_counter()
-        connection.request("GET", "/v1/search?" + urllib.parse.urlencode(parameters))
-        response = connection.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status != 200:
-            raise SystemExit(f"{query!r}: HTTP {response.status}: {body[:200]!r}")
-        return elapsed, json.loads(body)["took_ms"]
+        if facets:
+            parameters["facets"] = facets
+        elapsed, answer = client.search("/v1/search?" + urllib.parse.urlencode(parameters))
+        return elapsed, answer["took_ms"]
 
     for query in QUERIES:  # warm-up: caches, facet columns
         run(query)
-    for _ in range(args.rounds):
+    for _ in range(args.rounds or 10):
         for query in QUERIES:
-            client, server = run(query)
-            client_ms.append(client)
-            server_ms.append(server)
-    print(f"queries:          {len(client_ms)} ({len(QUERIES)} distinct, facets: {args.facets or 'none'})")
+            elapsed, took = run(query)
+            client_ms.append(elapsed)
+            server_ms.append(took)
+    print(f"queries:          {len(client_ms)} ({len(QUERIES)} distinct, facets: {facets or 'none'})")
     for name, values in (("client latency", client_ms), ("server took_ms", server_ms)):
-        print(f"{name + ':':17} p50 {percentile(values, 0.5):.2f} ms, p90 {percentile(values, 0.9):.2f} ms, "
-              f"p99 {percentile(values, 0.99):.2f} ms, max {max(values):.2f} ms")
+        print(f"{name + ':':17} {percentiles_line(values)}")
+
+
+def read_classes(log):
+    path = log[:-4] + ".classes.tsv" if log.endswith(".txt") else log + ".classes.tsv"
+    try:
+        with open(path, encoding="utf-8", newline="") as classes:
+            rows = list(csv.DictReader(classes, delimiter="\t"))
+    except FileNotFoundError:
+        raise SystemExit(f"bench_query: no class file {path}: write the log with scripts/query_log.py --listings")
+    for row in rows:
+        row["all_words"] = int(row["all_words"])
+    return path, rows
+
+
+def class_rows(rows):
+    """(label, predicate) for each class reported."""
+    groups = [("all", lambda row: True)]
+    groups += [(shape, lambda row, shape=shape: row["shape"] == shape) for shape in SHAPES]
+    groups += [("filter", lambda row: row["filter"] != "-"), ("sort", lambda row: row["sort"] != "-"),
+               ("no filter, no sort", lambda row: row["filter"] == "-" and row["sort"] == "-")]
+    groups += [(f"all-words {name}", lambda row, name=name: bucket_of(row["all_words"]) == name)
+               for _, name in MATCH_BUCKETS]
+    return groups
+
+
+def long_tail(args):
+    classes_path, rows = read_classes(args.log)
+    client = Client(args.port)
+    requests = [with_facets(row["request"], args.facets) for row in rows]
+    for path in requests:  # warm-up: page cache, term caches, facet columns
+        client.search(path)
+    samples = [[] for _ in rows]
+    took = []
+    served = {"relaxed": 0, "corrected": 0, "cached": 0, "empty": 0}
+    rounds = args.rounds or 1
+    for _ in range(rounds):
+        for number, path in enumerate(requests):
+            elapsed, answer = client.search(path)
+            samples[number].append(elapsed)
+            took.append(answer["took_ms"])
+            served["relaxed"] += bool(answer.get("relaxed"))
+            served["corrected"] += bool(answer.get("corrected"))
+            served["cached"] += bool(answer.get("cached"))
+            served["empty"] += answer["total"] == 0
+    total = len(rows) * rounds
+    facets = urllib.parse.parse_qs(urllib.parse.urlparse(requests[0]).query).get("facets", ["none"])[0]
+    print(f"requests:   {len(rows)} distinct from {classes_path}, {rounds} round(s) after a warm-up round; "
+          f"top 20, facets: {facets}")
+    if served["cached"]:
+        print(f"WARNING: {served['cached']} answers came from the result cache: start the server with "
+              f"--cache-entries 0 to measure matching")
+    print("all-words matches (counted when the log was written, relaxation and correction off): " + ", ".join(
+        f"{name} {sum(1 for row in rows if bucket_of(row['all_words']) == name) / len(rows):.1%}"
+        for _, name in MATCH_BUCKETS))
+    print(f"as served:  relaxed {served['relaxed'] / total:.1%}, spelling corrected "
+          f"{served['corrected'] / total:.1%}, no results {served['empty'] / total:.1%}")
+    print(f"{'client ms':20} {'requests':>8} {'share':>7} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>8}")
+    for label, belongs in class_rows(rows):
+        values = [value for row, values in zip(rows, samples) if belongs(row) for value in values]
+        if not values:
+            continue
+        print(f"{label:20} {len(values):8} {len(values) / total:7.1%} {percentile(values, 0.5):7.2f} "
+              f"{percentile(values, 0.9):7.2f} {percentile(values, 0.99):7.2f} {max(values):8.2f}")
+    print(f"server took_ms: {percentiles_line(took)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--log", help="a long-tail log from scripts/query_log.py --listings (its class file is used)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="times through the queries (default: 1 over a long-tail log, 10 over the 60 popular)")
+    parser.add_argument("--facets", default=None,
+                        help="facets to ask for instead of the log's ('' for none; the 60 popular queries "
+                             "default to brand,category,price)")
+    args = parser.parse_args()
+    if args.log:
+        long_tail(args)
+    else:
+        popular_queries(args)
 
 
 if __name__ == "__main__":

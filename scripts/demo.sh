@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+source scripts/binaries.sh
+require_binary INDEXER_BIN
+require_binary SERVER_BIN
 
 port="${PORT:-8080}"
 index_dir="var/index"
-./build/indexer/listing-indexer build --feed data/sample_listings.jsonl --index "$index_dir" --shards 2
+"$INDEXER_BIN" build --feed data/sample_listings.jsonl --index "$index_dir" --shards 2
 
 cat <<HELP
 
@@ -25,4 +28,4 @@ Open http://127.0.0.1:$port/ in a browser for the search page, or try:
 Ctrl-C stops the server.
 
 HELP
-exec ./build/server/search-server --index "$index_dir" --port "$port"
+exec "$SERVER_BIN" --index "$index_dir" --port "$port"

@@ -12,10 +12,13 @@ if [[ ! -f "$shared/homedepot_products.csv" ]]; then
   exit 1
 fi
 bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary RELEVANCE_BIN
 work="var/homedepot"
 mkdir -p "$work"
 python3 scripts/homedepot_to_jsonl.py "$shared/homedepot_products.csv" --output "$work/products.jsonl"
-# Plain BM25: every field alike, any word matches, no signals, no spelling correction.
+# Plain BM25: every field alike, any word matches, no signals, no spelling
+# correction, no completion, typo, split or join alternatives.
 cat >"$work/bm25.conf" <<'CONF'
 bm25.k1 = 1.2
 bm25.b = 0.75
@@ -31,6 +34,9 @@ on_sale.weight = 0
 relax.min_matches = 10000
 relax.word_bonus = 0
 spelling.auto_correct = 0
+prefix.enabled = off
+typo.enabled = off
+split_join.enabled = off
 CONF
-./build/relevance/listing-relevance eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
+"$RELEVANCE_BIN" eval --listings "$work/products.jsonl" --judgments "$shared/homedepot_dev.csv" \
   --columns search_term,product_uid,relevance --ranking "$work/bm25.conf" --against "$ranking" "${@:2}"

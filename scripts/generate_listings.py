@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
 """Generate realistic second-hand marketplace listings in the feed format.
 
-Deterministic: the same --seed and options always give byte-identical
-output, so the demo sample (data/sample_listings.jsonl) and benchmark feeds
-can be regenerated anywhere. Brands follow a Zipf distribution, as they do
-on real marketplaces (a few brands dominate, a long tail follows); titles are
-built the way sellers write them (brand, model, product, size, condition
-words), with some Japanese listings and full-width digits.
+Deterministic: the same --profile, --seed and options always give
+byte-identical output, so the demo sample (data/sample_listings.jsonl) and
+benchmark feeds can be regenerated anywhere. Three profiles:
 
-    scripts/generate_listings.py --count 3000 --seed 42 --output data/sample_listings.jsonl
+- calibrated (default, the benchmarks' data): calibrated on the real Mercari
+  listings through scripts/calibration/mercari_profile.json (title and
+  description length distributions, Zipf vocabulary, ~4,800 brands with real
+  name shapes, a ~1,300-path category tree, price, condition, shipping,
+  ages); see scripts/calibrated_listings.py.
+- heavy: the calibrated world stretched to the issue's heavy set (titles 7.2
+  and descriptions 50.5 words on average, 4,000 brands, 1,300 categories).
+- light: the original generator, unchanged: 60 hand-written brands, short
+  descriptions, some Japanese listings and full-width digits. Brands follow
+  a Zipf distribution; titles are built the way sellers write them (brand,
+  model, product, size, condition words).
+
+A summary of the generated distributions goes to stderr, next to Mercari's.
+
+    scripts/generate_listings.py --profile light --count 3000 --seed 42 --output data/sample_listings.jsonl
     scripts/generate_listings.py --count 1000000 --output /tmp/listings-1m.jsonl
 """
 
@@ -19,6 +30,9 @@ import json
 import math
 import random
 import sys
+import time
+
+import calibrated_listings
 
 # kind -> ({product noun: category path}, median price USD, price spread)
 KINDS = {
@@ -260,13 +274,16 @@ class ListingGenerator:
         listing["seller_id"] = f"u{self.pick_zipf(self.seller_weights) + 1}"
         return listing
 
-    def update_of(self, listing):
-        changed = dict(listing)
-        if self.rng.random() < 0.5:
-            changed["status"] = "sold"
-        else:
-            changed["price"] = max(1, round(listing["price"] * self.rng.uniform(0.6, 0.95)))
-        return changed
+
+
+def update_of(rng, listing):
+    """The listing sent again: sold, or at a lower price."""
+    changed = dict(listing)
+    if rng.random() < 0.5:
+        changed["status"] = "sold"
+    else:
+        changed["price"] = max(1, round(listing["price"] * rng.uniform(0.6, 0.95)))
+    return changed
 
 
 def write_line(out, record):
@@ -274,52 +291,99 @@ def write_line(out, record):
     out.write("\n")
 
 
-def generate(args, out):
-    generator = ListingGenerator(args)
+def make_generator(args):
+    if args.profile == "light":
+        return ListingGenerator(args)
+    return calibrated_listings.CalibratedGenerator(args, calibrated_listings.SHAPES[args.profile])
+
+
+def sample_feed(path, wanted, rng, on_sale_only=False):
+    """A uniform sample of `wanted` listings of an existing feed (one pass, reservoir sampling)."""
+    reservoir, seen = [], 0
+    with open(path, encoding="utf-8") as feed:
+        for line in feed:
+            if '"op"' in line or (on_sale_only and '"status":"sold"' in line):
+                continue
+            seen += 1
+            if len(reservoir) < wanted:
+                reservoir.append(line)
+            elif (slot := rng.randrange(seen)) < wanted:
+                reservoir[slot] = line
+    if not reservoir:
+        raise SystemExit(f"generate_listings: no listings in {path}")
+    return [json.loads(line) for line in reservoir]
+
+
+def generate(args, out, summary):
+    generator = make_generator(args)
     show_progress = args.output != "-"
     keep_for_updates = args.updates_fraction > 0 or args.deletes_fraction > 0
     kept = []
+    existing = []
+    if args.mix_updates_from:
+        existing = sample_feed(args.mix_updates_from, args.count, random.Random(args.seed + 1))
     for number in range(1, args.count + 1):
         listing = generator.listing(number)
         write_line(out, listing)
+        summary.add(listing)
+        if existing:
+            write_line(out, update_of(generator.rng, existing[(number - 1) % len(existing)]))
         if keep_for_updates:
             kept.append(listing)
         if show_progress and number % 100_000 == 0:
             print(f"{number} listings", file=sys.stderr)
     rng = generator.rng
     for _ in range(int(args.updates_fraction * args.count)):
-        write_line(out, generator.update_of(rng.choice(kept)))
+        write_line(out, update_of(rng, rng.choice(kept)))
     for _ in range(int(args.deletes_fraction * args.count)):
         write_line(out, {"op": "delete", "id": rng.choice(kept)["id"]})
 
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=("calibrated", "heavy", "light"), default="calibrated",
+                        help="calibrated (Mercari-like, default), heavy (the issue's heavy set) or light "
+                             "(the original generator)")
     parser.add_argument("--count", type=int, default=3000, help="listings to generate (default 3000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--output", default="-", help="output file, or - for stdout (default)")
     parser.add_argument("--start-time", type=int, default=1767225600, help="earliest created_at (default 2026-01-01)")
     parser.add_argument("--days", type=int, default=60, help="days that created_at spreads over (default 60)")
     parser.add_argument("--sold-fraction", type=float, default=0.08, help="share of sold listings (default 0.08)")
-    parser.add_argument("--japanese-fraction", type=float, default=0.05, help="share of Japanese listings (default 0.05)")
+    parser.add_argument("--japanese-fraction", type=float, default=None,
+                        help="light profile: share of Japanese listings (default 0.05); the calibrated and heavy "
+                             "profiles have none, as Mercari US has none")
     parser.add_argument("--id-prefix", default="L", help="listing id prefix (default L)")
     parser.add_argument("--updates-fraction", type=float, default=0,
                         help="then re-send this share of listings with a new price or sold (default 0)")
     parser.add_argument("--deletes-fraction", type=float, default=0,
                         help="then delete this share of listings (default 0)")
+    parser.add_argument("--mix-updates-from", metavar="FEED",
+                        help="after each new listing, an update (sold, or a lower price) of a listing of FEED, "
+                             "an existing feed: a mixed feed for `listing-indexer follow` (2 x COUNT lines)")
     args = parser.parse_args()
     if args.count < 0:
         parser.error("--count must not be negative")
+    if args.profile == "light":
+        args.japanese_fraction = 0.05 if args.japanese_fraction is None else args.japanese_fraction
+    elif args.japanese_fraction:
+        parser.error(f"--japanese-fraction: the {args.profile} profile has no Japanese listings (use --profile light)")
     return args
 
 
 def main():
     args = parse_arguments()
+    summary = calibrated_listings.Summary()
+    started = time.monotonic()
     if args.output == "-":
-        generate(args, sys.stdout)
+        generate(args, sys.stdout, summary)
     else:
         with open(args.output, "w", encoding="utf-8") as out:
-            generate(args, out)
+            generate(args, out, summary)
+    print(f"{summary.listings} listings, profile {args.profile}, in {time.monotonic() - started:.1f} s",
+          file=sys.stderr)
+    for line in summary.report(args.profile, calibrated_listings.load_calibration()):
+        print(line, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ The files (train.tsv-style, see ../shared/data/README.md) are tab-separated
 with CSV-style quoting. Columns: train_id or test_id, name,
 item_condition_id, category_name, brand_name, price (train only), shipping
 (1 = seller pays), item_description ("No description yet" means none).
+Mercari's categories have three levels, and a level's own name may hold a
+slash ("Electronics/Computers & Tablets/iPad/Tablet/eBook Readers"); our
+feed separates levels with '/', so slashes inside the last level become '-'.
 
     scripts/mercari_to_jsonl.py ../shared/data/mercari/mercari_train_5k.tsv --output mercari.jsonl
 """
@@ -15,6 +18,12 @@ import json
 import sys
 
 CREATED_AT_BASE = 1767225600  # 2026-01-01; the files carry no dates
+
+
+def category_path(mercari_category):
+    levels = mercari_category.split("/", 2)
+    levels[-1] = levels[-1].replace("/", "-")
+    return "/".join(levels)
 
 
 def convert_row(row, index, id_column):
@@ -28,7 +37,7 @@ def convert_row(row, index, id_column):
     if row.get("brand_name"):
         listing["brand"] = row["brand_name"]
     if row.get("category_name"):
-        listing["category"] = row["category_name"]
+        listing["category"] = category_path(row["category_name"])
     listing["price"] = float(row["price"]) if row.get("price") else 0.0
     listing["condition"] = int(row["item_condition_id"])
     listing["shipping"] = "seller" if row["shipping"] == "1" else "buyer"

@@ -22,14 +22,16 @@ copy() {  # copy DATABASE from the master to the same relative path here
 
 round() {
   copy serving
-  local generation shards
+  local generation shards id
   generation=$(xapian-metadata get "$replica/serving" generation)
   shards=$(xapian-metadata get "$replica/serving" shards)
+  id=$(xapian-metadata get "$replica/serving" id)  # empty from an indexer older than generation ids
   local gen_dir
   gen_dir=$(printf 'gen-%06d' "$generation")
   mkdir -p "$replica/$gen_dir"
   local stub
-  stub=$(printf '# generation %s of %s shards, written by the indexer\n' "$generation" "$shards")
+  stub=$(printf '# generation %s of %s shards, written by the indexer' "$generation" "$shards")
+  [[ -z "$id" ]] || stub+=$'\n'"# id $id"
   for ((shard = 0; shard < shards; shard++)); do
     copy "$gen_dir/$(printf 'shard-%02d' "$shard")"
     stub+=$'\n'"auto $gen_dir/$(printf 'shard-%02d' "$shard")"

@@ -11,17 +11,20 @@ seconds="${1:-180}"
 listings="${2:-200000}"
 port="${SOAK_PORT:-18095}"
 bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary INDEXER_BIN
+require_binary SERVER_BIN
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 
 work="var/soak"
 mkdir -p "$work"
 feed="$work/listings-$listings.jsonl"
-[[ -f "$feed" ]] || python3 scripts/generate_listings.py --count "$listings" --seed 11 --output "$feed" 2>/dev/null
+[[ -f "$feed" ]] || python3 scripts/generate_listings.py --profile light --count "$listings" --seed 11 --output "$feed" 2>/dev/null
 rm -rf "$work/index"
-./build/indexer/listing-indexer build --quiet --feed "$feed" --index "$work/index" >/dev/null
+"$INDEXER_BIN" build --quiet --feed "$feed" --index "$work/index" >/dev/null
 python3 scripts/query_log.py --count 50000 --output "$work/queries.txt" >/dev/null
 
-./build/server/search-server --index "$work/index" --port "$port" >"$work/server.log" 2>&1 &
+"$SERVER_BIN" --index "$work/index" --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -31,8 +34,8 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 (while kill -0 "$server" 2>/dev/null; do rss_kb >>"$work/rss.txt"; sleep 2; done) &
 sampler=$!
 # Two reindex swaps under load, a third and two thirds of the way through.
-(sleep $((seconds / 3)); ./build/indexer/listing-indexer build --quiet --feed "$feed" --index "$work/index" >/dev/null
- sleep $((seconds / 3)); ./build/indexer/listing-indexer build --quiet --feed "$feed" --index "$work/index" >/dev/null) &
+(sleep $((seconds / 3)); "$INDEXER_BIN" build --quiet --feed "$feed" --index "$work/index" >/dev/null
+ sleep $((seconds / 3)); "$INDEXER_BIN" build --quiet --feed "$feed" --index "$work/index" >/dev/null) &
 swapper=$!
 
 QUERY_LOG="$work/queries.txt" wrk -t2 -c16 -d"${seconds}s" --latency -s scripts/wrk_queries.lua \

@@ -1,5 +1,7 @@
--- wrk script: replays the request paths of a query log (QUERY_LOG, one path
--- per line, from scripts/query_log.py), each thread from its own offset.
+-- wrk script: replays the request paths of a query log (QUERY_LOG, one
+-- /v1/search?... path per line, from scripts/query_log.py), each thread from
+-- its own offset. The long-tail log's class file (.classes.tsv) is for
+-- scripts/bench_query.py, not for this script.
 local paths = {}
 local position = 1
 
@@ -15,8 +17,11 @@ end
 
 function init(args)
   local file = assert(io.open(os.getenv("QUERY_LOG"), "r"))
-  for line in file:lines() do paths[#paths + 1] = line end
+  for line in file:lines() do
+    if line:sub(1, 1) == "/" then paths[#paths + 1] = line end
+  end
   file:close()
+  assert(#paths > 0, "no request paths in " .. os.getenv("QUERY_LOG"))
   position = (math.random(#paths))
 end
 

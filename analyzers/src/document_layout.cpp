@@ -1,5 +1,6 @@
 #include "analyzers/document_layout.h"
 
+#include <fmt/format.h>
 
 namespace analyzers {
 namespace {
@@ -10,7 +11,8 @@ std::string prefixed(std::string_view prefix, std::string_view key) {
     return term;
 }
 
-// Xapian rejects terms over 245 bytes; filter keys that long are junk anyway.
+// Xapian rejects terms over 245 bytes. The indexer refuses listings whose
+// keys are longer (filter_key_error); add_key_term still guards the limit.
 constexpr std::size_t max_filter_term_bytes = 240;
 
 // Key terms have wdf 1 (not boolean) so that BM25 can weight a brand or
@@ -19,6 +21,12 @@ void add_key_term(Xapian::Document& document, std::string_view prefix, std::stri
     if (key.empty()) return;
     std::string term = prefixed(prefix, key);
     if (term.size() <= max_filter_term_bytes) document.add_term(term);
+}
+
+std::string key_error(std::string_view field, std::string_view prefix, const std::string& key) {
+    if (prefix.size() + key.size() <= max_filter_term_bytes) return {};
+    return fmt::format("field '{}': {} bytes once normalised, over the limit of {}", field, key.size(),
+                       max_filter_term_bytes - prefix.size());
 }
 
 }  // namespace
@@ -54,6 +62,16 @@ Xapian::Document DocumentBuilder::build(const Listing& listing) {
     add_values(document, listing);
     document.add_value(slot::stored_fields, stored_fields_json(listing));
     return document;
+}
+
+std::string DocumentBuilder::filter_key_error(const Listing& listing) {
+    if (!listing.brand.empty()) {
+        auto error = key_error("brand", prefix::brand, brand_key(listing.brand, analyzer_, lexicon_.brands));
+        if (!error.empty()) return error;
+    }
+    const auto categories = category_keys(listing.category, analyzer_);
+    if (categories.empty()) return {};
+    return key_error("category", prefix::category, categories.back());  // the whole path: the longest key
 }
 
 void DocumentBuilder::index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text) {

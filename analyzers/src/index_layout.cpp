@@ -1,6 +1,7 @@
 #include "analyzers/index_layout.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -14,6 +15,7 @@ namespace analyzers {
 namespace {
 
 constexpr std::string_view stub_name = "CURRENT";
+constexpr std::string_view id_comment = "id ";  // "# id <hex>" in CURRENT
 
 std::string generation_dir_name(std::uint64_t generation) { return fmt::format("gen-{:06}", generation); }
 std::string shard_dir_name(std::size_t shard) { return fmt::format("shard-{:02}", shard); }
@@ -56,10 +58,22 @@ std::size_t shard_of(std::string_view listing_id, std::size_t shard_count) {
     return shard_count == 0 ? 0 : static_cast<std::size_t>(hash % shard_count);
 }
 
-void publish_generation(const std::filesystem::path& index_dir, const Generation& generation) {
+std::string new_generation_id() {
+    unsigned char bytes[16];
+    if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+        throw std::runtime_error("cannot read random bytes for a generation id");
+    }
+    std::string id;
+    for (unsigned char byte : bytes) id += fmt::format("{:02x}", byte);
+    return id;
+}
+
+void publish_generation(const std::filesystem::path& index_dir, const Generation& to_publish) {
+    Generation generation = to_publish;
+    if (generation.id.empty()) generation.id = new_generation_id();
     // Paths in a stub file are relative to the stub's directory.
-    std::string stub = fmt::format("# generation {} of {} shards, written by the indexer\n", generation.number,
-                                   generation.shard_count);
+    std::string stub = fmt::format("# generation {} of {} shards, written by the indexer\n# {}{}\n",
+                                   generation.number, generation.shard_count, id_comment, generation.id);
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         stub += fmt::format("auto {}/{}\n", generation_dir_name(generation.number), shard_dir_name(shard));
     }
@@ -78,6 +92,7 @@ void write_serving_pointer(const std::filesystem::path& index_dir, const Generat
     Xapian::WritableDatabase pointer((index_dir / serving_pointer_name).string(), Xapian::DB_CREATE_OR_OPEN);
     pointer.set_metadata("generation", std::to_string(generation.number));
     pointer.set_metadata("shards", std::to_string(generation.shard_count));
+    pointer.set_metadata("id", generation.id);
     pointer.commit();
 }
 
@@ -95,6 +110,9 @@ std::optional<Generation> serving_generation(const std::filesystem::path& index_
     }
     generation.number = number;
     generation.shard_count = shards;
+    while (std::getline(in, line) && line.starts_with("#")) {
+        if (line.starts_with("# " + std::string(id_comment))) generation.id = line.substr(2 + id_comment.size());
+    }
     return generation;
 }
 

@@ -1,6 +1,10 @@
 #include "analyzers/listing.h"
 
+#include <algorithm>
 #include <cmath>
+#include <ctime>
+#include <limits>
+#include <vector>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -15,6 +19,9 @@ using simdjson::dom::element_type;
 
 // How much of the description the index keeps for display.
 constexpr std::size_t stored_description_bytes = 280;
+constexpr std::size_t max_category_levels = 3;
+// Editors on Windows start files with one; RFC 8259 lets parsers skip it.
+constexpr std::string_view utf8_byte_order_mark = "\xEF\xBB\xBF";
 
 std::string_view type_name(element_type type) {
     switch (type) {
@@ -40,6 +47,27 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
     std::size_t end = max_bytes;
     while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     return text.substr(0, end);
+}
+
+bool is_blank(std::string_view text) { return text.find_first_not_of(" \t") == std::string_view::npos; }
+
+// "Women/Tops & Blouses/Blouse": up to three levels, none empty or blank.
+// An empty level ("A//B") would silently widen the category's filter keys.
+std::string check_category_path(std::string_view category) {
+    std::size_t levels = 0;
+    for (std::size_t start = 0; start <= category.size(); ++levels) {
+        std::size_t slash = category.find('/', start);
+        if (slash == std::string_view::npos) slash = category.size();
+        if (is_blank(category.substr(start, slash - start))) {
+            return fmt::format("field 'category': level {} is empty", levels + 1);
+        }
+        start = slash + 1;
+    }
+    if (levels > max_category_levels) {
+        return fmt::format("field 'category': {} levels, at most {} (levels are separated by '/')", levels,
+                           max_category_levels);
+    }
+    return {};
 }
 
 // Validates the fields of one listing object; returns the first problem.
@@ -84,9 +112,7 @@ public:
             return read_string(key, value, limits_.max_description_bytes, listing.description);
         }
         if (key == "brand") return read_string(key, value, limits_.max_short_field_bytes, listing.brand);
-        if (key == "category") {
-            return read_string(key, value, limits_.max_short_field_bytes, listing.category);
-        }
+        if (key == "category") return read_category(value, listing);
         if (key == "seller_id") {
             return read_string(key, value, limits_.max_short_field_bytes, listing.seller_id);
         }
@@ -133,9 +159,23 @@ private:
         return {};
     }
 
+    std::string read_category(element value, Listing& listing) const {
+        if (auto error = read_string("category", value, limits_.max_short_field_bytes, listing.category);
+            !error.empty()) {
+            return error;
+        }
+        if (limits_.category_rule == CategoryRule::any_text || listing.category.empty()) return {};
+        return check_category_path(listing.category);
+    }
+
     std::string read_created_at(element value, Listing& listing) const {
         if (auto error = read_integer("created_at", value, listing.created_at); !error.empty()) return error;
         if (listing.created_at < 0) return "field 'created_at': must not be negative";
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
+        if (listing.created_at - now > limits_.max_created_at_lead_seconds) {
+            return fmt::format("field 'created_at': {} is more than {} hours ahead of the indexer's clock ({})",
+                               listing.created_at, limits_.max_created_at_lead_seconds / 3600, now);
+        }
         return {};
     }
 
@@ -160,10 +200,26 @@ std::string check_required(const FeedRecord& record, bool has_price) {
     return {};
 }
 
+// Checked before any value: a field named twice would otherwise be
+// last-wins without a word, and which value the producer meant is unknown.
+std::string check_duplicate_fields(simdjson::dom::object object, std::vector<std::string_view>& keys) {
+    keys.clear();
+    for (auto field : object) keys.push_back(field.key);
+    std::sort(keys.begin(), keys.end());
+    const auto twice = std::adjacent_find(keys.begin(), keys.end());
+    if (twice == keys.end()) return {};
+    return fmt::format("duplicate field '{}'", *twice);
+}
+
 }  // namespace
+
+std::string oversized_line_error(std::uint64_t line_bytes, std::size_t max_line_bytes) {
+    return fmt::format("line of {} bytes is over the limit of {}", line_bytes, max_line_bytes);
+}
 
 struct FeedLineParser::Impl {
     simdjson::dom::parser parser;
+    std::vector<std::string_view> keys;  // reused from line to line
 };
 
 FeedLineParser::FeedLineParser(FeedLimits limits) : impl_(new Impl), limits_(limits) {}
@@ -172,9 +228,9 @@ FeedLineParser::~FeedLineParser() { delete impl_; }
 
 FeedLineResult FeedLineParser::parse(std::string_view line) {
     if (line.size() > limits_.max_line_bytes) {
-        return {std::nullopt, fmt::format("line of {} bytes is over the limit of {}", line.size(),
-                                          limits_.max_line_bytes)};
+        return {std::nullopt, oversized_line_error(line.size(), limits_.max_line_bytes)};
     }
+    if (line.starts_with(utf8_byte_order_mark)) line.remove_prefix(utf8_byte_order_mark.size());
     element root;
     if (auto error = impl_->parser.parse(line.data(), line.size()).get(root)) {
         return {std::nullopt, fmt::format("invalid JSON: {}", simdjson::error_message(error))};
@@ -182,6 +238,9 @@ FeedLineResult FeedLineParser::parse(std::string_view line) {
     simdjson::dom::object object;
     if (root.get_object().get(object)) {
         return {std::nullopt, fmt::format("expected a JSON object, found {}", type_name(root.type()))};
+    }
+    if (auto error = check_duplicate_fields(object, impl_->keys); !error.empty()) {
+        return {std::nullopt, std::move(error)};
     }
     FeedRecord record;
     ListingReader reader(limits_);
@@ -234,7 +293,10 @@ Listing listing_from_stored_json(std::string_view json) {
                                                   .max_id_bytes = 1 << 20,
                                                   .max_title_bytes = 1 << 20,
                                                   .max_description_bytes = 1 << 20,
-                                                  .max_short_field_bytes = 1 << 20});
+                                                  .max_short_field_bytes = 1 << 20,
+                                                  .category_rule = CategoryRule::any_text,
+                                                  .max_created_at_lead_seconds =
+                                                      std::numeric_limits<std::int64_t>::max()});
     FeedLineResult result = parser.parse(json);
     return result.ok() ? std::move(result.record->listing) : Listing{};
 }

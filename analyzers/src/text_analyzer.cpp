@@ -156,8 +156,10 @@ struct TextAnalyzer::Impl {
     Xapian::Stem stemmer{"english"};
     std::unordered_map<std::string, std::string> stem_cache;
     bool ascii_fast_path = true;
+    bool keep_surface = false;
 
-    explicit Impl(const AnalyzerOptions& options) : ascii_fast_path(options.ascii_fast_path) {
+    explicit Impl(const AnalyzerOptions& options)
+        : ascii_fast_path(options.ascii_fast_path), keep_surface(options.keep_surface) {
         UErrorCode status = U_ZERO_ERROR;
         nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
         nfd = icu::Normalizer2::getNFDInstance(status);
@@ -228,6 +230,7 @@ struct TextAnalyzer::Impl {
         Word word;
         word.position = position;
         word.term = stem(joined);
+        if (keep_surface) word.surface = joined;
         if (pieces.size() > 1) {
             if (pieces.size() > max_compound_parts) pieces.resize(max_compound_parts);
             for (const auto& piece : pieces) word.parts.push_back(stem(piece));
@@ -287,5 +290,7 @@ std::string TextAnalyzer::normalize(std::string_view text) {
 }
 
 std::vector<Word> TextAnalyzer::analyze(std::string_view text) { return impl_->analyze(text); }
+
+std::string TextAnalyzer::stem(const std::string& normalized_word) { return impl_->stem(normalized_word); }
 
 }  // namespace analyzers

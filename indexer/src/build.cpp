@@ -10,6 +10,7 @@
 #include "dead_letter.h"
 #include "feed_source.h"
 #include "generations.h"
+#include "index_lock.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
 
@@ -45,35 +46,65 @@ void merge_shards(const std::filesystem::path& index_dir, const analyzers::Gener
     }
 }
 
-FeedReport build_unchecked(const FeedOptions& options) {
-    const auto started = std::chrono::steady_clock::now();
-    if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
-    std::filesystem::create_directories(options.index_dir);
+// Under the generations lock: leftovers of builds that died go first (they
+// can fill the disk), then a number for this build.
+analyzers::Generation start_generation(const FeedOptions& options) {
+    const IndexLock generations = IndexLock::for_generations(options.index_dir);
+    remove_orphaned_generations(options.index_dir, options.on_notice);
+    return allocate_generation(options.index_dir, options.shard_count);
+}
+
+PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generation& generation,
+                          FeedSource& source, DeadLetterFile& dead_letters) {
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(options.data_dir);
-    FeedSource source(options.feed);
-
-    FeedReport report;
-    report.generation = {next_generation_number(options.index_dir), options.shard_count};
-    report.dead_letter_path = dead_letter_path(options);
-    DeadLetterFile dead_letters(report.dead_letter_path);
-    std::filesystem::create_directories(analyzers::generation_path(options.index_dir, report.generation.number));
-
     std::vector<std::unique_ptr<ShardStore>> staging;
-    for (std::size_t shard = 0; shard < options.shard_count; ++shard) {
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         staging.push_back(std::make_unique<PartedBuildStore>(
-            staging_shard_path(options.index_dir, report.generation.number, shard), options.listings_per_part));
+            staging_shard_path(options.index_dir, generation.number, shard), options.listings_per_part));
     }
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;
     pipeline_options.commit_interval = std::chrono::hours(24);  // a batch job commits by size only
-    const PipelineTotals totals =
-        Pipeline(std::move(staging), lexicon, dead_letters).run(source, pipeline_options, options.on_progress);
+    return Pipeline(std::move(staging), lexicon, dead_letters, disk_reserve(options))
+        .run(source, pipeline_options, options.on_progress);
+}
 
-    merge_shards(options.index_dir, report.generation, totals, source.identity());
-    const auto replaced = analyzers::serving_generation(options.index_dir);
-    analyzers::publish_generation(options.index_dir, report.generation);
-    if (replaced) remove_generations_before(options.index_dir, replaced->number);
+// A generation that will never be published is deleted at once: no reader
+// has it, and it would only take disk space (a full disk is a likely cause).
+void discard_unpublished(const FeedOptions& options, const analyzers::Generation& generation) {
+    const IndexLock generations = IndexLock::for_generations(options.index_dir);
+    const auto serving = analyzers::serving_generation(options.index_dir);
+    if (!serving || serving->id != generation.id) discard_generation(options.index_dir, generation, options.on_notice);
+}
 
+void publish(const FeedOptions& options, const analyzers::Generation& generation) {
+    const IndexLock generations = IndexLock::for_generations(options.index_dir);
+    publish_and_clean_up(options.index_dir, generation);
+}
+
+FeedReport build_unchecked(const FeedOptions& options) {
+    const auto started = std::chrono::steady_clock::now();
+    if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
+    std::filesystem::create_directories(options.index_dir);
+    const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build");
+
+    FeedReport report;
+    report.generation = start_generation(options);
+    report.dead_letter_path = dead_letter_path(options);
+    PipelineTotals totals;
+    try {
+        FeedSource source(options.feed, feed_limits.max_line_bytes, options.on_notice);
+        DeadLetterFile dead_letters(report.dead_letter_path);
+        totals = index_feed(options, report.generation, source, dead_letters);
+        // Compaction writes every shard again: about as much as the parts take.
+        disk_reserve(options).check(bytes_under(analyzers::generation_path(options.index_dir, report.generation.number)));
+        merge_shards(options.index_dir, report.generation, totals, source.identity());
+        report.late_segments = source.late_segments();
+        publish(options, report.generation);
+    } catch (...) {
+        discard_unpublished(options, report.generation);
+        throw;
+    }
     fill_report(report, totals, options.index_dir);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
@@ -98,6 +129,11 @@ std::string describe(const FeedReport& report) {
         report.generation.number, report.generation.shard_count, report.documents, report.lines, report.seconds,
         rate, report.upserts, report.deletes, report.sold, report.rejected, report.skipped);
     if (report.rejected > 0) text += fmt::format(" (see {})", report.dead_letter_path.string());
+    if (report.failed_writes > 0) text += fmt::format(", failed writes {} (retried)", report.failed_writes);
+    if (report.late_segments > 0) {
+        text += fmt::format("\n  NOT READ: {} segments that appeared below the segment being read",
+                            report.late_segments);
+    }
     return text;
 }
 

@@ -1,8 +1,15 @@
 #include "dead_letter.h"
 
-#include <stdexcept>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
 
 #include "analyzers/json_writer.h"
+#include "write_failure.h"
 
 namespace indexer {
 namespace {
@@ -12,10 +19,19 @@ constexpr std::size_t max_kept_line_bytes = 4096;
 
 }  // namespace
 
+DeadLetterFile::~DeadLetterFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void DeadLetterFile::fail(const char* what, int error_number) const {
+    throw WriteFailure(fmt::format("cannot {} the dead-letter file {}: {}", what, path_.string(),
+                                   std::strerror(error_number)));
+}
+
 void DeadLetterFile::add(std::uint64_t line_number, std::string_view error, std::string_view line) {
-    if (!out_.is_open()) {
-        out_.open(path_, std::ios::binary | std::ios::app);
-        if (!out_) throw std::runtime_error("cannot write dead-letter file " + path_.string());
+    if (fd_ < 0) {
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd_ < 0) fail("open", errno);
     }
     analyzers::JsonWriter json;
     json.begin_object()
@@ -23,8 +39,22 @@ void DeadLetterFile::add(std::uint64_t line_number, std::string_view error, std:
         .field("error", error)
         .field("text", line.substr(0, max_kept_line_bytes))
         .end_object();
-    out_ << json.str() << '\n';
-    out_.flush();
+    const std::string record = json.str() + "\n";
+    const off_t size_before = ::lseek(fd_, 0, SEEK_END);
+    for (std::size_t written = 0; written < record.size();) {
+        const ssize_t count = ::write(fd_, record.data() + written, record.size() - written);
+        if (count < 0 && errno == EINTR) continue;
+        if (count <= 0) {
+            const int error_number = count < 0 ? errno : ENOSPC;
+            // No half record for the next one to be glued to (should this
+            // fail too, the retry still appends the record whole after it).
+            if (size_before >= 0) {
+                [[maybe_unused]] const int truncated = ::ftruncate(fd_, size_before);
+            }
+            fail("write to", error_number);
+        }
+        written += static_cast<std::size_t>(count);
+    }
     ++count_;
 }
 

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string_view>
 
 namespace indexer {
@@ -13,14 +12,22 @@ namespace indexer {
 class DeadLetterFile {
 public:
     explicit DeadLetterFile(std::filesystem::path path) : path_(std::move(path)) {}
+    ~DeadLetterFile();
+    DeadLetterFile(const DeadLetterFile&) = delete;
+    DeadLetterFile& operator=(const DeadLetterFile&) = delete;
 
+    // Appends one rejected line, or throws WriteFailure (a full disk) having
+    // left the file as it was: the line is never silently lost, and the
+    // caller does not commit past it.
     void add(std::uint64_t line_number, std::string_view error, std::string_view line);
     std::uint64_t count() const { return count_; }
     const std::filesystem::path& path() const { return path_; }
 
 private:
+    [[noreturn]] void fail(const char* what, int error_number) const;
+
     std::filesystem::path path_;
-    std::ofstream out_;  // opened on the first rejected line
+    int fd_ = -1;  // opened on the first rejected line
     std::uint64_t count_ = 0;
 };
 

@@ -8,37 +8,46 @@
 #include "dead_letter.h"
 #include "feed_source.h"
 #include "generations.h"
+#include "index_lock.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
+#include "write_failure.h"
+#include "write_retry.h"
 
 namespace indexer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often the follower looks for a generation published by a reindex.
-constexpr auto generation_check_period = std::chrono::milliseconds(200);
-
 // The first run on an empty index directory starts from empty shards.
 analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
     if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;
     if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
-    const analyzers::Generation generation{next_generation_number(options.index_dir), options.shard_count};
+    const IndexLock generations = IndexLock::for_generations(options.index_dir);
+    if (auto serving = analyzers::serving_generation(options.index_dir)) return *serving;  // a build was quicker
+    const analyzers::Generation generation = allocate_generation(options.index_dir, options.shard_count);
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        const auto path = analyzers::shard_path(options.index_dir, generation.number, shard);
-        std::filesystem::create_directories(path.parent_path());
-        Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN).commit();
+        Xapian::WritableDatabase(analyzers::shard_path(options.index_dir, generation.number, shard).string(),
+                                 Xapian::DB_CREATE_OR_OPEN)
+            .commit();
     }
-    analyzers::publish_generation(options.index_dir, generation);
+    publish_and_clean_up(options.index_dir, generation);
     return generation;
 }
 
+// Opening a shard for writing writes too (a lock file, a new revision): on
+// a full disk it fails like any write, and is retried like one.
 std::vector<std::unique_ptr<ShardStore>> open_shards(const std::filesystem::path& index_dir,
                                                      const analyzers::Generation& generation) {
     std::vector<std::unique_ptr<ShardStore>> stores;
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        stores.push_back(
-            std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
+    try {
+        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+            stores.push_back(
+                std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
+        }
+    } catch (const Xapian::Error& error) {
+        if (may_pass(error)) throw WriteFailure("cannot open a shard for writing: " + error.get_description());
+        throw;
     }
     return stores;
 }
@@ -53,44 +62,81 @@ void add_totals(PipelineTotals& sum, const PipelineTotals& part) {
     if (part.last_committed) sum.last_committed = part.last_committed;
 }
 
+// The pipeline's options for one run over `generation`, which ends when the
+// feed does (--once), a stop is requested, or another generation is
+// published (then `generation_changed` is set).
+PipelineOptions run_options(const FollowOptions& options, const analyzers::Generation& generation,
+                            const std::optional<FeedPosition>& last_committed, bool& generation_changed,
+                            WriteRetry& retry) {
+    PipelineOptions run;
+    run.follow = options.follow;
+    run.commit_every_lines = options.feed.commit_every_lines;
+    run.commit_interval = options.commit_interval;
+    run.idle_poll = options.idle_poll;
+    // A generation built from another feed holds no position for this
+    // one: carry on from where this follower was.
+    run.fallback_start = last_committed;
+    run.should_stop = [&options] { return options.stop_requested && options.stop_requested->load(); };
+    // Checked before every commit (reading CURRENT takes microseconds), so
+    // that no line read after a reindex published is committed to the
+    // generation it replaced, where the new one would never see it.
+    run.superseded = [&options, &generation, &generation_changed] {
+        const auto serving = analyzers::serving_generation(options.feed.index_dir);
+        generation_changed = serving && (serving->number != generation.number || serving->id != generation.id);
+        return generation_changed;
+    };
+    run.on_committed = [&retry] { retry.succeeded(); };
+    return run;
+}
+
+// Progress with the count of failed writes, so that a follower that cannot
+// write does not look like one that is working.
+ProgressCallback counting_failures(const ProgressCallback& on_progress, const WriteRetry& retry) {
+    if (!on_progress) return {};
+    return [&on_progress, &retry](Progress progress) {
+        progress.failed_writes = retry.failures();
+        on_progress(progress);
+    };
+}
+
 FeedReport follow_unchecked(const FollowOptions& options) {
     const auto started = Clock::now();
     const FeedOptions& feed = options.feed;
     std::filesystem::create_directories(feed.index_dir);
+    const IndexLock follow_lock = IndexLock::for_job(feed.index_dir, "follow");
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(feed.data_dir);
-    FeedSource source(feed.feed);
+    FeedSource source(feed.feed, feed_limits.max_line_bytes, feed.on_notice);
 
     FeedReport report;
     report.dead_letter_path = dead_letter_path(feed);
     DeadLetterFile dead_letters(report.dead_letter_path);
     PipelineTotals totals;
+    WriteRetry retry(feed.on_notice, options.stop_requested);
+    const ProgressCallback on_progress = counting_failures(feed.on_progress, retry);
 
     while (true) {
         const analyzers::Generation generation = ensure_serving_generation(feed);
         report.generation = generation;
-        auto last_check = Clock::now();
         bool generation_changed = false;
-        PipelineOptions pipeline_options;
-        pipeline_options.follow = options.follow;
-        pipeline_options.commit_every_lines = feed.commit_every_lines;
-        pipeline_options.commit_interval = options.commit_interval;
-        pipeline_options.idle_poll = options.idle_poll;
-        // A generation built from another feed holds no position for this
-        // one: carry on from where this follower was.
-        pipeline_options.fallback_start = totals.last_committed;
-        pipeline_options.should_stop = [&] {
-            if (options.stop_requested && options.stop_requested->load()) return true;
-            if (Clock::now() - last_check < generation_check_period) return false;
-            last_check = Clock::now();
-            const auto serving = analyzers::serving_generation(feed.index_dir);
-            generation_changed = serving && serving->number != generation.number;
-            return generation_changed;
-        };
-        Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters);
-        add_totals(totals, pipeline.run(source, pipeline_options, feed.on_progress));
+        const PipelineOptions run = run_options(options, generation, totals.last_committed, generation_changed, retry);
+        try {
+            Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters, disk_reserve(feed));
+            add_totals(totals, pipeline.run(source, run, on_progress));
+        } catch (const WriteFailure& failure) {
+            // A one-off run (--once, e.g. from cron) reports and stops; a
+            // follower waits it out.
+            if (!options.follow) {
+                throw std::runtime_error(std::string(failure.what()) +
+                                         "; nothing is lost: the next run resumes after the last commit");
+            }
+            retry.wait_after(failure);
+            continue;
+        }
         if (!generation_changed) break;
     }
     fill_report(report, totals, feed.index_dir);
+    report.late_segments = source.late_segments();
+    report.failed_writes = retry.failures();
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return report;
 }

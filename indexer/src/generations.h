@@ -1,23 +1,40 @@
-// Bookkeeping shared by the build and follow jobs.
+// Bookkeeping shared by the build and follow jobs: generation directories
+// (allocated, published and deleted under IndexLock::for_generations()),
+// the dead-letter path, the report.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 
+#include "analyzers/index_layout.h"
+#include "disk_reserve.h"
 #include "indexer/indexer.h"
 #include "pipeline.h"
 
 namespace indexer {
 
-// One past the serving generation, skipping leftovers of builds that died
-// before publishing.
-std::uint64_t next_generation_number(const std::filesystem::path& index_dir);
+// Hold IndexLock::for_generations() while calling these four.
+//
+// A new generation: one past the serving one, its directory created (a
+// number whose directory exists is never reused), with a fresh id.
+analyzers::Generation allocate_generation(const std::filesystem::path& index_dir, std::size_t shard_count);
+// Deletes generation directories above the serving one (or all, if none
+// serves): builds that died before publishing. Nothing else can be
+// building while the caller holds the build lock and the generations lock.
+void remove_orphaned_generations(const std::filesystem::path& index_dir, const NoticeCallback& on_notice);
+// Points CURRENT at `generation`, then deletes the generations older than
+// the one it replaced (which searchers may still be reading), never the
+// one just published.
+void publish_and_clean_up(const std::filesystem::path& index_dir, const analyzers::Generation& generation);
+// Deletes a generation that will not be published (its build failed).
+void discard_generation(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
+                        const NoticeCallback& on_notice);
 
-// Deletes generation directories numbered below `keep_from`. Searchers that
-// still have the old files open keep reading them until they reopen.
-void remove_generations_before(const std::filesystem::path& index_dir, std::uint64_t keep_from);
+// The size of the files under `dir`.
+std::uint64_t bytes_under(const std::filesystem::path& dir);
 
 std::filesystem::path dead_letter_path(const FeedOptions& options);
+DiskReserve disk_reserve(const FeedOptions& options);
 
 void fill_report(FeedReport& report, const PipelineTotals& totals, const std::filesystem::path& index_dir);
 

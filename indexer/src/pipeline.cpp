@@ -13,13 +13,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto progress_period = std::chrono::milliseconds(500);
 constexpr std::size_t records_per_batch = 256;
 
-// What each shard has already committed from this feed.
-struct ResumePlan {
-    FeedPosition start;                                 // where reading begins
-    std::vector<std::optional<FeedPosition>> done;      // per shard: lines up to here are in
-    std::optional<FeedPosition> all_done;               // every shard has these lines
-};
-
 ResumePlan plan_resume(const std::vector<std::unique_ptr<ShardWriter>>& shards, const FeedSource& source,
                        const std::optional<FeedPosition>& fallback) {
     ResumePlan plan;
@@ -37,11 +30,12 @@ ResumePlan plan_resume(const std::vector<std::unique_ptr<ShardWriter>>& shards, 
         if (checkpoint.position && checkpoint.feed_identity == feed_identity) done = checkpoint.position;
         else if (fallback) done = fallback;
         every_shard_has_position = every_shard_has_position && done.has_value();
+        if (done && plan.latest < *done) plan.latest = *done;
         plan.done.push_back(done);
     }
     if (every_shard_has_position && !plan.done.empty()) {
         plan.start = **std::min_element(plan.done.begin(), plan.done.end());
-        plan.all_done = **std::max_element(plan.done.begin(), plan.done.end());
+        plan.all_done = plan.latest;
     }
     return plan;
 }
@@ -53,9 +47,9 @@ bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition
 }  // namespace
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
-                   DeadLetterFile& dead_letters)
-    : dead_letters_(dead_letters) {
-    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon));
+                   DeadLetterFile& dead_letters, const DiskReserve& reserve)
+    : key_checker_(lexicon), dead_letters_(dead_letters) {
+    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon, reserve));
     pending_.resize(shards_.size());
 }
 
@@ -80,14 +74,54 @@ void Pipeline::commit_all(const FeedPosition& position, const std::string& feed_
     for (auto& shard : shards_) shard->commit_at(position, feed_identity);
 }
 
+// A line's record, or why it is refused.
+analyzers::FeedLineResult Pipeline::parse(const FeedLine& line) {
+    if (line.over_limit) {
+        return {std::nullopt, analyzers::oversized_line_error(line.text_bytes, feed_limits.max_line_bytes)};
+    }
+    analyzers::FeedLineResult parsed = parser_.parse(line.text);
+    if (parsed.ok() && parsed.record->op == analyzers::FeedOp::upsert) {
+        parsed.error = key_checker_.filter_key_error(parsed.record->listing);
+        if (!parsed.error.empty()) parsed.record.reset();
+    }
+    return parsed;
+}
+
+void Pipeline::take_line(const FeedLine& line, PipelineTotals& totals) {
+    if (!line.over_limit && line.text.find_first_not_of(" \t") == std::string::npos) return;
+    ++totals.lines;
+    analyzers::FeedLineResult parsed = parse(line);
+    if (!parsed.ok()) {
+        // Lines a shard has committed were reported by the earlier run.
+        if (!already_applied(plan_.all_done, line.end)) {
+            dead_letters_.add(line.number, parsed.error, line.text);
+            ++totals.rejected;
+        }
+        return;
+    }
+    const auto shard = analyzers::shard_of(parsed.record->listing.id, shards_.size());
+    if (already_applied(plan_.done[shard], line.end)) ++totals.skipped;
+    else route(std::move(*parsed.record), shard);
+}
+
+// A failed write is noticed here, not at the end of the run: reading on
+// would only pile up work that cannot be committed.
+void Pipeline::check_writers(const PipelineOptions& options) {
+    for (auto& shard : shards_) {
+        if (shard->failed()) shard->throw_if_failed();
+    }
+    if (committed_) return;
+    committed_ = std::all_of(shards_.begin(), shards_.end(), [](const auto& shard) { return shard->commits() > 0; });
+    if (committed_ && options.on_committed) options.on_committed();
+}
+
 PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
                              const ProgressCallback& on_progress) {
     const std::string identity = source.identity();
-    const ResumePlan plan = plan_resume(shards_, source, options.fallback_start);
-    source.seek(plan.start);
+    plan_ = plan_resume(shards_, source, options.fallback_start);
+    source.resume(plan_.start, plan_.latest);
 
     PipelineTotals totals;
-    analyzers::FeedLineParser parser;
     const auto started = Clock::now();
     auto last_progress = started;
     std::optional<FeedPosition> uncommitted;  // end of the last line read but not yet committed
@@ -100,6 +134,7 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         uncommitted.reset();
         uncommitted_lines = 0;
     };
+    const auto superseded = [&] { return options.superseded && options.superseded(); };
     const auto report_progress = [&](bool force) {
         const auto now = Clock::now();
         if (!on_progress || (!force && now - last_progress < progress_period)) return;
@@ -111,7 +146,9 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
     while (true) {
         std::optional<FeedLine> line = source.next(!options.follow);
         if (!line) {
+            if (superseded()) break;
             if (uncommitted) commit();
+            check_writers(options);
             report_progress(true);
             if (!options.follow || (options.should_stop && options.should_stop())) break;
             std::this_thread::sleep_for(options.idle_poll);
@@ -120,24 +157,12 @@ PipelineTotals Pipeline::run(FeedSource& source, const PipelineOptions& options,
         if (!uncommitted) oldest_uncommitted = Clock::now();
         uncommitted = line->end;
         ++uncommitted_lines;
-        if (line->text.find_first_not_of(" \t") != std::string::npos) {
-            ++totals.lines;
-            analyzers::FeedLineResult parsed = parser.parse(line->text);
-            if (!parsed.ok()) {
-                // Lines every shard has committed were reported by the earlier run.
-                if (!already_applied(plan.all_done, line->end)) {
-                    dead_letters_.add(line->number, parsed.error, line->text);
-                    ++totals.rejected;
-                }
-            } else {
-                const auto shard = analyzers::shard_of(parsed.record->listing.id, shards_.size());
-                if (already_applied(plan.done[shard], line->end)) ++totals.skipped;
-                else route(std::move(*parsed.record), shard);
-            }
-        }
+        take_line(*line, totals);
         const bool batch_full = uncommitted_lines >= options.commit_every_lines;
         if (batch_full || Clock::now() - oldest_uncommitted >= options.commit_interval) {
+            if (superseded()) break;
             commit();
+            check_writers(options);
             if (options.should_stop && options.should_stop()) break;
         }
         report_progress(false);

@@ -1,5 +1,7 @@
 #include "shard_writer.h"
 
+#include "write_failure.h"
+
 namespace indexer {
 namespace {
 
@@ -9,12 +11,23 @@ constexpr std::size_t queue_capacity = 64;
 
 }  // namespace
 
-ShardWriter::ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon)
-    : store_(std::move(store)), builder_(lexicon), queue_(queue_capacity), thread_([this] { run(); }) {}
+ShardWriter::ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon, DiskReserve reserve)
+    : store_(std::move(store)),
+      reserve_(std::move(reserve)),
+      builder_(lexicon),
+      queue_(queue_capacity),
+      thread_([this] { run(); }) {}
 
 ShardWriter::~ShardWriter() {
     queue_.close();
     if (thread_.joinable()) thread_.join();
+    if (closed_) return;
+    // Left early (a failed write elsewhere): drop what was not committed.
+    try {
+        store_->close();
+    } catch (...) {
+        // A store that failed may not close cleanly; its last commit stands.
+    }
 }
 
 void ShardWriter::run() {
@@ -27,20 +40,28 @@ void ShardWriter::run() {
         try {
             if (!failed || std::holds_alternative<Flush>(*task)) handle(*task);
         } catch (const Xapian::Error& error) {
-            std::lock_guard lock(mutex_);
-            error_ = std::make_exception_ptr(std::runtime_error("shard write failed: " + error.get_description()));
+            const std::string message = "shard write failed: " + error.get_description();
+            record_failure(may_pass(error) ? std::make_exception_ptr(WriteFailure(message))
+                                           : std::make_exception_ptr(std::runtime_error(message)));
         } catch (...) {
-            std::lock_guard lock(mutex_);
-            error_ = std::current_exception();
+            record_failure(std::current_exception());
         }
     }
+}
+
+void ShardWriter::record_failure(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    error_ = std::move(error);
+    failed_ = true;
 }
 
 void ShardWriter::handle(Task& task) {
     if (auto* records = std::get_if<std::vector<analyzers::FeedRecord>>(&task)) {
         for (const auto& record : *records) apply(record);
     } else if (auto* marker = std::get_if<CommitMarker>(&task)) {
+        reserve_.check();
         store_->commit(marker->position, marker->feed_identity);
+        ++commits_;
     } else {
         std::lock_guard lock(mutex_);
         ++flushes_done_;
@@ -94,6 +115,7 @@ ShardCounts ShardWriter::finish() {
     queue_.close();
     if (thread_.joinable()) thread_.join();
     throw_if_failed();
+    closed_ = true;
     store_->close();
     return counts_;
 }

@@ -2,6 +2,7 @@
 // ShardStore, so shards are written in parallel.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "analyzers/document_layout.h"
 #include "analyzers/listing.h"
+#include "disk_reserve.h"
 #include "feed_source.h"
 #include "shard_store.h"
 #include "work_queue.h"
@@ -26,7 +28,8 @@ struct ShardCounts {
 
 class ShardWriter {
 public:
-    ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon);
+    // Each commit first checks `reserve` (see disk_reserve.h).
+    ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon, DiskReserve reserve);
     ~ShardWriter();
 
     const ShardCheckpoint& checkpoint() const { return store_->checkpoint(); }
@@ -44,6 +47,14 @@ public:
     // Stops the thread (after draining), closes the store and returns what
     // was applied. Rethrows an error the writer thread hit.
     ShardCounts finish();
+    // Whether a write failed; the reader asks after each commit and while
+    // idle, so that a failure (a full disk) is noticed at once.
+    bool failed() const { return failed_; }
+    // Rethrows an error the writer thread hit: WriteFailure for one that
+    // may pass.
+    void throw_if_failed();
+    // Commits completed so far.
+    std::uint64_t commits() const { return commits_; }
 
 private:
     struct CommitMarker {
@@ -57,9 +68,10 @@ private:
     void handle(Task& task);
     void apply(const analyzers::FeedRecord& record);
     void mark_sold(const std::string& listing_id);
-    void throw_if_failed();
+    void record_failure(std::exception_ptr error);
 
     std::unique_ptr<ShardStore> store_;
+    DiskReserve reserve_;
     analyzers::DocumentBuilder builder_;
     WorkQueue<Task> queue_;
     ShardCounts counts_;
@@ -68,6 +80,9 @@ private:
     std::condition_variable flushed_;
     std::uint64_t flushes_requested_ = 0, flushes_done_ = 0;
     std::exception_ptr error_;
+    std::atomic<bool> failed_{false};
+    std::atomic<std::uint64_t> commits_{0};
+    bool closed_ = false;
 
     std::thread thread_;
 };

@@ -17,22 +17,23 @@
 #include "field_vocabulary.h"
 #include "shard_snapshot.h"
 #include "snapshot_cache.h"
-#include "spelling.h"
+#include "word_dictionary.h"
 
 namespace query {
 
 // New brands and categories become searchable as such, and facet columns
 // catch up with updated listings, within this long.
 inline constexpr auto derived_data_max_age = std::chrono::seconds(2);
-// New words reach "did you mean" within this long: the dictionary takes a
-// moment to build, and a new word is rarely the correction a buyer needs.
-inline constexpr auto spelling_max_age = std::chrono::minutes(5);
+// New words reach completions, typo matching and "did you mean" within this
+// long: the dictionary takes a moment to build, and a brand-new word is
+// rarely what a buyer is typing.
+inline constexpr auto words_max_age = std::chrono::minutes(5);
 
 // Opens a generation's shards as one database, afresh (for a background
 // build: the searchers' handles are in use).
 using CombinedOpener = std::function<Xapian::Database(const analyzers::Generation& generation)>;
 
-// The vocabulary and the spelling dictionary. Thread-safe.
+// The brand and category vocabulary and the title words. Thread-safe.
 struct TextDerivedData {
     explicit TextDerivedData(const CombinedOpener& open_combined)
         : vocabulary([open_combined](const analyzers::Generation& generation, const auto&) {
@@ -41,13 +42,13 @@ struct TextDerivedData {
                              FieldVocabulary::from_database(open_combined(generation), analyzer));
                      },
                      derived_data_max_age),
-          spelling([open_combined](const analyzers::Generation& generation, const auto&) {
-                       return SpellingDictionary::build(open_combined(generation));
-                   },
-                   spelling_max_age) {}
+          words([open_combined](const analyzers::Generation& generation, const auto&) {
+                    return WordDictionary::build(open_combined(generation));
+                },
+                words_max_age) {}
 
     SnapshotCache<FieldVocabulary> vocabulary;
-    SnapshotCache<SpellingDictionary> spelling;
+    SnapshotCache<WordDictionary> words;
 };
 
 // The generation's local shards, opened afresh, one by one.

@@ -1,5 +1,6 @@
 #include "highlighter.h"
 
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -33,6 +34,16 @@ std::vector<std::size_t> utf8_offsets(const icu::UnicodeString& text) {
     }
     offsets.back() = bytes;
     return offsets;
+}
+
+// Bytes of the first `characters` UTF-8 characters of `word` (all of it if shorter).
+std::size_t utf8_prefix_bytes(std::string_view word, std::size_t characters) {
+    std::size_t bytes = 0;
+    for (std::size_t seen = 0; bytes < word.size(); ++bytes) {
+        const bool starts_character = (static_cast<unsigned char>(word[bytes]) & 0xC0) != 0x80;
+        if (starts_character && seen++ == characters) break;
+    }
+    return bytes;
 }
 
 // Sellers write titles; the app shows highlights as HTML.
@@ -83,14 +94,21 @@ struct Highlighter::Impl {
         return spans;
     }
 
-    bool matches(std::string_view word, const std::unordered_set<std::string>& terms) {
+    // How much of `word` to mark: nullopt for none, 0 for all of it, n
+    // for its first n characters.
+    std::optional<std::size_t> marked(std::string_view word, const HighlightTerms& terms) {
+        std::optional<std::size_t> marked;
+        const auto consider = [&](const std::string& term) {
+            const auto found = terms.find(term);
+            if (found == terms.end()) return;
+            // A whole-word match wins over a typed part.
+            if (!marked || found->second == 0 || (*marked != 0 && found->second > *marked)) marked = found->second;
+        };
         for (const Word& analysed : analyzer.analyze(word)) {
-            if (terms.count(analysed.term) > 0) return true;
-            for (const auto& part : analysed.parts) {
-                if (terms.count(part) > 0) return true;
-            }
+            consider(analysed.term);
+            for (const auto& part : analysed.parts) consider(part);
         }
-        return false;
+        return marked;
     }
 };
 
@@ -99,16 +117,25 @@ Highlighter::~Highlighter() = default;
 
 std::string Highlighter::highlight(std::string_view text, const std::unordered_set<std::string>& terms,
                                    const HighlightTags& tags) {
+    HighlightTerms whole;
+    for (const auto& term : terms) whole.emplace(term, 0);
+    return highlight(text, whole, tags);
+}
+
+std::string Highlighter::highlight(std::string_view text, const HighlightTerms& terms, const HighlightTags& tags) {
     std::string out;
     std::size_t copied = 0;
     for (const Span& span : impl_->word_spans(text)) {
+        if (terms.empty()) break;
         const std::string_view word = text.substr(span.begin, span.end - span.begin);
-        if (terms.empty() || !impl_->matches(word, terms)) continue;
+        const auto marked = impl_->marked(word, terms);
+        if (!marked) continue;
+        const std::size_t end = *marked == 0 ? span.end : span.begin + utf8_prefix_bytes(word, *marked);
         append_text(out, text.substr(copied, span.begin - copied), tags);
         out += tags.pre;
-        append_text(out, word, tags);
+        append_text(out, text.substr(span.begin, end - span.begin), tags);
         out += tags.post;
-        copied = span.end;
+        copied = end;
     }
     append_text(out, text.substr(copied), tags);
     return out;

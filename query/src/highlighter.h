@@ -7,9 +7,11 @@
 // lights up for "sneaker", "２７ｃｍ" for "27cm".
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "analyzers/text_analyzer.h"
@@ -22,6 +24,11 @@ struct HighlightTags {
     bool escape_html = true;  // escape the text (never the tags)
 };
 
+// Terms to mark, each with how many leading characters of a word to mark:
+// 0 for the whole word, n for the part a buyer typed of a completed word
+// ("<em>iph</em>one").
+using HighlightTerms = std::unordered_map<std::string, std::size_t>;
+
 // Not thread-safe: one per thread.
 class Highlighter {
 public:
@@ -30,6 +37,8 @@ public:
 
     // `text` (HTML-escaped unless tags.escape_html is off) with every word
     // whose term is in `terms` wrapped in the tags.
+    std::string highlight(std::string_view text, const HighlightTerms& terms, const HighlightTags& tags = {});
+    // Every word with one of `terms`, whole.
     std::string highlight(std::string_view text, const std::unordered_set<std::string>& terms,
                           const HighlightTags& tags = {});
 

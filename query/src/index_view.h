@@ -87,7 +87,7 @@ public:
 
     // All shards as one database.
     const Xapian::Database& combined() const { return combined_; }
-    PlanSources plan_sources() const { return {*vocabulary_, *spelling_, combined_}; }
+    PlanSources plan_sources() const { return {*vocabulary_, *words_, combined_}; }
 
     // What the ranking signals may read here.
     virtual RankingContext ranking_context(bool sold_shown, double now_seconds) const = 0;
@@ -100,7 +100,7 @@ public:
 protected:
     Xapian::Database combined_;
     std::shared_ptr<const FieldVocabulary> vocabulary_;
-    std::shared_ptr<const SpellingDictionary> spelling_;
+    std::shared_ptr<const WordDictionary> words_;
 };
 
 // Makes the views of one index for the searchers, and holds the derived

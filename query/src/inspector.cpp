@@ -1,21 +1,20 @@
 #include "query/inspector.h"
 
 #include <chrono>
-#include <fstream>
-#include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
-#include "field_vocabulary.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/listing.h"
-#include "query_builder.h"
 #include "analyzers/synonyms.h"
+#include "field_vocabulary.h"
 #include "index_view.h"
 #include "query/errors.h"
+#include "query_builder.h"
 #include "query_plan.h"
 
 namespace query {
@@ -81,7 +80,7 @@ struct Inspector::Impl {
     std::shared_ptr<const RankingConfig> ranking;
     Xapian::Database database;
     FieldVocabulary vocabulary;
-    std::shared_ptr<const SpellingDictionary> spelling;
+    std::shared_ptr<const WordDictionary> words;
     double now = now_seconds();
 
     explicit Impl(const ServiceOptions& options)
@@ -93,13 +92,13 @@ struct Inspector::Impl {
         }
         database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
         vocabulary = FieldVocabulary::from_database(database, planner.analyzer());
-        spelling = SpellingDictionary::build(database);
+        words = WordDictionary::build(database);
     }
 
     // The request planned as the service plans it: all words, or any of
     // them once all together match too few.
     Plan plan_of(const SearchRequest& request) {
-        Plan plan = planner.plan(request, ranking, {vocabulary, *spelling, database});
+        Plan plan = planner.plan(request, ranking, {vocabulary, *words, database});
         if (planner.should_relax(plan, count(planner.filtered(plan)))) planner.relax(plan);
         return plan;
     }
@@ -123,6 +122,32 @@ struct Inspector::Impl {
         return matches.empty() ? -1 : matches.begin().get_weight();
     }
 
+    // Why a word was searched besides those typed ("1 typo for 'shirt'"),
+    // by word; set for the plan being explained.
+    std::unordered_map<std::string, std::string> expansion_of;
+
+    void note_expansions(const TextQuery& text) {
+        expansion_of.clear();
+        for (const Expansion& expansion : text.expansions) {
+            std::string why;
+            switch (expansion.kind) {
+                case Expansion::Kind::completion: why = fmt::format("completes '{}'", expansion.typed); break;
+                case Expansion::Kind::typo:
+                    why = fmt::format("{} typo{} for '{}'", expansion.typos, expansion.typos == 1 ? "" : "s",
+                                      expansion.typed);
+                    break;
+                case Expansion::Kind::split: why = fmt::format("'{}' split", expansion.typed); break;
+                case Expansion::Kind::join: why = fmt::format("'{}' joined", expansion.typed); break;
+            }
+            for (const auto& term : expansion.terms) expansion_of.emplace(term, why);
+        }
+    }
+
+    std::string expansion_note(const std::string& word) const {
+        const auto found = expansion_of.find(word);
+        return found == expansion_of.end() ? "" : ", " + found->second;
+    }
+
     // Splits `node`'s weight for the listing into one part per term.
     void explain_node(const Xapian::Query& node, double multiplier, const std::string& id_term,
                       std::vector<ScorePart>& parts) {
@@ -133,11 +158,23 @@ struct Inspector::Impl {
             const double plain = weight_of(Xapian::Query(term), id_term);
             const auto [field, word] = field_and_word(term);
             const double factor = plain > 0 ? multiplier * weight / plain : multiplier;
-            parts.push_back({fmt::format("{}:{} (BM25 {:.3f} x {:.2f})", field, word, plain, factor), multiplier * weight});
+            parts.push_back({fmt::format("{}:{} (BM25 {:.3f} x {:.2f}{})", field, word, plain, factor,
+                                         expansion_note(word)),
+                             multiplier * weight});
             return;
         }
         if (node.get_type() == Xapian::Query::LEAF_POSTING_SOURCE) {  // relax.word_bonus
             parts.push_back({"a typed word matched (relaxed query)", multiplier * weight});
+            return;
+        }
+        if (node.get_type() == Xapian::Query::OP_MAX) {  // only the best matching alternative counts
+            std::size_t best = 0;
+            double best_weight = -1;
+            for (std::size_t n = 0; n < node.get_num_subqueries(); ++n) {
+                const double child = weight_of(node.get_subquery(n), id_term);
+                if (child > best_weight) best = n, best_weight = child;
+            }
+            explain_node(node.get_subquery(best), multiplier, id_term, parts);
             return;
         }
         if (node.get_type() == Xapian::Query::OP_FILTER || node.get_type() == Xapian::Query::OP_AND_NOT) {
@@ -199,6 +236,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     if (!document) throw RequestError(fmt::format("no listing '{}' in the index", listing_id));
     const Plan plan = impl.plan_of(request);
     explanation.score = std::max(0.0, impl.weight_of(impl.ranked(plan), id_term));
+    impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
     double explained = 0;

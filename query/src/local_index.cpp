@@ -75,7 +75,7 @@ private:
     // this view; `changed`: the index changed since the view last asked.
     void take_derived_data(bool changed) {
         vocabulary_ = text_.vocabulary.get(serving_, changed);
-        spelling_ = text_.spelling.get(serving_, changed);
+        words_ = text_.words.get(serving_, changed);
         snapshots_ = snapshot_cache_.get(serving_, changed);
     }
 

@@ -1,5 +1,10 @@
 #include "query_builder.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <unordered_set>
+
 namespace query {
 namespace {
 
@@ -8,11 +13,25 @@ using analyzers::SynonymTable;
 using analyzers::TextField;
 using analyzers::Word;
 using analyzers::word_fields;
-
 using Op = QueryTree::Op;
 
-void add_weighted(std::vector<QueryTree>& queries, const std::string& term, double weight) {
-    if (weight > 0) queries.push_back(QueryTree::scaled(QueryTree::term(term), weight));
+// Two words read as one, or one as two, only when the other reading is in
+// at least this many titles (or names).
+constexpr Xapian::doccount min_split_join_frequency = 1;
+// A run-together word is split only when its parts are this much more
+// common than it: "backpack" stays one word, "northface" becomes two.
+constexpr double split_advantage = 10;
+constexpr std::size_t min_split_part_bytes = 2;
+
+// Terms already searched for one word: its alternatives leave them out, so
+// no term appears twice in a word's clause (Xapian would weigh it by its
+// count in the query, and "shirt" and its typo "tshirt" name one category).
+using SearchedTerms = std::unordered_set<std::string>;
+
+void add_weighted(std::vector<QueryTree>& queries, const std::string& term, double weight, SearchedTerms* searched) {
+    if (weight <= 0) return;
+    if (searched != nullptr && !searched->insert(term).second) return;
+    queries.push_back(QueryTree::scaled(QueryTree::term(term), weight));
 }
 
 // One analysed term searched in every field, each with its weight.
@@ -23,25 +42,34 @@ public:
 
     enum class Fields { all, all_but_description };
 
-    QueryTree term(const std::string& term, Fields searched = Fields::all) const {
-        std::vector<QueryTree> fields;
+    QueryTree term(const std::string& term, Fields fields = Fields::all, SearchedTerms* searched = nullptr) const {
+        std::vector<QueryTree> queries;
         for (const auto& spec : word_fields) {
-            if (spec.field == TextField::description && searched == Fields::all_but_description) continue;
-            add_weighted(fields, std::string(spec.prefix) + term, weights_.of(spec.field));
+            if (spec.field == TextField::description && fields == Fields::all_but_description) continue;
+            add_weighted(queries, std::string(spec.prefix) + term, weights_.of(spec.field), searched);
         }
         if (vocabulary_ != nullptr) {
-            for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(fields, key, weights_.brand);
-            for (const auto& key : vocabulary_->category_terms(term)) add_weighted(fields, key, weights_.category);
+            for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(queries, key, weights_.brand, searched);
+            for (const auto& key : vocabulary_->category_terms(term)) {
+                add_weighted(queries, key, weights_.category, searched);
+            }
         }
-        return QueryTree::combine(Op::any_of, std::move(fields));
+        return QueryTree::combine(Op::any_of, std::move(queries));
+    }
+
+    // The term's fields not yet searched for the word; nullopt if none is left.
+    std::optional<QueryTree> alternative(const std::string& term, SearchedTerms& searched) const {
+        QueryTree tree = this->term(term, Fields::all, &searched);
+        if (tree.op() == Op::any_of && tree.children().empty()) return std::nullopt;
+        return tree;
     }
 
     // "t-shirt" finds "tshirt", "t-shirt" and "t shirt".
-    QueryTree word(const Word& word) const {
-        QueryTree whole = term(word.term);
+    QueryTree word(const Word& word, SearchedTerms* searched = nullptr) const {
+        QueryTree whole = term(word.term, Fields::all, searched);
         if (word.parts.empty()) return whole;
         std::vector<QueryTree> parts;
-        for (const auto& part : word.parts) parts.push_back(term(part));
+        for (const auto& part : word.parts) parts.push_back(term(part, Fields::all, searched));
         return QueryTree::combine(Op::any_of, {std::move(whole), QueryTree::combine(Op::all_of, std::move(parts))});
     }
 
@@ -60,47 +88,310 @@ private:
     const FieldVocabulary* vocabulary_;
 };
 
+// The inverse document frequency Xapian's BM25Weight gives a term in this
+// many of `listings` (BM25Weight::init).
+double bm25_idf(Xapian::doccount frequency, Xapian::doccount listings) {
+    double tw = (double(listings) - frequency + 0.5) / (frequency + 0.5);
+    if (tw < 2) tw = tw * 0.5 + 1;
+    return std::log(tw);
+}
+
+bool has_digit(std::string_view word) {
+    return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Characters (not bytes) of a UTF-8 word: how much of a completed word to mark.
+std::size_t characters_in(std::string_view word) {
+    return static_cast<std::size_t>(
+        std::count_if(word.begin(), word.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The clauses of one query, with the typing expansions when a dictionary
+// is given.
+class ClauseBuilder {
+public:
+    ClauseBuilder(const QueryOptions& options, const FieldExpander& expand, const WordDictionary* dictionary,
+                  const FieldVocabulary* vocabulary, const analyzers::Lexicon& lexicon,
+                  analyzers::TextAnalyzer& analyzer, TextQuery& query)
+        : typing_(options.typing), expand_(expand), dictionary_(dictionary), vocabulary_(vocabulary),
+          lexicon_(lexicon), analyzer_(analyzer), query_(query) {}
+
+    // A word on its own, with its completions (the word being typed), typo
+    // alternatives and split.
+    QueryTree word(std::size_t index, bool being_typed) {
+        const Word& word = query_.words[index];
+        SearchedTerms searched;
+        std::vector<QueryTree> alternatives{expand_.word(word, &searched)};
+        if (dictionary_ != nullptr) {
+            const bool known = known_as_typed(word);
+            if (being_typed && typing_.prefix) add_completions(index, known, searched, alternatives);
+            if (typing_.typos && may_have_typos(word)) add_typos(index, known, searched, alternatives);
+            if (typing_.split_join) add_split(index, known, alternatives);
+        }
+        // A listing counts the best way it matches the word: "pro" and its
+        // completion "protector" in one title do not add up.
+        return QueryTree::combine(Op::best_of, std::move(alternatives));
+    }
+
+    // The term two adjacent words make when written as one ("air pods" ->
+    // airpod), when some titles have it.
+    std::optional<std::string> joined_term(std::size_t first) {
+        if (dictionary_ == nullptr || !typing_.split_join) return std::nullopt;
+        const Word& a = query_.words[first];
+        const Word& b = query_.words[first + 1];
+        if (!a.parts.empty() || !b.parts.empty() || has_digit(a.surface) || has_digit(b.surface)) return std::nullopt;
+        std::string term = analyzer_.stem(a.surface + b.surface);
+        if (dictionary_->frequency(term) < min_split_join_frequency) return std::nullopt;
+        return term;
+    }
+
+    // The two words' clauses, or their joined form.
+    QueryTree joined(std::size_t first, const std::string& term, QueryTree first_clause, QueryTree second_clause) {
+        const Word& a = query_.words[first];
+        const Word& b = query_.words[first + 1];
+        query_.expansions.push_back(
+            {.kind = Expansion::Kind::join, .typed = a.surface + " " + b.surface, .terms = {term}});
+        query_.match_terms.emplace(term, 0);
+        query_.understood[first] = query_.understood[first + 1] = true;
+        if (!known_as_typed(a) || !known_as_typed(b)) {
+            query_.readings.push_back({.first_word = first, .word_count = 2, .as = dictionary_->display(term),
+                                       .how = Expansion::Kind::join});
+        }
+        return QueryTree::combine(
+            Op::best_of, {QueryTree::combine(Op::all_of, {std::move(first_clause), std::move(second_clause)}),
+                          QueryTree::scaled(expand_.term(term), typing_.split_join_weight)});
+    }
+
+private:
+    // In some title, or the name of a brand or category.
+    bool known_as_typed(const Word& word) const {
+        if (dictionary_->frequency(word.term) > 0) return true;
+        return vocabulary_ != nullptr &&
+               (!vocabulary_->brand_terms(word.term).empty() || !vocabulary_->category_terms(word.term).empty());
+    }
+
+    // Never numbers, sizes and model codes ("iphone 11" is not "iphone 12"),
+    // nor brand aliases (a short alias one letter off another word is
+    // still the brand).
+    bool may_have_typos(const Word& word) const {
+        if (!word.parts.empty() || has_digit(word.surface)) return false;
+        if (word.surface.size() < typing_.typo_one_min_length) return false;
+        return lexicon_.brands.canonical(word.surface) == word.surface;
+    }
+
+    // The alternative weighs no more than `weight` times the word it stands
+    // for would: a rarer alternative (a higher IDF) is scaled down to the
+    // reference's IDF, so a typo never outranks the word typed for being rare.
+    double scale(double weight, Xapian::doccount reference, Xapian::doccount alternative) const {
+        const Xapian::doccount listings = dictionary_->listing_count();
+        const double alternative_idf = bm25_idf(alternative, listings);
+        if (reference == 0 || alternative_idf <= 0) return weight;
+        return weight * std::min(1.0, bm25_idf(reference, listings) / alternative_idf);
+    }
+
+    void add_completions(std::size_t index, bool known, SearchedTerms& searched, std::vector<QueryTree>& alternatives) {
+        const Word& word = query_.words[index];
+        const auto completions = dictionary_->completions(word.surface, typing_.max_completions);
+        if (completions.empty()) return;
+        // Completions weigh as the word typed would, or as the most common
+        // of them: the completions of "iph" rank by how well they match,
+        // not by how rare they are.
+        const Xapian::doccount reference = known ? dictionary_->frequency(word.term) : completions.front().frequency;
+        for (const auto& completion : completions) {
+            auto tree = expand_.alternative(completion.term, searched);
+            if (!tree) continue;
+            alternatives.push_back(QueryTree::scaled(
+                std::move(*tree), scale(typing_.completion_weight, reference, completion.frequency)));
+            query_.expansions.push_back(
+                {.kind = Expansion::Kind::completion, .typed = word.surface, .terms = {completion.term}});
+            query_.match_terms.emplace(completion.term, characters_in(word.surface));
+        }
+        query_.understood[index] = true;
+        if (!known) {
+            query_.readings.push_back({.first_word = index, .as = dictionary_->display(completions.front().term),
+                                       .how = Expansion::Kind::completion});
+        }
+    }
+
+    void add_typos(std::size_t index, bool known, SearchedTerms& searched, std::vector<QueryTree>& alternatives) {
+        const Word& word = query_.words[index];
+        const std::size_t max_distance = word.surface.size() >= typing_.typo_two_min_length ? 2 : 1;
+        const auto typos =
+            dictionary_->typo_alternatives(word.surface, word.term, max_distance, typing_.max_typo_alternatives);
+        if (typos.empty()) return;
+        const Xapian::doccount reference = known ? dictionary_->frequency(word.term) : typos.front().frequency;
+        for (const auto& typo : typos) {
+            auto tree = expand_.alternative(typo.term, searched);
+            if (!tree) continue;
+            const double weight = typo.distance == 1 ? typing_.typo_one_weight : typing_.typo_two_weight;
+            alternatives.push_back(QueryTree::scaled(std::move(*tree), scale(weight, reference, typo.frequency)));
+            query_.expansions.push_back({.kind = Expansion::Kind::typo, .typed = word.surface, .terms = {typo.term},
+                                         .typos = typo.distance});
+            query_.match_terms.emplace(typo.term, 0);
+        }
+        if (!known && !query_.understood[index]) {
+            query_.readings.push_back(
+                {.first_word = index, .as = dictionary_->display(typos.front().term), .how = Expansion::Kind::typo});
+        }
+    }
+
+    // "northface" -> north + face: the split whose rarer part is most common.
+    void add_split(std::size_t index, bool known, std::vector<QueryTree>& alternatives) {
+        const Word& word = query_.words[index];
+        if (!word.parts.empty() || has_digit(word.surface)) return;
+        std::string best_left, best_right;
+        Xapian::doccount best = 0;
+        for (std::size_t at = min_split_part_bytes; at + min_split_part_bytes <= word.surface.size(); ++at) {
+            const std::string left = analyzer_.stem(word.surface.substr(0, at));
+            const std::string right = analyzer_.stem(word.surface.substr(at));
+            const Xapian::doccount rarer = std::min(dictionary_->frequency(left), dictionary_->frequency(right));
+            if (rarer > best) best = rarer, best_left = left, best_right = right;
+        }
+        if (best < min_split_join_frequency ||
+            double(dictionary_->frequency(word.term)) * split_advantage >= double(best)) {
+            return;
+        }
+        alternatives.push_back(QueryTree::scaled(
+            QueryTree::combine(Op::all_of, {expand_.term(best_left), expand_.term(best_right)}),
+            typing_.split_join_weight));
+        query_.expansions.push_back(
+            {.kind = Expansion::Kind::split, .typed = word.surface, .terms = {best_left, best_right}});
+        query_.match_terms.emplace(best_left, 0);
+        query_.match_terms.emplace(best_right, 0);
+        if (!known && !query_.understood[index]) {
+            query_.readings.push_back(
+                {.first_word = index,
+                 .as = dictionary_->display(best_left) + " " + dictionary_->display(best_right),
+                 .how = Expansion::Kind::split});
+        }
+        query_.understood[index] = true;
+    }
+
+    const TypingOptions& typing_;
+    const FieldExpander& expand_;
+    const WordDictionary* dictionary_;
+    const FieldVocabulary* vocabulary_;
+    const analyzers::Lexicon& lexicon_;
+    analyzers::TextAnalyzer& analyzer_;
+    TextQuery& query_;
+};
+
 }  // namespace
 
+namespace {
+
+// "-hoodie" leaves hoodies out, but "58 -62", "-583" and "ft. -lbs." are
+// what sellers write in titles: only a word of letters is excluded.
+bool letters_only(std::string_view word) {
+    return std::all_of(word.begin(), word.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte >= 0x80 || std::isalpha(byte) != 0 || c == '\'';
+    });
+}
+
+}  // namespace
+
+TypedQuery read_typed(std::string_view text) {
+    TypedQuery typed;
+    std::size_t start = 0;
+    bool last_searched = false;
+    while (start < text.size()) {
+        const std::size_t space = std::min(text.find_first_of(" \t\n", start), text.size());
+        const std::string_view token = text.substr(start, space - start);
+        start = space + 1;
+        if (token.empty()) continue;
+        const bool excluded = token.size() > 1 && token.front() == '-' && letters_only(token.substr(1));
+        std::string& into = excluded ? typed.excluded : typed.searched;
+        if (!into.empty()) into.push_back(' ');
+        into.append(excluded ? token.substr(1) : token);
+        last_searched = !excluded;
+    }
+    const bool ends_with_space = !text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n');
+    typed.last_word_complete = !last_searched || ends_with_space;
+    return typed;
+}
+
+const char* to_string(Expansion::Kind kind) {
+    switch (kind) {
+        case Expansion::Kind::completion: return "completed";
+        case Expansion::Kind::typo: return "corrected";
+        case Expansion::Kind::split: return "split";
+        case Expansion::Kind::join: return "joined";
+    }
+    return "";
+}
+
 QueryTree TextQuery::all_words() const {
-    if (clauses.empty()) return QueryTree::match_all();
-    return QueryTree::combine(Op::all_of, clauses);
+    if (clauses.empty()) return without_excluded(QueryTree::match_all());
+    return without_excluded(QueryTree::combine(Op::all_of, clauses));
 }
 
 QueryTree TextQuery::any_word() const {
-    if (clauses.empty()) return QueryTree::match_all();
-    return QueryTree::combine(Op::any_of, clauses);
+    if (clauses.empty()) return without_excluded(QueryTree::match_all());
+    return without_excluded(QueryTree::combine(Op::any_of, clauses));
 }
 
-TextQuery QueryBuilder::build(std::string_view text, const QueryOptions& options,
-                              const FieldVocabulary* vocabulary) {
+QueryTree TextQuery::without_excluded(QueryTree matching) const {
+    if (!excluded) return matching;
+    return QueryTree::combine(Op::and_not, {std::move(matching), *excluded});
+}
+
+TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& options,
+                              const FieldVocabulary* vocabulary, const WordDictionary* words) {
     const FieldExpander expand(options.weights, vocabulary);
     TextQuery query;
-    query.words = analyzer_.analyze(text);
-    const auto& words = query.words;
-    for (const Word& word : words) {
-        query.match_terms.push_back(word.term);
-        query.match_terms.insert(query.match_terms.end(), word.parts.begin(), word.parts.end());
+    query.words = analyzer_.analyze(typed.searched);
+    query.understood.assign(query.words.size(), false);
+    for (const Word& word : query.words) {
+        query.match_terms.emplace(word.term, 0);
+        for (const auto& part : word.parts) query.match_terms.emplace(part, 0);
         if (vocabulary == nullptr) continue;
         for (const auto& key : vocabulary->brand_terms(word.term)) query.named_brands.push_back(key);
         for (const auto& key : vocabulary->category_terms(word.term)) query.named_categories.push_back(key);
     }
-    for (std::size_t i = 0; i < words.size();) {
-        const SynonymTable::Match match = lexicon_.synonyms.longest_match(words, i);
-        if (match.length == 0) {
-            query.clauses.push_back(expand.word(words[i]));
-            ++i;
+    ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, query);
+    const auto& analysed = query.words;
+    for (std::size_t i = 0; i < analysed.size();) {
+        const SynonymTable::Match match = lexicon_.synonyms.longest_match(analysed, i);
+        if (match.length > 0) {
+            // Synonyms and brand aliases come first: the words they cover
+            // are taken as typed, never completed or corrected.
+            std::vector<QueryTree> typed_words;
+            for (std::size_t j = i; j < i + match.length; ++j) {
+                typed_words.push_back(expand.word(analysed[j]));
+                query.understood[j] = true;
+            }
+            std::vector<QueryTree> alternatives{QueryTree::combine(Op::all_of, std::move(typed_words))};
+            for (const auto& phrase : match.alternatives) {
+                for (const auto& term : phrase) query.match_terms.emplace(term, 0);
+                alternatives.push_back(QueryTree::scaled(expand.phrase(phrase), options.synonym_weight));
+            }
+            query.clauses.push_back(QueryTree::combine(Op::any_of, std::move(alternatives)));
+            i += match.length;
             continue;
         }
-        std::vector<QueryTree> typed;
-        for (std::size_t j = i; j < i + match.length; ++j) typed.push_back(expand.word(words[j]));
-        std::vector<QueryTree> alternatives{QueryTree::combine(Op::all_of, std::move(typed))};
-        for (const auto& phrase : match.alternatives) {
-            query.match_terms.insert(query.match_terms.end(), phrase.begin(), phrase.end());
-            alternatives.push_back(QueryTree::scaled(expand.phrase(phrase), options.synonym_weight));
+        const auto being_typed = [&](std::size_t word) {
+            return word + 1 == analysed.size() && !typed.last_word_complete;
+        };
+        QueryTree clause = clauses.word(i, being_typed(i));
+        const bool next_is_plain =
+            i + 1 < analysed.size() && lexicon_.synonyms.longest_match(analysed, i + 1).length == 0;
+        if (const auto term = next_is_plain ? clauses.joined_term(i) : std::nullopt) {
+            QueryTree next = clauses.word(i + 1, being_typed(i + 1));
+            query.clauses.push_back(clauses.joined(i, *term, std::move(clause), std::move(next)));
+            i += 2;
+            continue;
         }
-        query.clauses.push_back(QueryTree::combine(Op::any_of, std::move(alternatives)));
-        i += match.length;
+        query.clauses.push_back(std::move(clause));
+        ++i;
+    }
+    if (!typed.excluded.empty()) {
+        std::vector<QueryTree> excluded;
+        for (const Word& word : analyzer_.analyze(typed.excluded)) {
+            excluded.push_back(expand.word(word));
+            query.excluded_words.push_back(word.surface);
+        }
+        if (!excluded.empty()) query.excluded = QueryTree::combine(Op::any_of, std::move(excluded));
     }
     return query;
 }

@@ -4,48 +4,108 @@
 // the words must be exactly the indexer's (ICU breaking, compounds, stems),
 // and QueryParser's FLAG_CJK_NGRAM throws on mixed queries such as
 // "iphone 中古 pro" in Xapian 1.4.22 (fixed upstream only in 1.4.25).
+//
+// Each typed word becomes a clause: the word in every field, its compound
+// parts, and, with a WordDictionary, what a buyer typing on a phone may
+// mean by it (a completion of the last word, known words a typo away, the
+// two words it runs together); synonyms and brand aliases come first and
+// the words they cover are taken as typed. "-word" leaves listings out.
 #pragma once
 
+#include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
+#include "analyzers/synonyms.h"
+#include "analyzers/text_analyzer.h"
 #include "field_vocabulary.h"
 #include "query/ranking.h"
 #include "query_tree.h"
-#include "analyzers/synonyms.h"
-#include "analyzers/text_analyzer.h"
+#include "word_dictionary.h"
 
 namespace query {
 
-// A query as a list of clauses, one per word (or per synonym-matched phrase),
-// so the caller can require all of them or relax to some.
+// A way a typed word was searched besides itself.
+struct Expansion {
+    enum class Kind { completion, typo, split, join };
+    Kind kind = Kind::completion;
+    std::string typed;               // the word (or, joined, the words) as typed, normalised
+    std::vector<std::string> terms;  // what was searched: one term, or two for a split
+    std::size_t typos = 0;           // edits from the typed word (typo)
+};
+
+const char* to_string(Expansion::Kind kind);
+
+// Terms a listing's text can match on, for highlighting: the term and how
+// many leading characters of the word to mark (0: the whole word; a
+// completion marks what was typed of it). The same type as HighlightTerms.
+using MatchedTerms = std::unordered_map<std::string, std::size_t>;
+
+// A query as a list of clauses, one per word (or per synonym-matched phrase,
+// or per two words that may be one), so the caller can require all of them
+// or relax to some.
 struct TextQuery {
-    std::vector<analyzers::Word> words;             // the analysed words, for highlighting
-    std::vector<QueryTree> clauses;  // one per word or phrase
+    std::vector<analyzers::Word> words;  // the analysed words typed (not the excluded ones)
+    std::vector<QueryTree> clauses;      // one per word or phrase
     // Key terms of the brands and categories the words name ("nike" ->
     // "XBnike"), for the ranking's brand and category match signals.
     std::vector<std::string> named_brands, named_categories;
-    // Every term a listing's text can match on (words, parts of compounds,
-    // synonyms), for highlighting.
-    std::vector<std::string> match_terms;
+    MatchedTerms match_terms;
+    std::optional<QueryTree> excluded;  // "-hoodie": listings matching any of these are left out
+    std::vector<std::string> excluded_words;  // as typed, normalised
+    std::vector<Expansion> expansions;  // every completion, typo, split and join searched
+    // Per word: it matches as typed, or through a synonym, a completion, a
+    // split or a join (else spelling correction may help).
+    std::vector<bool> understood;
+    // Words read as something else than typed, because as typed they are in
+    // no title ("northface" -> "north face", "iph" -> "iphone").
+    struct Reading {
+        std::size_t first_word = 0, word_count = 1;  // into `words`
+        std::string as;                              // as words, the way sellers write them
+        Expansion::Kind how = Expansion::Kind::completion;
+    };
+    std::vector<Reading> readings;
 
     bool empty() const { return clauses.empty(); }
     QueryTree all_words() const;  // every clause must match
     QueryTree any_word() const;   // more matching clauses rank higher
+    // `matching` without the excluded listings.
+    QueryTree without_excluded(QueryTree matching) const;
 };
+
+// What a buyer typed, read as a search box reads it: "-word" leaves
+// listings with the word out (a word of letters only: "58 -62" and "ft.
+// -lbs." are how sellers write sizes), and the last word is still being
+// typed unless a space follows it.
+struct TypedQuery {
+    std::string searched;
+    std::string excluded;
+    bool last_word_complete = true;
+};
+TypedQuery read_typed(std::string_view text);
 
 // Not thread-safe (owns a TextAnalyzer): one per thread.
 class QueryBuilder {
 public:
-    explicit QueryBuilder(const analyzers::Lexicon& lexicon) : lexicon_(lexicon) {}
+    explicit QueryBuilder(const analyzers::Lexicon& lexicon)
+        : lexicon_(lexicon), analyzer_(analyzers::AnalyzerOptions{.keep_surface = true}) {}
 
     // `vocabulary` lets words match brands and categories; without it only
-    // titles and descriptions are searched.
+    // titles and descriptions are searched. `words` turns on the typing
+    // expansions of options.typing.
+    TextQuery build(const TypedQuery& typed, const QueryOptions& options = {},
+                    const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr);
+    // Every word of `text` searched, the last one taken as complete.
     TextQuery build(std::string_view text, const QueryOptions& options = {},
-                    const FieldVocabulary* vocabulary = nullptr);
+                    const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr) {
+        return build(TypedQuery{.searched = std::string(text)}, options, vocabulary, words);
+    }
 
     analyzers::TextAnalyzer& analyzer() { return analyzer_; }
 

@@ -1,6 +1,9 @@
 #include "query_plan.h"
 
+#include <algorithm>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "analyzers/document_layout.h"
 #include "filters.h"
@@ -40,17 +43,24 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
                    const PlanSources& sources) {
     Plan plan{.request = request, .ranking = std::move(ranking)};
     const RankingConfig& config = *plan.ranking;
-    plan.text = builder_.build(request.text, config.text, &sources.vocabulary);
+    plan.strategy = request.matching.value_or(config.matching);
+    const TypedQuery typed = read_typed(request.text);
+    plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words);
+    // Words a synonym, completion, split or join already explains are never
+    // corrected ("air pods" is airpods, not "air pop").
     std::unordered_map<std::string, std::string> corrections;
-    for (const auto& word : plan.text.words) {
-        if (known(word.term, sources.vocabulary, sources.database)) continue;
-        if (auto corrected = sources.spelling.correct(word.term)) corrections.emplace(word.term, *corrected);
+    for (std::size_t n = 0; n < plan.text.words.size(); ++n) {
+        const auto& word = plan.text.words[n];
+        if (plan.text.understood[n] || known(word.term, sources.vocabulary, sources.database)) continue;
+        if (auto corrected = sources.words.correct(word.term)) corrections.emplace(word.term, *corrected);
     }
     if (!corrections.empty()) {
         plan.suggestion = with_corrections(request.text, corrections, builder_.analyzer());
         if (config.spelling_auto_correct > 0) {
             // The typed words match nothing: searching them would only lose.
-            plan.text = builder_.build(plan.suggestion, config.text, &sources.vocabulary);
+            TypedQuery corrected = read_typed(plan.suggestion);
+            corrected.last_word_complete = typed.last_word_complete;
+            plan.text = builder_.build(corrected, config.text, &sources.vocabulary, &sources.words);
             plan.corrected = true;
         }
     }
@@ -60,11 +70,12 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
 }
 
 bool Planner::should_relax(const Plan& plan, std::uint64_t all_words_matches) const {
-    return !plan.relaxed && relaxes(all_words_matches, plan.text, *plan.ranking);
+    return !plan.relaxed && plan.strategy != MatchingStrategy::all &&
+           relaxes(all_words_matches, plan.text, *plan.ranking);
 }
 
 void Planner::relax(Plan& plan) const {
-    plan.matching = relaxed_query(plan.text, *plan.ranking);
+    plan.matching = relaxed_query(plan.text, *plan.ranking, plan.strategy);
     plan.matches = plan.matching.to_xapian();
     plan.relaxed = true;
 }
@@ -93,15 +104,73 @@ QueryTree Planner::scored(const Plan& plan, const RankingContext& context) const
     return with_business_signals(plan.matching, plan.text, *plan.ranking, context);
 }
 
-QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking) {
-    using Op = QueryTree::Op;
-    QueryTree any = text.any_word();
-    if (ranking.relax_word_bonus <= 0 || text.clauses.empty()) return any;
+namespace {
+
+using Op = QueryTree::Op;
+
+QueryTree bonus_for(double bonus, const QueryTree& clause) {
+    return QueryTree::combine(Op::filter, {constant_weight(bonus), clause});
+}
+
+// Meilisearch's "last": the first word is required; each further word adds
+// a bonus larger than all the words after it together, so listings with the
+// first k words come before those with only the first k - 1.
+QueryTree dropping_from_the_end(const TextQuery& text, const RankingConfig& ranking) {
+    const auto& clauses = text.clauses;
+    std::vector<QueryTree> children{clauses.front()};
+    double bonus = ranking.relax_word_bonus;
     std::vector<QueryTree> bonuses;
-    for (const auto& clause : text.clauses) {
-        bonuses.push_back(QueryTree::combine(Op::filter, {constant_weight(ranking.relax_word_bonus), clause}));
+    for (std::size_t n = clauses.size() - 1; n >= 1; --n) {
+        children.push_back(clauses[n]);
+        if (bonus > 0) bonuses.push_back(bonus_for(bonus, clauses[n]));
+        bonus *= 2;
     }
+    if (!bonuses.empty()) children.push_back(QueryTree::combine(Op::any_of, std::move(bonuses)));
+    return text.without_excluded(QueryTree::combine(Op::and_maybe, std::move(children)));
+}
+
+}  // namespace
+
+QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking, MatchingStrategy strategy) {
+    if (text.clauses.empty()) return text.any_word();
+    if (strategy == MatchingStrategy::last) return dropping_from_the_end(text, ranking);
+    QueryTree any = text.any_word();
+    if (ranking.relax_word_bonus <= 0) return any;
+    std::vector<QueryTree> bonuses;
+    for (const auto& clause : text.clauses) bonuses.push_back(bonus_for(ranking.relax_word_bonus, clause));
     return QueryTree::combine(Op::and_maybe, {std::move(any), QueryTree::combine(Op::any_of, std::move(bonuses))});
+}
+
+std::string Plan::interpreted() const {
+    if (text.readings.empty() && !corrected) return "";
+    std::vector<std::string> shown;
+    const auto& words = text.words;
+    for (std::size_t n = 0; n < words.size();) {
+        const auto reading = std::find_if(text.readings.begin(), text.readings.end(),
+                                          [n](const TextQuery::Reading& r) { return r.first_word == n; });
+        if (reading == text.readings.end()) {
+            shown.push_back(words[n].surface);
+            ++n;
+            continue;
+        }
+        shown.push_back(reading->as);
+        n += reading->word_count;
+    }
+    for (const auto& word : text.excluded_words) shown.push_back("-" + word);
+    return fmt::format("{}", fmt::join(shown, " "));
+}
+
+std::vector<WordReading> Plan::readings() const {
+    std::vector<WordReading> readings;
+    for (const auto& reading : text.readings) {
+        std::vector<std::string> typed;
+        for (std::size_t n = reading.first_word; n < reading.first_word + reading.word_count; ++n) {
+            typed.push_back(text.words[n].surface);
+        }
+        readings.push_back(
+            {.typed = fmt::format("{}", fmt::join(typed, " ")), .as = reading.as, .how = to_string(reading.how)});
+    }
+    return readings;
 }
 
 Xapian::Enquire enquire_for(const Xapian::Database& database, const Xapian::Query& query,

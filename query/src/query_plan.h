@@ -16,11 +16,12 @@
 #include "field_vocabulary.h"
 #include "query/ranking.h"
 #include "query/search_request.h"
+#include "query/search_result.h"
 #include "query_builder.h"
 #include "query_tree.h"
 #include "ranking_signals.h"
 #include "shard_view.h"
-#include "spelling.h"
+#include "word_dictionary.h"
 
 namespace query {
 
@@ -36,13 +37,18 @@ struct Plan {
     // "nike hoodie"); empty when every word is known or none is correctable.
     std::string suggestion;
     bool corrected = false;  // the suggestion is searched instead of the typed words
+    MatchingStrategy strategy = MatchingStrategy::frequency;  // the request's, or the ranking config's
+
+    // The query as searched, when some words were read otherwise than typed.
+    std::string interpreted() const;
+    std::vector<WordReading> readings() const;
 };
 
 // What a plan is built from: the index's vocabulary and spelling data and
 // the combined database (to tell known words from unknown ones).
 struct PlanSources {
     const FieldVocabulary& vocabulary;
-    const SpellingDictionary& spelling;
+    const WordDictionary& words;
     const Xapian::Database& database;
 };
 
@@ -79,9 +85,11 @@ private:
     QueryBuilder builder_;
 };
 
-// The relaxed form of `text`: listings matching any word, plus
-// ranking.relax_word_bonus for each word they match.
-QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking);
+// The relaxed form of `text` under `strategy`: frequency, listings matching
+// any word, plus ranking.relax_word_bonus for each word they match; last,
+// listings with the first word, each further word adding a bonus that
+// outweighs all the words after it (dropping words from the end).
+QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking, MatchingStrategy strategy);
 
 // An Enquire over `database` weighing with the ranking config's BM25.
 Xapian::Enquire enquire_for(const Xapian::Database& database, const Xapian::Query& query,

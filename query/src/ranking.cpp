@@ -5,7 +5,9 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <stdexcept>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -30,53 +32,144 @@ double FieldWeights::of(analyzers::TextField field) const {
 
 namespace {
 
+// Where a setting lives in the config, by the kind of value it takes.
+using SettingField = std::variant<double*, std::size_t*, bool*, MatchingStrategy*>;
+
 struct Setting {
     std::string_view key;
-    double RankingConfig::*member;  // for the plain numbers
-    double FieldWeights::*field;  // for field weights
-    double min, max;
+    SettingField (*field)(RankingConfig&);
+    double min, max;  // for numbers
     std::string_view help;
 };
 
 constexpr double unbounded = 1e9;
+constexpr std::array<std::string_view, 3> strategy_names{"all", "last", "frequency"};
 
 // Every key of the file, with what it sets and its valid range.
-constexpr std::array<Setting, 15> settings{{
-    {"bm25.k1", &RankingConfig::bm25_k1, nullptr, 0, 100, "how fast repeated words stop adding score"},
-    {"bm25.b", &RankingConfig::bm25_b, nullptr, 0, 1, "how much long texts are penalised"},
-    {"field.title", nullptr, &FieldWeights::title, 0, unbounded, "weight of title matches"},
-    {"field.brand", nullptr, &FieldWeights::brand, 0, unbounded, "weight of brand matches"},
-    {"field.category", nullptr, &FieldWeights::category, 0, unbounded, "weight of category matches"},
-    {"field.description", nullptr, &FieldWeights::description, 0, unbounded,
-     "weight of description matches"},
-    {"synonym.weight", nullptr, nullptr, 0, unbounded, "a synonym's match relative to the words typed"},
-    {"freshness.weight", &RankingConfig::freshness_weight, nullptr, 0, unbounded, "bonus of a brand-new listing"},
-    {"freshness.half_life_days", &RankingConfig::freshness_half_life_days, nullptr, 0.001, unbounded,
-     "age at which the freshness bonus halves"},
-    {"brand_match.weight", &RankingConfig::brand_match_weight, nullptr, 0, unbounded,
-     "bonus when the listing's brand is named in the query"},
-    {"category_match.weight", &RankingConfig::category_match_weight, nullptr, 0, unbounded,
-     "bonus when the listing's category is named in the query"},
-    {"on_sale.weight", &RankingConfig::on_sale_weight, nullptr, 0, unbounded,
-     "bonus of unsold listings over sold ones (when sold are shown)"},
-    {"relax.min_matches", &RankingConfig::relax_min_matches, nullptr, 0, 10000,
-     "below this many all-words matches, also show listings matching some words"},
-    {"relax.word_bonus", &RankingConfig::relax_word_bonus, nullptr, 0, unbounded,
-     "once relaxed, bonus per typed word a listing matches"},
-    {"spelling.auto_correct", &RankingConfig::spelling_auto_correct, nullptr, 0, 1,
-     "1: search the correction of words no listing contains; 0: only suggest it"},
-}};
-
-double& target(RankingConfig& config, const Setting& setting) {
-    if (setting.member != nullptr) return config.*setting.member;
-    if (setting.field != nullptr) return config.text.weights.*setting.field;
-    return config.text.synonym_weight;
-}
+const std::array settings{
+    Setting{"bm25.k1", [](RankingConfig& c) -> SettingField { return &c.bm25_k1; }, 0, 100,
+            "how fast repeated words stop adding score"},
+    Setting{"bm25.b", [](RankingConfig& c) -> SettingField { return &c.bm25_b; }, 0, 1,
+            "how much long texts are penalised"},
+    Setting{"field.title", [](RankingConfig& c) -> SettingField { return &c.text.weights.title; }, 0, unbounded,
+            "weight of title matches"},
+    Setting{"field.brand", [](RankingConfig& c) -> SettingField { return &c.text.weights.brand; }, 0, unbounded,
+            "weight of brand matches"},
+    Setting{"field.category", [](RankingConfig& c) -> SettingField { return &c.text.weights.category; }, 0,
+            unbounded, "weight of category matches"},
+    Setting{"field.description", [](RankingConfig& c) -> SettingField { return &c.text.weights.description; }, 0,
+            unbounded, "weight of description matches"},
+    Setting{"synonym.weight", [](RankingConfig& c) -> SettingField { return &c.text.synonym_weight; }, 0, unbounded,
+            "a synonym's match relative to the words typed"},
+    Setting{"prefix.enabled", [](RankingConfig& c) -> SettingField { return &c.text.typing.prefix; }, 0, 1,
+            "on: the last word, unless followed by a space, also matches the words it starts"},
+    Setting{"prefix.max_completions", [](RankingConfig& c) -> SettingField { return &c.text.typing.max_completions; },
+            0, 1000, "at most this many completions of the last word, the most frequent"},
+    Setting{"prefix.weight", [](RankingConfig& c) -> SettingField { return &c.text.typing.completion_weight; }, 0, 1,
+            "a completion's match relative to a word typed in full"},
+    Setting{"typo.enabled", [](RankingConfig& c) -> SettingField { return &c.text.typing.typos; }, 0, 1,
+            "on: every word also matches known words a typo or two away"},
+    Setting{"typo.one_min_length", [](RankingConfig& c) -> SettingField { return &c.text.typing.typo_one_min_length; },
+            1, 100, "words this long and longer match words one edit away"},
+    Setting{"typo.two_min_length", [](RankingConfig& c) -> SettingField { return &c.text.typing.typo_two_min_length; },
+            1, 100, "words this long and longer match words two edits away"},
+    Setting{"typo.max_alternatives",
+            [](RankingConfig& c) -> SettingField { return &c.text.typing.max_typo_alternatives; }, 0, 100,
+            "at most this many typo alternatives per word, the closest and most frequent"},
+    Setting{"typo.one_weight", [](RankingConfig& c) -> SettingField { return &c.text.typing.typo_one_weight; }, 0, 1,
+            "a one-typo match relative to the word as typed"},
+    Setting{"typo.two_weight", [](RankingConfig& c) -> SettingField { return &c.text.typing.typo_two_weight; }, 0, 1,
+            "a two-typo match relative to the word as typed"},
+    Setting{"split_join.enabled", [](RankingConfig& c) -> SettingField { return &c.text.typing.split_join; }, 0, 1,
+            "on: a word run together matches its two words, two words their joined form"},
+    Setting{"split_join.weight", [](RankingConfig& c) -> SettingField { return &c.text.typing.split_join_weight; },
+            0, 1, "a split or joined match relative to the words as typed"},
+    Setting{"freshness.weight", [](RankingConfig& c) -> SettingField { return &c.freshness_weight; }, 0, unbounded,
+            "bonus of a brand-new listing"},
+    Setting{"freshness.half_life_days", [](RankingConfig& c) -> SettingField { return &c.freshness_half_life_days; },
+            0.001, unbounded, "age at which the freshness bonus halves"},
+    Setting{"brand_match.weight", [](RankingConfig& c) -> SettingField { return &c.brand_match_weight; }, 0,
+            unbounded, "bonus when the listing's brand is named in the query"},
+    Setting{"category_match.weight", [](RankingConfig& c) -> SettingField { return &c.category_match_weight; }, 0,
+            unbounded, "bonus when the listing's category is named in the query"},
+    Setting{"on_sale.weight", [](RankingConfig& c) -> SettingField { return &c.on_sale_weight; }, 0, unbounded,
+            "bonus of unsold listings over sold ones (when sold are shown)"},
+    Setting{"relax.min_matches", [](RankingConfig& c) -> SettingField { return &c.relax_min_matches; }, 0, 10000,
+            "below this many all-words matches, also show listings matching some words"},
+    Setting{"relax.strategy", [](RankingConfig& c) -> SettingField { return &c.matching; }, 0, 0,
+            "which listings match once relaxed: all (never relax), last (drop words from the end), frequency "
+            "(drop the most common words first)"},
+    Setting{"relax.word_bonus", [](RankingConfig& c) -> SettingField { return &c.relax_word_bonus; }, 0, unbounded,
+            "once relaxed, bonus per typed word a listing matches"},
+    Setting{"spelling.auto_correct", [](RankingConfig& c) -> SettingField { return &c.spelling_auto_correct; }, 0, 1,
+            "1: search the correction of words no listing contains; 0: only suggest it"},
+};
 
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) return {};
     return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+std::optional<double> number_in(std::string_view text, double min, double max) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+        value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// Sets the setting from its text; the reason it cannot, otherwise.
+std::optional<std::string> assign(RankingConfig& config, const Setting& setting, std::string_view text) {
+    struct Assign {
+        const Setting& setting;
+        std::string_view text;
+
+        std::optional<std::string> operator()(double* field) const {
+            const auto value = number_in(text, setting.min, setting.max);
+            if (!value) return fmt::format("'{}' must be a number from {} to {}", setting.key, setting.min, setting.max);
+            *field = *value;
+            return std::nullopt;
+        }
+        std::optional<std::string> operator()(std::size_t* field) const {
+            const auto value = number_in(text, setting.min, setting.max);
+            if (!value || *value != std::floor(*value)) {
+                return fmt::format("'{}' must be a whole number from {} to {}", setting.key, setting.min, setting.max);
+            }
+            *field = static_cast<std::size_t>(*value);
+            return std::nullopt;
+        }
+        std::optional<std::string> operator()(bool* field) const {
+            if (text != "on" && text != "off" && text != "1" && text != "0") {
+                return fmt::format("'{}' must be on or off", setting.key);
+            }
+            *field = text == "on" || text == "1";
+            return std::nullopt;
+        }
+        std::optional<std::string> operator()(MatchingStrategy* field) const {
+            for (std::size_t n = 0; n < strategy_names.size(); ++n) {
+                if (text != strategy_names[n]) continue;
+                *field = static_cast<MatchingStrategy>(n);
+                return std::nullopt;
+            }
+            return fmt::format("'{}' must be one of {}", setting.key, fmt::join(strategy_names, ", "));
+        }
+    };
+    return std::visit(Assign{setting, text}, setting.field(config));
+}
+
+std::string text_of(const SettingField& field) {
+    struct Text {
+        std::string operator()(const double* value) const { return fmt::format("{}", *value); }
+        std::string operator()(const std::size_t* value) const { return fmt::format("{}", *value); }
+        std::string operator()(const bool* value) const { return *value ? "on" : "off"; }
+        std::string operator()(const MatchingStrategy* value) const {
+            return std::string(strategy_names[static_cast<std::size_t>(*value)]);
+        }
+    };
+    return std::visit(Text{}, field);
 }
 
 }  // namespace
@@ -103,14 +196,7 @@ RankingConfig RankingConfig::parse(std::string_view text, std::string_view sourc
             if (each.key == key) setting = &each;
         }
         if (setting == nullptr) fail(fmt::format("unknown key '{}'", key));
-        double value = 0;
-        const auto [parsed_end, error] = std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
-        if (value_text.empty() || error != std::errc() || parsed_end != value_text.data() + value_text.size() ||
-            !std::isfinite(value) || value < setting->min || value > setting->max) {
-            fail(fmt::format("'{}' must be a number from {} to {}, not \"{}\"", key, setting->min, setting->max,
-                             value_text));
-        }
-        target(config, *setting) = value;
+        if (const auto why = assign(config, *setting, value_text)) fail(fmt::format("{}, not \"{}\"", *why, value_text));
     }
     return config;
 }
@@ -127,7 +213,7 @@ std::string RankingConfig::to_text() const {
     RankingConfig copy = *this;
     std::string text;
     for (const auto& setting : settings) {
-        text += fmt::format("{} = {}  # {}\n", setting.key, target(copy, setting), setting.help);
+        text += fmt::format("{} = {}  # {}\n", setting.key, text_of(setting.field(copy)), setting.help);
     }
     return text;
 }

@@ -46,7 +46,7 @@ public:
 private:
     void take_derived_data(bool changed) {
         vocabulary_ = text_.vocabulary.get(remote_generation, changed);
-        spelling_ = text_.spelling.get(remote_generation, changed);
+        words_ = text_.words.get(remote_generation, changed);
     }
 
     const ServiceOptions& options_;

@@ -1,7 +1,6 @@
 #include "searcher.h"
 
 #include <chrono>
-#include <unordered_set>
 
 #include "analyzers/listing.h"
 
@@ -53,6 +52,8 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
                         .relaxed = plan.relaxed,
                         .suggestion = plan.suggestion,
                         .corrected = plan.corrected,
+                        .interpreted = plan.interpreted(),
+                        .readings = plan.readings(),
                         .ranked_by = page.ranked_by};
     if (request.facets.any() || (request.exact_total && !page.exact)) {
         FacetCountingResult counted = view_->count_facets(plan, planner_, page);
@@ -90,7 +91,7 @@ Page Searcher::page_from_matcher(const Plan& plan) {
 }
 
 void Searcher::highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options) {
-    const std::unordered_set<std::string> terms(text.match_terms.begin(), text.match_terms.end());
+    const HighlightTerms& terms = text.match_terms;
     const HighlightTags tags{.pre = options.pre, .post = options.post, .escape_html = options.escape_html};
     for (Hit& hit : hits) {
         const auto listing = analyzers::listing_from_stored_json(hit.stored_json);

@@ -272,6 +272,7 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, cons
         case Xapian::Query::OP_AND:
         case Xapian::Query::OP_FILTER: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
         case Xapian::Query::OP_OR:
+        case Xapian::Query::OP_MAX:
         case Xapian::Query::OP_SYNONYM: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set |= next; });
         case Xapian::Query::OP_AND_NOT:
             return combine(query, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });

@@ -75,7 +75,10 @@ private:
 // listing's slot is its rank among the matches (a popcount away).
 class MatchScores {
 public:
-    explicit MatchScores(const DocidSet& matches) : words_(matches.words()) {
+    // With `tracked`, the slots given weight are listed (for best_of, which
+    // reads a child's scores back and clears them).
+    explicit MatchScores(const DocidSet& matches, bool tracked = false)
+        : words_(matches.words()), tracked_(tracked) {
         ranks_before_.reserve(words_.size());
         std::size_t rank = 0;
         for (std::uint64_t word : words_) {
@@ -86,9 +89,23 @@ public:
     }
 
     // `docid` must be a match.
-    void add(Xapian::docid docid, double weight) { scores_[slot_of(docid)] += weight; }
+    void add(Xapian::docid docid, double weight) { add_at(slot_of(docid), weight); }
+    void add_at(std::size_t slot, double weight) {
+        if (tracked_ && weight != 0 && scores_[slot] == 0) touched_.push_back(slot);
+        scores_[slot] += weight;
+    }
     // The score of the n-th match in docid order.
     double nth(std::size_t n) const { return scores_[n]; }
+    // Calls visit(slot, score) for each slot given weight since the last
+    // call, and zeroes it (tracked scores only).
+    template <typename Visit>
+    void take_touched(Visit visit) {
+        for (const std::size_t slot : touched_) {
+            visit(slot, scores_[slot]);
+            scores_[slot] = 0;
+        }
+        touched_.clear();
+    }
 
 private:
     std::size_t slot_of(Xapian::docid docid) const {
@@ -100,6 +117,8 @@ private:
     const std::vector<std::uint64_t>& words_;
     std::vector<std::uint32_t> ranks_before_;
     std::vector<double> scores_;
+    bool tracked_;
+    std::vector<std::size_t> touched_;
 };
 
 // Terms' frequencies over the combined database, each looked up once
@@ -127,7 +146,7 @@ public:
     ShardScorer(const ShardView& shard, const Xapian::Database& combined, TermFrequencies& termfreqs,
                 const Bm25Parameters& bm25, const DocidSet& matches)
         : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), termfreqs_(termfreqs), bm25_(bm25),
-          scores_(matches) {}
+          matches_(matches), scores_(matches), target_(&scores_) {}
 
     // Adds `node`'s weight times `factor` to the listings of `gate` that
     // match it (for an operator node, the caller made sure all of them do).
@@ -144,6 +163,7 @@ public:
                 }
                 return true;
             case Op::any_of: return weigh_where_matching(node.children(), 0, factor, gate);
+            case Op::best_of: return weigh_best(node.children(), factor, gate);
             case Op::and_maybe:
                 return weigh(node.children().front(), factor, gate) &&
                        weigh_where_matching(node.children(), 1, factor, gate);
@@ -156,22 +176,63 @@ public:
     const MatchScores& scores() const { return scores_; }
 
 private:
-    // Children from `first` on weigh where they match: a term's postings
-    // are its matches, and a weighted leaf matches every listing.
+    // Children from `first` on weigh where they match.
     bool weigh_where_matching(const std::vector<QueryTree>& children, std::size_t first, double factor,
                               const DocidSet& gate) {
         for (std::size_t n = first; n < children.size(); ++n) {
-            const QueryTree& child = children[n];
-            if (child.op() == Op::term || child.op() == Op::leaf) {
-                if (!weigh(child, factor, gate)) return false;
-                continue;
-            }
-            auto matching = matches_of(child);
-            if (!matching) return false;
-            *matching &= gate;
-            if (!weigh(child, factor, *matching)) return false;
+            if (!weigh_where_it_matches(children[n], factor, gate)) return false;
         }
         return true;
+    }
+
+    // A term's postings are its matches, and a weighted leaf matches every
+    // listing; an operator node weighs the listings of the gate it matches.
+    bool weigh_where_it_matches(const QueryTree& child, double factor, const DocidSet& gate) {
+        if (child.op() == Op::term || child.op() == Op::leaf) return weigh(child, factor, gate);
+        auto matching = matches_of(child);
+        if (!matching) return false;
+        *matching &= gate;
+        return weigh(child, factor, *matching);
+    }
+
+    // Each listing gets the weight of its best matching child (Xapian's
+    // OP_MAX): every child weighs into a scratch array, whose touched slots
+    // fold into the best so far; the best are added to the target at the end.
+    bool weigh_best(const std::vector<QueryTree>& children, double factor, const DocidSet& gate) {
+        Scratch& scratch = scratch_at(best_depth_++);
+        MatchScores* outer = target_;
+        target_ = &scratch.child;
+        bool weighed = true;
+        for (const QueryTree& child : children) {
+            weighed = weighed && weigh_where_it_matches(child, factor, gate);
+            scratch.child.take_touched([&](std::size_t slot, double weight) {
+                scratch.best_of_slot[slot] = std::max(scratch.best_of_slot[slot], weight);
+                scratch.best_slots.push_back(slot);
+            });
+        }
+        target_ = outer;
+        for (const std::size_t slot : scratch.best_slots) {
+            if (scratch.best_of_slot[slot] == 0) continue;  // listed twice: added already
+            target_->add_at(slot, scratch.best_of_slot[slot]);
+            scratch.best_of_slot[slot] = 0;
+        }
+        scratch.best_slots.clear();
+        --best_depth_;
+        return weighed;
+    }
+
+    // Scratch arrays for best_of, one pair per depth of nested best_of
+    // nodes, made when first needed and reused.
+    struct Scratch {
+        explicit Scratch(const DocidSet& matches) : child(matches, true), best_of_slot(child_slots(matches), 0) {}
+        static std::size_t child_slots(const DocidSet& matches) { return matches.count(); }
+        MatchScores child;
+        std::vector<double> best_of_slot;
+        std::vector<std::size_t> best_slots;
+    };
+    Scratch& scratch_at(std::size_t depth) {
+        while (scratches_.size() <= depth) scratches_.push_back(std::make_unique<Scratch>(matches_));
+        return *scratches_[depth];
     }
 
     void weigh_term(const std::string& term, double factor, const DocidSet& gate) {
@@ -180,7 +241,7 @@ private:
         const auto postings = snapshot_.term_postings(term, shard_.database);
         const auto& docids = postings->docids;
         const auto add = [&](std::size_t n) {
-            scores_.add(docids[n], weight.of(postings->wdfs[n], snapshot_.doc_length(docids[n])));
+            target_->add(docids[n], weight.of(postings->wdfs[n], snapshot_.doc_length(docids[n])));
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
@@ -202,12 +263,12 @@ private:
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
             const double weight = factor * constant->weight();
-            gate.for_each([&](Xapian::docid docid) { scores_.add(docid, weight); });
+            gate.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
             gate.for_each([&](Xapian::docid docid) {
-                scores_.add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
+                target_->add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
             });
             return true;
         }
@@ -225,7 +286,8 @@ private:
             case Op::filter:
             case Op::and_not:
             case Op::all_of:
-            case Op::any_of: break;
+            case Op::any_of:
+            case Op::best_of: break;
         }
         const auto& children = node.children();
         if (children.empty()) return DocidSet(snapshot_.size());
@@ -245,7 +307,7 @@ private:
     }
 
     static void fold(Op op, DocidSet& result, const DocidSet& next) {
-        if (op == Op::any_of) result |= next;
+        if (op == Op::any_of || op == Op::best_of) result |= next;
         else if (op == Op::and_not) result.subtract(next);
         else result &= next;
     }
@@ -255,7 +317,11 @@ private:
     const Xapian::Database& combined_;
     TermFrequencies& termfreqs_;
     const Bm25Parameters& bm25_;
+    const DocidSet& matches_;
     MatchScores scores_;
+    MatchScores* target_;  // where weights go: the scores, or a best_of child's scratch
+    std::vector<std::unique_ptr<Scratch>> scratches_;
+    std::size_t best_depth_ = 0;
 };
 
 // A listing and its score, ordered as Xapian orders its matches: higher

@@ -212,6 +212,15 @@ SortOrder sort_of(element value) {
                                               "`created_at:desc`.", rules[0]));
 }
 
+query::MatchingStrategy matching_strategy_of(element value) {
+    const std::string name = string_of(value, "matchingStrategy", ErrorCode::invalid_search_matching_strategy);
+    if (name == "all") return query::MatchingStrategy::all;
+    if (name == "last") return query::MatchingStrategy::last;
+    if (name == "frequency") return query::MatchingStrategy::frequency;
+    refuse(ErrorCode::invalid_search_matching_strategy,
+           fmt::format("Unknown value `{}` at `.matchingStrategy`: expected one of `last`, `all`, `frequency`.", name));
+}
+
 // What a Meilisearch search asks for, as our request plus how to answer.
 struct MeiliQuery {
     SearchRequest request;
@@ -223,7 +232,7 @@ struct MeiliQuery {
 
 // Fields Meilisearch accepts that this subset ignores.
 const std::set<std::string_view> ignored_fields{
-    "attributesToRetrieve", "attributesToCrop", "cropLength", "cropMarker", "showMatchesPosition", "matchingStrategy",
+    "attributesToRetrieve", "attributesToCrop", "cropLength", "cropMarker", "showMatchesPosition",
     "showRankingScore", "showRankingScoreDetails", "rankingScoreThreshold", "attributesToSearchOn", "distinct", "locales",
     "retrieveVectors", "indexUid", "federationOptions"};
 
@@ -232,6 +241,7 @@ MeiliQuery meili_query_of(element body) {
     SearchRequest& request = query.request;
     request.facet_limit = 100;  // Meilisearch's maxValuesPerFacet
     request.facets.disjunctive = false;
+    request.matching = query::MatchingStrategy::last;  // Meilisearch's default
     std::optional<std::size_t> offset, limit, page, hits_per_page;
     simdjson::dom::object fields;
     if (body.get_object().get(fields)) refuse(ErrorCode::bad_request, "Each query must be an object.");
@@ -247,13 +257,14 @@ MeiliQuery meili_query_of(element body) {
             query.facet_names = strings_of(value, "facets", ErrorCode::invalid_search_facets);
             apply_facets(query.facet_names, request.facets);
         } else if (key == "sort") request.sort = sort_of(value);
+        else if (key == "matchingStrategy") request.matching = matching_strategy_of(value);
         else if (key == "attributesToHighlight") query.formatted = !strings_of(value, "attributesToHighlight", ErrorCode::invalid_search_attributes_to_highlight).empty();
         else if (key == "highlightPreTag") request.highlight.pre = text_of(value, "highlightPreTag", ErrorCode::invalid_search_highlight_pre_tag, query::max_highlight_tag_bytes);
         else if (key == "highlightPostTag") request.highlight.post = text_of(value, "highlightPostTag", ErrorCode::invalid_search_highlight_post_tag, query::max_highlight_tag_bytes);
         else if (ignored_fields.count(key) == 0) {
             refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `q`, `offset`, `limit`, `page`, "
-                                              "`hitsPerPage`, `filter`, `facets`, `sort`, `attributesToHighlight`, "
-                                              "`highlightPreTag`, `highlightPostTag`.", key));
+                                              "`hitsPerPage`, `filter`, `facets`, `sort`, `matchingStrategy`, "
+                                              "`attributesToHighlight`, `highlightPreTag`, `highlightPostTag`.", key));
         }
     }
     query.pages = page.has_value() || hits_per_page.has_value();

@@ -116,6 +116,7 @@ Error check_text(std::string_view name, const std::string& value, std::size_t ma
 constexpr std::array<std::string_view, 3> shipping_choices{"seller", "buyer", "any"};
 constexpr std::array<std::string_view, 3> status_choices{"on_sale", "sold", "any"};
 constexpr std::array<std::string_view, 4> sort_choices{"relevance", "price_asc", "price_desc", "newest"};
+constexpr std::array<std::string_view, 3> matching_choices{"all", "last", "frequency"};  // by MatchingStrategy
 
 struct Parameter {
     std::string_view name;
@@ -123,7 +124,7 @@ struct Parameter {
     Error (*apply)(const std::string& value, SearchRequest& request);
 };
 
-constexpr std::array<Parameter, 13> parameters{{
+constexpr std::array<Parameter, 14> parameters{{
     {"q", false, [](const std::string& value, SearchRequest& request) -> Error {
          if (auto error = check_text("q", value, max_query_bytes)) return error;
          request.text = value;
@@ -180,6 +181,12 @@ constexpr std::array<Parameter, 13> parameters{{
          std::size_t chosen = 0;
          if (auto error = parse_choice("sort", value, sort_choices, chosen)) return error;
          request.sort = static_cast<SortOrder>(chosen);
+         return std::nullopt;
+     }},
+    {"matching", false, [](const std::string& value, SearchRequest& request) -> Error {
+         std::size_t chosen = 0;
+         if (auto error = parse_choice("matching", value, matching_choices, chosen)) return error;
+         request.matching = static_cast<query::MatchingStrategy>(chosen);
          return std::nullopt;
      }},
 }};

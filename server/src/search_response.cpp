@@ -58,7 +58,14 @@ std::string search_result_json(const SearchRequest& request, const SearchResult&
     json.field("cached", result.cached).field("relaxed", result.relaxed).key("suggestion");
     if (result.suggestion.empty()) json.null();
     else json.value(result.suggestion);
-    json.field("corrected", result.corrected);
+    json.field("corrected", result.corrected).key("interpreted");
+    if (result.interpreted.empty()) json.null();
+    else json.value(result.interpreted);
+    json.key("readings").begin_array();
+    for (const auto& reading : result.readings) {
+        json.begin_object().field("typed", reading.typed).field("as", reading.as).field("how", reading.how).end_object();
+    }
+    json.end_array();
     json.key("hits").begin_array();
     for (const Hit& hit : result.hits) {
         json.begin_object().field("score", hit.score).field("highlighted_title", hit.highlighted_title);

@@ -113,3 +113,24 @@ TEST_CASE("listings are spread over shards by a stable hash") {
     for (int i = 0; i < 4000; ++i) ++per_shard[shard_of(std::to_string(i) + "L", 4)];
     for (int count : per_shard) CHECK(count > 800);
 }
+
+// Regression tests for issue 14, finding 8: a brand whose filter key did not
+// fit Xapian's term limit was indexed without the key, silently.
+TEST_CASE("a brand or category whose filter key would not fit Xapian's term limit is named") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    Listing listing = sample_listing();
+    CHECK(builder.filter_key_error(listing).empty());
+    listing.brand = std::string(238, 'b');  // "XB" + 238 bytes: the longest key that fits
+    CHECK(builder.filter_key_error(listing).empty());
+    CHECK(has_term(builder.build(listing), "XB" + listing.brand));
+    listing.brand = std::string(239, 'b');
+    CHECK(builder.filter_key_error(listing) == "field 'brand': 239 bytes once normalised, over the limit of 238");
+    // Normalisation can lengthen a brand: each "㍿" (3 bytes) becomes "株式会社" (12 bytes).
+    listing.brand.clear();
+    for (int i = 0; i < 20; ++i) listing.brand += "\xE3\x8D\xBF";
+    CHECK(builder.filter_key_error(listing) == "field 'brand': 240 bytes once normalised, over the limit of 238");
+    listing.brand = "Nike";
+    listing.category = "Women/Tops/" + std::string(230, 'c');
+    CHECK(builder.filter_key_error(listing) == "field 'category': 241 bytes once normalised, over the limit of 238");
+}

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <ctime>
+
+#include <fmt/format.h>
+
 #include "analyzers/listing.h"
 
 using namespace analyzers;
@@ -118,4 +122,52 @@ TEST_CASE("stored description is cut to a display snippet on a character boundar
     const Listing back = listing_from_stored_json(stored_fields_json(listing));
     CHECK(back.description.size() <= 280);
     CHECK(back.description.size() % 2 == 0);
+}
+
+// Regression tests for issue 14, finding 8: gaps in the feed contract that
+// used to be accepted silently (or, for the BOM, refused).
+TEST_CASE("a UTF-8 byte order mark before a line is skipped") {
+    auto result = parse("\xEF\xBB\xBF" R"({"id":"a","title":"x","price":1})");
+    REQUIRE(result.ok());
+    CHECK(result.record->listing.id == "a");
+}
+
+TEST_CASE("a category is a path of one to three levels, none of them empty") {
+    CHECK(parse(R"({"id":"a","title":"x","price":1,"category":"Women/Tops & Blouses/Blouse"})").ok());
+    CHECK(parse(R"({"id":"a","title":"x","price":1,"category":"Women"})").ok());
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"category":"A/B/C/D"})") ==
+          "field 'category': 4 levels, at most 3 (levels are separated by '/')");
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"category":"A//B"})") == "field 'category': level 2 is empty");
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"category":"/A"})") == "field 'category': level 1 is empty");
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"category":"A/"})") == "field 'category': level 2 is empty");
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"category":"A/ /B"})") == "field 'category': level 2 is empty");
+}
+
+TEST_CASE("a field named twice in one line is rejected, whichever field it is") {
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"price":2})") == "duplicate field 'price'");
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"colour":"red","colour":"blue"})") ==
+          "duplicate field 'colour'");
+    // Checked before the values, so the message names the real problem.
+    CHECK(error_of(R"({"id":"a","title":"x","price":"one","price":1})") == "duplicate field 'price'");
+}
+
+TEST_CASE("created_at more than a day ahead of the clock is rejected") {
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    const auto line = [](std::int64_t created_at) {
+        return R"({"id":"a","title":"x","price":1,"created_at":)" + std::to_string(created_at) + "}";
+    };
+    CHECK(parse(line(now + 3600)).ok());  // producers' clocks drift a little
+    const std::string error = error_of(line(4102444800));  // 2100-01-01
+    CHECK(error.rfind("field 'created_at': 4102444800 is more than 24 hours ahead of the indexer's clock (", 0) == 0);
+    CHECK(error.find(fmt::format("({}", now / 1000)) != std::string::npos);  // the clock, in epoch seconds
+}
+
+TEST_CASE("stored fields written before a contract rule still read back") {
+    // Listings indexed before categories were limited to three levels must
+    // still show their stored fields.
+    const Listing back =
+        listing_from_stored_json(R"({"id":"a","title":"x","price":1,"category":"A//B/C/D","created_at":4102444800})");
+    CHECK(back.id == "a");
+    CHECK(back.category == "A//B/C/D");
+    CHECK(back.created_at == 4102444800);
 }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "analyzers/index_layout.h"
 #include "test_support.h"
 
 using test_support::binary;
@@ -152,6 +153,11 @@ TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches u
         REQUIRE_MESSAGE(result.exit_code == 0, result.output);
     };
     replicate();
+    // The replica names the generation by the primary's identifier too
+    // (issue 14, finding 7: a rebuilt index directory is recognisable).
+    const auto replica_id = [&] { return analyzers::serving_generation(replica)->id; };
+    CHECK(replica_id().size() == 32);
+    CHECK(replica_id() == analyzers::serving_generation(index)->id);
     test_support::ServerProcess primary({"--index", index, "--data-dir", data_dir()});
     test_support::ServerProcess copy({"--index", replica, "--data-dir", data_dir()});
     check_same_answers(primary.port(), copy.port());
@@ -167,6 +173,7 @@ TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches u
                                                  R"({"id":"yy-2","title":"Yamaha guitar","price":150})" "\n");
     run_indexer({"build", "--feed", (dir / "dump.jsonl").string(), "--index", index, "--shards", "3"});
     replicate();
+    CHECK(replica_id() == analyzers::serving_generation(index)->id);
     CHECK(finds(copy.port(), "q=yamaha", "yy-1"));
     // A result cached before the swap may be served for up to 250 ms after it.
     CHECK(finds(copy.port(), "q=", "yy-"));

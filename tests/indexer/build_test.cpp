@@ -137,3 +137,40 @@ TEST_CASE("the summary names what happened") {
     CHECK(text.find("1 listings served; 2 lines read") != std::string::npos);
     CHECK(text.find("rejected 1, already indexed 0 (see ") != std::string::npos);
 }
+
+// Regression test for issue 14, finding 8: a feed saved by an editor that
+// starts files with a byte order mark lost its first listing.
+TEST_CASE("a feed starting with a UTF-8 byte order mark loses no listing") {
+    test_support::TempDir dir;
+    const auto report = build(dir, "\xEF\xBB\xBF" + std::string(three_listings));
+    CHECK(report.rejected == 0);
+    CHECK(has_listing(serving(dir), "a"));
+}
+
+// Regression test for issue 14, finding 8: such a listing used to be
+// indexed without its brand filter key, and no one was told.
+TEST_CASE("a listing whose brand cannot be a filter key is dead-lettered with the reason") {
+    test_support::TempDir dir;
+    const std::string brand(300, 'x');
+    const auto report = build(dir, std::string(three_listings) + R"({"id":"long","title":"t","price":1,"brand":")" +
+                                       brand + "\"}\n");
+    CHECK(report.rejected == 1);
+    CHECK_FALSE(has_listing(serving(dir), "long"));
+    const std::string dead = test_support::read_file(report.dead_letter_path);
+    CHECK(dead.find(R"({"line":4,"error":"field 'brand': 300 bytes once normalised, over the limit of 238")") !=
+          std::string::npos);
+}
+
+// Regression test for issue 14, finding 7: after the index directory was
+// rebuilt from scratch, generation 1 again, readers could not tell.
+TEST_CASE("each build publishes a new identifier, even when generation numbers restart") {
+    test_support::TempDir dir;
+    const auto first = build(dir, three_listings);
+    CHECK(first.generation.id.size() == 32);
+    CHECK(analyzers::serving_generation(dir / "index")->id == first.generation.id);
+    std::filesystem::remove_all(dir / "index");
+    const auto rebuilt = build(dir, three_listings);
+    CHECK(rebuilt.generation.number == first.generation.number);
+    CHECK(analyzers::serving_generation(dir / "index")->id == rebuilt.generation.id);
+    CHECK(rebuilt.generation.id != first.generation.id);
+}

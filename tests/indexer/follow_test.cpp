@@ -45,16 +45,7 @@ std::string stored_title(const Xapian::Database& database, const std::string& id
     return analyzers::listing_from_stored_json(analyzers::stored_fields_of(database.get_document(*posting))).title;
 }
 
-// Polls until `condition` holds or `timeout` passes.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
+using test_support::eventually;
 
 // follow_feed running in a thread until the object goes out of scope.
 class RunningFollower {
@@ -127,6 +118,24 @@ TEST_CASE("a directory of segments is read in name order, new segments included"
     const auto report = indexer::follow_feed(follow_options(dir, dir / "feed"));
     CHECK(report.lines == 1);
     CHECK(stored_title(serving(dir), "a") == "version three");
+}
+
+// Regression test for issue 14, finding 2: the producer's
+// segment-000002.jsonl.tmp was read as a segment, and the final
+// segment-000002.jsonl, sorting before it, was never read.
+TEST_CASE("a producer's temporary segment is never read, and the final one is once renamed") {
+    test_support::TempDir dir;
+    std::filesystem::create_directories(dir / "feed");
+    test_support::write_file(dir / "feed" / "segment-000001.jsonl", listing_line("a", "version one", 1));
+    test_support::write_file(dir / "feed" / "segment-000002.jsonl.tmp",
+                             listing_line("a", "version two", 1) + listing_line("b", "half written", 1));
+    indexer::follow_feed(follow_options(dir, dir / "feed"));
+    CHECK(stored_title(serving(dir), "a") == "version one");
+    CHECK_FALSE(serving(dir).term_exists("Qb"));
+    std::filesystem::rename(dir / "feed" / "segment-000002.jsonl.tmp", dir / "feed" / "segment-000002.jsonl");
+    indexer::follow_feed(follow_options(dir, dir / "feed"));
+    CHECK(stored_title(serving(dir), "a") == "version two");
+    CHECK(serving(dir).term_exists("Qb"));
 }
 
 TEST_CASE("a followed line is searchable within a second, and a partial line waits for its end") {

@@ -21,6 +21,6 @@ TEST_CASE("highlighted text is HTML-escaped, and custom tags are used as given")
     Highlighter highlighter;
     CHECK(highlighter.highlight("<b>Nike</b> & co", {"nike"}) == "&lt;b&gt;<em>Nike</em>&lt;/b&gt; &amp; co");
     CHECK(highlighter.highlight("Nike shoes", {"nike"}, {"[", "]"}) == "[Nike] shoes");
-    CHECK(highlighter.highlight("nothing here", {}) == "nothing here");
+    CHECK(highlighter.highlight("nothing here", std::unordered_set<std::string>{}) == "nothing here");
     CHECK(highlighter.highlight("", {"nike"}).empty());
 }

@@ -6,7 +6,7 @@
 
 #include "index_fixture.h"
 #include "query/ranking.h"
-#include "spelling.h"
+#include "word_dictionary.h"
 
 using namespace query;
 using query_test::build_index;

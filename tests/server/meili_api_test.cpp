@@ -139,3 +139,14 @@ TEST_CASE("bounds on the Meilisearch route: highlight tags, filter size, queries
     CHECK(too_many.name() == "invalid_multi_search_queries");
     CHECK(too_many.message == "`queries` holds 21 searches; the limit is 20.");
 }
+
+TEST_CASE("matchingStrategy is honoured, and a word with a minus leaves listings out") {
+    Fixture f;
+    using Ids = std::vector<std::string>;
+    // No listing has both words (the engine's own tests cover how each
+    // strategy relaxes; this fixture never relaxes).
+    CHECK(f.ids(R"({"q": "adidas cortez ", "matchingStrategy": "all"})").empty());
+    CHECK(f.ids(R"({"q": "nike -blazer", "sort": ["price:asc"]})") == Ids{"tee", "shoe1"});
+    CHECK(refusal([&] { f.search(R"({"q": "nike", "matchingStrategy": "some"})"); }).name() ==
+          "invalid_search_matching_strategy");
+}

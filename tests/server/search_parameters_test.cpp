@@ -114,8 +114,15 @@ TEST_CASE("unknown and repeated parameters are refused") {
     const ApiError unknown = error_for({{"qq", "x"}});
     CHECK(unknown.name() == "unknown_parameter");
     CHECK(unknown.message == "unknown parameter 'qq'; known parameters: q, limit, offset, brand, category, "
-                             "price_min, price_max, condition, shipping, status, facets, facet_limit, sort");
+                             "price_min, price_max, condition, shipping, status, facets, facet_limit, sort, matching");
     CHECK(error_for({{"q", "a"}, {"q", "b"}}).message == "'q' is given more than once");
+}
+
+TEST_CASE("the matching strategy is chosen by name, or left to the ranking config") {
+    CHECK_FALSE(std::get<SearchRequest>(parse_search_parameters({{"q", "nike"}})).matching.has_value());
+    const auto last = std::get<SearchRequest>(parse_search_parameters({{"q", "nike"}, {"matching", "last"}}));
+    CHECK(last.matching == query::MatchingStrategy::last);
+    CHECK(error_for({{"matching", "most"}}).message == "'matching' must be one of all, last, frequency, not \"most\"");
 }
 
 TEST_CASE("error JSON carries code, message and parameter") {

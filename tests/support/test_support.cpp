@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace test_support {
 namespace {
@@ -138,38 +139,58 @@ std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::
     return output;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& arguments) {
+ChildProcess::ChildProcess(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
     std::vector<std::string> copy = arguments;
     auto argv = to_argv(copy);
+    const std::string output_path = output.empty() ? "/dev/null" : output.string();
     pid_ = ::fork();
     if (pid_ == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
+        const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
 }
 
-bool ChildProcess::finished() {
-    if (pid_ <= 0) return true;
+void ChildProcess::reap(int options) {
+    if (pid_ <= 0) return;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    if (::waitpid(pid_, &status, options) != pid_) return;
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     pid_ = -1;
-    return true;
+}
+
+bool ChildProcess::finished() {
+    reap(WNOHANG);
+    return pid_ <= 0;
+}
+
+int ChildProcess::wait() {
+    reap(0);
+    return exit_code_;
 }
 
 void ChildProcess::kill_hard() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    pid_ = -1;
+    reap(0);
+}
+
+void ChildProcess::send_signal(int signal_number) const {
+    if (pid_ > 0) ::kill(pid_, signal_number);
 }
 
 ChildProcess::~ChildProcess() { kill_hard(); }
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
 
 ServerProcess::ServerProcess(std::vector<std::string> arguments, const std::filesystem::path& log_file) {
     int out[2];

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,22 +52,32 @@ std::vector<std::vector<std::string>> read_delimited(const std::filesystem::path
 std::filesystem::path mercari_feed(const std::filesystem::path& tsv, const std::filesystem::path& out_dir,
                                    std::size_t limit = 0);
 
-// A child process with its output discarded, for crash tests.
+// A child process, killed if still running at scope exit. Its output
+// (stdout and stderr together) is discarded, or appended to `output`.
 class ChildProcess {
 public:
-    explicit ChildProcess(const std::vector<std::string>& arguments);
+    explicit ChildProcess(const std::vector<std::string>& arguments, const std::filesystem::path& output = {});
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
     // True if it has already exited; its exit code is then in exit_code().
     bool finished();
+    int wait();        // blocks until it exits; returns exit_code()
     void kill_hard();  // SIGKILL and reap
+    void send_signal(int signal_number) const;
+    int pid() const { return pid_; }
+    // -1 when it was killed by a signal.
     int exit_code() const { return exit_code_; }
 
 private:
+    void reap(int options);
+
     int pid_ = -1;
     int exit_code_ = -1;
 };
+
+// Polls `condition` every 10 ms until it holds or `timeout` passes; true if it held.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // The real search-server binary on an ephemeral loopback port; killed when
 // this goes out of scope. Its stderr goes to `log_file` when one is given.

@@ -89,6 +89,10 @@ public:
     explicit DocumentBuilder(const Lexicon& lexicon) : lexicon_(lexicon) {}
 
     Xapian::Document build(const Listing& listing);
+    // Why the listing's brand or category cannot have its filter keys (the
+    // normalised key is over Xapian's term limit), or empty if they fit.
+    // The indexer refuses such a listing rather than index it without them.
+    std::string filter_key_error(const Listing& listing);
     // Marks an indexed listing sold in place: its terms stay as they are, so
     // a "sold" feed record needs no full listing and loses nothing.
     static void mark_sold(Xapian::Document& document);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace analyzers {
@@ -20,7 +21,15 @@ namespace analyzers {
 struct Generation {
     std::uint64_t number = 0;
     std::size_t shard_count = 0;
+    // 128 random bits in hex, new with every published generation. Numbers
+    // restart at 1 when an index directory is rebuilt from scratch; this
+    // never repeats. Empty in stubs written before identifiers existed.
+    std::string id;
 };
+
+// A fresh generation identifier: 32 lowercase hex digits from the kernel's
+// random source.
+std::string new_generation_id();
 
 std::filesystem::path serving_stub_path(const std::filesystem::path& index_dir);
 std::filesystem::path generation_path(const std::filesystem::path& index_dir, std::uint64_t generation);
@@ -32,11 +41,15 @@ std::size_t shard_of(std::string_view listing_id, std::size_t shard_count);
 
 // Points CURRENT at `generation` atomically (write a temporary file, fsync,
 // rename). Readers that open CURRENT see the old or the new generation.
-// Then records it in the serving pointer database, for replicas.
+// Then records it in the serving pointer database, for replicas. The stub
+// names the generation in '#' comment lines, which Xapian skips:
+//   # generation 2 of 2 shards, written by the indexer
+//   # id 6f1c0d9e2b7a4c83a5e0f4d2c1b9a877
+// A generation without an id is given a new one.
 void publish_generation(const std::filesystem::path& index_dir, const Generation& generation);
 
-// <index>/serving: a Xapian database whose metadata "generation" and
-// "shards" name the serving generation. xapian-replicate copies databases,
+// <index>/serving: a Xapian database whose metadata "generation", "shards"
+// and "id" name the serving generation. xapian-replicate copies databases,
 // not files, so replicas (scripts/replica.sh) read this to know what to copy.
 inline constexpr const char* serving_pointer_name = "serving";
 void write_serving_pointer(const std::filesystem::path& index_dir, const Generation& generation);

@@ -37,6 +37,12 @@ struct FeedRecord {
     Listing listing;  // for remove and sold only listing.id is set
 };
 
+// What a category may look like.
+enum class CategoryRule {
+    path_of_up_to_three_levels,  // the feed contract: "Women/Tops & Blouses/Blouse", no empty level
+    any_text,                    // stored fields, some indexed before the rule existed
+};
+
 // Limits that keep one bad line from bloating the index.
 struct FeedLimits {
     std::size_t max_line_bytes = 256 * 1024;
@@ -44,7 +50,15 @@ struct FeedLimits {
     std::size_t max_title_bytes = 1024;
     std::size_t max_description_bytes = 64 * 1024;
     std::size_t max_short_field_bytes = 512;  // brand, category, seller_id
+    CategoryRule category_rule = CategoryRule::path_of_up_to_three_levels;
+    // Producers' clocks drift, so created_at may be a little ahead of ours;
+    // far ahead it would pin a listing first under "newest" for ever.
+    std::int64_t max_created_at_lead_seconds = 24 * 3600;
 };
+
+// The rejection of a line over the limit; also used by the indexer, which
+// stops reading such a line long before it ends.
+std::string oversized_line_error(std::uint64_t line_bytes, std::size_t max_line_bytes);
 
 // Either a record or the reason the line was rejected, never both.
 struct [[nodiscard]] FeedLineResult {

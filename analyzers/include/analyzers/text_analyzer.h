@@ -22,12 +22,18 @@ struct Word {
     // "128gb" -> {"128", "gb"}, "3/4" -> {"3", "4"}; empty otherwise.
     std::vector<std::string> parts;
     std::uint32_t position = 0;  // 1-based position of the word in the text
+    // The word normalised but not stemmed ("running", "northface"), with
+    // AnalyzerOptions::keep_surface only: the query side completes and
+    // splits what was typed; the indexer never needs it.
+    std::string surface;
 };
 
 struct AnalyzerOptions {
     // Plain ASCII text skips ICU and goes through an ASCII tokenizer that
     // follows ICU's word-break rules; off only to test that they agree.
     bool ascii_fast_path = true;
+    // Fill Word::surface.
+    bool keep_surface = false;
 };
 
 // Not thread-safe (ICU break iterators and the stem cache are per instance):
@@ -45,6 +51,9 @@ public:
     std::string normalize(std::string_view text);
 
     std::vector<Word> analyze(std::string_view text);
+    // The term of one normalised word, as analyze() stems it ("running" ->
+    // "run"; numbers, CJK and mixed words are kept as they are).
+    std::string stem(const std::string& normalized_word);
 
 private:
     struct Impl;

@@ -24,9 +24,13 @@ struct Progress {
     std::uint64_t bytes = 0;
     std::uint64_t total_bytes = 0;  // 0 when unknown (stdin)
     double seconds = 0;
+    std::uint64_t failed_writes = 0;  // follow: commits or dead-letter writes that failed (a full disk), retried
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;
+// What an operator must hear about while the indexer carries on: a rotated
+// or truncated feed, an ignored file, a failed commit. One line of text.
+using NoticeCallback = std::function<void(const std::string&)>;
 
 struct FeedOptions {
     std::filesystem::path feed;              // a JSONL file, a directory of segment files, or "-" for stdin
@@ -38,7 +42,12 @@ struct FeedOptions {
     // A build fills small part databases of this many listings per shard and
     // merges them at the end: cheaper commits than one growing database.
     std::size_t listings_per_part = 100'000;
+    // Commits stop (a follower retries them) while less than this is free
+    // on the index's filesystem: Xapian 1.4 can abort the process when a
+    // commit runs out of space part-way.
+    std::uint64_t reserved_disk_bytes = 64 << 20;
     ProgressCallback on_progress;
+    NoticeCallback on_notice;  // unset: printed to stderr
 };
 
 struct FeedReport {
@@ -48,6 +57,8 @@ struct FeedReport {
     std::uint64_t sold = 0;      // "sold" records applied to an indexed listing
     std::uint64_t rejected = 0;  // written to the dead-letter file
     std::uint64_t skipped = 0;   // already committed by an earlier run
+    std::uint64_t late_segments = 0;  // appeared below the segment being read: not read (each reported)
+    std::uint64_t failed_writes = 0;  // follow: failed commits or dead-letter writes, each reported and retried
     std::uint64_t documents = 0; // listings in the serving generation afterwards
     analyzers::Generation generation;
     std::filesystem::path dead_letter_path;
@@ -74,7 +85,11 @@ struct FollowOptions {
 // Applies the feed to the serving generation (creating an empty generation
 // of feed.shard_count shards if there is none), resuming after the last
 // committed line. When another generation is published meanwhile, it
-// switches to it and resumes from that generation's position.
+// switches to it and resumes from that generation's position. A write
+// that fails (a full disk) is reported through on_notice at once; then it
+// waits (1 s, doubling up to 30 s) and resumes from the last commit, until
+// writes succeed again or a stop is requested (which then throws). With
+// follow = false it throws at the first failed write instead.
 FeedReport follow_feed(const FollowOptions& options);
 
 // A short human-readable summary, for the command line.

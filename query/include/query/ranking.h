@@ -12,11 +12,13 @@
 // is done by giving unsold ones a bonus: the order is the same.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 #include "analyzers/document_layout.h"
+#include "query/search_request.h"
 
 namespace query {
 
@@ -30,9 +32,33 @@ struct FieldWeights {
     double of(analyzers::TextField field) const;
 };
 
+// Searching as buyers type: the word being typed, typos, and words run
+// together or split apart match too, each a little below the words as typed.
+struct TypingOptions {
+    // The last word, unless the query ends with a space, also matches the
+    // title terms it starts ("iph" -> iphone), the most frequent first.
+    bool prefix = true;
+    std::size_t max_completions = 50;
+    double completion_weight = 0.9;
+    // Every word also matches known words one edit away (from
+    // typo_one_min_length letters) or two (from typo_two_min_length), never
+    // numbers, words with digits or brand aliases.
+    bool typos = true;
+    std::size_t typo_one_min_length = 5;
+    std::size_t typo_two_min_length = 9;
+    std::size_t max_typo_alternatives = 8;
+    double typo_one_weight = 0.5;
+    double typo_two_weight = 0.3;
+    // "northface" also matches north + face, "air pods" airpods.
+    bool split_join = true;
+    double split_join_weight = 0.8;
+};
+
+// How typed text becomes a query.
 struct QueryOptions {
     FieldWeights weights;
     double synonym_weight = 0.8;  // a synonym's match counts a little less than the words typed
+    TypingOptions typing;
 };
 
 // The freshness signal: weight x 2^(-age / half life) at a moment `now`;
@@ -49,15 +75,17 @@ struct RankingConfig {
     // BM25 (Xapian::BM25Weight's k1 and b).
     double bm25_k1 = 1.2;
     double bm25_b = 0.5;
-    QueryOptions text;  // field weights and synonym weight
+    QueryOptions text;  // field weights, synonyms, search as you type
     double freshness_weight = 1.0;
     double freshness_half_life_days = 14;
     double brand_match_weight = 1.0;
     double category_match_weight = 0.5;
     double on_sale_weight = 2.0;
     // An all-words query with fewer matches than this is relaxed to listings
-    // matching any of the words (more words matched rank higher).
+    // matching some of the words, as the matching strategy says (a request
+    // may choose its own; `all` never relaxes).
     double relax_min_matches = 20;
+    MatchingStrategy matching = MatchingStrategy::frequency;
     // Once relaxed, each typed word a listing matches adds this much, so
     // listings with more of the words come first.
     double relax_word_bonus = 30;

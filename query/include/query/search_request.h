@@ -15,6 +15,14 @@ struct FilterExpression;  // query/filter_expression.h
 enum class StatusFilter { on_sale, sold, any };  // sold listings are hidden unless asked for
 enum class SortOrder { relevance, price_asc, price_desc, newest };
 
+// Which listings match when all the words together find too few
+// (Meilisearch's matchingStrategy):
+//   all        only listings with every word: never relaxed;
+//   last       drop words from the end: listings with the first words first;
+//   frequency  drop the most common words first: listings with more of the
+//              words, and with the rarer words, first.
+enum class MatchingStrategy { all, last, frequency };
+
 struct Filters {
     std::vector<std::string> brands;         // any of these, as typed (brand aliases apply)
     std::string category;                    // a category or any ancestor path: "Women/Tops & Blouses"
@@ -60,6 +68,7 @@ struct SearchRequest {
     std::size_t facet_limit = 20;  // values per facet, most frequent first
     HighlightOptions highlight;
     bool exact_total = false;  // count every match even without facets (a few ms at 1M listings)
+    std::optional<MatchingStrategy> matching;  // unset: the ranking config's
 };
 
 }  // namespace query

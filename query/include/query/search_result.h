@@ -44,6 +44,15 @@ struct FacetCounts {
 // or from the snapshots' columns (sorts and empty queries).
 enum class RankedBy { matcher, snapshot_candidates, columns };
 
+// A typed word (or two) searched as something else, because as typed it
+// is in no title: "northface" split into "north face", "iph" completed to
+// "iphone", "air pods" joined into "airpods", "nikke" corrected to "nike".
+struct WordReading {
+    std::string typed;
+    std::string as;
+    std::string how;  // "completed", "corrected", "split" or "joined"
+};
+
 struct SearchResult {
     std::vector<Hit> hits;
     std::optional<FacetCounts> facets;
@@ -57,6 +66,10 @@ struct SearchResult {
     // results for"), as the ranking config's spelling.auto_correct says.
     std::string suggestion;
     bool corrected = false;
+    // The query as it was searched, when some words were read otherwise than
+    // typed ("north face hoodie"); empty when every word was taken as typed.
+    std::string interpreted;
+    std::vector<WordReading> readings;
     bool cached = false;     // answered from the result cache
     RankedBy ranked_by = RankedBy::matcher;
     double took_ms = 0;

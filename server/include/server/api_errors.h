@@ -47,6 +47,7 @@ namespace server {
     X(invalid_search_filter, 400, "invalid_request")                          \
     X(invalid_search_facets, 400, "invalid_request")                          \
     X(invalid_search_sort, 400, "invalid_request")                            \
+    X(invalid_search_matching_strategy, 400, "invalid_request")               \
     X(invalid_search_attributes_to_highlight, 400, "invalid_request")         \
     X(invalid_search_highlight_pre_tag, 400, "invalid_request")               \
     X(invalid_search_highlight_post_tag, 400, "invalid_request")              \

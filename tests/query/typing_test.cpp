@@ -1,0 +1,216 @@
+// Search as buyers type: the word being typed, typos, run-together and split
+// words, synonyms before spelling, excluded words, matching strategies, and
+// what the buyer is told was understood. On a real index of a few dozen
+// listings, through the search service.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "index_fixture.h"
+#include "query/inspector.h"
+
+using namespace query;
+using query_test::build_index;
+using query_test::ids_of;
+
+namespace {
+
+// `copies` listings with this title (ids prefix-1, prefix-2, ...).
+std::string listings(const std::string& prefix, const std::string& title, int copies, const std::string& brand = "") {
+    std::ostringstream feed;
+    for (int n = 1; n <= copies; ++n) {
+        feed << R"({"id":")" << prefix << "-" << n << R"(","title":")" << title << R"(","price":)" << 10 + n
+             << (brand.empty() ? "" : R"(,"brand":")" + brand + "\"") << R"(,"created_at":1700000000})" << "\n";
+    }
+    return feed.str();
+}
+
+std::string catalog() {
+    return listings("iphone11", "Apple iPhone 11 64GB", 3, "Apple") +
+           listings("iphone12", "Apple iPhone 12 Pro 128GB", 3, "Apple") +
+           listings("case", "Phone case for iPhone", 2) +
+           listings("sneakers", "White sneakers", 4) +
+           listings("sneekers", "Red sneekers", 1) +
+           listings("candle", "Scented candle", 3) +
+           listings("handle", "Door handle", 3) +
+           listings("tnf", "Jester backpack", 3, "The North Face") +
+           listings("north", "North star poster", 3) +
+           listings("face", "Face mask set", 3) +
+           listings("macbook", "MacBook Pro 13 laptop", 3, "Apple") +
+           listings("airpods", "AirPods Pro earbuds", 3, "Apple") +
+           listings("pop", "Funko Pop figure", 5, "Funko") +
+           listings("hoodie", "Nike hoodie black", 3, "Nike") +
+           listings("tee", "Nike tee white", 3, "Nike") +
+           listings("lulu", "Align leggings", 3, "Lululemon") +
+           listings("luly", "Luly ribbon", 3) +
+           listings("japanese", "ナイキのスニーカー 27cm", 2, "Nike") +
+           listings("playstation", "PlayStation 5 console", 3, "Sony") +
+           listings("pokemon", "Pokemon cards lot", 3, "Pokemon");
+}
+
+struct Fixture {
+    test_support::TempDir dir;
+    std::unique_ptr<SearchService> service;
+
+    explicit Fixture(const std::string& config = "relax.min_matches = 0\nfreshness.weight = 0\n") {
+        build_index(dir, catalog());
+        service = std::make_unique<SearchService>(
+            ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                           .ranking_config = query_test::ranking_file(dir, config),
+                           .result_cache_entries = 0});
+    }
+
+    SearchResult search(const std::string& text, std::size_t limit = 50) {
+        return service->search({.text = text, .limit = limit});
+    }
+
+    // The listing ids found, without their copy number, in rank order, each once.
+    std::vector<std::string> groups(const std::string& text) {
+        std::vector<std::string> found;
+        for (const auto& id : ids_of(search(text))) {
+            const std::string group = id.substr(0, id.find('-'));
+            if (std::find(found.begin(), found.end(), group) == found.end()) found.push_back(group);
+        }
+        return found;
+    }
+};
+
+bool contains(const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+TEST_CASE("the word being typed matches the words it starts, below a word typed in full") {
+    Fixture f;
+    const auto iph = f.search("iph");
+    CHECK(ids_of(iph).size() == 8);  // every iPhone and the cases
+    CHECK(iph.interpreted == "iphone");
+    REQUIRE(iph.readings.size() == 1);
+    CHECK(iph.readings[0].how == "completed");
+    CHECK(iph.hits[0].highlighted_title.find("<em>iPh</em>one") != std::string::npos);
+    CHECK(f.groups("pokem") == std::vector<std::string>{"pokemon"});
+    CHECK(f.groups("lulule") == std::vector<std::string>{"lulu"});  // the brand, by its name
+    CHECK(contains(f.groups("sneak"), "sneakers"));
+    // A space after the word: it is complete, and nothing is called "iph".
+    CHECK(f.search("iph ").hits.empty());
+    // "pro" in full outranks "pro" as the start of "protector"... and of nothing
+    // else here: the MacBook and iPhone Pro rank by their full word.
+    CHECK(f.groups("macbook pro").front() == "macbook");
+}
+
+TEST_CASE("a partial Japanese word matches the words it starts") {
+    Fixture f;
+    const auto result = f.search("スニー");
+    CHECK(f.groups("スニー") == std::vector<std::string>{"japanese"});
+    CHECK(result.hits[0].highlighted_title.find("<em>スニー</em>カー") != std::string::npos);
+}
+
+TEST_CASE("a word with a typo matches the words one edit away, the word as typed first") {
+    Fixture f;
+    // One seller wrote "sneekers": a buyer typing it sees every sneaker,
+    // that listing first.
+    const auto groups = f.groups("sneekers ");
+    REQUIRE(groups.size() == 2);
+    CHECK(groups[0] == "sneekers");
+    CHECK(groups[1] == "sneakers");
+    // A transposition is one edit.
+    CHECK(f.groups("playstaiton ") == std::vector<std::string>{"playstation"});
+    // Exact above one typo, both ways round.
+    CHECK(f.groups("candle ") == std::vector<std::string>{"candle", "handle"});
+    CHECK(f.groups("handle ") == std::vector<std::string>{"handle", "candle"});
+}
+
+TEST_CASE("numbers, sizes and model codes are never fuzzed, nor brand aliases") {
+    Fixture f;
+    const auto eleven = f.groups("iphone 11 ");
+    CHECK(eleven == std::vector<std::string>{"iphone11"});
+    CHECK_FALSE(contains(f.groups("iphone 12 "), "iphone11"));
+    // "lulu" is Lululemon's alias: it is not also "luly".
+    CHECK(f.groups("lulu ") == std::vector<std::string>{"lulu"});
+}
+
+TEST_CASE("a typo inside a brand name still finds the brand") {
+    Fixture f;
+    const auto result = f.search("lululemn ");
+    CHECK(f.groups("lululemn ") == std::vector<std::string>{"lulu"});
+    CHECK(result.interpreted == "lululemon");
+}
+
+TEST_CASE("a run-together word matches its two words, and two words their joined form") {
+    Fixture f;
+    const auto northface = f.search("northface ");
+    CHECK(f.groups("northface ").front() == "tnf");  // the brand The North Face
+    CHECK(northface.interpreted == "north face");
+    CHECK(northface.readings.at(0).how == "split");
+    CHECK(f.groups("macbookpro ").front() == "macbook");
+    CHECK(f.groups("play station ").front() == "playstation");  // joined
+    // Compounds with digits were already whole or parts.
+    CHECK(f.groups("iphone12pro ").front() == "iphone12");
+    CHECK(f.groups("iphone 12pro ").front() == "iphone12");
+}
+
+TEST_CASE("synonyms apply before spelling: a word a synonym covers is never corrected") {
+    Fixture f;
+    const auto result = f.search("air pods ");
+    CHECK(result.suggestion.empty());
+    CHECK_FALSE(result.corrected);
+    CHECK(f.groups("air pods ") == std::vector<std::string>{"airpods"});  // not Funko Pop
+}
+
+TEST_CASE("a word with a minus leaves listings with that word out") {
+    Fixture f;
+    const auto nike = f.groups("nike ");
+    CHECK(contains(nike, "hoodie"));
+    CHECK(contains(nike, "tee"));
+    const auto without = f.groups("nike -hoodie");
+    CHECK_FALSE(contains(without, "hoodie"));
+    CHECK(contains(without, "tee"));
+    CHECK(f.search("nike -hoodie").interpreted.empty());  // every word read as typed
+    // Sizes and ranges are not exclusions.
+    CHECK(f.groups("iphone -11").empty() == false);
+}
+
+TEST_CASE("the matching strategy decides whether and how a query is relaxed") {
+    Fixture f("relax.min_matches = 20\nfreshness.weight = 0\n");
+    // No listing has both words: relaxed under frequency and last, not under all.
+    SearchRequest request{.text = "funko sneakers ", .limit = 50};
+    request.matching = MatchingStrategy::all;
+    const auto all = f.service->search(request);
+    CHECK(all.hits.empty());
+    CHECK_FALSE(all.relaxed);
+    request.matching = MatchingStrategy::last;
+    const auto last = f.service->search(request);
+    CHECK(last.relaxed);
+    // Dropping words from the end: the first word is kept.
+    for (const auto& id : ids_of(last)) CHECK(id.rfind("pop-", 0) == 0);
+    request.matching = MatchingStrategy::frequency;
+    const auto frequency = f.service->search(request);
+    CHECK(frequency.relaxed);
+    CHECK(ids_of(frequency).size() > ids_of(last).size());  // either word
+}
+
+TEST_CASE("explain names the typos and completions in a score") {
+    Fixture f;
+    Inspector inspector({.index_dir = f.dir / "index", .data_dir = test_support::project_data_dir(),
+                         .ranking_config = f.dir / "ranking.conf"});
+    const Explanation typo = inspector.explain({.text = "sneekers "}, "sneakers-1");
+    const bool names_typo = std::any_of(typo.parts.begin(), typo.parts.end(), [](const ScorePart& part) {
+        return part.name.find("1 typo for 'sneekers'") != std::string::npos;
+    });
+    CHECK(names_typo);
+    const Explanation completion = inspector.explain({.text = "pokem"}, "pokemon-1");
+    const bool names_completion = std::any_of(completion.parts.begin(), completion.parts.end(), [](const ScorePart& part) {
+        return part.name.find("completes 'pokem'") != std::string::npos;
+    });
+    CHECK(names_completion);
+}
+
+TEST_CASE("each behaviour can be switched off in the ranking config") {
+    Fixture f("relax.min_matches = 0\nprefix.enabled = off\ntypo.enabled = off\nsplit_join.enabled = off\n"
+              "spelling.auto_correct = 0\n");
+    CHECK(f.search("iph").hits.empty());
+    CHECK(f.groups("sneekers ") == std::vector<std::string>{"sneekers"});
+    CHECK(f.search("northface ").hits.empty());
+}
