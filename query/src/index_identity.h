@@ -12,11 +12,13 @@
 
 namespace query {
 
-// The generation CURRENT names, and its identity.
+// The generation CURRENT names, and its identity: the random id the
+// indexer writes with each publication (analyzers::Generation::id) or, in
+// a CURRENT written before ids existed, the identity of the file itself
+// (device, inode and change time: every publication renames a new file
+// over CURRENT).
 struct ServingGeneration {
     analyzers::Generation generation;
-    // The identity of the CURRENT file that named it (device, inode and
-    // change time): every publication renames a new file over CURRENT.
     std::string id;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "analyzers/index_layout.h"
 #include "index_fixture.h"
 
 using namespace query;
@@ -154,6 +155,37 @@ TEST_CASE("an index directory built again from scratch is served at once, though
     CHECK(ids_of(service.search({.text = "", .sort = SortOrder::price_asc})) == Ids{"z", "y", "x"});
     CHECK(service.search({.text = "lego"}).total == 2);
     CHECK(service.document_count() == 3);
+}
+
+namespace {
+
+// CURRENT as indexers wrote it before generation ids: the same stub
+// without its "# id" line, renamed over the old one.
+void drop_generation_id(const test_support::TempDir& dir) {
+    const auto stub = analyzers::serving_stub_path(dir / "index");
+    std::istringstream lines(test_support::read_file(stub));
+    std::string without_id;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("# id ", 0) != 0) without_id += line + "\n";
+    }
+    test_support::write_file(dir / "index" / "CURRENT.old-format", without_id);
+    std::filesystem::rename(dir / "index" / "CURRENT.old-format", stub);
+}
+
+}  // namespace
+
+TEST_CASE("an index published before generation ids existed is told apart from its rebuild by the CURRENT file itself") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    drop_generation_id(dir);
+    REQUIRE(analyzers::serving_generation(dir / "index")->id.empty());
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    REQUIRE(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"a"});
+    std::filesystem::remove_all(dir / "index");
+    build_index(dir, R"({"id":"x","title":"Nike Blazer","price":50})" "\n");
+    drop_generation_id(dir);
+    CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"x"});
+    CHECK(service.document_count() == 1);
 }
 
 TEST_CASE("opening a directory with no index says what to do") {
