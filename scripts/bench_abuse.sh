@@ -20,25 +20,27 @@ cd "$(dirname "$0")/.."
 listings="${1:-200000}"
 port="${BENCH_PORT:-18096}"
 rate="${REQUESTS_PER_SECOND:-2000}"
-server_bin="${SERVER_BIN:-build/server/search-server}"
 bash scripts/setup.sh >/dev/null
+source scripts/binaries.sh
+require_binary INDEXER_BIN
+require_binary SERVER_BIN
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 
 work="var/abuse"
 mkdir -p "$work"
 feed="$work/listings-$listings.jsonl"
-[[ -f "$feed" ]] || python3 scripts/generate_listings.py --count "$listings" --seed 11 --output "$feed" 2>/dev/null
+[[ -f "$feed" ]] || python3 scripts/generate_listings.py --profile light --count "$listings" --seed 11 --output "$feed" 2>/dev/null
 if [[ ! -f "$work/index-$listings/CURRENT" ]]; then
-  ./build/indexer/listing-indexer build --quiet --feed "$feed" --index "$work/index-$listings" >/dev/null
+  "$INDEXER_BIN" build --quiet --feed "$feed" --index "$work/index-$listings" >/dev/null
 fi
 python3 scripts/query_log.py --count 50000 --output "$work/queries.txt" >/dev/null
 sort -u "$work/queries.txt" >"$work/distinct-queries.txt"
 
-"$server_bin" --index "$work/index-$listings" --port "$port" --cache-entries 10000 >"$work/server.log" 2>&1 &
+"$SERVER_BIN" --index "$work/index-$listings" --port "$port" --cache-entries 10000 >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-echo "server: $server_bin, $listings listings, $(nproc) cores shared with the clients"
+echo "server: $SERVER_BIN, $listings listings, $(nproc) cores shared with the clients"
 
 echo "== an ordinary search every 50 ms on a new connection, while slow clients hold connections"
 for count in 0 40 200; do
