@@ -96,6 +96,17 @@ std::vector<std::string> read_queries(const std::string& path) {
     return queries;
 }
 
+// "a.conf,b.conf" -> each path.
+std::vector<std::filesystem::path> config_list(const std::string& text) {
+    std::vector<std::filesystem::path> configs;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        if (comma > start) configs.emplace_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return configs;
+}
+
 relevance::JudgmentColumns judgment_columns(const std::string& text) {
     const auto first = text.find(','), second = text.find(',', first + 1);
     if (first == std::string::npos || second == std::string::npos) {
@@ -141,12 +152,14 @@ int eval(int argc, char** argv) {
         "Scores a ranking config on graded judgments: nDCG@10 (gain = grade - min grade;\n"
         "unjudged listings gain 0, and a judged-only variant that drops them), MRR and\n"
         "recall. With --against, scores a second config and lists the queries that\n"
-        "changed most. --listings indexes a JSON-lines file into a scratch index first.",
+        "changed most; with several (comma-separated), a table of each one's gain with a 95%\n"
+        "bootstrap interval and its gain on each half of the queries (ablations). --listings\n"
+        "indexes a JSON-lines file into a scratch index first.",
         {{.name = "listings", .help = "listings (feed JSON lines) to index into a scratch index"},
          {.name = "judgments", .help = "CSV (or .tsv) with a header: query, listing id, grade"},
          {.name = "columns", .default_value = "query,listing_id,grade",
           .help = "header names of the query, listing id and grade columns"},
-         {.name = "against", .help = "a second ranking config to compare with"},
+         {.name = "against", .help = "ranking configs to compare with config A, comma-separated"},
          {.name = "min-grade", .default_value = "1", .help = "the lowest grade (gain 0)"},
          {.name = "relevant-grade", .default_value = "2.5",
           .help = "grades from this up count as relevant (MRR, recall)"},
@@ -162,7 +175,7 @@ int eval(int argc, char** argv) {
                   .relevant_grade = values.get_number("relevant-grade", -1e6, 1e6),
                   .recall_depth = static_cast<std::size_t>(values.get_integer("recall-depth", 1, 1000))},
         .listings = values.get("listings"),
-        .ranking_b = values.get("against"),
+        .compared = config_list(values.get("against")),
         .show = static_cast<std::size_t>(values.get_integer("show", 0, 1000))};
     return relevance::run_eval(setup_of(values, !scratch), options, std::cout);
 }

@@ -128,18 +128,58 @@ void write_mean(analyzers::JsonWriter& json, std::string_view name, const MeanSc
     json.field("ndcg@10_judged_only", mean.ndcg10_judged).field("mrr", mean.mrr).field("recall", mean.recall).end_object();
 }
 
-std::string evaluation_json(const std::vector<QueryScores>& a, const std::vector<QueryScores>& b) {
+void write_gain(analyzers::JsonWriter& json, std::string_view name, const Gain& gain) {
+    json.key(name).begin_object().field("mean", gain.mean).field("low", gain.low).field("high", gain.high);
+    json.field("queries", gain.queries).end_object();
+}
+
+// A: config A's means; b: the first compared config's; configs: every
+// compared config with its gain, interval and halves; queries: per query,
+// A's nDCG@10 and the first compared config's.
+std::string evaluation_json(const std::vector<QueryScores>& a, const std::vector<std::vector<QueryScores>>& compared,
+                            const std::vector<std::filesystem::path>& names) {
     analyzers::JsonWriter json;
     json.begin_object();
     write_mean(json, "a", mean_of(a));
-    if (!b.empty()) write_mean(json, "b", mean_of(b));
-    json.key("queries").begin_array();
+    if (!compared.empty()) write_mean(json, "b", mean_of(compared.front()));
+    json.key("configs").begin_array();
+    for (std::size_t n = 0; n < compared.size(); ++n) {
+        json.begin_object().field("ranking", names[n].string());
+        write_mean(json, "scores", mean_of(compared[n]));
+        write_gain(json, "gain", bootstrap_gain(a, compared[n]));
+        write_gain(json, "gain_half_0", bootstrap_gain(in_half(a, 0), in_half(compared[n], 0)));
+        write_gain(json, "gain_half_1", bootstrap_gain(in_half(a, 1), in_half(compared[n], 1)));
+        json.end_object();
+    }
+    json.end_array().key("queries").begin_array();
+    const std::vector<QueryScores>* b = compared.empty() ? nullptr : &compared.front();
     for (std::size_t i = 0; i < a.size(); ++i) {
         json.begin_object().field("query", a[i].query).field("ndcg@10_a", a[i].ndcg10);
-        if (!b.empty()) json.field("ndcg@10_b", b[i].ndcg10).field("delta", b[i].ndcg10 - a[i].ndcg10);
+        if (b != nullptr) json.field("ndcg@10_b", (*b)[i].ndcg10).field("delta", (*b)[i].ndcg10 - a[i].ndcg10);
         json.end_object();
     }
     return json.end_array().end_object().take();
+}
+
+// Each compared config's nDCG@10, its gain over A with the 95% bootstrap
+// interval, the gain on each half of the queries, and recall.
+void print_gains(std::ostream& out, const std::vector<QueryScores>& a,
+                 const std::vector<std::vector<QueryScores>>& compared,
+                 const std::vector<std::filesystem::path>& names) {
+    const MeanScores base = mean_of(a);
+    fmt::print(out, "\n{:<32} {:>8} {:>8} {:>20} {:>8} {:>8} {:>8}\n", "config", "nDCG@10", "gain", "95% interval",
+               "half 1", "half 2", "recall");
+    fmt::print(out, "{:<32} {:>8.4f} {:>8} {:>20} {:>8} {:>8} {:>8.4f}\n", "A (baseline)", base.ndcg10, "", "", "", "",
+               base.recall);
+    for (std::size_t n = 0; n < compared.size(); ++n) {
+        const MeanScores mean = mean_of(compared[n]);
+        const Gain gain = bootstrap_gain(a, compared[n]);
+        const double half_0 = mean_of(in_half(compared[n], 0)).ndcg10 - mean_of(in_half(a, 0)).ndcg10;
+        const double half_1 = mean_of(in_half(compared[n], 1)).ndcg10 - mean_of(in_half(a, 1)).ndcg10;
+        fmt::print(out, "{:<32} {:>8.4f} {:>+8.4f} {:>20} {:>+8.4f} {:>+8.4f} {:>8.4f}\n",
+                   shortened(names[n].filename().string(), 32), mean.ndcg10, mean.ndcg10 - base.ndcg10,
+                   fmt::format("[{:+.4f}, {:+.4f}]", gain.low, gain.high), half_0, half_1, mean.recall);
+    }
 }
 
 void print_mean(std::ostream& out, std::string_view name, const MeanScores& mean, std::size_t depth) {
@@ -265,19 +305,24 @@ int run_eval(const Setup& setup, const EvalOptions& options, std::ostream& out) 
     const auto judged = group_by_query(load_judgments(options.judgments, options.columns));
     SearchService service_a(service);
     const auto scores_a = evaluate(service_a, setup, judged, options.scale);
-    std::vector<QueryScores> scores_b;
-    if (!options.ranking_b.empty()) {
-        SearchService service_b(with_ranking(service, options.ranking_b));
-        scores_b = evaluate(service_b, setup, judged, options.scale);
+    std::vector<std::vector<QueryScores>> compared;
+    for (const auto& ranking : options.compared) {
+        SearchService service_b(with_ranking(service, ranking));
+        compared.push_back(evaluate(service_b, setup, judged, options.scale));
     }
     if (setup.json) {
-        out << evaluation_json(scores_a, scores_b) << "\n";
+        out << evaluation_json(scores_a, compared, options.compared) << "\n";
         return 0;
     }
     print_mean(out, "config A", mean_of(scores_a), options.scale.recall_depth);
-    if (scores_b.empty()) return 0;
-    print_mean(out, "config B", mean_of(scores_b), options.scale.recall_depth);
-    print_largest_changes(out, scores_a, scores_b, options.show);
+    if (compared.empty()) return 0;
+    if (compared.size() == 1) {
+        print_mean(out, "config B", mean_of(compared.front()), options.scale.recall_depth);
+        print_gains(out, scores_a, compared, options.compared);
+        print_largest_changes(out, scores_a, compared.front(), options.show);
+        return 0;
+    }
+    print_gains(out, scores_a, compared, options.compared);
     return 0;
 }
 

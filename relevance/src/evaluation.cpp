@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -157,6 +158,45 @@ MeanScores mean_of(const std::vector<QueryScores>& scores) {
     if (with_gain > 0) mean.ndcg10 /= double(with_gain), mean.ndcg10_judged /= double(with_gain);
     if (with_relevant > 0) mean.mrr /= double(with_relevant), mean.recall /= double(with_relevant);
     return mean;
+}
+
+int half_of(const std::string& query) {
+    std::uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across runs and machines
+    for (const unsigned char c : query) hash = (hash ^ c) * 1099511628211ull;
+    return static_cast<int>(hash & 1);
+}
+
+std::vector<QueryScores> in_half(const std::vector<QueryScores>& scores, int half) {
+    std::vector<QueryScores> kept;
+    for (const auto& each : scores) {
+        if (half_of(each.query) == half) kept.push_back(each);
+    }
+    return kept;
+}
+
+Gain bootstrap_gain(const std::vector<QueryScores>& a, const std::vector<QueryScores>& b, double confidence,
+                    std::size_t rounds, std::uint64_t seed) {
+    std::vector<double> deltas;
+    for (std::size_t n = 0; n < std::min(a.size(), b.size()); ++n) {
+        if (a[n].has_gain) deltas.push_back(b[n].ndcg10 - a[n].ndcg10);
+    }
+    Gain gain{.queries = deltas.size()};
+    if (deltas.empty()) return gain;
+    for (const double delta : deltas) gain.mean += delta;
+    gain.mean /= double(deltas.size());
+    std::mt19937_64 random(seed);
+    std::uniform_int_distribution<std::size_t> pick(0, deltas.size() - 1);
+    std::vector<double> means(rounds);
+    for (double& mean : means) {
+        double sum = 0;
+        for (std::size_t n = 0; n < deltas.size(); ++n) sum += deltas[pick(random)];
+        mean = sum / double(deltas.size());
+    }
+    std::sort(means.begin(), means.end());
+    const double tail = (1 - confidence) / 2;
+    gain.low = means[static_cast<std::size_t>(tail * double(rounds - 1))];
+    gain.high = means[static_cast<std::size_t>((1 - tail) * double(rounds - 1))];
+    return gain;
 }
 
 }  // namespace relevance

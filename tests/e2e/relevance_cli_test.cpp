@@ -131,6 +131,7 @@ TEST_CASE("real judgments: the default ranking beats plain BM25 on the Home Depo
     test_support::write_file(dir / "bm25.conf",
                              "freshness.weight = 0\nbrand_match.weight = 0\ncategory_match.weight = 0\non_sale.weight = 0\n"
                              "bm25.b = 0.75\nrelax.min_matches = 10000\nrelax.word_bonus = 0\nspelling.auto_correct = 0\n"
+                             "prefix.enabled = off\ntypo.enabled = off\nsplit_join.enabled = off\n"
                              "field.title = 1\nfield.description = 1\nfield.brand = 1\nfield.category = 1\nsynonym.weight = 1\n");
     const auto evaluated = relevance({"eval", "--listings", listings.string(), "--judgments", judgments->string(),
                                       "--columns", "search_term,product_uid,relevance", "--data-dir",

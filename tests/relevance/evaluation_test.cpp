@@ -86,3 +86,31 @@ TEST_CASE("a ranking difference lists what entered and left the top and counts w
     CHECK(diff.moved == 2);
     CHECK(difference({"a"}, {"a"}).moved == 0);
 }
+
+TEST_CASE("halves split queries by their text, the same way every time") {
+    std::size_t in_first = 0;
+    for (int n = 0; n < 1000; ++n) in_first += half_of("query " + std::to_string(n)) == 0;
+    CHECK(in_first > 400);
+    CHECK(in_first < 600);
+    CHECK(half_of("door knob") == half_of("door knob"));
+}
+
+TEST_CASE("a bootstrap interval holds the mean gain, and excludes zero only for a clear gain") {
+    std::vector<QueryScores> a, clear, noisy;
+    for (int n = 0; n < 200; ++n) {
+        const std::string query = "q" + std::to_string(n);
+        a.push_back({.query = query, .ndcg10 = 0.5, .has_gain = true});
+        clear.push_back({.query = query, .ndcg10 = 0.6, .has_gain = true});
+        noisy.push_back({.query = query, .ndcg10 = n % 2 == 0 ? 0.9 : 0.1, .has_gain = true});
+    }
+    const Gain sure = bootstrap_gain(a, clear);
+    CHECK(sure.mean == doctest::Approx(0.1));
+    CHECK(sure.low == doctest::Approx(0.1));
+    CHECK(sure.queries == 200);
+    const Gain unsure = bootstrap_gain(a, noisy);
+    CHECK(unsure.mean == doctest::Approx(0.0));
+    CHECK(unsure.low < 0);
+    CHECK(unsure.high > 0);
+    CHECK(unsure.low < unsure.mean);
+    CHECK(unsure.mean < unsure.high);
+}

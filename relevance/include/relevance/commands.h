@@ -42,7 +42,10 @@ struct EvalOptions {
     // Listings (feed JSON lines) indexed into a scratch index first, instead
     // of the setup's index.
     std::filesystem::path listings;
-    std::filesystem::path ranking_b;  // empty: evaluate config A alone
+    // Configs scored against config A (the setup's), each with its gain,
+    // a bootstrap interval and the gain on each half of the queries; with
+    // one, the queries that changed most are listed too.
+    std::vector<std::filesystem::path> compared;
     std::size_t show = 10;            // queries listed with the largest gains and losses
 };
 

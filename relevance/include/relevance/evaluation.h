@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,5 +73,22 @@ struct MeanScores {
 
 // Means over the queries where each metric is defined.
 MeanScores mean_of(const std::vector<QueryScores>& scores);
+
+// Which half (0 or 1) of a query set a query falls in, by a hash of its
+// text: the same split on every run, for checking that a gain generalises.
+int half_of(const std::string& query);
+// `scores` of the queries in that half.
+std::vector<QueryScores> in_half(const std::vector<QueryScores>& scores, int half);
+
+// The mean nDCG@10 gain of ranking B over ranking A (per-query scores of
+// the same queries, in the same order), with a paired bootstrap interval:
+// queries resampled with replacement `rounds` times.
+struct Gain {
+    double mean = 0;
+    double low = 0, high = 0;  // the central `confidence` of the resampled means
+    std::size_t queries = 0;   // with nDCG defined
+};
+Gain bootstrap_gain(const std::vector<QueryScores>& a, const std::vector<QueryScores>& b, double confidence = 0.95,
+                    std::size_t rounds = 2000, std::uint64_t seed = 42);
 
 }  // namespace relevance
