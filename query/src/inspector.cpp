@@ -15,6 +15,7 @@
 #include "index_view.h"
 #include "query/errors.h"
 #include "query_builder.h"
+#include "proximity.h"
 #include "query_plan.h"
 
 namespace query {
@@ -218,6 +219,17 @@ struct Inspector::Impl {
         }
     }
 
+    // The proximity bonus the service adds when it ranks the best listings
+    // again (whether this one is among them or not).
+    void add_proximity_part(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
+        if (proximity_window(plan.request, plan.text, *ranking) == 0) return;
+        const auto title = analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title;
+        const double bonus = ProximityPairs(plan.text).bonus(planner.analyzer().analyze(title), ranking->proximity_weight);
+        if (bonus <= 0) return;
+        explanation.parts.push_back({"typed words next to each other in the title (proximity)", bonus});
+        explanation.score += bonus;
+    }
+
     std::optional<Xapian::Document> document_of(const std::string& id_term) {
         auto posting = database.postlist_begin(id_term);
         if (posting == database.postlist_end(id_term)) return std::nullopt;
@@ -239,6 +251,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
+    if (explanation.score > 0) impl.add_proximity_part(plan, *document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;

@@ -103,7 +103,7 @@ private:
         const auto views = shard_views();
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
                                               bm25_parameters(*plan.ranking), plan.request.filters,
-                                              planner.filtered_queries(plan), plan.request.offset + plan.request.limit);
+                                              planner.filtered_queries(plan), plan.first_rank + plan.rank_count);
         if (!candidates) return std::nullopt;
         const Xapian::Query ranked(Xapian::Query::OP_FILTER, planner.ranked(plan, context),
                                    candidates_query(views, *candidates));
@@ -111,8 +111,8 @@ private:
         // newer than the snapshots match) and makes the total exact.
         const Xapian::MSet matches =
             enquire_for(combined_, ranked, *plan.ranking)
-                .get_mset(static_cast<Xapian::doccount>(plan.request.offset),
-                          static_cast<Xapian::doccount>(plan.request.limit), combined_.get_doccount());
+                .get_mset(static_cast<Xapian::doccount>(plan.first_rank),
+                          static_cast<Xapian::doccount>(plan.rank_count), combined_.get_doccount());
         Page page = page_of(matches);
         page.ranked_by = RankedBy::snapshot_candidates;
         page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
@@ -127,7 +127,7 @@ private:
                                 .sold_shown = plan.request.filters.status != StatusFilter::on_sale,
                                 .now_seconds = now_seconds()};
         auto ranked = rank_by_columns(shard_views(), plan.request.filters, planner.filtered_queries(plan), order,
-                                      plan.request.offset, plan.request.limit);
+                                      plan.first_rank, plan.rank_count);
         if (!ranked) return std::nullopt;
         Page page{.matches = ranked->matches, .exact = true, .ranked_by = RankedBy::columns};
         std::vector<std::string> id_terms;

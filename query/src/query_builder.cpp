@@ -96,6 +96,10 @@ double bm25_idf(Xapian::doccount frequency, Xapian::doccount listings) {
     return std::log(tw);
 }
 
+bool all_digits(std::string_view word) {
+    return std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool has_digit(std::string_view word) {
     return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -118,19 +122,19 @@ public:
 
     // A word on its own, with its completions (the word being typed), typo
     // alternatives and split.
-    QueryTree word(std::size_t index, bool being_typed) {
+    TextQuery::Unit word(std::size_t index, bool being_typed) {
         const Word& word = query_.words[index];
         SearchedTerms searched;
-        std::vector<QueryTree> alternatives{expand_.word(word, &searched)};
+        TextQuery::Unit unit{.alternatives = {{.tree = expand_.word(word, &searched)}},
+                             .number = !word.surface.empty() && all_digits(word.surface)};
         if (dictionary_ != nullptr) {
             const bool known = known_as_typed(word);
-            if (being_typed && typing_.prefix) add_completions(index, known, searched, alternatives);
-            if (typing_.typos && may_have_typos(word)) add_typos(index, known, searched, alternatives);
-            if (typing_.split_join) add_split(index, known, alternatives);
+            if (being_typed && typing_.prefix) add_completions(index, known, searched, unit);
+            if (typing_.typos && may_have_typos(word)) add_typos(index, known, searched, unit);
+            if (typing_.split_join) add_split(index, known, unit);
+            unit.informativeness = informativeness(word);
         }
-        // A listing counts the best way it matches the word: "pro" and its
-        // completion "protector" in one title do not add up.
-        return QueryTree::combine(Op::best_of, std::move(alternatives));
+        return unit;
     }
 
     // The term two adjacent words make when written as one ("air pods" ->
@@ -145,8 +149,10 @@ public:
         return term;
     }
 
-    // The two words' clauses, or their joined form.
-    QueryTree joined(std::size_t first, const std::string& term, QueryTree first_clause, QueryTree second_clause) {
+    // The two words' clauses, or their joined form; the joined form is also
+    // a way each of the two units matches, for relaxation.
+    QueryTree joined(std::size_t first, const std::string& term, TextQuery::Unit& first_unit,
+                     TextQuery::Unit& second_unit) {
         const Word& a = query_.words[first];
         const Word& b = query_.words[first + 1];
         query_.expansions.push_back(
@@ -157,12 +163,42 @@ public:
             query_.readings.push_back({.first_word = first, .word_count = 2, .as = dictionary_->display(term),
                                        .how = Expansion::Kind::join});
         }
-        return QueryTree::combine(
-            Op::best_of, {QueryTree::combine(Op::all_of, {std::move(first_clause), std::move(second_clause)}),
-                          QueryTree::scaled(expand_.term(term), typing_.split_join_weight)});
+        QueryTree as_one = QueryTree::scaled(expand_.term(term), typing_.split_join_weight);
+        QueryTree clause = QueryTree::combine(
+            Op::best_of, {QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()}), as_one});
+        for (TextQuery::Unit* unit : {&first_unit, &second_unit}) {
+            unit->alternatives.push_back({.tree = as_one, .bonus_share = typing_.split_join_weight});
+        }
+        return clause;
+    }
+
+    // How informative a term is: its IDF over titles (Xapian's BM25
+    // formula), 1 without a dictionary to count titles in.
+    double idf(const std::string& term) const {
+        if (dictionary_ == nullptr) return 1;
+        return idf_of_frequency(dictionary_->frequency(term));
     }
 
 private:
+    double idf_of_frequency(Xapian::doccount frequency) const {
+        return std::max(0.0, bm25_idf(std::max<Xapian::doccount>(frequency, 1), dictionary_->listing_count()));
+    }
+
+    // The word's IDF as typed when some title has it, else that of its
+    // most common alternative (a typo is as informative as its fix).
+    double informativeness(const Word& word) const {
+        Xapian::doccount frequency = dictionary_->frequency(word.term);
+        if (frequency == 0) {
+            for (const Expansion& expansion : query_.expansions) {
+                if (expansion.typed != word.surface) continue;
+                for (const auto& term : expansion.terms) {
+                    frequency = std::max(frequency, dictionary_->frequency(term));
+                }
+            }
+        }
+        return idf_of_frequency(frequency);
+    }
+
     const std::string* preferred_correction(const std::string& term) const {
         if (corrections_ == nullptr) return nullptr;
         const auto found = corrections_->find(term);
@@ -195,7 +231,7 @@ private:
         return weight * std::min(1.0, bm25_idf(reference, listings) / alternative_idf);
     }
 
-    void add_completions(std::size_t index, bool known, SearchedTerms& searched, std::vector<QueryTree>& alternatives) {
+    void add_completions(std::size_t index, bool known, SearchedTerms& searched, TextQuery::Unit& unit) {
         const Word& word = query_.words[index];
         const auto completions = dictionary_->completions(word.surface, typing_.max_completions);
         if (completions.empty()) return;
@@ -206,8 +242,11 @@ private:
         for (const auto& completion : completions) {
             auto tree = expand_.alternative(completion.term, searched);
             if (!tree) continue;
-            alternatives.push_back(QueryTree::scaled(
-                std::move(*tree), scale(typing_.completion_weight, reference, completion.frequency)));
+            unit.alternatives.push_back(
+                {.tree = QueryTree::scaled(std::move(*tree),
+                                           scale(typing_.completion_weight, reference, completion.frequency)),
+                 .bonus_share = typing_.completion_weight,
+                 .other_word = known});
             query_.expansions.push_back(
                 {.kind = Expansion::Kind::completion, .typed = word.surface, .terms = {completion.term}});
             query_.match_terms.emplace(completion.term, characters_in(word.surface));
@@ -219,7 +258,7 @@ private:
         }
     }
 
-    void add_typos(std::size_t index, bool known, SearchedTerms& searched, std::vector<QueryTree>& alternatives) {
+    void add_typos(std::size_t index, bool known, SearchedTerms& searched, TextQuery::Unit& unit) {
         const Word& word = query_.words[index];
         const std::size_t max_distance = word.surface.size() >= typing_.typo_two_min_length ? 2 : 1;
         const auto typos =
@@ -234,7 +273,10 @@ private:
             const double weight = preferred != nullptr && *preferred == typo.term ? 1.0
                                   : typo.distance == 1                          ? typing_.typo_one_weight
                                                                                 : typing_.typo_two_weight;
-            alternatives.push_back(QueryTree::scaled(std::move(*tree), scale(weight, reference, typo.frequency)));
+            unit.alternatives.push_back(
+                {.tree = QueryTree::scaled(std::move(*tree), scale(weight, reference, typo.frequency)),
+                 .bonus_share = weight,
+                 .other_word = known});
             query_.expansions.push_back({.kind = Expansion::Kind::typo, .typed = word.surface, .terms = {typo.term},
                                          .typos = typo.distance});
             query_.match_terms.emplace(typo.term, 0);
@@ -247,7 +289,7 @@ private:
     }
 
     // "northface" -> north + face: the split whose rarer part is most common.
-    void add_split(std::size_t index, bool known, std::vector<QueryTree>& alternatives) {
+    void add_split(std::size_t index, bool known, TextQuery::Unit& unit) {
         const Word& word = query_.words[index];
         if (!word.parts.empty() || has_digit(word.surface)) return;
         std::string best_left, best_right;
@@ -262,9 +304,11 @@ private:
             double(dictionary_->frequency(word.term)) * split_advantage >= double(best)) {
             return;
         }
-        alternatives.push_back(QueryTree::scaled(
-            QueryTree::combine(Op::all_of, {expand_.term(best_left), expand_.term(best_right)}),
-            typing_.split_join_weight));
+        unit.alternatives.push_back(
+            {.tree = QueryTree::scaled(
+                 QueryTree::combine(Op::all_of, {expand_.term(best_left), expand_.term(best_right)}),
+                 typing_.split_join_weight),
+             .bonus_share = typing_.split_join_weight});
         query_.expansions.push_back(
             {.kind = Expansion::Kind::split, .typed = word.surface, .terms = {best_left, best_right}});
         query_.match_terms.emplace(best_left, 0);
@@ -333,6 +377,14 @@ const char* to_string(Expansion::Kind kind) {
     return "";
 }
 
+QueryTree TextQuery::Unit::matching() const {
+    // A listing counts the best way it matches the word: "pro" and its
+    // completion "protector" in one title do not add up.
+    std::vector<QueryTree> trees;
+    for (const Alternative& alternative : alternatives) trees.push_back(alternative.tree);
+    return QueryTree::combine(Op::best_of, std::move(trees));
+}
+
 QueryTree TextQuery::all_words() const {
     if (clauses.empty()) return without_excluded(QueryTree::match_all());
     return without_excluded(QueryTree::combine(Op::all_of, clauses));
@@ -370,9 +422,11 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
             // Synonyms and brand aliases come first: the words they cover
             // are taken as typed, never completed or corrected.
             std::vector<QueryTree> typed_words;
+            double informativeness = 0;
             for (std::size_t j = i; j < i + match.length; ++j) {
                 typed_words.push_back(expand.word(analysed[j]));
                 query.understood[j] = true;
+                informativeness = std::max(informativeness, clauses.idf(analysed[j].term));
             }
             std::vector<QueryTree> alternatives{QueryTree::combine(Op::all_of, std::move(typed_words))};
             for (const auto& phrase : match.alternatives) {
@@ -380,22 +434,27 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
                 alternatives.push_back(QueryTree::scaled(expand.phrase(phrase), options.synonym_weight));
             }
             query.clauses.push_back(QueryTree::combine(Op::any_of, std::move(alternatives)));
+            query.units.push_back({.alternatives = {{.tree = query.clauses.back()}},
+                                   .informativeness = informativeness});
             i += match.length;
             continue;
         }
         const auto being_typed = [&](std::size_t word) {
             return word + 1 == analysed.size() && !typed.last_word_complete;
         };
-        QueryTree clause = clauses.word(i, being_typed(i));
+        TextQuery::Unit unit = clauses.word(i, being_typed(i));
         const bool next_is_plain =
             i + 1 < analysed.size() && lexicon_.synonyms.longest_match(analysed, i + 1).length == 0;
         if (const auto term = next_is_plain ? clauses.joined_term(i) : std::nullopt) {
-            QueryTree next = clauses.word(i + 1, being_typed(i + 1));
-            query.clauses.push_back(clauses.joined(i, *term, std::move(clause), std::move(next)));
+            TextQuery::Unit next = clauses.word(i + 1, being_typed(i + 1));
+            query.clauses.push_back(clauses.joined(i, *term, unit, next));
+            query.units.push_back(std::move(unit));
+            query.units.push_back(std::move(next));
             i += 2;
             continue;
         }
-        query.clauses.push_back(std::move(clause));
+        query.clauses.push_back(unit.matching());
+        query.units.push_back(std::move(unit));
         ++i;
     }
     if (!typed.excluded.empty()) {

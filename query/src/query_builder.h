@@ -52,7 +52,28 @@ using MatchedTerms = std::unordered_map<std::string, std::size_t>;
 // or relax to some.
 struct TextQuery {
     std::vector<analyzers::Word> words;  // the analysed words typed (not the excluded ones)
-    std::vector<QueryTree> clauses;      // one per word or phrase
+    std::vector<QueryTree> clauses;      // one per word or phrase, or two words that may be one
+
+    // The typed words one by one (a synonym's phrase as one), for relaxing
+    // to listings with some of them: the ways the word matches, how much of
+    // the coordination bonus each way earns (the word as typed all of it,
+    // a typo or completion its kind's share), and how informative the word
+    // is (its IDF: "with" and "1" tell little, "dewalt" much).
+    struct Unit {
+        struct Alternative {
+            QueryTree tree;
+            double bonus_share = 1;
+            // A typo or completion of a word some title has as typed: more
+            // often another word ("planes" -> planet) than what was meant.
+            bool other_word = false;
+        };
+        std::vector<Alternative> alternatives;
+        double informativeness = 1;
+        bool number = false;  // a bare number ("1", "50")
+
+        QueryTree matching() const;  // the best way the word matches
+    };
+    std::vector<Unit> units;
     // Key terms of the brands and categories the words name ("nike" ->
     // "XBnike"), for the ranking's brand and category match signals.
     std::vector<std::string> named_brands, named_categories;

@@ -54,7 +54,7 @@ std::string with_corrections(const std::string& typed, const std::unordered_map<
 
 Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking,
                    const PlanSources& sources) {
-    Plan plan{.request = request, .ranking = std::move(ranking)};
+    Plan plan{.request = request, .ranking = std::move(ranking), .first_rank = request.offset, .rank_count = request.limit};
     const RankingConfig& config = *plan.ranking;
     plan.strategy = request.matching.value_or(config.matching);
     const TypedQuery typed = read_typed(request.text);
@@ -147,15 +147,29 @@ QueryTree dropping_from_the_end(const TextQuery& text, const RankingConfig& rank
     return text.without_excluded(QueryTree::combine(Op::and_maybe, std::move(children)));
 }
 
+// The coordination bonus of one typed word: flat, plus its IDF's share,
+// less for a bare number; each way the word matches earns its share of it
+// (a typo less than the word as typed) and a listing counts its best way.
+QueryTree word_bonus(const TextQuery::Unit& unit, const RankingConfig& ranking) {
+    double bonus = ranking.relax_word_bonus + ranking.relax_idf_bonus * unit.informativeness;
+    if (unit.number) bonus *= ranking.relax_number_share;
+    std::vector<QueryTree> ways;
+    for (const auto& alternative : unit.alternatives) {
+        const double share = alternative.bonus_share * (alternative.other_word ? ranking.relax_other_word_share : 1);
+        ways.push_back(bonus_for(bonus * share, alternative.tree));
+    }
+    return QueryTree::combine(Op::best_of, std::move(ways));
+}
+
 }  // namespace
 
 QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking, MatchingStrategy strategy) {
     if (text.clauses.empty()) return text.any_word();
     if (strategy == MatchingStrategy::last) return dropping_from_the_end(text, ranking);
     QueryTree any = text.any_word();
-    if (ranking.relax_word_bonus <= 0) return any;
+    if (ranking.relax_word_bonus <= 0 && ranking.relax_idf_bonus <= 0) return any;
     std::vector<QueryTree> bonuses;
-    for (const auto& clause : text.clauses) bonuses.push_back(bonus_for(ranking.relax_word_bonus, clause));
+    for (const auto& unit : text.units) bonuses.push_back(word_bonus(unit, ranking));
     return QueryTree::combine(Op::and_maybe, {std::move(any), QueryTree::combine(Op::any_of, std::move(bonuses))});
 }
 

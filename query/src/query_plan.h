@@ -38,6 +38,10 @@ struct Plan {
     std::string suggestion;
     bool corrected = false;  // the suggestion is searched instead of the typed words
     MatchingStrategy strategy = MatchingStrategy::frequency;  // the request's, or the ranking config's
+    // The ranks to fetch: the request's page, or from the first rank on
+    // when the best listings are ranked again (by proximity).
+    std::size_t first_rank = 0;
+    std::size_t rank_count = 0;
 
     // The query as searched, when some words were read otherwise than typed.
     std::string interpreted() const;

@@ -1,8 +1,10 @@
 #include "searcher.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "analyzers/listing.h"
+#include "proximity.h"
 
 namespace query {
 namespace {
@@ -42,10 +44,20 @@ SearchResult Searcher::search(const SearchRequest& request, std::shared_ptr<cons
 SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking) {
     const auto started = Clock::now();
     Plan plan = planner_.plan(request, std::move(ranking), view_->plan_sources());
+    const std::size_t window = proximity_window(request, plan.text, *plan.ranking);
+    const bool rerank = window > request.offset;
+    if (rerank) {
+        plan.first_rank = 0;
+        plan.rank_count = std::max(window, request.offset + request.limit);
+    }
     Page page = find_page(plan);
     if (planner_.should_relax(plan, page.matches)) {
         planner_.relax(plan);
         page = find_page(plan);
+    }
+    if (rerank) {
+        rank_by_proximity(page.hits, window, plan);
+        keep_ranks(page.hits, request.offset, request.limit);
     }
     SearchResult result{.total = page.matches,
                         .total_exact = page.exact,
@@ -86,8 +98,27 @@ Page Searcher::page_from_matcher(const Plan& plan) {
     const auto check_at_least = plan.relaxed
                                     ? view_->combined().get_doccount()
                                     : static_cast<Xapian::doccount>(std::max(0.0, plan.ranking->relax_min_matches));
-    return page_of(enquire.get_mset(static_cast<Xapian::doccount>(plan.request.offset),
-                                    static_cast<Xapian::doccount>(plan.request.limit), check_at_least));
+    return page_of(enquire.get_mset(static_cast<Xapian::doccount>(plan.first_rank),
+                                    static_cast<Xapian::doccount>(plan.rank_count), check_at_least));
+}
+
+void Searcher::rank_by_proximity(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+    const ProximityPairs pairs(plan.text);
+    if (pairs.empty()) return;
+    const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
+    for (auto hit = hits.begin(); hit != reranked; ++hit) {
+        const auto title = planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title);
+        hit->score += pairs.bonus(title, plan.ranking->proximity_weight);
+    }
+    // Stable: listings as close keep the order the index ranked them in.
+    std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });
+}
+
+void Searcher::keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit) {
+    const std::size_t first = std::min(offset, hits.size());
+    const std::size_t last = std::min(offset + limit, hits.size());
+    hits.erase(hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end());
+    hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
 void Searcher::highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options) {

@@ -89,6 +89,20 @@ struct RankingConfig {
     // Once relaxed, each typed word a listing matches adds this much, so
     // listings with more of the words come first.
     double relax_word_bonus = 30;
+    // ... plus this much per unit of the word's IDF over titles, so that
+    // informative words ("dewalt") count more than common ones ("with");
+    double relax_idf_bonus = 0;
+    // and a bare number ("1", "50") earns this share of its bonus.
+    double relax_number_share = 1;
+    // A typo or completion of a word that titles have as typed is more often
+    // another word ("planes" -> planet): such a match earns this share of
+    // its bonus.
+    double relax_other_word_share = 1;
+    // Typed words next to each other that a title has next to each other
+    // earn this much per pair (half when a few words apart); the best
+    // `proximity_window` listings are ranked again with it.
+    double proximity_weight = 0;
+    double proximity_window = 50;
     // Search the correction of words no listing contains (1) or only
     // suggest it (0).
     double spelling_auto_correct = 1;

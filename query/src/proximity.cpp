@@ -1,0 +1,71 @@
+#include "proximity.h"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace query {
+namespace {
+
+// Words this many apart or fewer (either way) count as near.
+constexpr long near_distance = 3;
+
+struct Token {
+    std::string_view term;
+    long slot;
+};
+
+// The title's terms in order, a compound's parts one slot each ("5-gallon
+// bucket": 5, gallon, bucket), the whole compound at its first part's slot.
+std::vector<Token> tokens_of(const std::vector<analyzers::Word>& title) {
+    std::vector<Token> tokens;
+    long slot = 0;
+    for (const auto& word : title) {
+        tokens.push_back({word.term, slot});
+        if (word.parts.empty()) {
+            ++slot;
+            continue;
+        }
+        for (const auto& part : word.parts) tokens.push_back({part, slot++});
+    }
+    return tokens;
+}
+
+// 1 for `second` right after `first`, 0.5 for the two near, else 0.
+double closeness(const std::vector<Token>& tokens, std::string_view first, std::string_view second) {
+    double best = 0;
+    for (const auto& a : tokens) {
+        if (a.term != first) continue;
+        for (const auto& b : tokens) {
+            if (b.term != second) continue;
+            const long distance = b.slot - a.slot;
+            if (distance == 1) return 1;
+            if (distance != 0 && std::labs(distance) <= near_distance) best = 0.5;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+ProximityPairs::ProximityPairs(const TextQuery& text) {
+    const auto& words = text.words;
+    for (std::size_t n = 0; n + 1 < words.size(); ++n) {
+        if (words[n].term.empty() || words[n + 1].term.empty() || words[n].term == words[n + 1].term) continue;
+        pairs_.push_back({words[n].term, words[n + 1].term});
+    }
+}
+
+double ProximityPairs::bonus(const std::vector<analyzers::Word>& title, double weight) const {
+    if (pairs_.empty() || weight <= 0) return 0;
+    const auto tokens = tokens_of(title);
+    double sum = 0;
+    for (const auto& pair : pairs_) sum += closeness(tokens, pair.first, pair.second);
+    return weight * sum;
+}
+
+std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking) {
+    if (ranking.proximity_weight <= 0 || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;
+    return static_cast<std::size_t>(std::max(0.0, ranking.proximity_window));
+}
+
+}  // namespace query
