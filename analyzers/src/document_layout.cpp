@@ -60,7 +60,7 @@ Xapian::Document DocumentBuilder::build(const Listing& listing) {
     index_words(document, word_fields[1], listing.description);
     add_key_terms(document, listing);
     add_values(document, listing);
-    document.add_value(slot::stored_fields, stored_fields_json(listing));
+    document.add_value(slot::stored_fields, stored_text_value(listing));
     return document;
 }
 
@@ -101,11 +101,11 @@ void DocumentBuilder::add_values(Xapian::Document& document, const Listing& list
 }
 
 void DocumentBuilder::mark_sold(Xapian::Document& document) {
-    document.add_boolean_term(std::string(sold_term));
-    document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
-    Listing stored = listing_from_stored_json(stored_fields_of(document));
+    Listing stored = stored_listing_of(document);
     stored.status = ListingStatus::sold;
-    document.add_value(slot::stored_fields, stored_fields_json(stored));
+    document.add_boolean_term(std::string(sold_term));
+    document.add_value(slot::status, std::string(to_string(stored.status)));
+    document.add_value(slot::stored_fields, stored_text_value(stored));  // rewrites a pre-issue-18 JSON value too
 }
 
 std::string category_prefix(const std::string& path, std::size_t levels) {
