@@ -1,5 +1,7 @@
 #include "analyzers/document_layout.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace analyzers {
@@ -56,8 +58,7 @@ std::vector<std::string> category_keys(std::string_view category, TextAnalyzer& 
 
 Xapian::Document DocumentBuilder::build(const Listing& listing) {
     Xapian::Document document;
-    index_words(document, word_fields[0], listing.title);
-    index_words(document, word_fields[1], listing.description);
+    index_description(document, listing.description, index_title(document, listing.title));
     add_key_terms(document, listing);
     add_values(document, listing);
     document.add_value(slot::stored_fields, stored_text_value(listing));
@@ -74,12 +75,38 @@ std::string DocumentBuilder::filter_key_error(const Listing& listing) {
     return key_error("category", prefix::category, categories.back());  // the whole path: the longest key
 }
 
-void DocumentBuilder::index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text) {
-    for (const Word& word : analyzer_.analyze(text)) {
-        const std::string term = prefixed(spec.prefix, word.term);
-        if (spec.positions) document.add_posting(term, word.position);
-        else document.add_term(term);
-        for (const auto& part : word.parts) document.add_term(prefixed(spec.prefix, part));
+std::vector<std::string> DocumentBuilder::index_title(Xapian::Document& document, std::string_view title) {
+    const std::string_view prefix = word_fields[0].prefix;
+    std::vector<std::string> terms;
+    for (Word& word : analyzer_.analyze(title)) {
+        document.add_posting(prefixed(prefix, word.term), word.position);
+        for (const auto& part : word.parts) document.add_term(prefixed(prefix, part));
+        terms.push_back(std::move(word.term));
+        terms.insert(terms.end(), word.parts.begin(), word.parts.end());
+    }
+    return terms;
+}
+
+// Repeats of a kept term still count (BM25 weighs how often a word is
+// used); a new term past the bound, or one the title has, is left out.
+void DocumentBuilder::index_description(Xapian::Document& document, std::string_view description,
+                                        const std::vector<std::string>& title_terms) {
+    const std::string_view prefix = word_fields[1].prefix;
+    std::vector<std::string> kept;
+    const auto add = [&](const std::string& term) {
+        const auto in = [&](const std::vector<std::string>& terms) {
+            return std::find(terms.begin(), terms.end(), term) != terms.end();
+        };
+        if (in(title_terms)) return;
+        if (!in(kept)) {
+            if (kept.size() >= max_description_terms) return;
+            kept.push_back(term);
+        }
+        document.add_term(prefixed(prefix, term));
+    };
+    for (const Word& word : analyzer_.analyze(description)) {
+        add(word.term);
+        for (const auto& part : word.parts) add(part);
     }
 }
 

@@ -64,6 +64,26 @@ TEST_CASE("brand and category are key terms with canonical, normalised keys and 
                                                          "XCwomen/athletic apparel/pants, tights, leggings"});
 }
 
+TEST_CASE("a description adds at most max_description_terms new terms, none its title has") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    Listing listing = sample_listing();
+    listing.description = "leggings worn twice worn";
+    for (char letter = 'a'; letter <= 'z'; ++letter) listing.description += std::string(" zz") + letter;
+    const Xapian::Document document = builder.build(listing);
+    std::size_t description_terms = 0;
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        if ((*term)[0] == 'D') ++description_terms;
+    }
+    CHECK(description_terms == max_description_terms);
+    CHECK_FALSE(has_term(document, "Dleg"));  // "leggings" is in the title
+    CHECK(has_term(document, "Dzzn"));  // "worn", "twice", then "zza" to "zzn"
+    CHECK_FALSE(has_term(document, "Dzzo"));
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        if (*term == "Dworn") CHECK(term.get_wdf() == 2);  // repeats of a kept word still count
+    }
+}
+
 TEST_CASE("only sold listings carry a status term") {
     const Lexicon lexicon = test_lexicon();
     DocumentBuilder builder(lexicon);

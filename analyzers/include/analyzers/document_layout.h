@@ -43,6 +43,14 @@ inline constexpr std::array<TextFieldSpec, 2> word_fields{{
     {TextField::description, "description", "D", false},
 }};
 
+// A listing's description is indexed as at most this many distinct terms,
+// the first ones it uses that its title does not already have. Every term
+// costs indexing time and index space (two thirds of a calibrated
+// listing's terms were description words); sellers put what matters
+// first, and a word of the title already matches there, with six times
+// the weight.
+inline constexpr std::size_t max_description_terms = 16;
+
 namespace prefix {
 inline constexpr std::string_view id = "Q";         // unique listing id (boolean)
 inline constexpr std::string_view brand = "XB";     // canonical brand key, wdf 1
@@ -108,7 +116,10 @@ public:
     static void mark_sold(Xapian::Document& document);
 
 private:
-    void index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text);
+    // Adds the title's terms and returns them, unprefixed.
+    std::vector<std::string> index_title(Xapian::Document& document, std::string_view title);
+    void index_description(Xapian::Document& document, std::string_view description,
+                           const std::vector<std::string>& title_terms);
     void add_key_terms(Xapian::Document& document, const Listing& listing);
     void add_values(Xapian::Document& document, const Listing& listing);
 
