@@ -5,6 +5,16 @@
 local paths = {}
 local position = 1
 
+-- PACE_MS: each connection waits about this long (0 to twice as long, at
+-- random) before its next request, so that many connections together send
+-- a steady rate, as an app tier's connection pool does.
+local pace_ms = tonumber(os.getenv("PACE_MS") or "")
+if pace_ms then
+  function delay()
+    return math.random(0, 2 * pace_ms)
+  end
+end
+
 function init(args)
   local file = assert(io.open(os.getenv("QUERY_LOG"), "r"))
   for line in file:lines() do

@@ -53,7 +53,8 @@ cli::Parser options() {
             {.name = "port", .env = "LISTING_PORT", .default_value = "8080",
              .help = "port to listen on; 0 picks a free one"},
             {.name = "threads", .env = "LISTING_THREADS", .default_value = "32",
-             .help = "request threads: each serves one open connection at a time"},
+             .help = "worker threads answering requests (one more thread reads every connection, so idle or slow "
+                     "clients hold none)"},
             {.name = "ranking", .env = "LISTING_RANKING",
              .help = "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking (default: "
                      "ranking.conf in the data directory)"},
@@ -69,6 +70,8 @@ cli::Parser options() {
             {.name = "reindex-command", .env = "LISTING_REINDEX_COMMAND",
              .help = "what POST /v1/admin/reindex runs, e.g. 'listing-indexer build --feed dump.jsonl --index DIR' "
                      "(no shell)"},
+            {.name = "reindex-grace-seconds", .env = "LISTING_REINDEX_GRACE_SECONDS", .default_value = "10",
+             .help = "when the server stops, a running reindex command gets SIGTERM, and SIGKILL this long after"},
             {.name = "admin-token", .env = "LISTING_ADMIN_TOKEN",
              .help = "bearer token for /v1/admin/*; empty turns them off"},
         });
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
     http.admin_token = values.get("admin-token");
     http.web_dir = values.get("web-dir");
     http.reindex_command = values.get("reindex-command");
+    http.reindex_stop_grace = std::chrono::seconds(values.get_integer("reindex-grace-seconds", 0, 3600));
     const std::string scoring = values.get("snapshot-scoring");
     if (scoring != "on" && scoring != "off") cli::Values::fail("--snapshot-scoring must be on or off");
     const bool snapshot_scoring = scoring == "on";

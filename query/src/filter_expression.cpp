@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "query/request_checks.h"
+
 namespace query {
 namespace {
 
@@ -168,16 +170,28 @@ private:
         return values;
     }
 
-    // Numbers where a numeric attribute needs them, found while parsing
-    // so that a bad filter is a 400 and never a failed search.
+    // Values the attribute can hold (numbers, category paths, UTF-8
+    // text), and no more of them than a buyer would pick, found while
+    // parsing so that a bad filter is a 400 and never a failed search.
     FilterExpression checked(FilterExpression condition) {
-        if (!is_numeric(condition.attribute)) return condition;
-        for (const auto& value : condition.values) {
-            if (!is_number(value)) {
-                throw FilterError(fmt::format("`{}` compares numbers: \"{}\" is not a number", condition.attribute, value));
+        if (condition.values.size() > max_filter_values) {
+            throw FilterError(fmt::format("`{}` IN [...] lists {} values; the limit is {}.", condition.attribute,
+                                          condition.values.size(), max_filter_values));
+        }
+        for (const auto& value : condition.values) check_value(condition.attribute, value);
+        return condition;
+    }
+
+    static void check_value(const std::string& attribute, const std::string& value) {
+        if (!is_valid_utf8(value)) throw FilterError(fmt::format("A value of `{}` is not valid UTF-8.", attribute));
+        if (is_numeric(attribute) && !is_number(value)) {
+            throw FilterError(fmt::format("`{}` compares numbers: \"{}\" is not a number", attribute, value));
+        }
+        if (attribute.rfind("category", 0) == 0) {
+            if (auto problem = category_path_problem(value)) {
+                throw FilterError(fmt::format("`{}` = \"{}\": {}.", attribute, value.substr(0, 40), *problem));
             }
         }
-        return condition;
     }
 
     FilterExpression parse_condition() {
@@ -218,11 +232,25 @@ std::string quoted(const std::string& value) {
     return out + "\"";
 }
 
+std::size_t condition_count(const FilterExpression& expression) {
+    std::size_t count = expression.children.empty() && expression.kind != FilterExpression::Kind::all_of ? 1 : 0;
+    for (const auto& child : expression.children) count += condition_count(child);
+    return count;
+}
+
 }  // namespace
 
 FilterExpression parse_filter(std::string_view text) {
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};  // empty: everything
-    return Parser(text).parse();
+    FilterExpression expression = Parser(text).parse();
+    check_filter_size(expression);
+    return expression;
+}
+
+void check_filter_size(const FilterExpression& expression) {
+    if (const std::size_t conditions = condition_count(expression); conditions > max_filter_conditions) {
+        throw FilterError(fmt::format("The filter has {} conditions; the limit is {}.", conditions, max_filter_conditions));
+    }
 }
 
 std::string to_string(const FilterExpression& expression) {

@@ -13,6 +13,20 @@ Page page_of(const Xapian::MSet& matches) {
     return page;
 }
 
+std::uint64_t read_a_little(const Xapian::Database& database) {
+    const Xapian::doccount documents = database.get_doccount();
+    if (documents == 0) return 0;
+    const Xapian::docid first = *database.postlist_begin("");
+    const Xapian::Document document = database.get_document(first);
+    document.get_value(analyzers::slot::stored_fields);
+    document.get_data();
+    if (const auto term = document.termlist_begin(); term != document.termlist_end()) {
+        const auto postings = database.postlist_begin(*term);
+        if (postings != database.postlist_end(*term)) postings.get_wdf();
+    }
+    return documents;
+}
+
 bool reopened(Xapian::Database& database) {
     try {
         return database.reopen();

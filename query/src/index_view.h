@@ -23,6 +23,8 @@
 
 #include "docid_set.h"
 #include "facets.h"
+#include "index_identity.h"
+#include "query/index_health.h"
 #include "query/search_result.h"
 #include "query/service_options.h"
 #include "query_plan.h"
@@ -44,6 +46,22 @@ struct Page {
 // matcher's count.
 Page page_of(const Xapian::MSet& matches);
 
+// Reads a little through each table a search uses (postings, a document's
+// terms, values and data) and returns the number of documents; throws
+// Xapian::Error when the database cannot be read.
+std::uint64_t read_a_little(const Xapian::Database& database);
+// A shard's health after opening it with `open` and reading a little.
+template <typename Open>
+ShardHealth shard_health(std::string name, Open open) {
+    ShardHealth health{.name = std::move(name)};
+    try {
+        health.documents = read_a_little(open());
+    } catch (const Xapian::Error& error) {
+        health.problem = error.get_description();
+    }
+    return health;
+}
+
 // Reopens `database` at its newest revision; whether anything changed. A
 // reopen overtaken by a commit counts as a change: the search that follows
 // meets the error and catches up again.
@@ -64,8 +82,8 @@ public:
     virtual void refresh() = 0;
     // Reopens every handle after a read was overtaken by a writer.
     virtual void catch_up() = 0;
-    // Grows whenever what this view sees changes (the result cache's clock).
-    virtual std::uint64_t version() const = 0;
+    // Changes whenever what this view sees changes (the result cache's clock).
+    virtual IndexVersion version() const = 0;
 
     // All shards as one database.
     const Xapian::Database& combined() const { return combined_; }
@@ -92,6 +110,8 @@ public:
     virtual ~IndexViews() = default;
     // Throws IndexError when there is no index to serve.
     virtual std::unique_ptr<IndexView> new_view() = 0;
+    // Every shard opened afresh and read a little (SearchService::check_health).
+    virtual IndexHealth check_health() const = 0;
 
     // Local shards under options.index_dir, or remote ones when
     // options.remote_stub is set. The options must outlive the views.

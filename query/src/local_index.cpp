@@ -9,6 +9,7 @@
 #include "analyzers/listing.h"
 #include "column_ranking.h"
 #include "derived_data.h"
+#include "index_identity.h"
 #include "index_view.h"
 #include "query/errors.h"
 #include "snapshot_scoring.h"
@@ -17,15 +18,6 @@ namespace query {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-analyzers::Generation serving_generation_of(const std::filesystem::path& index_dir) {
-    const auto serving = analyzers::serving_generation(index_dir);
-    if (!serving) {
-        throw IndexError(IndexError::Kind::unavailable,
-                         fmt::format("no index in {}: build one with listing-indexer build", index_dir.string()));
-    }
-    return *serving;
-}
 
 class LocalIndexView : public IndexView {
 public:
@@ -36,18 +28,19 @@ public:
 
     void refresh() override {
         if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
-        // A new generation is picked up by reopening the stub.
-        if (serving_generation_of(options_.index_dir).number != generation_.number) return open();
+        // A new generation (or a new index, whose numbers start again) is
+        // picked up by reopening the stub.
+        if (read_serving_generation(options_.index_dir).id != serving_.id) return open();
         take_derived_data(reopen_all());
         last_refresh_ = Clock::now();
     }
 
     void catch_up() override { reopen_all(); }
 
-    std::uint64_t version() const override {
+    IndexVersion version() const override {
         std::uint64_t revisions = 0;
         for (const auto& shard : shards_) revisions += shard.get_revision();
-        return (generation_.number << 32) + revisions;
+        return {.generation = serving_.id, .commits = revisions};
     }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
@@ -71,9 +64,9 @@ public:
 
 private:
     void open() {
-        generation_ = serving_generation_of(options_.index_dir);
+        serving_ = read_serving_generation(options_.index_dir);
         combined_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
-        shards_ = open_local_shards(options_.index_dir, generation_);
+        shards_ = open_local_shards(options_.index_dir, serving_.generation);
         last_refresh_ = Clock::now();
         take_derived_data(true);
     }
@@ -81,9 +74,9 @@ private:
     // The shared vocabulary, spelling dictionary and shard snapshots for
     // this view; `changed`: the index changed since the view last asked.
     void take_derived_data(bool changed) {
-        vocabulary_ = text_.vocabulary.get(generation_, changed);
-        words_ = text_.words.get(generation_, changed);
-        snapshots_ = snapshot_cache_.get(generation_, changed);
+        vocabulary_ = text_.vocabulary.get(serving_, changed);
+        words_ = text_.words.get(serving_, changed);
+        snapshots_ = snapshot_cache_.get(serving_, changed);
     }
 
     // Catches up with the writers' commits; whether anything changed.
@@ -173,7 +166,7 @@ private:
     SnapshotsCache& snapshot_cache_;
     std::vector<Xapian::Database> shards_;  // the same shards as combined_, one by one
     std::shared_ptr<const ShardSnapshots> snapshots_;
-    analyzers::Generation generation_;
+    ServingGeneration serving_;
     Clock::time_point last_refresh_;
 };
 
@@ -190,6 +183,22 @@ public:
 
     std::unique_ptr<IndexView> new_view() override {
         return std::make_unique<LocalIndexView>(options_, text_, snapshots_);
+    }
+
+    IndexHealth check_health() const override {
+        IndexHealth health;
+        try {
+            const analyzers::Generation generation = read_serving_generation(options_.index_dir).generation;
+            health.generation = generation.number;
+            for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+                const auto path = analyzers::shard_path(options_.index_dir, generation.number, shard);
+                const auto name = path.lexically_relative(options_.index_dir).string();
+                health.shards.push_back(shard_health(name, [&] { return Xapian::Database(path.string()); }));
+            }
+        } catch (const std::exception& error) {  // no index, or a CURRENT not ours
+            health.problem = error.what();
+        }
+        return health;
     }
 
 private:

@@ -112,9 +112,9 @@ class ClauseBuilder {
 public:
     ClauseBuilder(const QueryOptions& options, const FieldExpander& expand, const WordDictionary* dictionary,
                   const FieldVocabulary* vocabulary, const analyzers::Lexicon& lexicon,
-                  analyzers::TextAnalyzer& analyzer, TextQuery& query)
+                  analyzers::TextAnalyzer& analyzer, const PreferredCorrections* corrections, TextQuery& query)
         : typing_(options.typing), expand_(expand), dictionary_(dictionary), vocabulary_(vocabulary),
-          lexicon_(lexicon), analyzer_(analyzer), query_(query) {}
+          lexicon_(lexicon), analyzer_(analyzer), corrections_(corrections), query_(query) {}
 
     // A word on its own, with its completions (the word being typed), typo
     // alternatives and split.
@@ -163,6 +163,12 @@ public:
     }
 
 private:
+    const std::string* preferred_correction(const std::string& term) const {
+        if (corrections_ == nullptr) return nullptr;
+        const auto found = corrections_->find(term);
+        return found == corrections_->end() ? nullptr : &found->second;
+    }
+
     // In some title, or the name of a brand or category.
     bool known_as_typed(const Word& word) const {
         if (dictionary_->frequency(word.term) > 0) return true;
@@ -220,18 +226,23 @@ private:
             dictionary_->typo_alternatives(word.surface, word.term, max_distance, typing_.max_typo_alternatives);
         if (typos.empty()) return;
         const Xapian::doccount reference = known ? dictionary_->frequency(word.term) : typos.front().frequency;
+        const std::string* preferred = preferred_correction(word.term);
         for (const auto& typo : typos) {
             auto tree = expand_.alternative(typo.term, searched);
             if (!tree) continue;
-            const double weight = typo.distance == 1 ? typing_.typo_one_weight : typing_.typo_two_weight;
+            // The correction of a word no listing has weighs as the word would.
+            const double weight = preferred != nullptr && *preferred == typo.term ? 1.0
+                                  : typo.distance == 1                          ? typing_.typo_one_weight
+                                                                                : typing_.typo_two_weight;
             alternatives.push_back(QueryTree::scaled(std::move(*tree), scale(weight, reference, typo.frequency)));
             query_.expansions.push_back({.kind = Expansion::Kind::typo, .typed = word.surface, .terms = {typo.term},
                                          .typos = typo.distance});
             query_.match_terms.emplace(typo.term, 0);
         }
         if (!known && !query_.understood[index]) {
+            const std::string& best = preferred != nullptr ? *preferred : typos.front().term;
             query_.readings.push_back(
-                {.first_word = index, .as = dictionary_->display(typos.front().term), .how = Expansion::Kind::typo});
+                {.first_word = index, .as = dictionary_->display(best), .how = Expansion::Kind::typo});
         }
     }
 
@@ -273,6 +284,7 @@ private:
     const FieldVocabulary* vocabulary_;
     const analyzers::Lexicon& lexicon_;
     analyzers::TextAnalyzer& analyzer_;
+    const PreferredCorrections* corrections_;
     TextQuery& query_;
 };
 
@@ -337,7 +349,8 @@ QueryTree TextQuery::without_excluded(QueryTree matching) const {
 }
 
 TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& options,
-                              const FieldVocabulary* vocabulary, const WordDictionary* words) {
+                              const FieldVocabulary* vocabulary, const WordDictionary* words,
+                              const PreferredCorrections* corrections) {
     const FieldExpander expand(options.weights, vocabulary);
     TextQuery query;
     query.words = analyzer_.analyze(typed.searched);
@@ -349,7 +362,7 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
         for (const auto& key : vocabulary->brand_terms(word.term)) query.named_brands.push_back(key);
         for (const auto& key : vocabulary->category_terms(word.term)) query.named_categories.push_back(key);
     }
-    ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, query);
+    ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, corrections, query);
     const auto& analysed = query.words;
     for (std::size_t i = 0; i < analysed.size();) {
         const SynonymTable::Match match = lexicon_.synonyms.longest_match(analysed, i);

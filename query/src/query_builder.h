@@ -90,6 +90,10 @@ struct TypedQuery {
 };
 TypedQuery read_typed(std::string_view text);
 
+// Corrections of unknown words to search at full weight among their typo
+// alternatives: typed term -> the correction's term ("blvck" -> black).
+using PreferredCorrections = std::unordered_map<std::string, std::string>;
+
 // Not thread-safe (owns a TextAnalyzer): one per thread.
 class QueryBuilder {
 public:
@@ -100,7 +104,8 @@ public:
     // titles and descriptions are searched. `words` turns on the typing
     // expansions of options.typing.
     TextQuery build(const TypedQuery& typed, const QueryOptions& options = {},
-                    const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr);
+                    const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr,
+                    const PreferredCorrections* corrections = nullptr);
     // Every word of `text` searched, the last one taken as complete.
     TextQuery build(std::string_view text, const QueryOptions& options = {},
                     const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr) {

@@ -20,6 +20,19 @@ bool known(const std::string& term, const FieldVocabulary& vocabulary, const Xap
     return !vocabulary.brand_terms(term).empty() || !vocabulary.category_terms(term).empty();
 }
 
+// The plan matching all its words.
+Plan with_matching(Plan plan) {
+    plan.matching = plan.text.all_words();
+    plan.matches = plan.matching.to_xapian();
+    return plan;
+}
+
+bool has_typo_alternatives(const TextQuery& text, const std::string& surface) {
+    return std::any_of(text.expansions.begin(), text.expansions.end(), [&](const Expansion& expansion) {
+        return expansion.kind == Expansion::Kind::typo && expansion.typed == surface;
+    });
+}
+
 // `typed` with whitespace-separated tokens replaced by their corrections.
 std::string with_corrections(const std::string& typed, const std::unordered_map<std::string, std::string>& corrections,
                              analyzers::TextAnalyzer& analyzer) {
@@ -48,25 +61,30 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
     plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words);
     // Words a synonym, completion, split or join already explains are never
     // corrected ("air pods" is airpods, not "air pop").
-    std::unordered_map<std::string, std::string> corrections;
+    std::unordered_map<std::string, std::string> shown;  // term -> correction as written, for "did you mean"
+    std::unordered_map<std::string, std::string> replaced;  // the same, for words without typo alternatives
+    PreferredCorrections preferred;  // term -> correction's term, for words with them
     for (std::size_t n = 0; n < plan.text.words.size(); ++n) {
         const auto& word = plan.text.words[n];
         if (plan.text.understood[n] || known(word.term, sources.vocabulary, sources.database)) continue;
-        if (auto corrected = sources.words.correct(word.term)) corrections.emplace(word.term, *corrected);
+        const auto correction = sources.words.correct(word.surface, word.term);
+        if (!correction) continue;
+        shown.emplace(word.term, correction->display);
+        if (has_typo_alternatives(plan.text, word.surface)) preferred.emplace(word.term, correction->term);
+        else replaced.emplace(word.term, correction->display);
     }
-    if (!corrections.empty()) {
-        plan.suggestion = with_corrections(request.text, corrections, builder_.analyzer());
-        if (config.spelling_auto_correct > 0) {
-            // The typed words match nothing: searching them would only lose.
-            TypedQuery corrected = read_typed(plan.suggestion);
-            corrected.last_word_complete = typed.last_word_complete;
-            plan.text = builder_.build(corrected, config.text, &sources.vocabulary, &sources.words);
-            plan.corrected = true;
-        }
-    }
-    plan.matching = plan.text.all_words();
-    plan.matches = plan.matching.to_xapian();
-    return plan;
+    if (shown.empty()) return with_matching(std::move(plan));
+    plan.suggestion = with_corrections(request.text, shown, builder_.analyzer());
+    if (config.spelling_auto_correct <= 0) return with_matching(std::move(plan));
+    // The typed words match nothing: searching them as typed would only
+    // lose. A word with typo alternatives keeps them all, its correction
+    // weighing as the word would ("blvck": black first, block too); others
+    // are replaced by their correction.
+    TypedQuery corrected = read_typed(with_corrections(request.text, replaced, builder_.analyzer()));
+    corrected.last_word_complete = typed.last_word_complete;
+    plan.text = builder_.build(corrected, config.text, &sources.vocabulary, &sources.words, &preferred);
+    plan.corrected = true;
+    return with_matching(std::move(plan));
 }
 
 bool Planner::should_relax(const Plan& plan, std::uint64_t all_words_matches) const {

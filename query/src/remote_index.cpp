@@ -10,7 +10,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // A remote database has no generations: the whole stub is generation 1.
-constexpr analyzers::Generation remote_generation{.number = 1, .shard_count = 0};
+const ServingGeneration remote_generation{.generation = {.number = 1, .shard_count = 0}, .id = "remote"};
 
 class RemoteIndexView : public IndexView {
 public:
@@ -31,7 +31,7 @@ public:
     void catch_up() override { reopened(combined_); }
 
     // As far as reopen() tells: the shard servers' revisions are not ours to read.
-    std::uint64_t version() const override { return changes_; }
+    IndexVersion version() const override { return {.generation = remote_generation.id, .commits = changes_}; }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
         return {.sold_shown = sold_shown, .now_seconds = now_seconds, .with_freshness = false};
@@ -62,6 +62,14 @@ public:
           text_([stub = options.remote_stub](const analyzers::Generation&) { return Xapian::Database(stub.string()); }) {}
 
     std::unique_ptr<IndexView> new_view() override { return std::make_unique<RemoteIndexView>(options_, text_); }
+
+    // The shard servers as one: a failure's description names the one that failed.
+    IndexHealth check_health() const override {
+        IndexHealth health{.generation = remote_generation.generation.number};
+        const std::string stub = options_.remote_stub.string();
+        health.shards.push_back(shard_health(stub, [&] { return Xapian::Database(stub); }));
+        return health;
+    }
 
 private:
     const ServiceOptions& options_;

@@ -9,21 +9,23 @@ namespace query {
 ResultCache::ResultCache(std::size_t max_entries, std::chrono::milliseconds max_stale)
     : max_entries_(max_entries), max_stale_(max_stale) {}
 
-std::optional<SearchResult> ResultCache::find(const std::string& key, std::uint64_t version, const Ranking& ranking) {
+std::optional<SearchResult> ResultCache::find(const std::string& key, const IndexVersion& version, const Ranking& ranking) {
     if (!enabled()) return std::nullopt;
     std::lock_guard lock(mutex_);
     auto found = index_.find(key);
     if (found == index_.end()) return std::nullopt;
     const Entry& entry = *found->second;
     if (entry.ranking != ranking) return std::nullopt;
-    // Versions only grow: a newer entry than this searcher's view is as good.
-    const bool current = entry.version >= version;
+    // An entry from later commits than this searcher's view is as good; one
+    // from another generation, even with the same number (an index built
+    // again from scratch), is not.
+    const bool current = entry.version.covers(version);
     if (!current && Clock::now() - entry.stored_at > max_stale_) return std::nullopt;
     entries_.splice(entries_.begin(), entries_, found->second);
     return entry.result;
 }
 
-void ResultCache::store(const std::string& key, std::uint64_t version, Ranking ranking, const SearchResult& result) {
+void ResultCache::store(const std::string& key, IndexVersion version, Ranking ranking, const SearchResult& result) {
     if (!enabled()) return;
     std::lock_guard lock(mutex_);
     if (auto found = index_.find(key); found != index_.end()) {
@@ -31,7 +33,7 @@ void ResultCache::store(const std::string& key, std::uint64_t version, Ranking r
         index_.erase(found);
     }
     entries_.push_front(
-        {.key = key, .version = version, .stored_at = Clock::now(), .ranking = std::move(ranking), .result = result});
+        {.key = key, .version = std::move(version), .stored_at = Clock::now(), .ranking = std::move(ranking), .result = result});
     index_[key] = entries_.begin();
     if (entries_.size() > max_entries_) {
         index_.erase(entries_.back().key);

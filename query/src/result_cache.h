@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "index_identity.h"
 #include "query/ranking.h"
 #include "query/search_request.h"
 #include "query/search_result.h"
@@ -34,15 +35,16 @@ public:
     using Ranking = std::shared_ptr<const RankingConfig>;
 
     // A stored result for `key`, computed with this ranking config on index
-    // `version` or, within max_stale, on an older one.
-    std::optional<SearchResult> find(const std::string& key, std::uint64_t version, const Ranking& ranking);
-    void store(const std::string& key, std::uint64_t version, Ranking ranking, const SearchResult& result);
+    // `version` (or later commits to its generation) or, within max_stale,
+    // on any other version: an older one, or another generation.
+    std::optional<SearchResult> find(const std::string& key, const IndexVersion& version, const Ranking& ranking);
+    void store(const std::string& key, IndexVersion version, Ranking ranking, const SearchResult& result);
     bool enabled() const { return max_entries_ > 0; }
 
 private:
     struct Entry {
         std::string key;
-        std::uint64_t version;
+        IndexVersion version;
         Clock::time_point stored_at;
         Ranking ranking;  // a reloaded config makes the entry useless
         SearchResult result;

@@ -42,6 +42,8 @@ public:
         release(make_searcher());
     }
 
+    IndexHealth check_health() const { return views_->check_health(); }
+
     // Runs `work` with a searcher no other thread is using.
     template <typename Work>
     auto with_searcher(Work work) {
@@ -107,7 +109,7 @@ SearchResult SearchService::search(const SearchRequest& request) {
         searcher.refresh();
         const std::shared_ptr<const RankingConfig> config = ranking();
         const std::string key = cache_key(request);
-        const std::uint64_t version = searcher.version();
+        const IndexVersion version = searcher.version();
         if (auto cached = results_->find(key, version, config)) {
             cached->cached = true;
             cached->took_ms = milliseconds_since(started);
@@ -125,6 +127,8 @@ std::uint64_t SearchService::document_count() {
         return searcher.document_count();
     });
 }
+
+IndexHealth SearchService::check_health() const { return pool_->check_health(); }
 
 std::uint64_t SearchService::serving_generation() const {
     const auto serving = analyzers::serving_generation(index_dir_);

@@ -25,8 +25,8 @@ public:
 
     // Catches up with the index (commits, a new generation).
     void refresh() { view_->refresh(); }
-    // Grows whenever what this searcher sees changes.
-    std::uint64_t version() const { return view_->version(); }
+    // Changes whenever what this searcher sees changes.
+    IndexVersion version() const { return view_->version(); }
     std::uint64_t document_count() const { return view_->combined().get_doccount(); }
 
     // Throws Xapian::Error when the index cannot be read, after retrying

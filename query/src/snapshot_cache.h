@@ -1,7 +1,8 @@
 // Data derived from the index (brand and category vocabulary, shard
 // snapshots, the spelling dictionary), shared by all searchers.
 //
-// Built at once for a new generation (its docids are new), then rebuilt in
+// Built at once for a new generation (its docids are new; told apart by
+// ServingGeneration::id, as numbers repeat), then rebuilt in
 // the background when the index has changed and the copy is older than its
 // max age: requests keep using the current copy meanwhile, so a rebuild
 // (~450 ms for the shard snapshots at 1M listings) never delays one. A
@@ -20,6 +21,7 @@
 #include <xapian.h>
 
 #include "analyzers/index_layout.h"
+#include "index_identity.h"
 
 namespace query {
 
@@ -42,28 +44,28 @@ public:
     SnapshotCache& operator=(const SnapshotCache&) = delete;
 
     // `changed`: the caller has seen the index change since it last asked.
-    std::shared_ptr<const Derived> get(const analyzers::Generation& generation, bool changed) {
+    std::shared_ptr<const Derived> get(const ServingGeneration& serving, bool changed) {
         std::unique_lock lock(mutex_);
-        if (!current_ || generation.number != generation_) {
-            current_ = build_retrying(generation, current_);
+        if (!current_ || serving.id != generation_id_) {
+            current_ = build_retrying(serving.generation, current_);
             built_at_ = Clock::now();
-            generation_ = generation.number;
+            generation_id_ = serving.id;
             return current_;
         }
         if (changed) changed_ = true;
-        if (changed_ && !rebuilding_ && Clock::now() - built_at_ >= max_age_) start_rebuild(generation);
+        if (changed_ && !rebuilding_ && Clock::now() - built_at_ >= max_age_) start_rebuild(serving);
         return current_;
     }
 
 private:
-    void start_rebuild(const analyzers::Generation& generation) {
+    void start_rebuild(const ServingGeneration& serving) {
         if (rebuild_.joinable()) rebuild_.join();  // finished: rebuilding_ is false
         rebuilding_ = true;
         changed_ = false;
-        rebuild_ = std::thread([this, generation, previous = current_] {
+        rebuild_ = std::thread([this, serving, previous = current_] {
             std::shared_ptr<const Derived> built;
             try {
-                built = build_retrying(generation, previous);
+                built = build_retrying(serving.generation, previous);
             } catch (const Xapian::Error& error) {
                 // Most likely the generation went away under us (a reindex
                 // swap): the next request opens the new one and builds it then.
@@ -76,7 +78,7 @@ private:
                 fmt::print(stderr, "background rebuild of derived data failed, the previous copy stays\n");
             }
             std::lock_guard lock(mutex_);
-            if (built && generation.number == generation_) {
+            if (built && serving.id == generation_id_) {
                 current_ = std::move(built);
                 built_at_ = Clock::now();
             }
@@ -104,7 +106,7 @@ private:
     std::mutex mutex_;
     std::shared_ptr<const Derived> current_;
     Clock::time_point built_at_;
-    std::uint64_t generation_ = 0;
+    std::string generation_id_;  // ServingGeneration::id current_ was built for
     bool changed_ = false;     // the index changed since current_ was built
     bool rebuilding_ = false;
     std::thread rebuild_;

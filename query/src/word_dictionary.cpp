@@ -20,7 +20,7 @@ constexpr std::size_t min_typo_length = 3, max_typo_length = 24;
 // Candidates looked at for a correction, the closest and most frequent first.
 constexpr std::size_t max_correction_candidates = 64;
 // Titles read to learn how words are written; ~50 ms per 10,000.
-constexpr std::size_t titles_sampled = 20'000;
+constexpr std::size_t titles_sampled = 50'000;
 // Prefixes starting more terms than this keep their most frequent
 // completions ready; shorter ranges are scanned.
 constexpr std::size_t scanned_completions = 2'000;
@@ -186,6 +186,7 @@ void WordDictionary::learn_spellings(const Xapian::Database& database) {
             terms_[index].display = written == term->term ? "" : written;
         }
         if (written != term->term) spellings_.push_back({.written = written, .term_index = index});
+        else terms_[index].written_as_term = true;
     }
     std::sort(spellings_.begin(), spellings_.end(),
               [](const Spelling& a, const Spelling& b) { return a.written < b.written; });
@@ -214,6 +215,20 @@ void WordDictionary::index_completion_ranges() {
         found.resize(kept);
         popular_completions_.emplace(prefix, std::move(found));
     }
+}
+
+// A term the typed part may be the stem of: stemming cuts words back
+// ("jeggings" -> jeg, "cleansing" -> cleans), so "jeggin" starts no term
+// and no spelling seen in the sample, yet its word's term starts it. The
+// longest term that `typed` starts with, of 3 letters or more and at most
+// 4 shorter (Snowball removes no longer suffix), if any.
+std::optional<std::uint32_t> WordDictionary::stem_within(std::string_view typed) const {
+    if (!plain_latin_word(typed)) return std::nullopt;
+    const std::size_t shortest = std::max<std::size_t>(3, typed.size() > 4 ? typed.size() - 4 : 0);
+    for (std::size_t length = typed.size() - 1; length >= shortest; --length) {
+        if (const Term* term = find(typed.substr(0, length))) return static_cast<std::uint32_t>(term - terms_.data());
+    }
+    return std::nullopt;
 }
 
 const WordDictionary::Term* WordDictionary::find(std::string_view term) const {
@@ -256,8 +271,13 @@ std::vector<WordDictionary::Alternative> WordDictionary::typo_alternatives(const
         const Form& form = forms_[form_index];
         const Term& entry = terms_[form.term_index];
         if (entry.term == term || form.text == typed) continue;  // the word typed, not a typo of it
-        const std::size_t distance =
-            std::min(edit_distance(typed, form.text, max_distance), edit_distance(term, form.text, max_distance));
+        // A term seen only stemmed ("moonston") is compared stem to stem
+        // too; a word sellers write as its term ("with") only with what was
+        // typed, or "wihte" (term "wiht") would be one edit from "with".
+        std::size_t distance = edit_distance(typed, form.text, max_distance);
+        if (form.text == entry.term && !entry.written_as_term) {
+            distance = std::min(distance, edit_distance(term, form.text, max_distance));
+        }
         if (distance > max_distance) continue;
         auto [known, added] = distance_of_term.try_emplace(form.term_index, distance);
         if (!added) known->second = std::min(known->second, distance);
@@ -274,11 +294,14 @@ std::vector<WordDictionary::Alternative> WordDictionary::typo_alternatives(const
     return alternatives;
 }
 
-std::optional<std::string> WordDictionary::correct(const std::string& term) const {
+std::optional<WordDictionary::Correction> WordDictionary::correct(const std::string& typed,
+                                                                  const std::string& term) const {
     if (!plain_latin_word(term) || frequency(term) >= min_correction_frequency) return std::nullopt;
-    const std::size_t limit = term.size() <= 4 ? 1 : 2;
-    for (const auto& alternative : typo_alternatives(term, term, limit, max_correction_candidates)) {
-        if (alternative.frequency >= min_correction_frequency) return display(alternative.term);
+    const std::size_t limit = typed.size() <= 4 ? 1 : 2;
+    for (const auto& alternative : typo_alternatives(typed, term, limit, max_correction_candidates)) {
+        if (alternative.frequency >= min_correction_frequency) {
+            return Correction{.term = alternative.term, .display = display(alternative.term)};
+        }
     }
     return std::nullopt;
 }
@@ -299,6 +322,7 @@ std::vector<WordDictionary::Completion> WordDictionary::completions(std::string_
     for (auto it = written; it != spellings_.end() && starts_with(it->written, typed); ++it) {
         found.push_back(it->term_index);
     }
+    if (const auto stem = stem_within(typed)) found.push_back(*stem);
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
     std::sort(found.begin(), found.end(), [this](std::uint32_t a, std::uint32_t b) {

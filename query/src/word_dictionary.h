@@ -36,10 +36,15 @@ public:
     // `term` as sellers most often write it ("vintag" -> "vintage").
     std::string display(std::string_view term) const;
 
-    // The most frequent known word within edit distance 2 (1 for words of
-    // up to 4 letters) of an unknown `term`, as a reader would write it;
-    // nullopt if `term` is known or nothing is close.
-    std::optional<std::string> correct(const std::string& term) const;
+    // The closest, then most frequent, known word within edit distance 2
+    // (1 for words of up to 4 letters) of an unknown word (as typed, and its
+    // term), as a reader would write it; nullopt if the word is known or
+    // nothing is close.
+    struct Correction {
+        std::string term;     // the known word's term ("nike")
+        std::string display;  // as sellers write it
+    };
+    std::optional<Correction> correct(const std::string& typed, const std::string& term) const;
 
     struct Alternative {
         std::string term;
@@ -72,6 +77,9 @@ private:
         std::string term;
         Xapian::doccount frequency = 0;
         std::string display;  // empty: as the term
+        // Seen written exactly as the term in the sampled titles ("with",
+        // not "moonston"): typos are then measured on what was typed alone.
+        bool written_as_term = false;
     };
     // A spelling seen in titles whose term differs ("running" for "run").
     struct Spelling {
@@ -85,6 +93,7 @@ private:
     };
 
     const Term* find(std::string_view term) const;
+    std::optional<std::uint32_t> stem_within(std::string_view typed) const;
     void read_terms(const Xapian::Database& database);
     void index_typo_variants();
     void learn_spellings(const Xapian::Database& database);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
+#include "http_front.h"
 #include "meili_api.h"
 #include "metrics.h"
 #include "reindex_job.h"
@@ -43,6 +46,11 @@ bool same_token(std::string_view given, std::string_view expected) {
 
 // Request bodies are small JSON objects; anything bigger is refused unread.
 constexpr std::size_t max_body_bytes = 64 * 1024;
+// Keep-alive connections cost the front a socket and a buffer, not a
+// thread: one may stay idle between requests this long, and serve any
+// number of them (the Keep-Alive header's "max" is only advice to clients).
+constexpr int idle_timeout_seconds = 5;
+constexpr std::size_t keep_alive_max_count = 1000;
 
 struct StaticFile {
     std::string content;
@@ -73,6 +81,72 @@ std::map<std::string, StaticFile> read_static_files(const std::filesystem::path&
     return files;
 }
 
+// A request the front has read whole, as the stream cpp-httplib's router
+// reads it from; what the router writes goes into `output`.
+class RequestBuffer : public httplib::Stream {
+public:
+    RequestBuffer(std::string_view input, std::string& output) : input_(input), output_(output) {}
+
+    bool is_readable() const override { return true; }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+        const std::size_t n = std::min(size, input_.size());
+        std::memcpy(ptr, input_.data(), n);
+        input_.remove_prefix(n);
+        return static_cast<ssize_t>(n);
+    }
+    using httplib::Stream::write;
+    ssize_t write(const char* ptr, size_t size) override {
+        output_.append(ptr, size);
+        return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        ip.clear();
+        port = 0;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        ip.clear();
+        port = 0;
+    }
+    // No socket: httplib answers 500 to a socket numbered past select()'s
+    // FD_SETSIZE, which the front's connections may well be.
+    socket_t socket() const override { return INVALID_SOCKET; }
+
+private:
+    std::string_view input_;
+    std::string& output_;
+};
+
+// cpp-httplib's Server, used only as a router: it parses a request the
+// front has read whole, runs our routes and handlers, and writes the
+// response into a buffer. The front owns the sockets.
+class Router : public httplib::Server {
+public:
+    Reply answer(const FramedRequest& request) {
+        Reply reply;
+        RequestBuffer stream(request.bytes, reply.bytes);
+        bool closing = request.close;
+        const bool answered = process_request(stream, request.close, closing, nullptr);
+        reply.close = closing || !answered;
+        return reply;
+    }
+};
+
+std::string_view reason_phrase(int status) {
+    switch (status) {
+        case 400: return "Bad Request";
+        case 408: return "Request Timeout";
+        case 413: return "Payload Too Large";
+        case 414: return "URI Too Long";
+        case 431: return "Request Header Fields Too Large";
+        case 501: return "Not Implemented";
+        case 503: return "Service Unavailable";
+        default: return "Error";
+    }
+}
+
+std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
 }  // namespace
 
 // What went wrong, as an API error: the engine's two kinds (the caller's
@@ -94,9 +168,8 @@ ApiError error_of(std::exception_ptr thrown) {
     }
 }
 
-void log_server_error(const httplib::Request& request, const ApiError& error) {
-    std::cerr << fmt::format("{} {} -> {} {}: {}\n", request.method, request.path, error.status(), error.name(),
-                             error.message);
+void log_server_error(std::string_view method, std::string_view path, const ApiError& error) {
+    std::cerr << fmt::format("{} {} -> {} {}: {}\n", method, path, error.status(), error.name(), error.message);
 }
 
 bool is_meili_route(const std::string& path) {
@@ -104,50 +177,64 @@ bool is_meili_route(const std::string& path) {
 }
 
 // In the error shape of the API the request was made to.
+std::string route_error_json(const std::string& path, const ApiError& error) {
+    return is_meili_route(path) ? meili_error_json(error) : v1_error_json(error);
+}
+
 void send_route_error(const httplib::Request& request, httplib::Response& response, const ApiError& error) {
     response.status = error.status();
-    response.set_content(is_meili_route(request.path) ? meili_error_json(error) : v1_error_json(error), json_type);
+    response.set_content(route_error_json(request.path, error), json_type);
+}
+
+// Each shard that failed, by name, with why.
+std::string problems_of(const query::IndexHealth& health) {
+    if (!health.problem.empty()) return health.problem;
+    if (health.shards.empty()) return "the index has no shards";
+    std::string problems;
+    for (const auto& shard : health.shards) {
+        if (shard.problem.empty()) continue;
+        problems += fmt::format("{}shard {}: {}", problems.empty() ? "" : "; ", shard.name, shard.problem);
+    }
+    return problems;
 }
 
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
     if (is_meili_route(path)) return Metrics::Route::meili;
     if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
-    if (path == "/healthz") return Metrics::Route::healthz;
+    if (path == "/healthz" || path == "/livez") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
     return Metrics::Route::other;
 }
 
-struct HttpApi::Impl {
+struct HttpApi::Impl : RequestHandler {
     SearchService& service;
-    httplib::Server server;
+    Router router;
+    std::unique_ptr<HttpFront> front;
     Metrics metrics;
     std::string admin_token;
     std::unique_ptr<ReindexJob> reindex;
     std::map<std::string, StaticFile> web_files;
+    // The front's thread only.
+    std::uint64_t refusals_unlogged = 0;
+    std::chrono::steady_clock::time_point last_refusal_logged{};
 
     explicit Impl(SearchService& search_service) : service(search_service) {
-        // Without it, Nagle's algorithm and delayed ACKs add ~40 ms to every
-        // keep-alive response written in more than one piece.
-        server.set_tcp_nodelay(true);
-        server.set_payload_max_length(max_body_bytes);
-        // cpp-httplib gives each open connection a thread of the pool, so
-        // concurrent work is bounded by --threads; these keep slow or idle
-        // clients from holding one for long.
-        server.set_read_timeout(5, 0);
-        server.set_write_timeout(5, 0);
-        server.set_keep_alive_timeout(5);
-        server.set_keep_alive_max_count(100);
+        // The front reads requests (and enforces the body limit for every
+        // transfer encoding); these only shape the Keep-Alive header.
+        router.set_payload_max_length(max_body_bytes);
+        router.set_keep_alive_timeout(idle_timeout_seconds);
+        router.set_keep_alive_max_count(keep_alive_max_count);
         add_meilisearch_routes();
         add_reindex_routes();
         add_page_routes();
-        server.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Get("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_search(parse_search_parameters(request.params), response);
         });
-        server.Post("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post("/v1/search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_search(parse_search_body(request.body), response);
         });
-        server.Post("/v1/admin/reload-ranking", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post("/v1/admin/reload-ranking", [this](const httplib::Request& request, httplib::Response& response) {
             if (!admin_allowed(request, response)) return;
             try {
                 service.reload_ranking();
@@ -159,12 +246,15 @@ struct HttpApi::Impl {
             json.begin_object().field("status", "reloaded").field("ranking", service.ranking()->to_text()).end_object();
             response.set_content(json.take(), json_type);
         });
-        server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-            analyzers::JsonWriter json;
-            json.begin_object().field("status", "ok").field("documents", service.document_count()).end_object();
-            response.set_content(json.take(), json_type);
+        // Readiness: every shard opens and reads (503 naming the one that
+        // does not); liveness: the process answers, nothing more.
+        router.Get("/healthz", [this](const httplib::Request& request, httplib::Response& response) {
+            send_readiness(request, response);
         });
-        server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+        router.Get("/livez", [](const httplib::Request&, httplib::Response& response) {
+            response.set_content(R"({"status":"alive"})", json_type);
+        });
+        router.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
             response.set_content(metrics.render(service.serving_generation(), service.document_count()),
                                  "text/plain; version=0.0.4");
         });
@@ -172,21 +262,21 @@ struct HttpApi::Impl {
         // is final but before it is sent: a client that reads /metrics right
         // after a response sees that response counted (the logger runs only
         // after sending, which raced with the next request).
-        server.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+        router.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             metrics.count_request(route_of(request.path), response.status);
         });
         // The one place where an exception becomes a response, in the
         // error shape of the route's API: a failed request must never take
         // the server down.
-        server.set_exception_handler(
+        router.set_exception_handler(
             [](const httplib::Request& request, httplib::Response& response, std::exception_ptr thrown) {
                 const ApiError error = error_of(thrown);
-                if (error.status() >= 500) log_server_error(request, error);
+                if (error.status() >= 500) log_server_error(request.method, request.path, error);
                 send_route_error(request, response, error);
             });
         // Errors httplib answers itself (no route, body too big, bad request
         // line) get the same JSON shape as ours.
-        server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+        router.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
             if (!response.body.empty()) return;
             if (response.status == 404) {
                 send_route_error(request, response, {.code = ErrorCode::not_found, .message = "no such endpoint: " + request.path});
@@ -195,10 +285,11 @@ struct HttpApi::Impl {
                                  {.code = ErrorCode::payload_too_large,
                                   .message = "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
             } else if (response.status >= 400) {
-                // httplib chose the status (400, 414, ...): keep it.
+                // httplib chose the status (400, 416, ...): keep it.
                 const int status = response.status;
-                send_route_error(request, response,
-                                 {.code = ErrorCode::bad_http_request, .message = "the request could not be read as HTTP"});
+                const ApiError error{.code = ErrorCode::bad_http_request, .message = "the request could not be read as HTTP"};
+                if (status >= 500) log_server_error(request.method, request.path, error);
+                send_route_error(request, response, error);
                 response.status = status;
             }
         });
@@ -207,26 +298,26 @@ struct HttpApi::Impl {
     // The Meilisearch-compatible subset (meili_api.h), open to browsers on
     // other origins (CORS), as Meilisearch is.
     void add_meilisearch_routes() {
-        server.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
-        server.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) {
+        router.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+        router.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) {
             response.status = 204;
             response.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
             response.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Meilisearch-Client");
             response.set_header("Access-Control-Max-Age", "86400");
         });
-        server.Post(R"(/indexes/([^/]+)/search)", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post(R"(/indexes/([^/]+)/search)", [this](const httplib::Request& request, httplib::Response& response) {
             answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body); });
         });
-        server.Post(R"(/indexes/([^/]+)/facet-search)", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post(R"(/indexes/([^/]+)/facet-search)", [this](const httplib::Request& request, httplib::Response& response) {
             answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body); });
         });
-        server.Post("/multi-search", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post("/multi-search", [this](const httplib::Request& request, httplib::Response& response) {
             answer_meili(response, [&] { return meili_multi_search(service, request.body); });
         });
     }
 
     void add_reindex_routes() {
-        server.Post("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
             if (!admin_allowed(request, response) || !reindex_configured(response)) return;
             if (!reindex->start()) {
                 send_error(response, {.code = ErrorCode::reindex_running, .message = "a reindex is already running"});
@@ -235,7 +326,7 @@ struct HttpApi::Impl {
             response.status = 202;
             send_reindex_status(response);
         });
-        server.Get("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Get("/v1/admin/reindex", [this](const httplib::Request& request, httplib::Response& response) {
             if (admin_allowed(request, response) && reindex_configured(response)) send_reindex_status(response);
         });
     }
@@ -247,17 +338,37 @@ struct HttpApi::Impl {
         return false;
     }
 
+    void send_readiness(const httplib::Request& request, httplib::Response& response) {
+        const query::IndexHealth health = service.check_health();
+        if (!health.ready()) {
+            const ApiError error{.code = ErrorCode::index_unavailable, .message = "not ready: " + problems_of(health)};
+            log_server_error(request.method, request.path, error);
+            send_route_error(request, response, error);
+            return;
+        }
+        analyzers::JsonWriter json;
+        json.begin_object().field("status", "ok").field("documents", health.documents());
+        json.field("generation", health.generation).key("shards").begin_array();
+        for (const auto& shard : health.shards) {
+            json.begin_object().field("shard", shard.name).field("documents", shard.documents).end_object();
+        }
+        json.end_array().end_object();
+        response.set_content(json.take(), json_type);
+    }
+
     void send_reindex_status(httplib::Response& response) const {
         const auto status = reindex->status();
         analyzers::JsonWriter json;
-        json.begin_object().field("status", to_string(status.state)).field("exit_code", status.exit_code);
+        json.begin_object().field("status", to_string(status.state));
+        if (status.state == ReindexJob::State::running) json.field("pid", status.pid);
+        json.field("exit_code", status.exit_code);
         json.field("started_at", status.started_at).field("finished_at", status.finished_at).end_object();
         response.set_content(json.take(), json_type);
     }
 
     void add_page_routes() {
-        server.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
-        server.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
+        router.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
             send_file(request.matches[1].str(), response);
         });
     }
@@ -295,6 +406,31 @@ struct HttpApi::Impl {
         return true;
     }
 
+    Reply answer(const FramedRequest& request) override { return router.answer(request); }
+
+    std::string refusal(const ReadFailure& failure) override {
+        const std::string path = path_of(failure.target);
+        const ApiError error{.code = failure.code, .message = failure.message};
+        metrics.count_request(route_of(path), error.status());
+        if (error.status() >= 500) log_refusal(path, error);
+        const std::string body = route_error_json(path, error);
+        return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n"
+                           "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n{}",
+                           error.status(), reason_phrase(error.status()), json_type, body.size(), body);
+    }
+
+    // An overloaded server would write a line per refused request: one a
+    // second, with how many, is enough to see it.
+    void log_refusal(const std::string& path, const ApiError& error) {
+        const auto now = std::chrono::steady_clock::now();
+        ++refusals_unlogged;
+        if (now - last_refusal_logged < std::chrono::seconds(1)) return;
+        const std::string count = refusals_unlogged > 1 ? fmt::format(" ({} refused since the last line)", refusals_unlogged) : "";
+        log_server_error("-", path.empty() ? "-" : path, {.code = error.code, .message = error.message + count});
+        refusals_unlogged = 0;
+        last_refusal_logged = now;
+    }
+
     void answer_search(const std::variant<SearchRequest, ApiError>& parsed, httplib::Response& response) {
         if (auto* error = std::get_if<ApiError>(&parsed)) {
             send_error(response, *error);
@@ -314,18 +450,21 @@ HttpApi::~HttpApi() = default;
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
-    impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command);
-    const int threads = options.threads;
-    impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    const int port = options.port == 0 ? impl_->server.bind_to_any_port(options.host)
-                                       : (impl_->server.bind_to_port(options.host, options.port) ? options.port : -1);
-    if (port < 0) {
-        throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port));
-    }
-    return port;
+    impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
+    FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
+    front.limits.max_body = max_body_bytes;
+    front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
+    impl_->front = std::make_unique<HttpFront>(front, *impl_);
+    return impl_->front->bind();
 }
 
-void HttpApi::serve() { impl_->server.listen_after_bind(); }
-void HttpApi::stop() { impl_->server.stop(); }
+void HttpApi::serve() {
+    impl_->front->serve();
+    impl_->reindex->stop();
+}
+
+void HttpApi::stop() {
+    if (impl_->front) impl_->front->stop();
+}
 
 }  // namespace server

@@ -10,6 +10,7 @@
 #include "analyzers/listing.h"
 #include "analyzers/text_analyzer.h"
 #include "query/filter_expression.h"
+#include "query/request_checks.h"
 
 namespace server {
 namespace {
@@ -29,6 +30,13 @@ using query::StatusFilter;
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+
+// The most a response may hold: 1,000 hits with highlights are a few MB;
+// tags repeated around every matched word could make tens (30 kB tags on
+// 1,000 hits made 74 MB).
+constexpr std::size_t max_response_bytes = 8 * 1024 * 1024;
+// InstantSearch sends one query per refined facet, a handful.
+constexpr std::size_t max_multi_search_queries = 20;
 
 [[noreturn]] void refuse(ErrorCode code, std::string message) {
     throw ApiErrorException({.code = code, .message = std::move(message)});
@@ -53,6 +61,18 @@ std::string string_of(element value, std::string_view field, ErrorCode code) {
     std::string_view text;
     if (value.get_string().get(text)) refuse(code, fmt::format("Invalid value type at `.{}`: expected a string.", field));
     return std::string(text);
+}
+
+// A string the engine reads as text: at most `max_bytes`, and UTF-8 (simdjson
+// already refuses a body that is not, lone surrogates included: the rule is
+// checked here too, where the text is taken, as on the v1 route).
+std::string text_of(element value, std::string_view field, ErrorCode code, std::size_t max_bytes) {
+    std::string text = string_of(value, field, code);
+    if (text.size() > max_bytes) {
+        refuse(code, fmt::format("Invalid value at `.{}`: {} bytes; the limit is {}.", field, text.size(), max_bytes));
+    }
+    if (!query::is_valid_utf8(text)) refuse(code, fmt::format("Invalid value at `.{}`: not valid UTF-8.", field));
+    return text;
 }
 
 std::size_t count_of(element value, std::string_view field, ErrorCode code) {
@@ -91,6 +111,7 @@ FilterExpression filter_of(element value) {
             for (const auto& text : strings_of(item, "filter", filter_error)) any.children.push_back(query::parse_filter(text));
             all.children.push_back(std::move(any));
         }
+        query::check_filter_size(all);
         return all;
     } catch (const FilterError& error) {
         refuse(filter_error, error.what());
@@ -226,7 +247,7 @@ MeiliQuery meili_query_of(element body) {
     if (body.get_object().get(fields)) refuse(ErrorCode::bad_request, "Each query must be an object.");
     for (auto [key, value] : fields) {
         if (value.is_null()) continue;
-        if (key == "q") request.text = string_of(value, "q", ErrorCode::invalid_search_q);
+        if (key == "q") request.text = text_of(value, "q", ErrorCode::invalid_search_q, query::max_query_bytes);
         else if (key == "offset") offset = count_of(value, "offset", ErrorCode::invalid_search_offset);
         else if (key == "limit") limit = count_of(value, "limit", ErrorCode::invalid_search_limit);
         else if (key == "page") page = count_of(value, "page", ErrorCode::invalid_search_page);
@@ -238,15 +259,14 @@ MeiliQuery meili_query_of(element body) {
         } else if (key == "sort") request.sort = sort_of(value);
         else if (key == "matchingStrategy") request.matching = matching_strategy_of(value);
         else if (key == "attributesToHighlight") query.formatted = !strings_of(value, "attributesToHighlight", ErrorCode::invalid_search_attributes_to_highlight).empty();
-        else if (key == "highlightPreTag") request.highlight.pre = string_of(value, "highlightPreTag", ErrorCode::invalid_search_highlight_pre_tag);
-        else if (key == "highlightPostTag") request.highlight.post = string_of(value, "highlightPostTag", ErrorCode::invalid_search_highlight_post_tag);
+        else if (key == "highlightPreTag") request.highlight.pre = text_of(value, "highlightPreTag", ErrorCode::invalid_search_highlight_pre_tag, query::max_highlight_tag_bytes);
+        else if (key == "highlightPostTag") request.highlight.post = text_of(value, "highlightPostTag", ErrorCode::invalid_search_highlight_post_tag, query::max_highlight_tag_bytes);
         else if (ignored_fields.count(key) == 0) {
             refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `q`, `offset`, `limit`, `page`, "
                                               "`hitsPerPage`, `filter`, `facets`, `sort`, `matchingStrategy`, "
                                               "`attributesToHighlight`, `highlightPreTag`, `highlightPostTag`.", key));
         }
     }
-    if (request.text.size() > 1024) refuse(ErrorCode::invalid_search_q, "The query is longer than 1024 bytes.");
     query.pages = page.has_value() || hits_per_page.has_value();
     if (query.pages) {
         query.page = std::max<std::size_t>(1, page.value_or(1));
@@ -323,12 +343,21 @@ void write_facets(analyzers::JsonWriter& json, const MeiliQuery& query, const Se
     json.end_object();
 }
 
+[[noreturn]] void refuse_response_size(const MeiliQuery& query) {
+    refuse(query.pages ? ErrorCode::invalid_search_hits_per_page : ErrorCode::invalid_search_limit,
+           fmt::format("The response would be larger than {} MB: ask for fewer hits (`{}`) or shorter highlight tags.",
+                       max_response_bytes >> 20, query.pages ? "hitsPerPage" : "limit"));
+}
+
 void write_result(analyzers::JsonWriter& json, const MeiliQuery& query, const SearchResult& result,
                   std::string_view index_uid) {
     json.begin_object();
     if (!index_uid.empty()) json.field("indexUid", index_uid);
     json.key("hits").begin_array();
-    for (const Hit& hit : result.hits) write_hit(json, hit, query.formatted);
+    for (const Hit& hit : result.hits) {
+        write_hit(json, hit, query.formatted);
+        if (json.str().size() > max_response_bytes) refuse_response_size(query);
+    }
     json.end_array();
     json.field("query", query.request.text).field("processingTimeMs", static_cast<std::uint64_t>(result.took_ms));
     if (query.pages) {
@@ -370,6 +399,10 @@ std::string meili_multi_search(SearchService& service, std::string_view body) {
     if (root["queries"].get_array().get(queries)) {
         refuse(ErrorCode::invalid_multi_search_queries, "Missing field `queries`: expected an array of search queries.");
     }
+    if (queries.size() > max_multi_search_queries) {
+        refuse(ErrorCode::invalid_multi_search_queries,
+               fmt::format("`queries` holds {} searches; the limit is {}.", queries.size(), max_multi_search_queries));
+    }
     analyzers::JsonWriter json;
     json.begin_object().key("results").begin_array();
     for (element each : queries) {
@@ -397,8 +430,8 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     for (auto [key, value] : fields) {
         if (value.is_null()) continue;
         if (key == "facetName") facet_name = string_of(value, "facetName", ErrorCode::invalid_facet_search_facet_name);
-        else if (key == "facetQuery") facet_query = string_of(value, "facetQuery", ErrorCode::invalid_facet_search_facet_query);
-        else if (key == "q") request.text = string_of(value, "q", ErrorCode::invalid_search_q);
+        else if (key == "facetQuery") facet_query = text_of(value, "facetQuery", ErrorCode::invalid_facet_search_facet_query, query::max_query_bytes);
+        else if (key == "q") request.text = text_of(value, "q", ErrorCode::invalid_search_q, query::max_query_bytes);
         else if (key == "filter") apply_filter(value, request.filters);
         else if (ignored_fields.count(key) == 0 && key != "exhaustiveFacetCount") {
             refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`.", key));

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "query/request_checks.h"
 #include "server/v1_api.h"
 
 namespace server {
@@ -16,11 +17,12 @@ using query::SearchRequest;
 using query::SortOrder;
 using query::StatusFilter;
 
-constexpr std::size_t max_query_bytes = 1024;
+using query::max_filter_values;
+using query::max_query_bytes;
+
 constexpr std::size_t max_limit = 100;
 // Deep pages cost the matcher O(offset); nobody reads page 500.
 constexpr std::size_t max_offset = 10'000;
-constexpr std::size_t max_filter_values = 50;
 constexpr std::size_t max_value_bytes = 256;
 
 using Error = std::optional<ApiError>;
@@ -103,9 +105,12 @@ Error parse_facets(const std::string& text, FacetRequest& facets) {
     return std::nullopt;
 }
 
-Error check_length(std::string_view name, const std::string& value, std::size_t max) {
-    if (value.size() <= max) return std::nullopt;
-    return invalid(name, fmt::format("'{}' is {} bytes; the limit is {}", name, value.size(), max));
+// Text the engine can read: not too long, and UTF-8 (invalid bytes would
+// be searched as U+FFFD, which matched every listing).
+Error check_text(std::string_view name, const std::string& value, std::size_t max) {
+    if (value.size() > max) return invalid(name, fmt::format("'{}' is {} bytes; the limit is {}", name, value.size(), max));
+    if (!query::is_valid_utf8(value)) return invalid(name, fmt::format("'{}' is not valid UTF-8", name));
+    return std::nullopt;
 }
 
 constexpr std::array<std::string_view, 3> shipping_choices{"seller", "buyer", "any"};
@@ -121,7 +126,7 @@ struct Parameter {
 
 constexpr std::array<Parameter, 14> parameters{{
     {"q", false, [](const std::string& value, SearchRequest& request) -> Error {
-         if (auto error = check_length("q", value, max_query_bytes)) return error;
+         if (auto error = check_text("q", value, max_query_bytes)) return error;
          request.text = value;
          return std::nullopt;
      }},
@@ -132,12 +137,16 @@ constexpr std::array<Parameter, 14> parameters{{
          return parse_count("offset", value, 0, max_offset, request.offset);
      }},
     {"brand", true, [](const std::string& value, SearchRequest& request) -> Error {
-         if (auto error = check_length("brand", value, max_value_bytes)) return error;
+         if (auto error = check_text("brand", value, max_value_bytes)) return error;
          request.filters.brands.push_back(value);
          return std::nullopt;
      }},
     {"category", false, [](const std::string& value, SearchRequest& request) -> Error {
-         if (auto error = check_length("category", value, max_value_bytes)) return error;
+         if (auto error = check_text("category", value, max_value_bytes)) return error;
+         // "A//B" or "/" would widen the filter to "A" or to everything.
+         if (auto problem = query::category_path_problem(value)) {
+             return invalid("category", fmt::format("'category' \"{}\": {}", shown(value), *problem));
+         }
          request.filters.category = value;
          return std::nullopt;
      }},
@@ -248,6 +257,8 @@ std::optional<std::string> scalar_text(simdjson::dom::element value) {
 }  // namespace
 
 std::variant<SearchRequest, ApiError> parse_search_body(std::string_view body) {
+    // A POST without a body asks for the defaults, as a GET without a query string does.
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return parse_search_parameters({});
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (auto error = parser.parse(body.data(), body.size()).get(root)) {

@@ -8,54 +8,21 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include <xapian.h>
 
 #include "analyzers/index_layout.h"
+#include "e2e_support.h"
 #include "test_support.h"
 
+using namespace e2e;
 using test_support::binary;
 using test_support::run_command;
 
 namespace {
-
-struct Response {
-    int status = 0;
-    std::string body;
-};
-
-Response get(int port, const std::string& path) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    auto result = client.Get(path.c_str());
-    REQUIRE_MESSAGE(result, "no HTTP response for " << path);
-    return {result->status, result->body};
-}
-
-simdjson::dom::element parse_json(simdjson::dom::parser& parser, const std::string& body) {
-    simdjson::dom::element root;
-    REQUIRE_MESSAGE(!parser.parse(body).get(root), "not JSON: " << body);
-    return root;
-}
-
-std::string first_hit_id(int port, const std::string& query) {
-    const Response response = get(port, std::string("/v1/search?q=").append(query));
-    REQUIRE(response.status == 200);
-    simdjson::dom::parser parser;
-    auto hits = parse_json(parser, response.body)["hits"].get_array();
-    REQUIRE_FALSE(hits.error());
-    if (hits.value().size() == 0) return "";
-    return std::string(std::string_view(hits.value().at(0)["listing"]["id"]));
-}
-
-void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2) {
-    const auto result = run_command({binary("INDEXER_BIN").string(), "build", "--feed", feed.string(), "--index",
-                                     index_dir.string(), "--shards", std::to_string(shards), "--data-dir",
-                                     test_support::project_data_dir().string()});
-    INFO(result.output);
-    REQUIRE(result.exit_code == 0);
-}
 
 // True while the follower has not yet published its first generation.
 // The follower has not yet committed its first listing. (Waiting for the
@@ -69,26 +36,6 @@ bool nothing_committed_yet(const test_support::TempDir& dir) {
         return true;  // caught between the stub and its shards
     }
 }
-
-test_support::ServerProcess start_server(const std::filesystem::path& index_dir) {
-    return test_support::ServerProcess(
-        {"--index", index_dir.string(), "--data-dir", test_support::project_data_dir().string()});
-}
-
-// The bundled 3,000-listing sample, indexed once for the whole run (doctest
-// runs a TEST_CASE again for each SUBCASE: indexing it each time cost ~10 s)
-// and only read by the tests that serve it.
-const std::filesystem::path& sample_index() {
-    static const test_support::TempDir dir;
-    static const std::filesystem::path index = [] {
-        index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
-        return dir / "index";
-    }();
-    return index;
-}
-
-// A fresh server over the sample index (fresh metrics and result cache).
-test_support::ServerProcess serve_sample() { return start_server(sample_index()); }
 
 }  // namespace
 
@@ -305,16 +252,6 @@ TEST_CASE("the indexer follows a feed on stdin") {
 
 namespace {
 
-Response post(int port, const std::string& path, const std::string& body, const std::string& token = "") {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    httplib::Headers headers;
-    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    auto result = client.Post(path.c_str(), headers, body, "application/json");
-    REQUIRE_MESSAGE(result, "no HTTP response for POST " << path);
-    return {result->status, result->body};
-}
-
 const char* lego_feed =
     R"({"id":"in-title","title":"Lego castle","price":30,"created_at":1700000000})" "\n"
     R"({"id":"in-description","title":"Toy castle","description":"a lego castle","price":30,"created_at":1700000000})" "\n";
@@ -395,18 +332,6 @@ TEST_CASE("admin endpoints are off without a token") {
     CHECK(response.body.find("admin_disabled") != std::string::npos);
 }
 
-namespace {
-
-Response get_with_token(int port, const std::string& path, const std::string& token) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
-    auto result = client.Get(path.c_str(), {{"Authorization", "Bearer " + token}});
-    REQUIRE(result);
-    return {result->status, result->body};
-}
-
-}  // namespace
-
 TEST_CASE("an admin with the token triggers a reindex, which swaps in a new generation under queries") {
     test_support::TempDir dir;
     const std::string index = (dir / "index").string();
@@ -469,4 +394,221 @@ TEST_CASE("an index that cannot be read is a 503 in each API's error shape, and 
     // Back to the real generation: answered again.
     analyzers::publish_generation(dir / "index", {.number = 1, .shard_count = 2});
     CHECK(first_hit_id(server.port(), "polaroid") == "a");
+}
+
+namespace {
+
+// Overwrites a file in place (same inode, as a failing disk would leave
+// it), so that open handles read the damage too.
+void damage(const std::filesystem::path& file) {
+    const auto size = std::filesystem::file_size(file);
+    std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
+    out << std::string(size, '\xA5');
+}
+
+}  // namespace
+
+TEST_CASE("readiness reads every shard and names one that fails; liveness stays trivial; every 5xx is logged") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server(
+        {"--index", (dir / "index").string(), "--data-dir", test_support::project_data_dir().string()}, log);
+    simdjson::dom::parser parser;
+    Response health = get(server.port(), "/healthz");
+    REQUIRE(health.status == 200);
+    auto ready = parse_json(parser, health.body);
+    CHECK(int64_t(ready["documents"]) == 3000);
+    CHECK(ready["shards"].get_array().value().size() == 2);
+    CHECK(get(server.port(), "/livez").status == 200);
+
+    // A shard directory gone: /healthz said ok while searchers kept reading
+    // the files they had open.
+    const auto shard_00 = dir / "index" / "gen-000001" / "shard-00";
+    std::filesystem::rename(shard_00, dir / "moved-away");
+    health = get(server.port(), "/healthz");
+    CHECK(health.status == 503);
+    CHECK(health.body.find("shard gen-000001/shard-00: DatabaseNotFoundError") != std::string::npos);
+    CHECK(get(server.port(), "/livez").status == 200);
+    std::filesystem::rename(dir / "moved-away", shard_00);
+    CHECK(get(server.port(), "/healthz").status == 200);
+
+    // A damaged shard: /healthz said ok while searches failed.
+    damage(dir / "index" / "gen-000001" / "shard-01" / "postlist.glass");
+    health = get(server.port(), "/healthz");
+    CHECK(health.status == 503);
+    CHECK(health.body.find("shard gen-000001/shard-01: DatabaseCorruptError") != std::string::npos);
+    CHECK(get(server.port(), "/v1/search?q=nike").status == 500);
+    CHECK(post(server.port(), "/indexes/listings/search", R"({"q": "nike"})").status == 500);
+    // The front's own 5xx: a transfer coding it does not read.
+    test_support::RawConnection gzipped(server.port());
+    gzipped.send("POST /v1/search HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n");
+    CHECK(gzipped.read_response(std::chrono::seconds(3)).status == 501);
+    CHECK(server.running());
+
+    const std::string logged = test_support::read_file(log);
+    INFO(logged);
+    CHECK(logged.find("GET /healthz -> 503 index_unavailable: not ready: shard gen-000001/shard-00: "
+                      "DatabaseNotFoundError") != std::string::npos);
+    CHECK(logged.find("GET /healthz -> 503 index_unavailable: not ready: shard gen-000001/shard-01: "
+                      "DatabaseCorruptError") != std::string::npos);
+    CHECK(logged.find("GET /v1/search -> 500 index_corrupt: index read failed: DatabaseCorruptError") != std::string::npos);
+    CHECK(logged.find("POST /indexes/listings/search -> 500 index_corrupt") != std::string::npos);
+    CHECK(logged.find("/v1/search -> 501 unsupported_transfer_encoding: Transfer-Encoding 'gzip' is not supported") !=
+          std::string::npos);
+}
+
+namespace {
+
+// The /proc/PID/stat fields after the command name: state, then ppid.
+std::optional<std::pair<char, int>> state_and_parent(int pid) {
+    const std::string stat = test_support::read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto name_end = stat.rfind(") ");
+    if (name_end == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(name_end + 2));
+    char state = '?';
+    int parent = 0;
+    fields >> state >> parent;
+    return std::make_pair(state, parent);
+}
+
+// A zombie has ended: it only waits for a parent to reap it.
+bool process_alive(int pid) {
+    const auto found = state_and_parent(pid);
+    return found && found->first != 'Z' && found->first != 'X';
+}
+
+bool ends_within(int pid, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (process_alive(pid) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !process_alive(pid);
+}
+
+// The server's child process (the reindex command), found through /proc.
+int child_of(int parent) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const auto found = state_and_parent(std::stoi(name));
+        if (found && found->second == parent) return std::stoi(name);
+    }
+    return 0;
+}
+
+// Starts the server's reindex command by admin request; its pid.
+int start_reindex(const test_support::ServerProcess& server) {
+    REQUIRE(post(server.port(), "/v1/admin/reindex", "", "s3cret").status == 202);
+    const int pid = child_of(server.pid());
+    REQUIRE(pid > 0);
+    REQUIRE(process_alive(pid));
+    return pid;
+}
+
+}  // namespace
+
+TEST_CASE("the reindex command stops with the server: SIGTERM when it stops, and when it is killed too") {
+    test_support::TempDir dir;
+    const auto sample = test_support::project_data_dir() / "sample_listings.jsonl";
+    index_feed(sample, dir / "index");
+    // The real indexer takes seconds over the sample forty times over.
+    std::string feed;
+    for (int copy = 0; copy < 40; ++copy) feed += test_support::read_file(sample);
+    test_support::write_file(dir / "big.jsonl", feed);
+    const std::string command = binary("INDEXER_BIN").string() + " build --quiet --feed " + (dir / "big.jsonl").string() +
+                                " --index " + (dir / "index").string() + " --data-dir " +
+                                test_support::project_data_dir().string();
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--admin-token", "s3cret",
+                                        "--reindex-command", command, "--reindex-grace-seconds", "20"},
+                                       log);
+    const int build = start_reindex(server);
+    CHECK(get_with_token(server.port(), "/v1/admin/reindex", "s3cret").body.find("\"pid\":" + std::to_string(build)) !=
+          std::string::npos);
+
+    SUBCASE("the server stops") {
+        const auto start = std::chrono::steady_clock::now();
+        CHECK(server.stop() == 0);
+        CHECK_FALSE(process_alive(build));
+        // SIGTERM ended it, not SIGKILL after the grace period.
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+        CHECK(test_support::read_file(log).find("stopping the reindex command (pid " + std::to_string(build) +
+                                                "): SIGTERM") != std::string::npos);
+    }
+    SUBCASE("the server is killed") {
+        server.send_signal(SIGKILL);
+        CHECK(ends_within(build, std::chrono::seconds(10)));
+    }
+}
+
+TEST_CASE("a reindex command that ignores SIGTERM is killed once the grace period is over") {
+    test_support::TempDir dir;
+    index_feed(test_support::project_data_dir() / "sample_listings.jsonl", dir / "index");
+    test_support::write_file(dir / "stubborn.sh", "#!/bin/sh\ntrap '' TERM\nexec sleep 60\n");
+    std::filesystem::permissions(dir / "stubborn.sh", std::filesystem::perms::owner_all);
+    const auto log = dir / "server.log";
+    test_support::ServerProcess server({"--index", (dir / "index").string(), "--data-dir",
+                                        test_support::project_data_dir().string(), "--admin-token", "s3cret",
+                                        "--reindex-command", (dir / "stubborn.sh").string(), "--reindex-grace-seconds",
+                                        "1"},
+                                       log);
+    const int stubborn = start_reindex(server);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the shell's trap
+    const auto start = std::chrono::steady_clock::now();
+    server.stop();
+    CHECK_FALSE(process_alive(stubborn));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(1));
+    CHECK(test_support::read_file(log).find("is still running after 1000 ms: SIGKILL") != std::string::npos);
+}
+
+namespace {
+
+// Lines [first, first + count) of the bundled sample, as a feed file.
+std::filesystem::path sample_slice(const std::filesystem::path& out, std::size_t first, std::size_t count) {
+    std::istringstream sample(test_support::read_file(test_support::project_data_dir() / "sample_listings.jsonl"));
+    std::string line, slice;
+    for (std::size_t number = 0; std::getline(sample, line) && number < first + count; ++number) {
+        if (number >= first) slice += line + "\n";
+    }
+    test_support::write_file(out, slice);
+    return out;
+}
+
+// Every listing, sold or not, counted exactly (facets make totals exact).
+int64_t listings_served(int port) {
+    const Response response = get(port, "/v1/search?status=any&facets=shipping&limit=1");
+    REQUIRE(response.status == 200);
+    simdjson::dom::parser parser;
+    return int64_t(parse_json(parser, response.body)["total"]);
+}
+
+}  // namespace
+
+TEST_CASE("an index directory built again from scratch under a running server is served, not the old one") {
+    test_support::TempDir dir;
+    index_feed(sample_slice(dir / "first.jsonl", 0, 800), dir / "index");
+    auto cached = start_server(dir / "index");
+    test_support::ServerProcess uncached({"--index", (dir / "index").string(), "--data-dir",
+                                          test_support::project_data_dir().string(), "--cache-entries", "0"});
+    for (const int port : {cached.port(), uncached.port()}) {
+        REQUIRE(listings_served(port) == 800);
+        REQUIRE_FALSE(first_hit_id(port, "").empty());
+    }
+
+    // Generation numbers start again at 1: the server kept the old index's
+    // cached answers, searchers and snapshots (the empty query found 0).
+    std::filesystem::remove_all(dir / "index");
+    index_feed(sample_slice(dir / "second.jsonl", 1000, 1300), dir / "index");
+    REQUIRE(analyzers::serving_generation(dir / "index")->number == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the cache's stale allowance
+    for (const int port : {cached.port(), uncached.port()}) {
+        CHECK(listings_served(port) == 1300);
+        simdjson::dom::parser parser;
+        CHECK(int64_t(parse_json(parser, get(port, "/healthz").body)["documents"]) == 1300);
+        const std::string newest = first_hit_id(port, "");
+        CHECK_FALSE(newest.empty());
+        CHECK(newest >= "L0001001");  // sample ids are L0000001...; the second index holds lines 1001-2300
+    }
 }

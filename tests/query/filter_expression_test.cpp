@@ -44,3 +44,28 @@ TEST_CASE("deeply nested filters are refused instead of exhausting the stack") {
     CHECK_THROWS_AS(parse_filter(nots + "brand = Nike"), FilterError);
     CHECK_NOTHROW(parse_filter(std::string(10, '(') + "brand = Nike" + std::string(10, ')')));
 }
+
+TEST_CASE("a filter bigger than a buyer's is refused, naming the limit") {
+    // 3,000 OR'ed price ranges took 6.5 s to search.
+    std::string ranges = "price 0 TO 1";
+    for (int i = 1; i < 101; ++i) ranges += " OR price " + std::to_string(i) + " TO " + std::to_string(i + 1);
+    CHECK_THROWS_WITH_AS(parse_filter(ranges), "The filter has 101 conditions; the limit is 100.", FilterError);
+    std::string brands = "brand IN [b0";
+    for (int i = 1; i < 51; ++i) brands += ", b" + std::to_string(i);
+    CHECK_THROWS_WITH_AS(parse_filter(brands + "]"), "`brand` IN [...] lists 51 values; the limit is 50.", FilterError);
+    CHECK_NOTHROW(parse_filter(ranges.substr(0, ranges.rfind(" OR "))));  // 100 conditions
+
+    FilterExpression combined{FilterExpression::Kind::all_of};
+    for (int i = 0; i < 101; ++i) combined.children.push_back(parse_filter("price > 1"));
+    CHECK_THROWS_AS(check_filter_size(combined), FilterError);
+}
+
+TEST_CASE("filter values must be UTF-8, and category paths whole") {
+    CHECK_THROWS_WITH_AS(parse_filter("brand = \"\xFF\""), "A value of `brand` is not valid UTF-8.", FilterError);
+    CHECK_THROWS_WITH_AS(parse_filter("category.lvl1 = \"Women//Tops\""),
+                         "`category.lvl1` = \"Women//Tops\": a category is a path of 1 to 3 levels joined by '/', "
+                         "none of them empty.",
+                         FilterError);
+    CHECK_THROWS_AS(parse_filter("category IN [Women, \"/\"]"), FilterError);
+    CHECK_NOTHROW(parse_filter("category.lvl1 = \"Women/Tops & Blouses\""));
+}

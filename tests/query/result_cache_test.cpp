@@ -17,38 +17,52 @@ SearchResult result_with_total(std::uint64_t total) {
 
 const auto ranking = std::make_shared<const RankingConfig>();
 
+IndexVersion at(std::uint64_t commits, std::string generation = "generation 1") {
+    return {.generation = std::move(generation), .commits = commits};
+}
+
 }  // namespace
 
 TEST_CASE("a cached result is served while the index is unchanged, and briefly after it changes") {
     ResultCache cache(10, std::chrono::milliseconds(50));
-    cache.store("nike", 7, ranking, result_with_total(3));
-    REQUIRE(cache.find("nike", 7, ranking));
-    CHECK(cache.find("nike", 7, ranking)->total == 3);
-    CHECK_FALSE(cache.find("adidas", 7, ranking));
-    CHECK(cache.find("nike", 8, ranking));  // the index moved on, but the entry is fresh
+    cache.store("nike", at(7), ranking, result_with_total(3));
+    REQUIRE(cache.find("nike", at(7), ranking));
+    CHECK(cache.find("nike", at(7), ranking)->total == 3);
+    CHECK_FALSE(cache.find("adidas", at(7), ranking));
+    CHECK(cache.find("nike", at(8), ranking));  // the index moved on, but the entry is fresh
     std::this_thread::sleep_for(std::chrono::milliseconds(80));
-    CHECK_FALSE(cache.find("nike", 8, ranking));  // too stale now
-    CHECK(cache.find("nike", 7, ranking));        // still exact for a searcher on version 7
+    CHECK_FALSE(cache.find("nike", at(8), ranking));  // too stale now
+    CHECK(cache.find("nike", at(7), ranking));        // still exact for a searcher on version 7
+}
+
+TEST_CASE("a result from another index is not current, whatever its numbers: an index rebuilt from scratch") {
+    ResultCache cache(10, std::chrono::milliseconds(50));
+    cache.store("nike", at(9, "old index"), ranking, result_with_total(800));
+    // Its numbers start again: before, the old entry's higher version counted as newer.
+    CHECK(cache.find("nike", at(2, "new index"), ranking));  // within the stale time
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    CHECK_FALSE(cache.find("nike", at(2, "new index"), ranking));
+    CHECK(cache.find("nike", at(9, "old index"), ranking));
 }
 
 TEST_CASE("a reloaded ranking config makes cached results useless") {
     ResultCache cache(10, std::chrono::milliseconds(1000));
-    cache.store("nike", 7, ranking, result_with_total(3));
-    CHECK_FALSE(cache.find("nike", 7, std::make_shared<const RankingConfig>()));
+    cache.store("nike", at(7), ranking, result_with_total(3));
+    CHECK_FALSE(cache.find("nike", at(7), std::make_shared<const RankingConfig>()));
 }
 
 TEST_CASE("the least recently used result goes first when the cache is full") {
     ResultCache cache(2, std::chrono::milliseconds(1000));
-    cache.store("a", 1, ranking, result_with_total(1));
-    cache.store("b", 1, ranking, result_with_total(2));
-    CHECK(cache.find("a", 1, ranking));  // "a" is now the most recent
-    cache.store("c", 1, ranking, result_with_total(3));
-    CHECK(cache.find("a", 1, ranking));
-    CHECK_FALSE(cache.find("b", 1, ranking));
-    CHECK(cache.find("c", 1, ranking));
+    cache.store("a", at(1), ranking, result_with_total(1));
+    cache.store("b", at(1), ranking, result_with_total(2));
+    CHECK(cache.find("a", at(1), ranking));  // "a" is now the most recent
+    cache.store("c", at(1), ranking, result_with_total(3));
+    CHECK(cache.find("a", at(1), ranking));
+    CHECK_FALSE(cache.find("b", at(1), ranking));
+    CHECK(cache.find("c", at(1), ranking));
     ResultCache off(0, std::chrono::milliseconds(1000));
-    off.store("a", 1, ranking, result_with_total(1));
-    CHECK_FALSE(off.find("a", 1, ranking));
+    off.store("a", at(1), ranking, result_with_total(1));
+    CHECK_FALSE(off.find("a", at(1), ranking));
 }
 
 TEST_CASE("cache keys tell apart every part of a request") {

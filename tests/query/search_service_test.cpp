@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "analyzers/index_layout.h"
 #include "index_fixture.h"
 
 using namespace query;
@@ -131,6 +132,60 @@ TEST_CASE("a new generation is served without restarting") {
     build_index(dir, R"({"id":"z","title":"Lego set","price":30})" "\n");
     CHECK(service.document_count() == 1);
     CHECK(ids_of(service.search({.text = "lego"})) == std::vector<std::string>{"z"});
+}
+
+TEST_CASE("an index directory built again from scratch is served at once, though its generation numbers start again") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    // The result cache as served: current while the index is unchanged, 250 ms after it changes.
+    SearchService service({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                           .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n")});
+    using Ids = std::vector<std::string>;
+    REQUIRE(ids_of(service.search({.text = "nike"})) == Ids{"a"});
+    REQUIRE(service.search({.text = "", .sort = SortOrder::newest}).total == 2);
+
+    std::filesystem::remove_all(dir / "index");
+    build_index(dir, R"({"id":"x","title":"Nike Blazer","price":50})" "\n" R"({"id":"y","title":"Lego castle","price":30})" "\n"
+                     R"({"id":"z","title":"Lego city","price":20})" "\n");
+    REQUIRE(analyzers::serving_generation(dir / "index")->number == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the cache's stale allowance
+    // The cached answer, the searchers' handles and the snapshots were the
+    // old index's: its cache version looked as new, its number the same.
+    CHECK(ids_of(service.search({.text = "nike"})) == Ids{"x"});
+    CHECK(ids_of(service.search({.text = "", .sort = SortOrder::price_asc})) == Ids{"z", "y", "x"});
+    CHECK(service.search({.text = "lego"}).total == 2);
+    CHECK(service.document_count() == 3);
+}
+
+namespace {
+
+// CURRENT as indexers wrote it before generation ids: the same stub
+// without its "# id" line, renamed over the old one.
+void drop_generation_id(const test_support::TempDir& dir) {
+    const auto stub = analyzers::serving_stub_path(dir / "index");
+    std::istringstream lines(test_support::read_file(stub));
+    std::string without_id;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("# id ", 0) != 0) without_id += line + "\n";
+    }
+    test_support::write_file(dir / "index" / "CURRENT.old-format", without_id);
+    std::filesystem::rename(dir / "index" / "CURRENT.old-format", stub);
+}
+
+}  // namespace
+
+TEST_CASE("an index published before generation ids existed is told apart from its rebuild by the CURRENT file itself") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    drop_generation_id(dir);
+    REQUIRE(analyzers::serving_generation(dir / "index")->id.empty());
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    REQUIRE(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"a"});
+    std::filesystem::remove_all(dir / "index");
+    build_index(dir, R"({"id":"x","title":"Nike Blazer","price":50})" "\n");
+    drop_generation_id(dir);
+    CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"x"});
+    CHECK(service.document_count() == 1);
 }
 
 TEST_CASE("opening a directory with no index says what to do") {

@@ -105,11 +105,39 @@ TEST_CASE("requests Meilisearch would refuse get its error codes") {
     CHECK(refusal([&] { f.search(R"({"q": 3})"); }).name() == "invalid_search_q");
     CHECK(refusal([&] { f.search(R"({"colour": "red"})"); }).name() == "bad_request");
     CHECK(refusal([&] { f.search("{"); }).name() == "bad_request");
+    CHECK(refusal([&] { f.search(R"({"filter": "category.lvl0 = \"Men//Shoes\""})"); }).name() == "invalid_search_filter");
     const ApiError missing = refusal([&] { meili_search(*f.service, "products", "{}"); });
     CHECK(missing.status() == 404);
     CHECK(missing.name() == "index_not_found");
     CHECK(meili_error_json(missing) ==
           R"({"message":"Index `products` not found.","code":"index_not_found","type":"invalid_request","link":"https://docs.meilisearch.com/errors#index_not_found"})");
+}
+
+TEST_CASE("bounds on the Meilisearch route: highlight tags, filter size, queries per multi-search, query length") {
+    Fixture f;
+    const std::string long_tag(129, 'x');
+    const ApiError tag = refusal([&] { f.search(R"({"q": "nike", "highlightPreTag": ")" + long_tag + R"("})"); });
+    CHECK(tag.name() == "invalid_search_highlight_pre_tag");
+    CHECK(tag.message == "Invalid value at `.highlightPreTag`: 129 bytes; the limit is 128.");
+    CHECK(refusal([&] { f.search(R"({"highlightPostTag": ")" + long_tag + R"("})"); }).name() ==
+          "invalid_search_highlight_post_tag");
+    CHECK(refusal([&] { f.search(R"({"q": ")" + std::string(1025, 'a') + R"("})"); }).name() == "invalid_search_q");
+
+    std::string brands = R"({"filter": "brand IN [)";
+    for (int i = 0; i < 5000; ++i) brands += (i ? ", b" : "b") + std::to_string(i);
+    const ApiError many_values = refusal([&] { f.search(brands + R"(]"})"); });
+    CHECK(many_values.name() == "invalid_search_filter");
+    CHECK(many_values.message == "`brand` IN [...] lists 5000 values; the limit is 50.");
+    // The array form is bounded as a whole, not only each string in it.
+    std::string conditions = R"({"filter": [)";
+    for (int i = 0; i < 101; ++i) conditions += std::string(i ? ", " : "") + R"("price > 1")";
+    CHECK(refusal([&] { f.search(conditions + "]}"); }).message == "The filter has 101 conditions; the limit is 100.");
+
+    std::string queries = R"({"queries": [)";
+    for (int i = 0; i < 21; ++i) queries += std::string(i ? ", " : "") + R"({"indexUid": "listings"})";
+    const ApiError too_many = refusal([&] { meili_multi_search(*f.service, queries + "]}"); });
+    CHECK(too_many.name() == "invalid_multi_search_queries");
+    CHECK(too_many.message == "`queries` holds 21 searches; the limit is 20.");
 }
 
 TEST_CASE("matchingStrategy is honoured, and a word with a minus leaves listings out") {

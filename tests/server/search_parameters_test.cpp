@@ -88,6 +88,28 @@ TEST_CASE("a 10 kB query is refused") {
     CHECK(error.message == "'q' is 10000 bytes; the limit is 1024");
 }
 
+TEST_CASE("text that is not UTF-8 is refused, not searched as U+FFFD (which matched every listing)") {
+    const ApiError error = error_for({{"q", "\xFF\xFE"}});
+    CHECK(error.parameter == "q");
+    CHECK(error.message == "'q' is not valid UTF-8");
+    CHECK(error_for({{"brand", "Nik\xC3"}}).parameter == "brand");
+    CHECK(error_for({{"q", "\xED\xA0\x80"}}).parameter == "q");  // a UTF-16 surrogate, encoded
+    CHECK(std::holds_alternative<SearchRequest>(parse_search_parameters({{"q", "ナイキ Pokémon"}})));
+}
+
+TEST_CASE("a category with an empty level or more than three is refused, not widened to its parent") {
+    for (const char* category : {"/", "Women//Tops", "Women/", " /Tops", "A/B/C/D"}) {
+        const ApiError error = error_for({{"category", category}});
+        CHECK(error.parameter == "category");
+    }
+    CHECK(error_for({{"category", "A//B"}}).message ==
+          "'category' \"A//B\": a category is a path of 1 to 3 levels joined by '/', none of them empty");
+    CHECK(error_for({{"category", "A/B/C/D"}}).message == "'category' \"A/B/C/D\": a category has at most 3 levels");
+    const auto parsed = parse_search_parameters({{"category", "Women/Tops & Blouses/Blouse"}});
+    REQUIRE(std::holds_alternative<SearchRequest>(parsed));
+    CHECK(std::get<SearchRequest>(parsed).filters.category == "Women/Tops & Blouses/Blouse");
+}
+
 TEST_CASE("unknown and repeated parameters are refused") {
     const ApiError unknown = error_for({{"qq", "x"}});
     CHECK(unknown.name() == "unknown_parameter");
@@ -132,4 +154,13 @@ TEST_CASE("a bad JSON body is refused with what was wrong") {
     CHECK(error_of(R"({"limit": [1, 2]})").message == "'limit' is given more than once");
     CHECK(error_of(R"({"sort": "cheapest"})").parameter == "sort");
     CHECK(error_of(R"({"colour": "red"})").name() == "unknown_parameter");
+}
+
+TEST_CASE("an empty body asks for the defaults, as an empty query string does") {
+    for (const std::string_view body : {"", " \r\n"}) {
+        const auto parsed = parse_search_body(body);
+        REQUIRE(std::holds_alternative<SearchRequest>(parsed));
+        CHECK(std::get<SearchRequest>(parsed).text.empty());
+        CHECK(std::get<SearchRequest>(parsed).limit == 20);
+    }
 }

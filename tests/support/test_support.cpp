@@ -1,10 +1,15 @@
 #include "test_support.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -187,7 +192,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     return condition();
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> arguments) {
+ServerProcess::ServerProcess(std::vector<std::string> arguments, const std::filesystem::path& log_file) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
     arguments.insert(arguments.begin(), binary("SERVER_BIN").string());
@@ -199,6 +204,10 @@ ServerProcess::ServerProcess(std::vector<std::string> arguments) {
         ::dup2(out[1], STDOUT_FILENO);
         ::close(out[0]);
         ::close(out[1]);
+        if (!log_file.empty()) {
+            const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(log, STDERR_FILENO);
+        }
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
@@ -224,12 +233,92 @@ void ServerProcess::send_signal(int signal_number) const {
     if (pid_ > 0) ::kill(pid_, signal_number);
 }
 
-ServerProcess::~ServerProcess() {
-    if (output_fd_ >= 0) ::close(output_fd_);
-    if (pid_ <= 0) return;
+int ServerProcess::stop() {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+ServerProcess::~ServerProcess() {
+    if (output_fd_ >= 0) ::close(output_fd_);
+    stop();
+}
+
+RawConnection::RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        throw std::runtime_error("cannot connect to port " + std::to_string(port));
+    }
+}
+
+RawConnection::~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawConnection::send(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        sent += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+namespace {
+
+// Reads what arrives before `deadline` into `buffer`; false at end of input.
+bool read_some(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd waiting{.fd = fd, .events = POLLIN, .revents = 0};
+    if (left.count() <= 0 || ::poll(&waiting, 1, static_cast<int>(left.count())) <= 0) return true;
+    char chunk[16384];
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    return true;
+}
+
+std::size_t content_length_of(const std::string& head) {
+    std::string lower = head;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    const auto at = lower.find("\r\ncontent-length:");
+    return at == std::string::npos ? 0 : std::stoul(lower.substr(at + 17));
+}
+
+}  // namespace
+
+RawConnection::Response RawConnection::read_response(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    Response response;
+    std::size_t head_end = std::string::npos;
+    while ((head_end = buffered_.find("\r\n\r\n")) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= deadline || !read_some(fd_, buffered_, deadline)) return response;
+    }
+    response.head = buffered_.substr(0, head_end + 2);
+    const std::size_t body_size = content_length_of(response.head);
+    while (buffered_.size() < head_end + 4 + body_size) {
+        if (std::chrono::steady_clock::now() >= deadline || !read_some(fd_, buffered_, deadline)) return response;
+    }
+    response.body = buffered_.substr(head_end + 4, body_size);
+    buffered_.erase(0, head_end + 4 + body_size);
+    response.status = std::stoi(response.head.substr(9, 3));
+    return response;
+}
+
+bool RawConnection::closed_within(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!read_some(fd_, buffered_, deadline)) return true;
+    }
+    return false;
 }
 
 }  // namespace test_support

@@ -80,21 +80,54 @@ private:
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // The real search-server binary on an ephemeral loopback port; killed when
-// this goes out of scope.
+// this goes out of scope. Its stderr goes to `log_file` when one is given.
 class ServerProcess {
 public:
-    explicit ServerProcess(std::vector<std::string> arguments);
+    explicit ServerProcess(std::vector<std::string> arguments, const std::filesystem::path& log_file = {});
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
     int port() const { return port_; }
+    int pid() const { return pid_; }
     bool running() const;
     void send_signal(int signal_number) const;
+    // SIGTERM, then waits for it to exit; its exit code.
+    int stop();
 
 private:
     int pid_ = -1;
     int port_ = 0;
     int output_fd_ = -1;
+};
+
+// A TCP connection to a loopback port that sends exactly the bytes it is
+// given, for the clients no HTTP library would be: slow, oversized,
+// malformed, or many at once. Not thread-safe.
+class RawConnection {
+public:
+    explicit RawConnection(int port);
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    // False once the server has closed the connection (or reset it).
+    bool send(const std::string& bytes);
+
+    struct Response {
+        int status = 0;  // 0: none arrived in time, or the connection was closed first
+        std::string head;
+        std::string body;
+    };
+    // The next response (head and Content-Length body), or status 0 after
+    // `timeout`.
+    Response read_response(std::chrono::milliseconds timeout);
+    // Whether the server closes the connection within `timeout` (input
+    // before the close is skipped).
+    bool closed_within(std::chrono::milliseconds timeout);
+
+private:
+    int fd_ = -1;
+    std::string buffered_;
 };
 
 }  // namespace test_support

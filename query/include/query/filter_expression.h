@@ -36,8 +36,12 @@ public:
 inline constexpr std::string_view filterable_attributes =
     "brand, category, category.lvl0, category.lvl1, category.lvl2, price, condition, shipping, status, created_at";
 
-// Parses the string syntax; throws FilterError.
+// Parses the string syntax; throws FilterError, also for a filter bigger
+// than request_checks.h allows or a value its attribute cannot hold.
 FilterExpression parse_filter(std::string_view text);
+// Throws FilterError when `expression` has more conditions than
+// max_filter_conditions: for filters combined from parsed ones.
+void check_filter_size(const FilterExpression& expression);
 // A canonical text of the expression (equal expressions, equal texts).
 std::string to_string(const FilterExpression& expression);
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "query/index_health.h"
 #include "query/ranking.h"
 #include "query/search_request.h"
 #include "query/search_result.h"
@@ -30,6 +31,9 @@ public:
     // IndexError when the index cannot be read.
     SearchResult search(const SearchRequest& request);
     std::uint64_t document_count();
+    // Opens every shard of the serving index afresh and reads a little of
+    // each (readiness). Never throws: problems are in the report.
+    IndexHealth check_health() const;
     // The generation CURRENT points at (what searchers switch to next).
     std::uint64_t serving_generation() const;
 

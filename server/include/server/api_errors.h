@@ -24,7 +24,13 @@ namespace server {
     X(reindex_not_configured, 404, "invalid_request")                         \
     X(reindex_running, 409, "invalid_request")                                \
     X(payload_too_large, 413, "invalid_request")                              \
+    /* HTTP framing, answered by the front before any route runs */           \
     X(bad_http_request, 400, "invalid_request")                               \
+    X(request_timeout, 408, "invalid_request")                                \
+    X(uri_too_long, 414, "invalid_request")                                   \
+    X(headers_too_large, 431, "invalid_request")                              \
+    X(unsupported_transfer_encoding, 501, "invalid_request")                  \
+    X(server_busy, 503, "system")                                             \
     X(internal_error, 500, "internal")                                        \
     X(index_corrupt, 500, "internal")                                         \
     X(index_unavailable, 503, "system")                                       \

@@ -7,10 +7,12 @@
 //   POST /indexes/listings/search, /multi-search, /indexes/listings/facet-search
 //                                                     a Meilisearch-compatible subset
 //   GET  /                                            the buyers' search page
-//   GET  /healthz                                     liveness and doc count
+//   GET  /healthz                                     readiness: every shard opens and reads (503 naming one that does not)
+//   GET  /livez                                       liveness: the process answers
 //   GET  /metrics                                     Prometheus metrics
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,28 +23,35 @@ namespace server {
 struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 8080;                 // 0 picks a free port
-    int threads = 32;  // one per open connection (cpp-httplib); searches past the cores just queue for CPU
+    // Workers answering requests. Connections are read by one epoll thread,
+    // so open, idle or slow ones hold no worker.
+    int threads = 32;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
     // What POST /v1/admin/reindex runs (program and arguments, no shell);
     // empty: no reindex trigger.
     std::string reindex_command;
+    // When the server stops, a running reindex command gets SIGTERM, and
+    // SIGKILL this long after.
+    std::chrono::milliseconds reindex_stop_grace{10'000};
     // The buyers' search page (web/dist), served at / and /assets/. Its
     // files are read once at start: no request reaches the filesystem.
     std::string web_dir;
 };
 
 // bind() and serve() from one thread; stop() from any thread (a signal
-// handler's, say). Requests are served on a pool of --threads threads.
+// handler's, say). One thread reads every connection (http_front.h); whole
+// requests are answered on a pool of --threads workers.
 class HttpApi {
 public:
     explicit HttpApi(query::SearchService& service);
     ~HttpApi();
 
     // Binds the socket and returns the port (useful with port 0). Throws
-    // std::runtime_error if the address is taken.
+    // std::runtime_error if the address is taken (by another server, say:
+    // the port is never shared).
     int bind(const HttpOptions& options);
-    // Serves until stop() is called.
+    // Serves until stop() is called, then stops a running reindex command.
     void serve();
     void stop();
 

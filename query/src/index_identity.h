@@ -1,0 +1,38 @@
+// How the query side tells one published index from another. Generation
+// numbers restart at 1 when an index directory is rebuilt from scratch, so
+// the searchers, the derived data (vocabulary, spelling, snapshots) and the
+// result cache go by an identity that never repeats.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "analyzers/index_layout.h"
+
+namespace query {
+
+// The generation CURRENT names, and its identity: the random id the
+// indexer writes with each publication (analyzers::Generation::id) or, in
+// a CURRENT written before ids existed, the identity of the file itself
+// (device, inode and change time: every publication renames a new file
+// over CURRENT).
+struct ServingGeneration {
+    analyzers::Generation generation;
+    std::string id;
+};
+
+// Reads CURRENT. Throws IndexError when there is no index to serve.
+ServingGeneration read_serving_generation(const std::filesystem::path& index_dir);
+
+// Where a searcher's view stands: which generation, and how far its
+// commits go. The result cache's clock.
+struct IndexVersion {
+    std::string generation;     // ServingGeneration::id
+    std::uint64_t commits = 0;  // grows with each commit to the generation
+
+    // Whether what was computed at this version is current for a view at `view`.
+    bool covers(const IndexVersion& view) const { return generation == view.generation && commits >= view.commits; }
+};
+
+}  // namespace query
