@@ -17,8 +17,9 @@
 #     interleaved) with `listing-indexer follow --once` to a copy of the
 #     index, and prints lines/s and peak RSS. The index itself is left as built.
 #     With --rate, the lines are instead appended to a growing feed file at
-#     that rate while `listing-indexer follow` runs, which is stopped 3 s
-#     after the last line: it kept up if it read them all.
+#     that rate while `listing-indexer follow` runs, which is asked to stop
+#     3 s after the last line (it commits everything it has read, then
+#     stops): it kept up if it stopped about 3 s after the last line.
 #
 # Both print the CPU time (user + system) and the load average: on a shared
 # machine the wall time says more about the neighbours than the indexer.
@@ -164,13 +165,15 @@ with open(target, "a") as out:
         out.write("".join(lines[first:first + step]))
         out.flush()
         time.sleep(max(0.0, start + (first + step) / rate - time.monotonic()))
-print(f"{len(lines) / (time.monotonic() - start):.0f}")
+print(f"{len(lines) / (time.monotonic() - start):.0f} {time.monotonic() - start:.1f}")
 PY
   )
   sleep 3
   pkill -TERM -P "$timer"  # the follower: GNU time's only child; it commits and stops
   wait "$timer"
   timing_end "$work/follow.time"
+  read written_seconds <<<"${achieved#* }"
+  achieved="${achieved%% *}"
   read_lines=$(grep -o '[0-9]* lines read' "$work/follow.out" | cut -d' ' -f1)
 fi
 printf 'index:           %s (a copy in %s)\n' "$index" "$copy"
@@ -179,8 +182,10 @@ printf 'wall time:       %.1f s\n' "$seconds"
 if [[ -z "$rate" ]]; then
   printf 'throughput:      %.0f lines/s\n' "$(echo "$applied / $seconds" | bc -l)"
 else
-  printf 'offered:         %s lines/s asked, %s lines/s written; %s of %d lines read and committed by 3 s after the last\n' \
-    "$rate" "$achieved" "$read_lines" "$applied"
+  printf 'offered:         %s lines/s asked, %s lines/s written (in %.1f s); %s of %d lines committed\n' \
+    "$rate" "$achieved" "$written_seconds" "$read_lines" "$applied"
+  printf 'behind:          stopped %.1f s after the last line was written (3.0 s: it had kept up)\n' \
+    "$(echo "$seconds - $written_seconds" | bc -l)"
 fi
 printf 'cpu time:        %.1f s (user + system; load average %s)\n' "$cpu_seconds" "$load"
 printf 'peak RSS:        %d MB\n' "$peak_mb"
