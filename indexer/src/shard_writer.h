@@ -48,7 +48,8 @@ public:
     // Records travel in batches: one queue hand-off (and thread wake-up) per
     // batch instead of per listing.
     void submit(std::vector<analyzers::FeedRecord> records) { queue_.push(std::move(records)); }
-    // Commits everything submitted so far together with `position`.
+    // Commits everything submitted so far together with `position`, or
+    // leaves that to a later commit point queued behind it (group commit).
     void commit_at(const FeedPosition& position, const std::string& feed_identity) {
         ++commit_points_queued_;
         queue_.push(CommitMarker{position, feed_identity});
