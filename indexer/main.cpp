@@ -127,6 +127,8 @@ int run_follow(int argc, char** argv) {
     auto options = feed_options();
     options.push_back({"once", "", "", "stop at the end of the feed instead of waiting for more", true});
     options.push_back({"commit-ms", "", "250", "longest a read line waits for its commit (near-real-time)"});
+    options.push_back({"group-commit-ms", "", "1000",
+                       "while lines keep coming, at most one commit per this long (0: one per commit point)"});
     const cli::Values values =
         cli::Parser("listing-indexer follow --feed FEED --index DIR [options]",
                     "Applies the feed to the serving shards: upserts, deletes and sold records by listing id.\n"
@@ -139,6 +141,7 @@ int run_follow(int argc, char** argv) {
     follow.feed = read_feed_options(values, printer);
     follow.follow = !values.is_on("once");
     follow.commit_interval = std::chrono::milliseconds(values.get_integer("commit-ms", 1, 60'000));
+    follow.group_commit_window = std::chrono::milliseconds(values.get_integer("group-commit-ms", 0, 60'000));
     follow.stop_requested = &stop_requested;
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);

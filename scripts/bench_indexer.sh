@@ -11,10 +11,18 @@
 #     RSS. `scripts/bench_indexer.sh COUNT SHARDS` still works.
 #
 #   scripts/bench_indexer.sh follow [--index DIR] [--feed FILE] [--lines N] [--profile P] [--work DIR]
+#                                   [--rate LINES_PER_S]
 #     Applies LINES feed lines (default 100,000: half new listings, half
 #     updates of listings of FEED, the feed the index was built from,
 #     interleaved) with `listing-indexer follow --once` to a copy of the
 #     index, and prints lines/s and peak RSS. The index itself is left as built.
+#     With --rate, the lines are instead appended to a growing feed file at
+#     that rate while `listing-indexer follow` runs, which is asked to stop
+#     3 s after the last line (it commits everything it has read, then
+#     stops): it kept up if it stopped about 3 s after the last line.
+#
+# Both print the CPU time (user + system) and the load average: on a shared
+# machine the wall time says more about the neighbours than the indexer.
 #
 # WORK defaults to var/bench (feeds, the default index var/bench/index, copies).
 # The indexer is $INDEXER_BIN (default build/indexer/listing-indexer).
@@ -27,6 +35,7 @@ count=1000000
 shards=2
 lines=100000
 work="var/bench"
+rate=""
 feed=""
 index=""
 if [[ "${1:-}" == "build" || "${1:-}" == "follow" ]]; then
@@ -44,6 +53,7 @@ while (($#)); do
     --count) count="$2" ;;
     --shards) shards="$2" ;;
     --lines) lines="$2" ;;
+    --rate) rate="$2" ;;
     --feed) feed="$2" ;;
     --index) index="$2" ;;
     --work) work="$2" ;;
@@ -75,16 +85,24 @@ generate_feed() {
   fi
 }
 
-# timed OUTPUT_PREFIX COMMAND...: runs it under GNU time; sets seconds and peak_mb.
+# timed OUTPUT_PREFIX COMMAND...: runs it under GNU time; sets seconds, cpu_seconds, peak_mb and load.
 timed() {
-  local timing="$1.time"
+  local prefix="$1"
   shift
-  local start end
-  start=$(date +%s.%N)
-  /usr/bin/time -v -o "$timing" "$@"
-  end=$(date +%s.%N)
-  seconds=$(echo "$end - $start" | bc -l)
-  peak_mb=$(($(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$timing") / 1024))
+  timing_start
+  /usr/bin/time -v -o "$prefix.time" "$@"
+  timing_end "$prefix.time"
+}
+timing_start() {
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  started=$(date +%s.%N)
+}
+# timing_end TIME_FILE: the figures of what ran since timing_start, from GNU time's report.
+timing_end() {
+  seconds=$(echo "$(date +%s.%N) - $started" | bc -l)
+  load="$load -> $(cut -d' ' -f1-3 /proc/loadavg)"
+  cpu_seconds=$(awk -F: '/User time|System time/ {sum += $2} END {print sum}' "$1")
+  peak_mb=$(($(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$1") / 1024))
 }
 
 # generation_dir INDEX: the directory of the generation that INDEX/CURRENT serves.
@@ -105,6 +123,7 @@ if [[ "$mode" == "build" ]]; then
   printf 'shards:          %d\n' "$shards"
   printf 'wall time:       %.1f s\n' "$seconds"
   printf 'throughput:      %.0f listings/s\n' "$(echo "$count / $seconds" | bc -l)"
+  printf 'cpu time:        %.1f s (user + system; load average %s)\n' "$cpu_seconds" "$load"
   printf 'index size:      %d MB (du of %s)\n' $(($(du -sb "$generation" | cut -f1) / 1000000)) "$generation"
   printf 'peak RSS:        %d MB\n' "$peak_mb"
   exit 0
@@ -123,12 +142,52 @@ rm -rf "$copy"
 echo "copying $index to $copy ..."
 cp -r "$index" "$copy"
 applied=$(grep -c . "$mixed")
-timed "$work/follow" "$INDEXER_BIN" follow --once --quiet --feed "$mixed" --index "$copy" \
-  --dead-letter "$work/follow-dead-letter.jsonl"
+rm -f "$work/follow-dead-letter.jsonl"
+if [[ -z "$rate" ]]; then
+  timed "$work/follow" "$INDEXER_BIN" follow --once --quiet --feed "$mixed" --index "$copy" \
+    --dead-letter "$work/follow-dead-letter.jsonl"
+else
+  # The feed grows at RATE lines/s (a write every 50 ms) while the follower runs.
+  growing="$work/follow-growing.jsonl"
+  : >"$growing"
+  timing_start
+  /usr/bin/time -v -o "$work/follow.time" "$INDEXER_BIN" follow --quiet --feed "$growing" --index "$copy" \
+    --dead-letter "$work/follow-dead-letter.jsonl" >"$work/follow.out" &
+  timer=$!
+  achieved=$(python3 - "$mixed" "$growing" "$rate" <<'PY'
+import sys, time
+source, target, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
+lines = open(source).read().splitlines(keepends=True)
+step = max(1, int(rate / 20))
+start = time.monotonic()
+with open(target, "a") as out:
+    for first in range(0, len(lines), step):
+        out.write("".join(lines[first:first + step]))
+        out.flush()
+        time.sleep(max(0.0, start + (first + step) / rate - time.monotonic()))
+print(f"{len(lines) / (time.monotonic() - start):.0f} {time.monotonic() - start:.1f}")
+PY
+  )
+  sleep 3
+  pkill -TERM -P "$timer"  # the follower: GNU time's only child; it commits and stops
+  wait "$timer"
+  timing_end "$work/follow.time"
+  read written_seconds <<<"${achieved#* }"
+  achieved="${achieved%% *}"
+  read_lines=$(grep -o '[0-9]* lines read' "$work/follow.out" | cut -d' ' -f1)
+fi
 printf 'index:           %s (a copy in %s)\n' "$index" "$copy"
 printf 'feed:            %s (%d lines: new listings and updates, interleaved)\n' "$mixed" "$applied"
 printf 'wall time:       %.1f s\n' "$seconds"
-printf 'throughput:      %.0f lines/s\n' "$(echo "$applied / $seconds" | bc -l)"
+if [[ -z "$rate" ]]; then
+  printf 'throughput:      %.0f lines/s\n' "$(echo "$applied / $seconds" | bc -l)"
+else
+  printf 'offered:         %s lines/s asked, %s lines/s written (in %.1f s); %s of %d lines committed\n' \
+    "$rate" "$achieved" "$written_seconds" "$read_lines" "$applied"
+  printf 'behind:          stopped %.1f s after the last line was written (3.0 s: it had kept up)\n' \
+    "$(echo "$seconds - $written_seconds" | bc -l)"
+fi
+printf 'cpu time:        %.1f s (user + system; load average %s)\n' "$cpu_seconds" "$load"
 printf 'peak RSS:        %d MB\n' "$peak_mb"
 rejected=0
 [[ -f "$work/follow-dead-letter.jsonl" ]] && rejected=$(wc -l <"$work/follow-dead-letter.jsonl")

@@ -1,5 +1,7 @@
 #include "analyzers/document_layout.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace analyzers {
@@ -56,11 +58,10 @@ std::vector<std::string> category_keys(std::string_view category, TextAnalyzer& 
 
 Xapian::Document DocumentBuilder::build(const Listing& listing) {
     Xapian::Document document;
-    index_words(document, word_fields[0], listing.title);
-    index_words(document, word_fields[1], listing.description);
+    index_description(document, listing.description, index_title(document, listing.title));
     add_key_terms(document, listing);
     add_values(document, listing);
-    document.add_value(slot::stored_fields, stored_fields_json(listing));
+    document.add_value(slot::stored_fields, stored_text_value(listing));
     return document;
 }
 
@@ -74,12 +75,38 @@ std::string DocumentBuilder::filter_key_error(const Listing& listing) {
     return key_error("category", prefix::category, categories.back());  // the whole path: the longest key
 }
 
-void DocumentBuilder::index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text) {
-    for (const Word& word : analyzer_.analyze(text)) {
-        const std::string term = prefixed(spec.prefix, word.term);
-        if (spec.positions) document.add_posting(term, word.position);
-        else document.add_term(term);
-        for (const auto& part : word.parts) document.add_term(prefixed(spec.prefix, part));
+std::vector<std::string> DocumentBuilder::index_title(Xapian::Document& document, std::string_view title) {
+    const std::string_view prefix = word_fields[0].prefix;
+    std::vector<std::string> terms;
+    for (Word& word : analyzer_.analyze(title)) {
+        document.add_posting(prefixed(prefix, word.term), word.position);
+        for (const auto& part : word.parts) document.add_term(prefixed(prefix, part));
+        terms.push_back(std::move(word.term));
+        terms.insert(terms.end(), word.parts.begin(), word.parts.end());
+    }
+    return terms;
+}
+
+// Repeats of a kept term still count (BM25 weighs how often a word is
+// used); a new term past the bound, or one the title has, is left out.
+void DocumentBuilder::index_description(Xapian::Document& document, std::string_view description,
+                                        const std::vector<std::string>& title_terms) {
+    const std::string_view prefix = word_fields[1].prefix;
+    std::vector<std::string> kept;
+    const auto add = [&](const std::string& term) {
+        const auto in = [&](const std::vector<std::string>& terms) {
+            return std::find(terms.begin(), terms.end(), term) != terms.end();
+        };
+        if (in(title_terms)) return;
+        if (!in(kept)) {
+            if (kept.size() >= max_description_terms) return;
+            kept.push_back(term);
+        }
+        document.add_term(prefixed(prefix, term));
+    };
+    for (const Word& word : analyzer_.analyze(description)) {
+        add(word.term);
+        for (const auto& part : word.parts) add(part);
     }
 }
 
@@ -101,11 +128,11 @@ void DocumentBuilder::add_values(Xapian::Document& document, const Listing& list
 }
 
 void DocumentBuilder::mark_sold(Xapian::Document& document) {
-    document.add_boolean_term(std::string(sold_term));
-    document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
-    Listing stored = listing_from_stored_json(stored_fields_of(document));
+    Listing stored = stored_listing_of(document);
     stored.status = ListingStatus::sold;
-    document.add_value(slot::stored_fields, stored_fields_json(stored));
+    document.add_boolean_term(std::string(sold_term));
+    document.add_value(slot::status, std::string(to_string(stored.status)));
+    document.add_value(slot::stored_fields, stored_text_value(stored));  // rewrites a pre-issue-18 JSON value too
 }
 
 std::string category_prefix(const std::string& path, std::size_t levels) {

@@ -267,12 +267,16 @@ std::string_view to_string(ListingStatus status) {
     return status == ListingStatus::sold ? "sold" : "on_sale";
 }
 
+std::string_view description_snippet(std::string_view description) {
+    return utf8_prefix(description, stored_description_bytes);
+}
+
 std::string stored_fields_json(const Listing& listing) {
     JsonWriter json;
     json.begin_object();
     json.field("id", listing.id).field("title", listing.title);
     if (!listing.description.empty()) {
-        json.field("description", utf8_prefix(listing.description, stored_description_bytes));
+        json.field("description", description_snippet(listing.description));
     }
     if (!listing.brand.empty()) json.field("brand", listing.brand);
     if (!listing.category.empty()) json.field("category", listing.category);

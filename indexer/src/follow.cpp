@@ -120,7 +120,8 @@ FeedReport follow_unchecked(const FollowOptions& options) {
         bool generation_changed = false;
         const PipelineOptions run = run_options(options, generation, totals.last_committed, generation_changed, retry);
         try {
-            Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters, disk_reserve(feed));
+            Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters, disk_reserve(feed),
+                              options.group_commit_window);
             add_totals(totals, pipeline.run(source, run, on_progress));
         } catch (const WriteFailure& failure) {
             // A one-off run (--once, e.g. from cron) reports and stops; a

@@ -47,9 +47,12 @@ bool already_applied(const std::optional<FeedPosition>& done, const FeedPosition
 }  // namespace
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
-                   DeadLetterFile& dead_letters, const DiskReserve& reserve)
+                   DeadLetterFile& dead_letters, const DiskReserve& reserve,
+                   std::chrono::milliseconds group_commit_window)
     : key_checker_(lexicon), dead_letters_(dead_letters) {
-    for (auto& store : stores) shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon, reserve));
+    for (auto& store : stores) {
+        shards_.push_back(std::make_unique<ShardWriter>(std::move(store), lexicon, reserve, group_commit_window));
+    }
     pending_.resize(shards_.size());
 }
 

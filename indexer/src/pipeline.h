@@ -54,8 +54,10 @@ struct PipelineTotals {
 
 class Pipeline {
 public:
+    // `group_commit_window`: see ShardWriter (zero: every commit point commits).
     Pipeline(std::vector<std::unique_ptr<ShardStore>> stores, const analyzers::Lexicon& lexicon,
-             DeadLetterFile& dead_letters, const DiskReserve& reserve);
+             DeadLetterFile& dead_letters, const DiskReserve& reserve,
+             std::chrono::milliseconds group_commit_window = std::chrono::milliseconds(0));
 
     // Runs until the feed ends (or, when following, until should_stop or
     // superseded). Throws WriteFailure, as soon as it is noticed (after a

@@ -11,9 +11,12 @@ constexpr std::size_t queue_capacity = 64;
 
 }  // namespace
 
-ShardWriter::ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon, DiskReserve reserve)
+ShardWriter::ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon, DiskReserve reserve,
+                         std::chrono::milliseconds group_window)
     : store_(std::move(store)),
       reserve_(std::move(reserve)),
+      group_window_(group_window),
+      last_commit_(std::chrono::steady_clock::now()),
       builder_(lexicon),
       queue_(queue_capacity),
       thread_([this] { run(); }) {}
@@ -59,8 +62,12 @@ void ShardWriter::handle(Task& task) {
     if (auto* records = std::get_if<std::vector<analyzers::FeedRecord>>(&task)) {
         for (const auto& record : *records) apply(record);
     } else if (auto* marker = std::get_if<CommitMarker>(&task)) {
+        const bool another_queued = --commit_points_queued_ > 0;
+        const auto now = std::chrono::steady_clock::now();
+        if (another_queued && now - last_commit_ < group_window_) return;
         reserve_.check();
         store_->commit(marker->position, marker->feed_identity);
+        last_commit_ = std::chrono::steady_clock::now();
         ++commits_;
     } else {
         std::lock_guard lock(mutex_);

@@ -173,7 +173,7 @@ void WordDictionary::learn_spellings(const Xapian::Database& database) {
     const auto slot = analyzers::slot::stored_fields;
     for (auto value = database.valuestream_begin(slot);
          value != database.valuestream_end(slot) && sampled < titles_sampled; ++value, ++sampled) {
-        for_each_latin_word(analyzers::listing_from_stored_json(*value).title,
+        for_each_latin_word(analyzers::stored_title(*value),
                             [&](const std::string& written) { ++seen[written]; });
     }
     std::vector<std::uint32_t> best_count(terms_.size(), 0);

@@ -64,6 +64,26 @@ TEST_CASE("brand and category are key terms with canonical, normalised keys and 
                                                          "XCwomen/athletic apparel/pants, tights, leggings"});
 }
 
+TEST_CASE("a description adds at most max_description_terms new terms, none its title has") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    Listing listing = sample_listing();
+    listing.description = "leggings worn twice worn";
+    for (char letter = 'a'; letter <= 'z'; ++letter) listing.description += std::string(" zz") + letter;
+    const Xapian::Document document = builder.build(listing);
+    std::size_t description_terms = 0;
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        if ((*term)[0] == 'D') ++description_terms;
+    }
+    CHECK(description_terms == max_description_terms);
+    CHECK_FALSE(has_term(document, "Dleg"));  // "leggings" is in the title
+    CHECK(has_term(document, "Dzzn"));  // "worn", "twice", then "zza" to "zzn"
+    CHECK_FALSE(has_term(document, "Dzzo"));
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        if (*term == "Dworn") CHECK(term.get_wdf() == 2);  // repeats of a kept word still count
+    }
+}
+
 TEST_CASE("only sold listings carry a status term") {
     const Lexicon lexicon = test_lexicon();
     DocumentBuilder builder(lexicon);
@@ -83,6 +103,39 @@ TEST_CASE("values hold sortable price and date, and display strings") {
     CHECK(document.get_value(slot::status) == "on_sale");
     CHECK(document.get_value(slot::shipping) == "seller");
     CHECK(Xapian::sortable_unserialise(document.get_value(slot::condition)) == 2);
+}
+
+TEST_CASE("stored fields read back as the JSON of the listing indexed") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    Listing listing = sample_listing();
+    listing.price = 19.99;
+    listing.description = std::string(300, 'x') + " tail";
+    CHECK(stored_fields_of(builder.build(listing)) == stored_fields_json(listing));
+    Listing sparse;  // no brand, category, condition, shipping, description or seller
+    sparse.id = "L7";
+    sparse.title = "Plain";
+    sparse.price = 0;
+    CHECK(stored_fields_of(builder.build(sparse)) == stored_fields_json(sparse));
+}
+
+// Guards generations indexed before issue 18, which keep the JSON object in
+// slot 7, while a server or a follower still reads them.
+TEST_CASE("a stored JSON value of an older index still reads, and marking it sold rewrites it") {
+    Xapian::Document document;
+    const Listing listing = sample_listing();
+    document.add_value(slot::stored_fields, stored_fields_json(listing));
+    CHECK(stored_fields_of(document) == stored_fields_json(listing));
+    CHECK(stored_title(stored_fields_json(listing)) == "Lululemon Align Leggings");
+    DocumentBuilder::mark_sold(document);
+    CHECK(stored_listing_of(document).status == ListingStatus::sold);
+    CHECK(stored_listing_of(document).title == listing.title);
+}
+
+TEST_CASE("a title is read from the stored value alone") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    CHECK(stored_title(builder.build(sample_listing()).get_value(slot::stored_fields)) == "Lululemon Align Leggings");
 }
 
 TEST_CASE("only titles carry positions") {

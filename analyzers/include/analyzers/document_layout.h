@@ -43,6 +43,14 @@ inline constexpr std::array<TextFieldSpec, 2> word_fields{{
     {TextField::description, "description", "D", false},
 }};
 
+// A listing's description is indexed as at most this many distinct terms,
+// the first ones it uses that its title does not already have. Every term
+// costs indexing time and index space (two thirds of a calibrated
+// listing's terms were description words); sellers put what matters
+// first, and a word of the title already matches there, with six times
+// the weight.
+inline constexpr std::size_t max_description_terms = 16;
+
 namespace prefix {
 inline constexpr std::string_view id = "Q";         // unique listing id (boolean)
 inline constexpr std::string_view brand = "XB";     // canonical brand key, wdf 1
@@ -62,16 +70,26 @@ inline constexpr Xapian::valueno brand = 3;       // brand as the seller wrote i
 inline constexpr Xapian::valueno category = 4;    // full category path as written
 inline constexpr Xapian::valueno shipping = 5;    // "seller" | "buyer"
 inline constexpr Xapian::valueno status = 6;      // "on_sale" | "sold"
-// The stored fields (JSON) shown in results. A value rather than document
-// data: Xapian zlib-compresses document data one document at a time, which
-// cost a quarter of indexing time; value chunks are stored as they are.
+// The display text that no other slot holds: id, title, description
+// snippet and seller id, each length-prefixed (see stored_fields_of). A
+// value rather than document data: Xapian zlib-compresses document data
+// one document at a time, which cost a quarter of indexing time; value
+// chunks are stored as they are. It held the whole JSON object until
+// issue 18: 370 bytes a listing, 40% of the index, mostly field names and
+// copies of slots 0-6.
 inline constexpr Xapian::valueno stored_fields = 7;
 }  // namespace slot
 
-// The JSON object of a document's stored fields.
-inline std::string stored_fields_of(const Xapian::Document& document) {
-    return document.get_value(slot::stored_fields);
-}
+// What slot 7 holds for a listing.
+std::string stored_text_value(const Listing& listing);
+// The listing as stored for display, from slot 7 and the other slots.
+Listing stored_listing_of(const Xapian::Document& document);
+// The JSON object of a document's stored fields, byte for byte what
+// stored_fields_json(listing) gave when it was indexed.
+std::string stored_fields_of(const Xapian::Document& document);
+// The title in a slot-7 value alone: reading titles with a value stream
+// needs no other slot.
+std::string stored_title(std::string_view stored_value);
 
 std::string id_term(std::string_view listing_id);
 
@@ -98,7 +116,10 @@ public:
     static void mark_sold(Xapian::Document& document);
 
 private:
-    void index_words(Xapian::Document& document, const TextFieldSpec& spec, std::string_view text);
+    // Adds the title's terms and returns them, unprefixed.
+    std::vector<std::string> index_title(Xapian::Document& document, std::string_view title);
+    void index_description(Xapian::Document& document, std::string_view description,
+                           const std::vector<std::string>& title_terms);
     void add_key_terms(Xapian::Document& document, const Listing& listing);
     void add_values(Xapian::Document& document, const Listing& listing);
 

@@ -88,6 +88,10 @@ private:
 std::string_view to_string(Shipping shipping);
 std::string_view to_string(ListingStatus status);
 
+// The part of the description kept in the index for display: its first
+// bytes, never splitting a UTF-8 sequence.
+std::string_view description_snippet(std::string_view description);
+
 // The fields kept in the index for display, as one JSON object (the
 // description shortened to a display snippet).
 std::string stored_fields_json(const Listing& listing);

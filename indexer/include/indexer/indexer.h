@@ -76,6 +76,10 @@ struct FollowOptions {
     FeedOptions feed;
     // Near-real-time: a line is committed at most this long after it is read.
     std::chrono::milliseconds commit_interval{250};
+    // While lines keep coming, commits are grouped: at most about one per
+    // this long, each holding more lines (the fixed cost of a commit is
+    // shared). When the feed runs dry the next commit happens at once.
+    std::chrono::milliseconds group_commit_window{1000};
     std::chrono::milliseconds idle_poll{50};
     bool follow = true;  // false: stop at the end of the feed
     // Set from a signal handler to stop cleanly after the next commit.
