@@ -20,6 +20,34 @@ bool known(const std::string& term, const FieldVocabulary& vocabulary, const Xap
     return !vocabulary.brand_terms(term).empty() || !vocabulary.category_terms(term).empty();
 }
 
+// The listings with `term` in a text field.
+Xapian::Query in_any_field(const std::string& term) {
+    std::vector<Xapian::Query> fields;
+    for (const auto& field : analyzers::word_fields) fields.emplace_back(std::string(field.prefix) + term);
+    return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
+}
+
+// Of an unknown word's corrections (closest, then most common, first), the
+// first that some listing has together with another typed word ("contorl
+// valve": control, found with valve, before contort); the first if none.
+const WordDictionary::Correction& correction_in_context(const std::vector<WordDictionary::Correction>& corrections,
+                                                        const TextQuery& text, std::size_t word,
+                                                        const Xapian::Database& database) {
+    std::vector<Xapian::Query> others;
+    for (std::size_t n = 0; n < text.words.size(); ++n) {
+        if (n != word && !text.words[n].term.empty()) others.push_back(in_any_field(text.words[n].term));
+    }
+    if (others.empty() || corrections.size() == 1) return corrections.front();
+    const Xapian::Query any_other(Xapian::Query::OP_OR, others.begin(), others.end());
+    Xapian::Enquire enquire(database);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    for (const auto& correction : corrections) {
+        enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, in_any_field(correction.term), any_other));
+        if (!enquire.get_mset(0, 1).empty()) return correction;
+    }
+    return corrections.front();
+}
+
 // The plan matching all its words.
 Plan with_matching(Plan plan) {
     plan.matching = plan.text.all_words();
@@ -67,11 +95,12 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
     for (std::size_t n = 0; n < plan.text.words.size(); ++n) {
         const auto& word = plan.text.words[n];
         if (plan.text.understood[n] || known(word.term, sources.vocabulary, sources.database)) continue;
-        const auto correction = sources.words.correct(word.surface, word.term);
-        if (!correction) continue;
-        shown.emplace(word.term, correction->display);
-        if (has_typo_alternatives(plan.text, word.surface)) preferred.emplace(word.term, correction->term);
-        else replaced.emplace(word.term, correction->display);
+        const auto corrections = sources.words.corrections(word.surface, word.term);
+        if (corrections.empty()) continue;
+        const auto& correction = correction_in_context(corrections, plan.text, n, sources.database);
+        shown.emplace(word.term, correction.display);
+        if (has_typo_alternatives(plan.text, word.surface)) preferred.emplace(word.term, correction.term);
+        else replaced.emplace(word.term, correction.display);
     }
     if (shown.empty()) return with_matching(std::move(plan));
     plan.suggestion = with_corrections(request.text, shown, builder_.analyzer());

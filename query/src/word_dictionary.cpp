@@ -294,16 +294,17 @@ std::vector<WordDictionary::Alternative> WordDictionary::typo_alternatives(const
     return alternatives;
 }
 
-std::optional<WordDictionary::Correction> WordDictionary::correct(const std::string& typed,
-                                                                  const std::string& term) const {
-    if (!plain_latin_word(term) || frequency(term) >= min_correction_frequency) return std::nullopt;
+std::vector<WordDictionary::Correction> WordDictionary::corrections(const std::string& typed,
+                                                                   const std::string& term) const {
+    std::vector<Correction> found;
+    if (!plain_latin_word(term) || frequency(term) >= min_correction_frequency) return found;
     const std::size_t limit = typed.size() <= 4 ? 1 : 2;
     for (const auto& alternative : typo_alternatives(typed, term, limit, max_correction_candidates)) {
         if (alternative.frequency >= min_correction_frequency) {
-            return Correction{.term = alternative.term, .display = display(alternative.term)};
+            found.push_back({.term = alternative.term, .display = display(alternative.term)});
         }
     }
-    return std::nullopt;
+    return found;
 }
 
 std::vector<WordDictionary::Completion> WordDictionary::completions(std::string_view typed, std::size_t limit) const {

@@ -36,15 +36,15 @@ public:
     // `term` as sellers most often write it ("vintag" -> "vintage").
     std::string display(std::string_view term) const;
 
-    // The closest, then most frequent, known word within edit distance 2
-    // (1 for words of up to 4 letters) of an unknown word (as typed, and its
-    // term), as a reader would write it; nullopt if the word is known or
-    // nothing is close.
+    // The known words within edit distance 2 (1 for words of up to 4
+    // letters) of an unknown word (as typed, and its term), closest then
+    // most frequent first, each as a reader would write it (at most a few
+    // dozen); empty if the word is known or nothing is close.
     struct Correction {
         std::string term;     // the known word's term ("nike")
         std::string display;  // as sellers write it
     };
-    std::optional<Correction> correct(const std::string& typed, const std::string& term) const;
+    std::vector<Correction> corrections(const std::string& typed, const std::string& term) const;
 
     struct Alternative {
         std::string term;

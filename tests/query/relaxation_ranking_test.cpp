@@ -105,3 +105,14 @@ TEST_CASE("units: an abbreviation matches the unit written out, both ways") {
     CHECK(f.ids("gal ").size() == 2);
     CHECK(f.ids("6 ft ladder ") == std::vector<std::string>{"feet"});
 }
+
+TEST_CASE("spelling: of two corrections as close, the one listings have with the other words") {
+    std::string feed;
+    for (int n = 0; n < 3; ++n) feed += listing("control-" + std::to_string(n), "brass control valve");
+    for (int n = 0; n < 6; ++n) feed += listing("contort-" + std::to_string(n), "contort yoga mat");
+    Fixture f(feed, "");
+    // "contorl" is one edit from both; contort is the more common alone.
+    CHECK(f.service->search({.text = "contorl "}).suggestion == "contort");
+    CHECK(f.service->search({.text = "contorl valve "}).suggestion == "control valve");
+    CHECK(f.ids("contorl valve ").front().starts_with("control-"));
+}
