@@ -37,8 +37,11 @@ void add_weighted(std::vector<QueryTree>& queries, const std::string& term, doub
 // One analysed term searched in every field, each with its weight.
 class FieldExpander {
 public:
-    FieldExpander(const FieldWeights& weights, const FieldVocabulary* vocabulary)
-        : weights_(weights), vocabulary_(vocabulary) {}
+    // `part_synonyms`, if given, are searched for the parts of a compound
+    // word ("5-gallon" finds "5 gal."), each weighing `synonym_weight`.
+    FieldExpander(const FieldWeights& weights, const FieldVocabulary* vocabulary,
+                  const analyzers::SynonymTable* part_synonyms = nullptr, double synonym_weight = 1)
+        : weights_(weights), vocabulary_(vocabulary), part_synonyms_(part_synonyms), synonym_weight_(synonym_weight) {}
 
     enum class Fields { all, all_but_description };
 
@@ -69,7 +72,7 @@ public:
         QueryTree whole = term(word.term, Fields::all, searched);
         if (word.parts.empty()) return whole;
         std::vector<QueryTree> parts;
-        for (const auto& part : word.parts) parts.push_back(term(part, Fields::all, searched));
+        for (const auto& part : word.parts) parts.push_back(part_of_compound(part, searched));
         return QueryTree::combine(Op::any_of, {std::move(whole), QueryTree::combine(Op::all_of, std::move(parts))});
     }
 
@@ -84,8 +87,22 @@ public:
     }
 
 private:
+    // A part of a compound word, or a one-word synonym of it.
+    QueryTree part_of_compound(const std::string& part, SearchedTerms* searched) const {
+        QueryTree as_typed = term(part, Fields::all, searched);
+        if (part_synonyms_ == nullptr) return as_typed;
+        const auto match = part_synonyms_->longest_match({Word{.term = part}}, 0);
+        std::vector<QueryTree> ways{std::move(as_typed)};
+        for (const auto& phrase : match.alternatives) {
+            if (phrase.size() == 1) ways.push_back(QueryTree::scaled(term(phrase.front()), synonym_weight_));
+        }
+        return QueryTree::combine(Op::any_of, std::move(ways));
+    }
+
     const FieldWeights& weights_;
     const FieldVocabulary* vocabulary_;
+    const analyzers::SynonymTable* part_synonyms_;
+    double synonym_weight_;
 };
 
 // The inverse document frequency Xapian's BM25Weight gives a term in this
@@ -403,7 +420,7 @@ QueryTree TextQuery::without_excluded(QueryTree matching) const {
 TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& options,
                               const FieldVocabulary* vocabulary, const WordDictionary* words,
                               const PreferredCorrections* corrections) {
-    const FieldExpander expand(options.weights, vocabulary);
+    const FieldExpander expand(options.weights, vocabulary, &lexicon_.synonyms, options.synonym_weight);
     TextQuery query;
     query.words = analyzer_.analyze(typed.searched);
     query.understood.assign(query.words.size(), false);

@@ -104,6 +104,9 @@ TEST_CASE("units: an abbreviation matches the unit written out, both ways") {
     CHECK(gallons.size() == 2);
     CHECK(f.ids("gal ").size() == 2);
     CHECK(f.ids("6 ft ladder ") == std::vector<std::string>{"feet"});
+    // A unit written into a compound word: its part finds the other spelling.
+    CHECK(f.ids("5-gallon bucket ").front() == "gal");
+    CHECK(f.ids("6ft ladder ").front() == "feet");
 }
 
 TEST_CASE("spelling: of two corrections as close, the one listings have with the other words") {
