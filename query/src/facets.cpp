@@ -94,6 +94,7 @@ std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& m
                             std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
     }
     PriceTally prices;
+    prices.keep_values = tally.wants_price_values();
     std::uint64_t matches = 0;
     matching.for_each([&](Xapian::docid docid) {
         ++matches;
@@ -161,11 +162,13 @@ void FacetTally::add_price(double price, std::uint64_t count) {
     price_sum_ += price * static_cast<double>(count);
     price_count_ += count;
     price_histogram_[price_band(price)] += count;
+    if (price_values_wanted_) price_values_[price] += count;
 }
 
 void FacetTally::add_prices(const PriceTally& prices) {
     if (prices.count == 0) return;
     FacetTally batch;
+    batch.price_values_ = prices.values;
     batch.price_count_ = prices.count;
     batch.price_min_ = prices.low;
     batch.price_max_ = prices.high;
@@ -180,6 +183,7 @@ void PriceTally::add(double price) {
     sum += price;
     ++count;
     ++histogram[price_band(price)];
+    if (keep_values) ++values[price];
 }
 
 void FacetTally::add_all(const FacetTally& other) {
@@ -193,6 +197,9 @@ void FacetTally::add_all(const FacetTally& other) {
     price_count_ += other.price_count_;
     for (std::size_t band = 0; band < price_histogram_.size(); ++band) {
         price_histogram_[band] += other.price_histogram_[band];
+    }
+    if (price_values_wanted_) {
+        for (const auto& [price, count] : other.price_values_) price_values_[price] += count;
     }
 }
 
@@ -218,6 +225,14 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
         summary.histogram.push_back(
             {.from = price_band_edges[band], .to = price_band_edges[band + 1], .count = price_histogram_[band]});
     }
+    if (price_values_wanted_) {
+        for (const auto& [price, count] : price_values_) summary.values.emplace_back(price, count);
+        // Most first; ties cheapest first, so that results are stable.
+        std::sort(summary.values.begin(), summary.values.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        if (summary.values.size() > limit) summary.values.resize(limit);
+    }
     counts.price = summary;
 }
 
@@ -242,7 +257,7 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
     const bool shipping_filtered = disjunctive && !filters.shipping.empty();
     const bool price_filtered = disjunctive && (filters.price_min || filters.price_max);
 
-    FacetTally tally;
+    FacetTally tally(wanted.price_values);
     FacetCountingResult result;
     FacetDimensions unfiltered{};
     unfiltered[index_of(FacetDimension::brand)] = wanted.brand && !brand_filtered;
