@@ -1,6 +1,7 @@
 #include "server/http_api.h"
 
 #include <httplib.h>
+#include <simdjson.h>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
+#include "document_writer.h"
 #include "http_front.h"
 #include "meili_api.h"
 #include "metrics.h"
@@ -173,7 +175,10 @@ void log_server_error(std::string_view method, std::string_view path, const ApiE
 }
 
 bool is_meili_route(const std::string& path) {
-    return path == "/multi-search" || path.rfind("/indexes", 0) == 0;
+    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks"}) {
+        if (path == route || path.rfind(std::string(route) + "/", 0) == 0) return true;
+    }
+    return path.rfind("/indexes", 0) == 0;
 }
 
 // In the error shape of the API the request was made to.
@@ -201,7 +206,7 @@ std::string problems_of(const query::IndexHealth& health) {
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
     if (is_meili_route(path)) return Metrics::Route::meili;
-    if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
+    if (path == "/" || path.rfind("/assets/", 0) == 0 || path == "/favicon.ico") return Metrics::Route::page;
     if (path == "/healthz" || path == "/livez") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
     return Metrics::Route::other;
@@ -214,6 +219,7 @@ struct HttpApi::Impl : RequestHandler {
     Metrics metrics;
     std::string admin_token;
     std::unique_ptr<ReindexJob> reindex;
+    std::unique_ptr<DocumentWriter> documents;
     std::map<std::string, StaticFile> web_files;
     // The front's thread only.
     std::uint64_t refusals_unlogged = 0;
@@ -298,21 +304,200 @@ struct HttpApi::Impl : RequestHandler {
     // The Meilisearch-compatible subset (meili_api.h), open to browsers on
     // other origins (CORS), as Meilisearch is.
     void add_meilisearch_routes() {
-        router.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
-        router.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) {
+        // Responses differ by Accept-Encoding (compressed or not): caches
+        // in between must keep them apart.
+        router.set_default_headers({{"Access-Control-Allow-Origin", "*"}, {"Vary", "Accept-Encoding"}});
+        router.Options(R"(/.*)", [](const httplib::Request& request, httplib::Response& response) {
             response.status = 204;
-            response.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            response.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Meilisearch-Client");
+            response.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+            // Any header the browser asks for, as Meilisearch allows (a
+            // wildcard would not cover Authorization).
+            const std::string asked = request.get_header_value("Access-Control-Request-Headers");
+            response.set_header("Access-Control-Allow-Headers", asked.empty() ? "*" : asked);
             response.set_header("Access-Control-Max-Age", "86400");
         });
-        router.Post(R"(/indexes/([^/]+)/search)", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body); });
+        const auto observe = [this](const SearchResult& result) {
+            metrics.observe_search_latency(result.took_ms);
+            metrics.count_search(result);
+        };
+        router.Post(R"(/indexes/([^/]+)/search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body, observe); });
         });
-        router.Post(R"(/indexes/([^/]+)/facet-search)", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body); });
+        router.Post(R"(/indexes/([^/]+)/facet-search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body, observe); });
         });
-        router.Post("/multi-search", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_multi_search(service, request.body); });
+        router.Post("/multi-search", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_multi_search(service, request.body, observe); });
+        });
+        add_meilisearch_read_routes();
+        add_meilisearch_write_routes();
+    }
+
+    // Meilisearch's keys: the admin token is the key for writes and tasks.
+    void check_meili_admin(const httplib::Request& request) const {
+        if (admin_token.empty() || !documents) {
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key,
+                                     .message = "Writes are off: start the server with --admin-token and --feed-dir."});
+        }
+        const std::string given = request.get_header_value("Authorization");
+        const std::string bearer = "Bearer ";
+        if (given.empty()) {
+            throw ApiErrorException({.code = ErrorCode::missing_authorization_header,
+                                     .message = "The Authorization header is missing. It must use the bearer "
+                                                "authorization method."});
+        }
+        if (given.rfind(bearer, 0) != 0 || !same_token(std::string_view(given).substr(bearer.size()), admin_token)) {
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
+        }
+    }
+
+    static void check_documents_index(const std::string& index_uid) {
+        if (index_uid != meili_index_uid) {
+            throw ApiErrorException({.code = ErrorCode::index_not_found, .message = "Index `" + index_uid + "` not found."});
+        }
+    }
+
+    static bool is_ndjson(const httplib::Request& request) {
+        const std::string type = request.get_header_value("Content-Type");
+        if (type.rfind("application/x-ndjson", 0) == 0) return true;
+        if (type.empty() || type.rfind("application/json", 0) == 0) return false;
+        throw ApiErrorException({.code = ErrorCode::invalid_content_type,
+                                 .message = "The Content-Type `" + type + "` is invalid. Accepted values for the "
+                                            "Content-Type header are: `application/json`, `application/x-ndjson`"});
+    }
+
+    void send_task(httplib::Response& response, const Task& task) {
+        response.status = 202;
+        response.set_content(summarized_task_json(task), json_type);
+    }
+
+    // Writes through the documents API (document_writer.h) and their tasks.
+    void add_meilisearch_write_routes() {
+        const auto add = [this](bool merge) {
+            return [this, merge](const httplib::Request& request, httplib::Response& response) {
+                check_meili_admin(request);
+                check_documents_index(request.matches[1].str());
+                const std::string primary_key = request.get_param_value("primaryKey");
+                if (!primary_key.empty() && primary_key != "id") {
+                    throw ApiErrorException({.code = ErrorCode::bad_request,
+                                             .message = "Index `listings` already has a primary key: `id`."});
+                }
+                send_task(response, documents->add(request.body, is_ndjson(request), merge));
+            };
+        };
+        router.Post(R"(/indexes/([^/]+)/documents)", add(false));
+        router.Put(R"(/indexes/([^/]+)/documents)", add(true));
+        router.Delete(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            check_documents_index(request.matches[1].str());
+            send_task(response, documents->remove({request.matches[2].str()}));
+        });
+        router.Post(R"(/indexes/([^/]+)/documents/delete-batch)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            check_documents_index(request.matches[1].str());
+            send_task(response, documents->remove(ids_of(request.body)));
+        });
+        router.Get(R"(/tasks/([0-9]{1,18}))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            const auto task = documents->find(std::stoull(request.matches[1].str()));
+            if (!task) {
+                throw ApiErrorException({.code = ErrorCode::task_not_found,
+                                         .message = "Task `" + request.matches[1].str() + "` not found."});
+            }
+            response.set_content(task_json(*task), json_type);
+        });
+        router.Get("/tasks", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            std::size_t limit = 20;
+            std::optional<std::uint64_t> from;
+            for (const auto& [name, value] : request.params) {
+                const bool number = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
+                if ((name == "limit" || name == "from") && !number) {
+                    throw ApiErrorException({.code = ErrorCode::bad_request,
+                                             .message = "Invalid value in parameter `" + name + "`: expected a positive integer."});
+                }
+                if (name == "limit") limit = std::min<std::size_t>(std::stoul(value), 1000);
+                else if (name == "from") from = std::stoull(value);
+            }
+            const auto tasks = documents->list(from, limit + 1);
+            analyzers::JsonWriter json;
+            json.begin_object().key("results").begin_array();
+            for (std::size_t at = 0; at < tasks.size() && at < limit; ++at) json.raw(task_json(tasks[at]));
+            json.end_array().field("total", documents->newest_uid()).field("limit", limit);
+            json.key("from");
+            tasks.empty() ? json.raw("null") : json.value(tasks[0].uid);
+            json.key("next");
+            tasks.size() > limit ? json.value(tasks[limit].uid) : json.raw("null");
+            response.set_content(json.end_object().take(), json_type);
+        });
+    }
+
+    static std::vector<std::string> ids_of(const std::string& body) {
+        simdjson::dom::parser parser;
+        simdjson::dom::element root;
+        simdjson::dom::array items;
+        if (parser.parse(body).get(root) || root.get_array().get(items)) {
+            throw ApiErrorException({.code = ErrorCode::malformed_payload,
+                                     .message = "The json payload provided is malformed: expected an array of ids."});
+        }
+        std::vector<std::string> ids;
+        for (auto item : items) {
+            std::string_view text;
+            std::int64_t number = 0;
+            if (!item.get(text)) ids.emplace_back(text);
+            else if (!item.get(number)) ids.push_back(std::to_string(number));
+            else {
+                throw ApiErrorException({.code = ErrorCode::invalid_document_id,
+                                         .message = "Each id must be a string or an integer."});
+            }
+        }
+        return ids;
+    }
+
+    // Health, version, stats, the index, its settings and its documents.
+    void add_meilisearch_read_routes() {
+        router.Get("/health", [this](const httplib::Request&, httplib::Response& response) {
+            if (!service.check_health().ready()) {
+                throw ApiErrorException({.code = ErrorCode::index_unavailable, .message = "The index cannot be read."});
+            }
+            response.set_content(R"({"status":"available"})", json_type);
+        });
+        router.Get("/version", [](const httplib::Request&, httplib::Response& response) {
+            analyzers::JsonWriter json;
+            json.begin_object().field("commitSha", "unknown").field("commitDate", "unknown");
+            json.field("pkgVersion", SERVER_VERSION).end_object();
+            response.set_content(json.take(), json_type);
+        });
+        router.Get("/stats", [this](const httplib::Request&, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_stats_json(service); });
+        });
+        router.Get("/indexes", [this](const httplib::Request&, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_indexes_json(); });
+        });
+        router.Get(R"(/indexes/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_index_json(request.matches[1].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/stats)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_index_stats_json(service, request.matches[1].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/settings(?:/([a-z-]+))?)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] { return meili_settings_json(request.matches[1].str(), request.matches[2].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/documents)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] {
+                return meili_documents_json(service, request.matches[1].str(), documents_query_of_params(request.params));
+            });
+        });
+        router.Post(R"(/indexes/([^/]+)/documents/fetch)", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] {
+                return meili_documents_json(service, request.matches[1].str(), documents_query_of_body(request.body));
+            });
+        });
+        router.Get(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            answer_meili(response, [&] {
+                return meili_document_json(service, request.matches[1].str(), request.matches[2].str(),
+                                           request.get_param_value("fields"));
+            });
         });
     }
 
@@ -368,6 +553,11 @@ struct HttpApi::Impl : RequestHandler {
 
     void add_page_routes() {
         router.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
+        // Browsers ask for it on every page whatever the page says.
+        router.Get("/favicon.ico", [this](const httplib::Request&, httplib::Response& response) {
+            if (web_files.count("favicon.svg") > 0) send_file("favicon.svg", response);
+            else response.status = 204;
+        });
         router.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
             send_file(request.matches[1].str(), response);
         });
@@ -451,6 +641,7 @@ int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
+    if (!options.feed_dir.empty()) impl_->documents = std::make_unique<DocumentWriter>(options.feed_dir, impl_->service);
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
     front.limits.max_body = max_body_bytes;
     front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);

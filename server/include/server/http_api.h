@@ -37,6 +37,10 @@ struct HttpOptions {
     // The buyers' search page (web/dist), served at / and /assets/. Its
     // files are read once at start: no request reaches the filesystem.
     std::string web_dir;
+    // Where writes through the Meilisearch documents API go, as feed
+    // segments for `listing-indexer follow --feed DIR`; empty: no writes.
+    // Writes (and tasks) need the admin token as the bearer key.
+    std::string feed_dir;
 };
 
 // bind() and serve() from one thread; stop() from any thread (a signal
