@@ -25,6 +25,7 @@ bool has_value(const analyzers::Listing& listing, std::string_view name) {
     if (name == "condition") return listing.condition != 0;
     if (name == "shipping") return listing.shipping != analyzers::Shipping::unknown;
     if (name == "seller_id") return !listing.seller_id.empty();
+    if (name == "image_url") return !listing.image_url.empty();
     return true;
 }
 
@@ -43,7 +44,8 @@ void write_value(analyzers::JsonWriter& json, const analyzers::Listing& listing,
     else if (name == "shipping") json.value(analyzers::to_string(listing.shipping));
     else if (name == "status") json.value(analyzers::to_string(listing.status));
     else if (name == "created_at") json.value(listing.created_at);
-    else json.value(listing.seller_id);
+    else if (name == "seller_id") json.value(listing.seller_id);
+    else json.value(listing.image_url);
 }
 
 // The marked text of `name` from the engine, or the plain text when the

@@ -24,8 +24,9 @@ inline constexpr std::string_view match_open = "\x01";
 inline constexpr std::string_view match_close = "\x02";
 
 // Every attribute of a listing as Meilisearch shows it, in order.
-inline constexpr std::string_view listing_attributes[] = {"id", "title", "description", "brand", "category", "price",
-                                                          "condition", "shipping", "status", "created_at", "seller_id"};
+inline constexpr std::string_view listing_attributes[] = {"id",     "title",      "description", "brand",
+                                                          "category", "price",    "condition", "shipping",
+                                                          "status", "created_at", "seller_id", "image_url"};
 
 struct HitFormat {
     // Attributes shown; empty: all (attributesToRetrieve absent or ["*"]).

@@ -147,10 +147,10 @@ std::string meili_index_stats_json(query::SearchService& service, std::string_vi
     const std::uint64_t documents = count_matching(service, "");
     json.begin_object().field("numberOfDocuments", documents).field("isIndexing", false);
     json.key("fieldDistribution").begin_object();
-    // The attributes the index can count; description and seller_id are
-    // only stored, so counting them would read every listing.
+    // The attributes the index can count; description, seller_id and
+    // image_url are only stored, so counting them would read every listing.
     for (std::string_view name : listing_attributes) {
-        if (name == "description" || name == "seller_id") continue;
+        if (name == "description" || name == "seller_id" || name == "image_url") continue;
         const bool always = name == "id" || name == "title" || name == "price" || name == "status" || name == "created_at";
         json.field(name, always ? documents : count_matching(service, std::string(name) + " EXISTS"));
     }

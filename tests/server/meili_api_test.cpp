@@ -158,6 +158,7 @@ TEST_CASE("matchingStrategy is honoured, and a word with a minus leaves listings
 const std::string catalog_with_gaps = std::string(catalog) +
     R"({"id":"chair","title":"Wooden chair","price":25,"category":"Home/Furniture","created_at":500})" "\n"
     R"({"id":"lamp","title":"Desk lamp","price":25,"brand":"Ikea","category":"Home/Lighting","condition":1,"created_at":600,)"
+    R"("image_url":"https://img.example/lamp.jpg",)"
     R"("description":"one two three four five six seven eight nine ten eleven twelve brass lamp thirteen fourteen fifteen sixteen seventeen"})" "\n";
 
 TEST_CASE("attributesToRetrieve, attributesToHighlight and attributesToCrop shape each hit exactly") {
@@ -291,6 +292,8 @@ TEST_CASE("documents by id and by list, index stats and settings") {
     CHECK(std::string_view(lamp["id"]) == "lamp");
     CHECK(lamp["title"].error() == simdjson::NO_SUCH_FIELD);
     CHECK(refusal([&] { meili_document_json(*f.service, "listings", "nope", ""); }).name() == "document_not_found");
+    CHECK(std::string_view(parser.parse(meili_document_json(*f.service, "listings", "lamp", ""))["image_url"]) ==
+          "https://img.example/lamp.jpg");
     auto sold = parser.parse(meili_document_json(*f.service, "listings", "old", ""));
     CHECK(std::string_view(sold["status"]) == "sold");
 
