@@ -83,11 +83,15 @@ std::map<std::string, StaticFile> read_static_files(const std::filesystem::path&
     return files;
 }
 
+// What request.remote_addr says for a client on this host.
+constexpr const char* loopback_peer = "127.0.0.1";
+
 // A request the front has read whole, as the stream cpp-httplib's router
 // reads it from; what the router writes goes into `output`.
 class RequestBuffer : public httplib::Stream {
 public:
-    RequestBuffer(std::string_view input, std::string& output) : input_(input), output_(output) {}
+    RequestBuffer(std::string_view input, std::string& output, bool loopback)
+        : input_(input), output_(output), loopback_(loopback) {}
 
     bool is_readable() const override { return true; }
     bool is_writable() const override { return true; }
@@ -102,8 +106,10 @@ public:
         output_.append(ptr, size);
         return static_cast<ssize_t>(size);
     }
+    // The front knows the peer; the routes only need to know whether it is
+    // on this host (httplib's request.remote_addr).
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
-        ip.clear();
+        ip = loopback_ ? loopback_peer : "";
         port = 0;
     }
     void get_local_ip_and_port(std::string& ip, int& port) const override {
@@ -117,6 +123,7 @@ public:
 private:
     std::string_view input_;
     std::string& output_;
+    bool loopback_;
 };
 
 // cpp-httplib's Server, used only as a router: it parses a request the
@@ -126,7 +133,7 @@ class Router : public httplib::Server {
 public:
     Reply answer(const FramedRequest& request) {
         Reply reply;
-        RequestBuffer stream(request.bytes, reply.bytes);
+        RequestBuffer stream(request.bytes, reply.bytes, request.loopback);
         bool closing = request.close;
         const bool answered = process_request(stream, request.close, closing, nullptr);
         reply.close = closing || !answered;
@@ -145,6 +152,17 @@ std::string_view reason_phrase(int status) {
         case 503: return "Service Unavailable";
         default: return "Error";
     }
+}
+
+std::string html_attribute(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '"') out += "&quot;";
+        else if (c == '&') out += "&amp;";
+        else if (c == '<') out += "&lt;";
+        else out.push_back(c);
+    }
+    return out;
 }
 
 std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
@@ -218,6 +236,7 @@ struct HttpApi::Impl : RequestHandler {
     std::unique_ptr<HttpFront> front;
     Metrics metrics;
     std::string admin_token;
+    std::string search_key;
     std::unique_ptr<ReindexJob> reindex;
     std::unique_ptr<DocumentWriter> documents;
     std::map<std::string, StaticFile> web_files;
@@ -321,19 +340,48 @@ struct HttpApi::Impl : RequestHandler {
             metrics.count_search(result);
         };
         router.Post(R"(/indexes/([^/]+)/search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body, observe); });
         });
         router.Post(R"(/indexes/([^/]+)/facet-search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body, observe); });
         });
         router.Post("/multi-search", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_multi_search(service, request.body, observe); });
         });
         add_meilisearch_read_routes();
         add_meilisearch_write_routes();
     }
 
-    // Meilisearch's keys: the admin token is the key for writes and tasks.
+    // Meilisearch's keys: the search key (--search-key) for searches and
+    // reads, the admin token for those too and for settings, writes and
+    // tasks. Without a key for a route, only clients on this host may use it
+    // (and none may write).
+    enum class Access { search, settings };
+
+    void check_meili_reader(const httplib::Request& request, Access access) const {
+        const std::string given = request.get_header_value("Authorization");
+        const std::string bearer = "Bearer ";
+        const std::string_view key = given.rfind(bearer, 0) == 0 ? std::string_view(given).substr(bearer.size()) : "";
+        if (!admin_token.empty() && same_token(key, admin_token)) return;
+        const bool search_key_opens = access == Access::search && !search_key.empty();
+        if (search_key_opens && same_token(key, search_key)) return;
+        if (!search_key_opens && (access == Access::search || admin_token.empty())) {
+            if (request.remote_addr == loopback_peer) return;
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key,
+                                     .message = "This server has no key for this route: only clients on its own host may "
+                                                "use it (start it with --search-key, or send the admin key)."});
+        }
+        if (given.empty()) {
+            throw ApiErrorException({.code = ErrorCode::missing_authorization_header,
+                                     .message = "The Authorization header is missing. It must use the bearer "
+                                                "authorization method."});
+        }
+        throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
+    }
+
     void check_meili_admin(const httplib::Request& request) const {
         if (admin_token.empty() || !documents) {
             throw ApiErrorException({.code = ErrorCode::invalid_api_key,
@@ -468,32 +516,40 @@ struct HttpApi::Impl : RequestHandler {
             json.field("pkgVersion", SERVER_VERSION).end_object();
             response.set_content(json.take(), json_type);
         });
-        router.Get("/stats", [this](const httplib::Request&, httplib::Response& response) {
+        router.Get("/stats", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_stats_json(service); });
         });
-        router.Get("/indexes", [this](const httplib::Request&, httplib::Response& response) {
+        router.Get("/indexes", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_indexes_json(); });
         });
         router.Get(R"(/indexes/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_index_json(request.matches[1].str()); });
         });
         router.Get(R"(/indexes/([^/]+)/stats)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] { return meili_index_stats_json(service, request.matches[1].str()); });
         });
         router.Get(R"(/indexes/([^/]+)/settings(?:/([a-z-]+))?)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::settings);
             answer_meili(response, [&] { return meili_settings_json(request.matches[1].str(), request.matches[2].str()); });
         });
         router.Get(R"(/indexes/([^/]+)/documents)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] {
                 return meili_documents_json(service, request.matches[1].str(), documents_query_of_params(request.params));
             });
         });
         router.Post(R"(/indexes/([^/]+)/documents/fetch)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] {
                 return meili_documents_json(service, request.matches[1].str(), documents_query_of_body(request.body));
             });
         });
         router.Get(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
             answer_meili(response, [&] {
                 return meili_document_json(service, request.matches[1].str(), request.matches[2].str(),
                                            request.get_param_value("fields"));
@@ -565,6 +621,17 @@ struct HttpApi::Impl : RequestHandler {
 
     void send_file(const std::string& name, httplib::Response& response) const {
         const auto found = web_files.find(name);
+        if (name == "index.html" && found != web_files.end() && !search_key.empty()) {
+            // The page searches with the search key, which Meilisearch
+            // meant to be public (it opens searches and nothing else).
+            std::string page = found->second.content;
+            const std::string slot = R"(<meta name="search-key" content="">)";
+            if (const auto at = page.find(slot); at != std::string::npos) {
+                page.replace(at, slot.size(), R"(<meta name="search-key" content=")" + html_attribute(search_key) + "\">");
+            }
+            response.set_content(page, found->second.type);
+            return;
+        }
         if (found == web_files.end()) {
             send_error(response, {.code = ErrorCode::not_found,
                                   .message = web_files.empty() ? "the search page is not built: run scripts/setup.sh"
@@ -639,6 +706,7 @@ HttpApi::~HttpApi() = default;
 
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
+    impl_->search_key = options.search_key;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
     if (!options.feed_dir.empty()) impl_->documents = std::make_unique<DocumentWriter>(options.feed_dir, impl_->service);

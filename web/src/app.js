@@ -8,7 +8,9 @@ import {
   searchBox, sortBy, stats,
 } from 'instantsearch.js/es/widgets';
 
-const { searchClient } = instantMeiliSearch(window.location.origin, '', { finitePagination: false });
+// The server writes its search key (if it has one) into the page.
+const searchKey = document.querySelector('meta[name="search-key"]')?.content ?? '';
+const { searchClient } = instantMeiliSearch(window.location.origin, searchKey, { finitePagination: false });
 
 const search = instantsearch({ indexName: 'listings', searchClient, future: { preserveSharedStateOnUnmount: true } });
 

@@ -85,8 +85,12 @@ test('CORS: browsers on other origins may call the API, with any headers', async
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
   assert.equal(preflight.headers.get('access-control-allow-headers'), 'content-type, authorization, x-meilisearch-client, x-custom');
+  const searches = async () => Number(/listing_search_duration_seconds_count (\d+)/
+    .exec(await (await fetch(`${server.url}/metrics`)).text())[1]);
+  const before = await searches();
   const search = await fetch(`${server.url}/indexes/listings/search`, { method: 'POST', body: '{}' });
   assert.match(search.headers.get('vary'), /Accept-Encoding/);
+  assert.equal(await searches(), before + 1, 'Meilisearch searches count in the latency metric');
   assert.equal((await fetch(`${server.url}/favicon.ico`)).ok, true);
 });
 
@@ -98,9 +102,9 @@ test('health, version, stats, the index, its settings and its documents', async 
   assert.equal(stats.numberOfDocuments, 3000);
   assert.equal((await client.getStats()).indexes.listings.numberOfDocuments, 3000);
   assert.equal((await client.index('listings').getRawInfo()).primaryKey, 'id');
-  const settings = await client.index('listings').getSettings();
+  const settings = await admin.index('listings').getSettings();  // settings need the admin key
   assert.deepEqual(settings.sortableAttributes, ['created_at', 'price']);
-  assert.ok((await client.index('listings').getFilterableAttributes()).includes('brand'));
+  assert.ok((await admin.index('listings').getFilterableAttributes()).includes('brand'));
 
   const { results, total } = await client.index('listings').getDocuments({ limit: 3, fields: ['id', 'price'] });
   assert.equal(results.length, 3);
@@ -181,4 +185,29 @@ test('writes: documents added, updated and deleted through tasks the client wait
   assert.equal(deleted.status, 'succeeded');
   await assert.rejects(index.getDocument('W1'), (error) => error.cause.code === 'document_not_found');
   await assert.rejects(admin.tasks.getTask(999999), (error) => error.cause.code === 'task_not_found');
+});
+
+test('keys: with a search key, searches need it (or the admin key), settings the admin key', async () => {
+  const keyed = await startServer({ writes: true, searchKey: 'the-search-key' });
+  try {
+    const anonymous = new Meilisearch({ host: keyed.url });
+    const searcher = new Meilisearch({ host: keyed.url, apiKey: 'the-search-key' });
+    const keyedAdmin = new Meilisearch({ host: keyed.url, apiKey: adminKey });
+    await assert.rejects(anonymous.index('listings').search('nike'),
+      (error) => error.cause.code === 'missing_authorization_header');
+    await assert.rejects(new Meilisearch({ host: keyed.url, apiKey: 'wrong' }).index('listings').search('nike'),
+      (error) => error.cause.code === 'invalid_api_key');
+    assert.ok((await searcher.index('listings').search('nike')).hits.length > 0);
+    assert.ok((await searcher.index('listings').getDocuments({ limit: 1 })).results.length === 1);
+    assert.ok((await keyedAdmin.index('listings').search('nike')).hits.length > 0);
+    await assert.rejects(searcher.index('listings').getSettings(), (error) => error.cause.code === 'invalid_api_key');
+    assert.ok((await keyedAdmin.index('listings').getSettings()).filterableAttributes.includes('price'));
+    await assert.rejects(searcher.index('listings').addDocuments([{ id: 'K', title: 'k', price: 1 }]),
+      (error) => error.cause.code === 'invalid_api_key');
+    assert.equal(await anonymous.isHealthy(), true);  // health needs no key, as in Meilisearch
+    // The page is given the search key.
+    assert.match(await (await fetch(keyed.url)).text(), /<meta name="search-key" content="the-search-key">/);
+  } finally {
+    keyed.stop();
+  }
 });

@@ -12,9 +12,11 @@ import { startServer } from './server.mjs';
 
 let server;
 let browser;
+// The server has a search key: the page must search with the one it is given.
+const searchKey = 'page-search-key';
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ searchKey });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     headless: true,
@@ -29,7 +31,7 @@ after(async () => {
 async function api(body) {
   const response = await fetch(`${server.url}/indexes/listings/search`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${searchKey}` },
     body: JSON.stringify({ hitsPerPage: 1, ...body }),
   });
   assert.equal(response.status, 200);

@@ -16,7 +16,8 @@ function required(name) {
 
 // With `writes`, the server takes documents (admin key `adminKey`) into a
 // feed directory that a `listing-indexer follow` started here applies.
-export async function startServer({ writes = false } = {}) {
+// With `searchKey`, the server has that search key (the page gets it).
+export async function startServer({ writes = false, searchKey = '' } = {}) {
   const dataDir = required('PROJECT_DATA_DIR');
   const dir = mkdtempSync(path.join(tmpdir(), 'listing-web-test-'));
   const index = path.join(dir, 'index');
@@ -25,6 +26,7 @@ export async function startServer({ writes = false } = {}) {
     '--index', index, '--data-dir', dataDir]);
   if (writes) mkdirSync(feed);
   const writeOptions = writes ? ['--admin-token', adminKey, '--feed-dir', feed] : [];
+  if (searchKey) writeOptions.push('--search-key', searchKey);
   const server = spawn(required('SERVER_BIN'), ['--index', index, '--data-dir', dataDir, '--port', '0',
     '--web-dir', required('WEB_DIST_DIR'), ...writeOptions], { stdio: ['ignore', 'pipe', 'inherit'] });
   const follower = writes

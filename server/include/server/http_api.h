@@ -28,6 +28,10 @@ struct HttpOptions {
     int threads = 32;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
+    // Meilisearch's search key: with it, searches and reads of the
+    // Meilisearch API from any host (the search page gets it); without it,
+    // only clients on this host may search there.
+    std::string search_key;
     // What POST /v1/admin/reindex runs (program and arguments, no shell);
     // empty: no reindex trigger.
     std::string reindex_command;
