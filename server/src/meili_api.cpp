@@ -478,9 +478,13 @@ MeiliQuery meili_query_of(element body, QueryPlace place = QueryPlace::search,
     return query;
 }
 
-std::optional<WordsMatched> words_of(const MeiliQuery& query, const Hit& hit, analyzers::TextAnalyzer& analyzer) {
+// The analyzer is made only when a ranking score is asked for: most
+// searches need none, and making one sets up ICU's word breaking.
+std::optional<WordsMatched> words_of(const MeiliQuery& query, const Hit& hit,
+                                     std::optional<analyzers::TextAnalyzer>& analyzer) {
     if (!query.format.ranking_score && !query.format.ranking_score_details) return std::nullopt;
-    return words_matched(hit, query.query_words, analyzer);
+    if (!analyzer) analyzer.emplace();
+    return words_matched(hit, query.query_words, *analyzer);
 }
 
 std::string number_text(double number) { return fmt::format("{}", number); }
@@ -536,7 +540,7 @@ void write_facets(analyzers::JsonWriter& json, const MeiliQuery& query, const Se
 
 void write_result(analyzers::JsonWriter& json, const MeiliQuery& query, const SearchResult& result,
                   std::string_view index_uid) {
-    analyzers::TextAnalyzer analyzer;
+    std::optional<analyzers::TextAnalyzer> analyzer;
     json.begin_object();
     if (!index_uid.empty()) json.field("indexUid", index_uid);
     json.key("hits").begin_array();
@@ -628,7 +632,7 @@ std::string federated_search(SearchService& service, simdjson::dom::array querie
         parsed.push_back(std::move(query));
         ++position;
     }
-    analyzers::TextAnalyzer analyzer;
+    std::optional<analyzers::TextAnalyzer> analyzer(std::in_place);  // every hit's score orders the merge
     std::vector<FederatedHit> merged;
     std::uint64_t total = 0;
     double took_ms = 0;
@@ -637,7 +641,7 @@ std::string federated_search(SearchService& service, simdjson::dom::array querie
         took_ms = std::max(took_ms, results[query].took_ms);
         for (std::size_t rank = 0; rank < results[query].hits.size(); ++rank) {
             const Hit& hit = results[query].hits[rank];
-            const double score = words_matched(hit, parsed[query].query_words, analyzer).score() * parsed[query].weight;
+            const double score = words_matched(hit, parsed[query].query_words, *analyzer).score() * parsed[query].weight;
             merged.push_back({&hit, query, rank, score, analyzers::listing_from_stored_json(hit.stored_json).id});
         }
     }
