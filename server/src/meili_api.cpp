@@ -192,7 +192,7 @@ void apply_filter(element value, Filters& filters) {
 
 // Every facet a search may ask for, as `facets: ["*"]` names them.
 const std::vector<std::string> all_facets{"brand", "category.lvl0", "category.lvl1", "category.lvl2", "condition",
-                                          "shipping", "status", "price"};
+                                          "shipping", "status", "price", "created_at"};
 
 void apply_facets(const std::vector<std::string>& names, FacetRequest& facets) {
     for (const auto& name : names) {
@@ -205,10 +205,11 @@ void apply_facets(const std::vector<std::string>& names, FacetRequest& facets) {
         else if (name == "shipping") facets.shipping = true;
         else if (name == "status") facets.status = true;
         else if (name == "price") facets.price = facets.price_values = true;
+        else if (name == "created_at") facets.created_at = true;
         else {
             refuse(ErrorCode::invalid_search_facets,
                    fmt::format("Invalid facet `{}`: facetable attributes are `brand, category, category.lvl0, "
-                               "category.lvl1, category.lvl2, condition, shipping, status, price`.",
+                               "category.lvl1, category.lvl2, condition, shipping, status, price, created_at`.",
                                name));
         }
     }
@@ -511,10 +512,11 @@ void write_facets(analyzers::JsonWriter& json, const MeiliQuery& query, const Se
     std::set<std::string> written;
     for (const auto& name : names) {
         if (!written.insert(name).second) continue;
-        if (name == "price") {
+        if (name == "price" || name == "created_at") {
+            const auto& numbers = name == "price" ? result.facets->price : result.facets->created_at;
             json.key(name).begin_object();
-            if (result.facets->price) {
-                for (const auto& [price, count] : result.facets->price->values) json.field(number_text(price), count);
+            if (numbers) {
+                for (const auto& [number, count] : numbers->values) json.field(number_text(number), count);
             }
             json.end_object();
             continue;
@@ -528,6 +530,10 @@ void write_facets(analyzers::JsonWriter& json, const MeiliQuery& query, const Se
     json.end_object().key("facetStats").begin_object();
     if (result.facets->price && result.facets->price->count > 0) {
         json.key("price").begin_object().field("min", result.facets->price->min).field("max", result.facets->price->max).end_object();
+    }
+    if (result.facets->created_at && result.facets->created_at->count > 0) {
+        const auto& dates = *result.facets->created_at;
+        json.key("created_at").begin_object().field("min", dates.min).field("max", dates.max).end_object();
     }
     json.end_object();
 }
@@ -796,7 +802,7 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     if (facet_name.empty()) refuse(ErrorCode::invalid_facet_search_facet_name, "Missing field `facetName`.");
     const bool facetable = facet_name == "category" ||
                            std::find(all_facets.begin(), all_facets.end(), facet_name) != all_facets.end();
-    if (!facetable || facet_name == "price") {
+    if (!facetable || facet_name == "price" || facet_name == "created_at") {
         refuse(ErrorCode::invalid_facet_search_facet_name,
                fmt::format("Attribute `{}` is not facet-searchable. Available facet-searchable attributes are: `brand, "
                            "category, category.lvl0, category.lvl1, category.lvl2, condition, shipping, status`.",

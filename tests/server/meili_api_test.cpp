@@ -228,6 +228,9 @@ TEST_CASE("facets: price values in the distribution, status, everything with *, 
     CHECK(int64_t(result["facetDistribution"]["status"]["sold"]) == 1);
     CHECK(int64_t(result["facetDistribution"]["status"]["on_sale"]) == 4);
     CHECK(double(result["facetStats"]["price"]["min"]) == 15);
+    CHECK(int64_t(result["facetDistribution"]["created_at"]["200"]) == 1);
+    CHECK(double(result["facetStats"]["created_at"]["min"]) == 50);
+    CHECK(double(result["facetStats"]["created_at"]["max"]) == 600);
     CHECK(refusal([&] { f.search(R"({"facets": ["seller_id"]})"); }).name() == "invalid_search_facets");
 }
 

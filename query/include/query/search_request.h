@@ -46,11 +46,12 @@ struct FacetRequest {
     bool price = false;     // min, max, average and a histogram
     bool price_values = false;  // with `price`: also how many listings at each price (PriceSummary::values)
     bool status = false;    // on_sale and sold counts
+    bool created_at = false;  // the dates listings have (FacetCounts::created_at)
     // Each facet ignores its own filter (as buyers expect); off, every
     // facet counts the filtered results (as Meilisearch does).
     bool disjunctive = true;
 
-    bool any() const { return brand || category || condition || shipping || price || status; }
+    bool any() const { return brand || category || condition || shipping || price || status || created_at; }
 };
 
 // How hits mark the words a query matched.

@@ -40,6 +40,9 @@ struct PriceSummary {
 struct FacetCounts {
     std::vector<FacetValueCount> brand, category_1, category_2, category_3, condition, shipping, status;
     std::optional<PriceSummary> price;
+    // With FacetRequest::created_at: count, min, max and values (epoch
+    // seconds, most listings first), no histogram.
+    std::optional<PriceSummary> created_at;
 };
 
 // How a result's page was ranked: by Xapian's matcher over every match, by
