@@ -73,7 +73,12 @@ cli::Parser options() {
             {.name = "reindex-grace-seconds", .env = "LISTING_REINDEX_GRACE_SECONDS", .default_value = "10",
              .help = "when the server stops, a running reindex command gets SIGTERM, and SIGKILL this long after"},
             {.name = "admin-token", .env = "LISTING_ADMIN_TOKEN",
-             .help = "bearer token for /v1/admin/*; empty turns them off"},
+             .help = "bearer token for /v1/admin/* and the Meilisearch API's writes and tasks; empty turns them off"},
+            {.name = "search-key", .env = "LISTING_SEARCH_KEY",
+             .help = "the Meilisearch API's search key; without it only clients on this host may search there"},
+            {.name = "feed-dir", .env = "LISTING_WRITE_FEED_DIR",
+             .help = "where documents written through the Meilisearch API go, as feed segments for "
+                     "'listing-indexer follow --feed DIR'; empty: no writes"},
         });
 }
 
@@ -95,6 +100,8 @@ int main(int argc, char** argv) {
     http.threads = static_cast<int>(values.get_integer("threads", 1, 256));
     http.admin_token = values.get("admin-token");
     http.web_dir = values.get("web-dir");
+    http.feed_dir = values.get("feed-dir");
+    http.search_key = values.get("search-key");
     http.reindex_command = values.get("reindex-command");
     http.reindex_stop_grace = std::chrono::seconds(values.get_integer("reindex-grace-seconds", 0, 3600));
     const std::string scoring = values.get("snapshot-scoring");

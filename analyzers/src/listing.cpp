@@ -116,6 +116,7 @@ public:
         if (key == "seller_id") {
             return read_string(key, value, limits_.max_short_field_bytes, listing.seller_id);
         }
+        if (key == "image_url") return read_image_url(value, listing);
         if (key == "price") return read_price(value, listing);
         if (key == "condition") return read_condition(value, listing);
         if (key == "shipping") return read_shipping(value, listing);
@@ -125,6 +126,19 @@ public:
     }
 
 private:
+    // A page shows it as an image's source: only http(s), no spaces or
+    // control characters (a "javascript:" URL would run in buyers' pages).
+    std::string read_image_url(element value, Listing& listing) const {
+        if (auto error = read_string("image_url", value, limits_.max_url_bytes, listing.image_url); !error.empty()) {
+            return error;
+        }
+        const std::string& url = listing.image_url;
+        const bool scheme = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+        const bool clean = std::none_of(url.begin(), url.end(), [](char c) { return static_cast<unsigned char>(c) <= ' '; });
+        if (!scheme || !clean) return "field 'image_url': expected an http:// or https:// URL without spaces";
+        return {};
+    }
+
     std::string read_price(element value, Listing& listing) const {
         if (auto error = read_number("price", value, listing.price); !error.empty()) return error;
         if (listing.price < 0) return "field 'price': must not be negative";
@@ -286,6 +300,7 @@ std::string stored_fields_json(const Listing& listing) {
     json.field("status", to_string(listing.status));
     json.field("created_at", listing.created_at);
     if (!listing.seller_id.empty()) json.field("seller_id", listing.seller_id);
+    if (!listing.image_url.empty()) json.field("image_url", listing.image_url);
     json.end_object();
     return json.take();
 }
@@ -300,7 +315,8 @@ Listing listing_from_stored_json(std::string_view json) {
                                                   .max_short_field_bytes = 1 << 20,
                                                   .category_rule = CategoryRule::any_text,
                                                   .max_created_at_lead_seconds =
-                                                      std::numeric_limits<std::int64_t>::max()});
+                                                      std::numeric_limits<std::int64_t>::max(),
+                                                  .max_url_bytes = 1 << 20});
     FeedLineResult result = parser.parse(json);
     return result.ok() ? std::move(result.record->listing) : Listing{};
 }

@@ -64,6 +64,7 @@ private:
             case SortOrder::price_asc: return price;
             case SortOrder::price_desc: return -price;
             case SortOrder::newest: return -created_at;
+            case SortOrder::oldest: return created_at;
             case SortOrder::relevance: break;
         }
         // Freshness falls as age grows: without the on-sale bonus to mix in,

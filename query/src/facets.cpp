@@ -48,6 +48,8 @@ std::uint64_t count_pass_by_values(const Xapian::Database& database, const Xapia
     if (dimensions[index_of(FacetDimension::condition)]) enquire.add_matchspy(&conditions);
     if (dimensions[index_of(FacetDimension::shipping)]) enquire.add_matchspy(&shipping);
     if (price) enquire.add_matchspy(&prices);
+    Xapian::ValueCountMatchSpy dates(analyzers::slot::created_at);
+    if (tally.wants_created_at()) enquire.add_matchspy(&dates);
     const auto matches = enquire.get_mset(0, 0, database.get_doccount()).get_matches_estimated();
     const auto each = [](const Xapian::ValueCountMatchSpy& spy, auto visit) {
         for (auto value = spy.values_begin(); value != spy.values_end(); ++value) visit(*value, value.get_termfreq());
@@ -66,6 +68,9 @@ std::uint64_t count_pass_by_values(const Xapian::Database& database, const Xapia
     each(shipping, [&](const std::string& name, std::uint64_t count) { tally.add(FacetDimension::shipping, name, count); });
     each(prices, [&](const std::string& value, std::uint64_t count) {
         tally.add_price(Xapian::sortable_unserialise(value), count);
+    });
+    each(dates, [&](const std::string& value, std::uint64_t count) {
+        tally.add_created_at(Xapian::sortable_unserialise(value), count);
     });
     return matches;
 }
@@ -94,9 +99,12 @@ std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& m
                             std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
     }
     PriceTally prices;
+    prices.keep_values = tally.wants_price_values();
     std::uint64_t matches = 0;
+    const bool dates = tally.wants_created_at();
     matching.for_each([&](Xapian::docid docid) {
         ++matches;
+        if (dates) tally.add_created_at(snapshot.created_at(docid));
         for (Counter& counter : counters) ++counter.by_id[(*counter.column)[docid]];
         if (price) prices.add(snapshot.price(docid));
     });
@@ -161,11 +169,13 @@ void FacetTally::add_price(double price, std::uint64_t count) {
     price_sum_ += price * static_cast<double>(count);
     price_count_ += count;
     price_histogram_[price_band(price)] += count;
+    if (price_values_wanted_) price_values_[price] += count;
 }
 
 void FacetTally::add_prices(const PriceTally& prices) {
     if (prices.count == 0) return;
     FacetTally batch;
+    batch.price_values_ = prices.values;
     batch.price_count_ = prices.count;
     batch.price_min_ = prices.low;
     batch.price_max_ = prices.high;
@@ -174,12 +184,29 @@ void FacetTally::add_prices(const PriceTally& prices) {
     add_all(batch);
 }
 
+void FacetTally::write_created_at_to(FacetCounts& counts, std::size_t limit) const {
+    PriceSummary summary;
+    for (const auto& [date, count] : created_at_values_) {
+        summary.min = summary.count == 0 ? date : std::min(summary.min, date);
+        summary.max = summary.count == 0 ? date : std::max(summary.max, date);
+        summary.count += count;
+        summary.values.emplace_back(date, count);
+    }
+    // Most first; ties oldest first, so that results are stable.
+    std::sort(summary.values.begin(), summary.values.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (summary.values.size() > limit) summary.values.resize(limit);
+    counts.created_at = std::move(summary);
+}
+
 void PriceTally::add(double price) {
     low = std::min(low, price);
     high = std::max(high, price);
     sum += price;
     ++count;
     ++histogram[price_band(price)];
+    if (keep_values) ++values[price];
 }
 
 void FacetTally::add_all(const FacetTally& other) {
@@ -193,6 +220,9 @@ void FacetTally::add_all(const FacetTally& other) {
     price_count_ += other.price_count_;
     for (std::size_t band = 0; band < price_histogram_.size(); ++band) {
         price_histogram_[band] += other.price_histogram_[band];
+    }
+    if (price_values_wanted_) {
+        for (const auto& [price, count] : other.price_values_) price_values_[price] += count;
     }
 }
 
@@ -218,6 +248,14 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
         summary.histogram.push_back(
             {.from = price_band_edges[band], .to = price_band_edges[band + 1], .count = price_histogram_[band]});
     }
+    if (price_values_wanted_) {
+        for (const auto& [price, count] : price_values_) summary.values.emplace_back(price, count);
+        // Most first; ties cheapest first, so that results are stable.
+        std::sort(summary.values.begin(), summary.values.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        if (summary.values.size() > limit) summary.values.resize(limit);
+    }
     counts.price = summary;
 }
 
@@ -242,7 +280,7 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
     const bool shipping_filtered = disjunctive && !filters.shipping.empty();
     const bool price_filtered = disjunctive && (filters.price_min || filters.price_max);
 
-    FacetTally tally;
+    FacetTally tally(wanted.price_values);
     FacetCountingResult result;
     FacetDimensions unfiltered{};
     unfiltered[index_of(FacetDimension::brand)] = wanted.brand && !brand_filtered;
@@ -276,6 +314,11 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
         count_without([](Filters& f) { f.price_min.reset(), f.price_max.reset(); }, {}, true);
     }
     tally.write_to(result.counts, request.facet_limit);
+    if (wanted.created_at) {  // a pass of its own: only the request's filters, whatever the disjunction
+        FacetTally dates(false, true);
+        count_pass(filters, true, FacetDimensions{}, false, dates);
+        dates.write_created_at_to(result.counts, request.facet_limit);
+    }
     return result;
 }
 

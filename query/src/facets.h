@@ -34,6 +34,8 @@ struct PriceTally {
     double low = INFINITY, high = -INFINITY, sum = 0;
     std::uint64_t count = 0;
     std::array<std::uint64_t, 8> histogram{};
+    bool keep_values = false;  // also count listings at each price
+    std::unordered_map<double, std::uint64_t> values;
 
     void add(double price);
 };
@@ -42,6 +44,17 @@ struct PriceTally {
 // keyed by display name.
 class FacetTally {
 public:
+    // `price_values`: count listings at each price too (FacetRequest::price_values).
+    // `created_at`: count the listings' dates only (a pass of its own).
+    explicit FacetTally(bool price_values = false, bool created_at = false)
+        : price_values_wanted_(price_values), created_at_wanted_(created_at) {}
+    bool wants_price_values() const { return price_values_wanted_; }
+    bool wants_created_at() const { return created_at_wanted_; }
+    void add_created_at(double date, std::uint64_t count = 1) {
+        if (count > 0) created_at_values_[date] += count;
+    }
+    // The dates counted, as FacetCounts::created_at.
+    void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
     void add(FacetDimension dimension, const std::string& name, std::uint64_t count);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     void add_prices(const PriceTally& prices);
@@ -58,6 +71,10 @@ private:
     std::uint64_t price_count_ = 0;
     double price_min_ = 0, price_max_ = 0, price_sum_ = 0;
     std::array<std::uint64_t, 8> price_histogram_{};
+    bool price_values_wanted_ = false;
+    std::unordered_map<double, std::uint64_t> price_values_;
+    bool created_at_wanted_ = false;
+    std::unordered_map<double, std::uint64_t> created_at_values_;
 };
 
 struct FacetCountingResult {

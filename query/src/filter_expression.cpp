@@ -45,8 +45,10 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& why) const {
-        throw FilterError(fmt::format("Was expecting an operation `=`, `!=`, `>=`, `>`, `<=`, `<`, `TO`, `IN`, "
-                                      "`NOT IN`, or a boolean operator at character {}: {}",
+        throw FilterError(fmt::format("Was expecting an operation `=`, `!=`, `>=`, `>`, `<=`, `<`, `TO`, `EXISTS`, "
+                                      "`NOT EXISTS`, `IS NULL`, `IS NOT NULL`, `IS EMPTY`, `IS NOT EMPTY`, `CONTAINS`, "
+                                      "`NOT CONTAINS`, `STARTS WITH`, `NOT STARTS WITH`, `IN`, `NOT IN`, or a boolean "
+                                      "operator at character {}: {}",
                                       position_ + 1, why));
     }
 
@@ -204,10 +206,18 @@ private:
         }
         if (accept_keyword("IN")) return checked({FilterExpression::Kind::one_of, {}, attribute, "", parse_list()});
         if (accept_keyword("NOT")) {
-            if (!accept_keyword("IN")) fail("`NOT` after an attribute must be `NOT IN`");
-            FilterExpression in = checked({FilterExpression::Kind::one_of, {}, attribute, "", parse_list()});
-            return {FilterExpression::Kind::negation, {std::move(in)}};
+            FilterExpression condition = parse_keyword_condition(attribute);
+            return {FilterExpression::Kind::negation, {std::move(condition)}};
         }
+        if (accept_keyword("IS")) {
+            const bool negated = accept_keyword("NOT");
+            FilterExpression test{FilterExpression::Kind::is_null, {}, attribute};
+            if (accept_keyword("EMPTY")) test.kind = FilterExpression::Kind::is_empty;
+            else if (!accept_keyword("NULL")) fail("`IS` must be followed by `NULL`, `EMPTY`, `NOT NULL` or `NOT EMPTY`");
+            if (!negated) return test;
+            return {FilterExpression::Kind::negation, {std::move(test)}};
+        }
+        if (at_keyword_condition()) return parse_keyword_condition(attribute);
         skip_spaces();
         const bool starts_operator = position_ < text_.size() && std::string_view("=!<>").find(text_[position_]) != std::string_view::npos;
         if (!starts_operator) {
@@ -217,6 +227,34 @@ private:
         }
         std::string op = parse_operator();
         return checked({FilterExpression::Kind::compare, {}, attribute, std::move(op), {parse_value()}});
+    }
+
+    // Whether EXISTS, CONTAINS or STARTS WITH comes next (without taking it).
+    bool at_keyword_condition() {
+        const std::size_t start = position_;
+        const bool found = accept_keyword("EXISTS") || accept_keyword("CONTAINS") || accept_keyword("STARTS");
+        position_ = start;
+        return found;
+    }
+
+    // After `attribute` (and a NOT): IN [...], EXISTS, CONTAINS v, STARTS WITH v.
+    FilterExpression parse_keyword_condition(const std::string& attribute) {
+        if (accept_keyword("IN")) return checked({FilterExpression::Kind::one_of, {}, attribute, "", parse_list()});
+        if (accept_keyword("EXISTS")) return {FilterExpression::Kind::exists, {}, attribute};
+        if (accept_keyword("CONTAINS")) {
+            // Meilisearch's own answer while its `containsFilter` experimental
+            // feature is off, which is how this server always is.
+            throw FilterError("Using `CONTAINS` in a filter requires enabling the `contains filter` experimental "
+                              "feature. See https://github.com/orgs/meilisearch/discussions/763");
+        }
+        if (accept_keyword("STARTS")) {
+            if (!accept_keyword("WITH")) fail("`STARTS` must be followed by `WITH`");
+            if (is_numeric(attribute)) {
+                throw FilterError(fmt::format("`{}` is a number: `STARTS WITH` compares text.", attribute));
+            }
+            return checked({FilterExpression::Kind::starts_with, {}, attribute, "", {parse_value()}});
+        }
+        fail("`NOT` after an attribute must be `NOT IN`, `NOT EXISTS`, `NOT CONTAINS` or `NOT STARTS WITH`");
     }
 
     std::string_view text_;
@@ -266,6 +304,10 @@ std::string to_string(const FilterExpression& expression) {
         case Kind::compare: return fmt::format("{} {} {}", expression.attribute, expression.op, values.at(0));
         case Kind::range: return fmt::format("{} {} TO {}", expression.attribute, values.at(0), values.at(1));
         case Kind::one_of: return fmt::format("{} IN [{}]", expression.attribute, fmt::join(values, ", "));
+        case Kind::exists: return expression.attribute + " EXISTS";
+        case Kind::is_null: return expression.attribute + " IS NULL";
+        case Kind::is_empty: return expression.attribute + " IS EMPTY";
+        case Kind::starts_with: return fmt::format("{} STARTS WITH {}", expression.attribute, values.at(0));
     }
     return "";
 }

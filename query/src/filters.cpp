@@ -84,6 +84,7 @@ std::optional<Xapian::valueno> numeric_slot(const std::string& attribute) {
 // `attribute = value` for the attributes that are not numbers.
 Query equals(const std::string& attribute, const std::string& value, analyzers::TextAnalyzer& analyzer,
              const analyzers::Lexicon& lexicon) {
+    if (attribute == "id") return Query(analyzers::id_term(value));
     if (attribute == "brand") {
         return Query(std::string(analyzers::prefix::brand) + analyzers::brand_key(value, analyzer, lexicon.brands));
     }
@@ -96,6 +97,50 @@ Query equals(const std::string& attribute, const std::string& value, analyzers::
         return value == "sold" ? sold : negated(sold);
     }
     return exact_value(analyzers::slot::shipping, value);  // shipping
+}
+
+// The slot holding each attribute's value when it has one (optional
+// fields without a value have none).
+Xapian::valueno value_slot(const std::string& attribute) {
+    if (attribute == "brand") return analyzers::slot::brand;
+    if (attribute.rfind("category", 0) == 0) return analyzers::slot::category;
+    if (attribute == "shipping") return analyzers::slot::shipping;
+    if (attribute == "status") return analyzers::slot::status;
+    return *numeric_slot(attribute);
+}
+
+// `attribute EXISTS`: the listing has a value for it. An empty optional
+// field is stored as absent, as null is.
+Query exists(const std::string& attribute) {
+    if (attribute == "id") return Query::MatchAll;
+    // Every value is at least "\0"; an empty bound would match everything
+    // (Xapian reads OP_VALUE_GE "" as MatchAll).
+    return Query(Query::OP_VALUE_GE, value_slot(attribute), std::string(1, '\0'));
+}
+
+// `attribute STARTS WITH prefix`, compared as filters compare text
+// (normalised: case and width folded).
+Query starts_with(const std::string& attribute, const std::string& prefix, analyzers::TextAnalyzer& analyzer) {
+    if (attribute == "id") return Query(Query::OP_WILDCARD, analyzers::id_term(prefix));
+    if (attribute == "brand" || attribute.rfind("category", 0) == 0) {
+        const bool brand = attribute == "brand";
+        const std::string key = brand ? analyzer.normalize(prefix) : [&] {
+            const auto keys = analyzers::category_keys(prefix, analyzer);
+            return keys.empty() ? std::string() : keys.back();
+        }();
+        if (key.empty()) return exists(attribute);
+        const std::string_view term_prefix = brand ? analyzers::prefix::brand : analyzers::prefix::category;
+        return Query(Query::OP_WILDCARD, std::string(term_prefix) + key);
+    }
+    // shipping and status: a few fixed values.
+    const std::vector<std::string> choices = attribute == "shipping" ? std::vector<std::string>{"seller", "buyer"}
+                                                                     : std::vector<std::string>{"on_sale", "sold"};
+    std::vector<Query> any;
+    const std::string wanted = analyzer.normalize(prefix);
+    for (const auto& choice : choices) {
+        if (choice.rfind(wanted, 0) == 0) any.push_back(exact_value(value_slot(attribute), choice));
+    }
+    return any.empty() ? Query::MatchNothing : any_of(std::move(any));
 }
 
 Query compile(const FilterExpression& expression, analyzers::TextAnalyzer& analyzer, const analyzers::Lexicon& lexicon) {
@@ -120,6 +165,11 @@ Query compile(const FilterExpression& expression, analyzers::TextAnalyzer& analy
             }
             return Query(Query::OP_OR, any.begin(), any.end());
         }
+        case Kind::exists: return exists(expression.attribute);
+        case Kind::is_null:   // null is stored as absent
+        case Kind::is_empty:  // and so is an empty value
+            return Query::MatchNothing;
+        case Kind::starts_with: return starts_with(expression.attribute, expression.values.at(0), analyzer);
         case Kind::compare: break;
     }
     if (slot) return numeric_comparison(*slot, expression.op, number(expression.values.at(0)));

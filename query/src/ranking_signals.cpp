@@ -85,6 +85,7 @@ void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query) {
         case SortOrder::price_asc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, false); break;
         case SortOrder::price_desc: enquire.set_sort_by_value_then_relevance(analyzers::slot::price, true); break;
         case SortOrder::newest: enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, true); break;
+        case SortOrder::oldest: enquire.set_sort_by_value_then_relevance(analyzers::slot::created_at, false); break;
     }
 }
 

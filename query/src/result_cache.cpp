@@ -51,8 +51,9 @@ std::string cache_key(const SearchRequest& request) {
     add(fmt::format("{}", fmt::join(f.brands, "\x1e"))), add(f.category), add(f.price_min ? fmt::format("{}", *f.price_min) : "");
     add(f.price_max ? fmt::format("{}", *f.price_max) : ""), add(fmt::format("{}", fmt::join(f.conditions, ","))), add(f.shipping);
     add(static_cast<int>(f.status)), add(f.expression ? to_string(*f.expression) : "");
-    add(fmt::format("{:d}{:d}{:d}{:d}{:d}{:d}", facets.brand, facets.category, facets.condition, facets.shipping,
-                    facets.price, facets.disjunctive));
+    add(fmt::format("{:d}{:d}{:d}{:d}{:d}{:d}{:d}{:d}{:d}", facets.brand, facets.category, facets.condition,
+                    facets.shipping, facets.price, facets.price_values, facets.status, facets.created_at,
+                    facets.disjunctive));
     add(request.facet_limit), add(request.exact_total);
     add(highlight.pre), add(highlight.post), add(highlight.escape_html), add(highlight.all_fields);
     return key;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "analyzers/listing.h"
 #include "proximity.h"
@@ -73,10 +74,29 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
         result.total = counted.matches;  // every match was counted: exact
         result.total_exact = true;
     }
+    if (request.facets.status) result.facets->status = count_statuses(request, plan.ranking);
     result.hits = std::move(page.hits);
     highlight(result.hits, plan.text, request.highlight);
     result.took_ms = milliseconds_since(started);
     return result;
+}
+
+// How many of the matches are on sale and how many sold: one count per
+// status the request's filters let through (sold listings are hidden unless
+// a filter names the status).
+std::vector<FacetValueCount> Searcher::count_statuses(const SearchRequest& request,
+                                                      std::shared_ptr<const RankingConfig> ranking) {
+    std::vector<FacetValueCount> counts;
+    for (const auto& [status, name] : {std::pair{StatusFilter::on_sale, "on_sale"}, std::pair{StatusFilter::sold, "sold"}}) {
+        if (request.filters.status != StatusFilter::any && request.filters.status != status) continue;
+        SearchRequest only{.text = request.text, .offset = 0, .limit = 0, .filters = request.filters,
+                           .exact_total = true, .matching = request.matching};
+        only.filters.status = status;
+        const std::uint64_t count = run(only, ranking).total;
+        if (count > 0) counts.push_back({name, count});
+    }
+    std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
+    return counts;
 }
 
 Page Searcher::find_page(const Plan& plan) {
@@ -121,6 +141,19 @@ void Searcher::keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_
     hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
+// Level by level: word breaking keeps "Men/Shoes/Athletic" whole (as it
+// keeps "3/4"), which would mark the whole path for one matched level.
+std::string Searcher::highlight_category(const std::string& path, const HighlightTerms& terms, const HighlightTags& tags) {
+    std::string marked;
+    for (std::size_t start = 0; start <= path.size();) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        if (start > 0) marked += '/';
+        marked += highlighter_.highlight(std::string_view(path).substr(start, slash - start), terms, tags);
+        start = slash + 1;
+    }
+    return marked;
+}
+
 void Searcher::highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options) {
     const HighlightTerms& terms = text.match_terms;
     const HighlightTags tags{.pre = options.pre, .post = options.post, .escape_html = options.escape_html};
@@ -131,7 +164,7 @@ void Searcher::highlight(std::vector<Hit>& hits, const TextQuery& text, const Hi
         hit.highlighted_fields = {{"title", hit.highlighted_title},
                                   {"description", highlighter_.highlight(listing.description, terms, tags)},
                                   {"brand", highlighter_.highlight(listing.brand, terms, tags)},
-                                  {"category", highlighter_.highlight(listing.category, terms, tags)}};
+                                  {"category", highlight_category(listing.category, terms, tags)}};
     }
 }
 

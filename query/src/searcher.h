@@ -35,6 +35,8 @@ public:
 
 private:
     SearchResult run(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
+    std::string highlight_category(const std::string& path, const HighlightTerms& terms, const HighlightTags& tags);
+    std::vector<FacetValueCount> count_statuses(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
     Page find_page(const Plan& plan);
     Page page_from_matcher(const Plan& plan);
     // The first `window` hits ranked again with the proximity bonus.

@@ -1,6 +1,7 @@
 #include "server/http_api.h"
 
 #include <httplib.h>
+#include <simdjson.h>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
+#include "document_writer.h"
 #include "http_front.h"
 #include "meili_api.h"
 #include "metrics.h"
@@ -81,11 +83,15 @@ std::map<std::string, StaticFile> read_static_files(const std::filesystem::path&
     return files;
 }
 
+// What request.remote_addr says for a client on this host.
+constexpr const char* loopback_peer = "127.0.0.1";
+
 // A request the front has read whole, as the stream cpp-httplib's router
 // reads it from; what the router writes goes into `output`.
 class RequestBuffer : public httplib::Stream {
 public:
-    RequestBuffer(std::string_view input, std::string& output) : input_(input), output_(output) {}
+    RequestBuffer(std::string_view input, std::string& output, bool loopback)
+        : input_(input), output_(output), loopback_(loopback) {}
 
     bool is_readable() const override { return true; }
     bool is_writable() const override { return true; }
@@ -100,8 +106,10 @@ public:
         output_.append(ptr, size);
         return static_cast<ssize_t>(size);
     }
+    // The front knows the peer; the routes only need to know whether it is
+    // on this host (httplib's request.remote_addr).
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
-        ip.clear();
+        ip = loopback_ ? loopback_peer : "";
         port = 0;
     }
     void get_local_ip_and_port(std::string& ip, int& port) const override {
@@ -115,6 +123,7 @@ public:
 private:
     std::string_view input_;
     std::string& output_;
+    bool loopback_;
 };
 
 // cpp-httplib's Server, used only as a router: it parses a request the
@@ -124,7 +133,7 @@ class Router : public httplib::Server {
 public:
     Reply answer(const FramedRequest& request) {
         Reply reply;
-        RequestBuffer stream(request.bytes, reply.bytes);
+        RequestBuffer stream(request.bytes, reply.bytes, request.loopback);
         bool closing = request.close;
         const bool answered = process_request(stream, request.close, closing, nullptr);
         reply.close = closing || !answered;
@@ -143,6 +152,17 @@ std::string_view reason_phrase(int status) {
         case 503: return "Service Unavailable";
         default: return "Error";
     }
+}
+
+std::string html_attribute(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '"') out += "&quot;";
+        else if (c == '&') out += "&amp;";
+        else if (c == '<') out += "&lt;";
+        else out.push_back(c);
+    }
+    return out;
 }
 
 std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
@@ -173,7 +193,10 @@ void log_server_error(std::string_view method, std::string_view path, const ApiE
 }
 
 bool is_meili_route(const std::string& path) {
-    return path == "/multi-search" || path.rfind("/indexes", 0) == 0;
+    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks"}) {
+        if (path == route || path.rfind(std::string(route) + "/", 0) == 0) return true;
+    }
+    return path.rfind("/indexes", 0) == 0;
 }
 
 // In the error shape of the API the request was made to.
@@ -201,7 +224,7 @@ std::string problems_of(const query::IndexHealth& health) {
 Metrics::Route route_of(const std::string& path) {
     if (path == "/v1/search") return Metrics::Route::search;
     if (is_meili_route(path)) return Metrics::Route::meili;
-    if (path == "/" || path.rfind("/assets/", 0) == 0) return Metrics::Route::page;
+    if (path == "/" || path.rfind("/assets/", 0) == 0 || path == "/favicon.ico") return Metrics::Route::page;
     if (path == "/healthz" || path == "/livez") return Metrics::Route::healthz;
     if (path == "/metrics") return Metrics::Route::metrics;
     return Metrics::Route::other;
@@ -213,7 +236,9 @@ struct HttpApi::Impl : RequestHandler {
     std::unique_ptr<HttpFront> front;
     Metrics metrics;
     std::string admin_token;
+    std::string search_key;
     std::unique_ptr<ReindexJob> reindex;
+    std::unique_ptr<DocumentWriter> documents;
     std::map<std::string, StaticFile> web_files;
     // The front's thread only.
     std::uint64_t refusals_unlogged = 0;
@@ -298,21 +323,237 @@ struct HttpApi::Impl : RequestHandler {
     // The Meilisearch-compatible subset (meili_api.h), open to browsers on
     // other origins (CORS), as Meilisearch is.
     void add_meilisearch_routes() {
-        router.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
-        router.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) {
+        // Responses differ by Accept-Encoding (compressed or not): caches
+        // in between must keep them apart.
+        router.set_default_headers({{"Access-Control-Allow-Origin", "*"}, {"Vary", "Accept-Encoding"}});
+        router.Options(R"(/.*)", [](const httplib::Request& request, httplib::Response& response) {
             response.status = 204;
-            response.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            response.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Meilisearch-Client");
+            response.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+            // Any header the browser asks for, as Meilisearch allows (a
+            // wildcard would not cover Authorization).
+            const std::string asked = request.get_header_value("Access-Control-Request-Headers");
+            response.set_header("Access-Control-Allow-Headers", asked.empty() ? "*" : asked);
             response.set_header("Access-Control-Max-Age", "86400");
         });
-        router.Post(R"(/indexes/([^/]+)/search)", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body); });
+        const auto observe = [this](const SearchResult& result) {
+            metrics.observe_search_latency(result.took_ms);
+            metrics.count_search(result);
+        };
+        router.Post(R"(/indexes/([^/]+)/search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_search(service, request.matches[1].str(), request.body, observe); });
         });
-        router.Post(R"(/indexes/([^/]+)/facet-search)", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body); });
+        router.Post(R"(/indexes/([^/]+)/facet-search)", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_facet_search(service, request.matches[1].str(), request.body, observe); });
         });
-        router.Post("/multi-search", [this](const httplib::Request& request, httplib::Response& response) {
-            answer_meili(response, [&] { return meili_multi_search(service, request.body); });
+        router.Post("/multi-search", [this, observe](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_multi_search(service, request.body, observe); });
+        });
+        add_meilisearch_read_routes();
+        add_meilisearch_write_routes();
+    }
+
+    // Meilisearch's keys: the search key (--search-key) for searches and
+    // reads, the admin token for those too and for settings, writes and
+    // tasks. Without a key for a route, only clients on this host may use it
+    // (and none may write).
+    enum class Access { search, settings };
+
+    void check_meili_reader(const httplib::Request& request, Access access) const {
+        const std::string given = request.get_header_value("Authorization");
+        const std::string bearer = "Bearer ";
+        const std::string_view key = given.rfind(bearer, 0) == 0 ? std::string_view(given).substr(bearer.size()) : "";
+        if (!admin_token.empty() && same_token(key, admin_token)) return;
+        const bool search_key_opens = access == Access::search && !search_key.empty();
+        if (search_key_opens && same_token(key, search_key)) return;
+        if (!search_key_opens && (access == Access::search || admin_token.empty())) {
+            if (request.remote_addr == loopback_peer) return;
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key,
+                                     .message = "This server has no key for this route: only clients on its own host may "
+                                                "use it (start it with --search-key, or send the admin key)."});
+        }
+        if (given.empty()) {
+            throw ApiErrorException({.code = ErrorCode::missing_authorization_header,
+                                     .message = "The Authorization header is missing. It must use the bearer "
+                                                "authorization method."});
+        }
+        throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
+    }
+
+    void check_meili_admin(const httplib::Request& request) const {
+        if (admin_token.empty() || !documents) {
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key,
+                                     .message = "Writes are off: start the server with --admin-token and --feed-dir."});
+        }
+        const std::string given = request.get_header_value("Authorization");
+        const std::string bearer = "Bearer ";
+        if (given.empty()) {
+            throw ApiErrorException({.code = ErrorCode::missing_authorization_header,
+                                     .message = "The Authorization header is missing. It must use the bearer "
+                                                "authorization method."});
+        }
+        if (given.rfind(bearer, 0) != 0 || !same_token(std::string_view(given).substr(bearer.size()), admin_token)) {
+            throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
+        }
+    }
+
+    static void check_documents_index(const std::string& index_uid) {
+        if (index_uid != meili_index_uid) {
+            throw ApiErrorException({.code = ErrorCode::index_not_found, .message = "Index `" + index_uid + "` not found."});
+        }
+    }
+
+    static bool is_ndjson(const httplib::Request& request) {
+        const std::string type = request.get_header_value("Content-Type");
+        if (type.rfind("application/x-ndjson", 0) == 0) return true;
+        if (type.empty() || type.rfind("application/json", 0) == 0) return false;
+        throw ApiErrorException({.code = ErrorCode::invalid_content_type,
+                                 .message = "The Content-Type `" + type + "` is invalid. Accepted values for the "
+                                            "Content-Type header are: `application/json`, `application/x-ndjson`"});
+    }
+
+    void send_task(httplib::Response& response, const Task& task) {
+        response.status = 202;
+        response.set_content(summarized_task_json(task), json_type);
+    }
+
+    // Writes through the documents API (document_writer.h) and their tasks.
+    void add_meilisearch_write_routes() {
+        const auto add = [this](bool merge) {
+            return [this, merge](const httplib::Request& request, httplib::Response& response) {
+                check_meili_admin(request);
+                check_documents_index(request.matches[1].str());
+                const std::string primary_key = request.get_param_value("primaryKey");
+                if (!primary_key.empty() && primary_key != "id") {
+                    throw ApiErrorException({.code = ErrorCode::bad_request,
+                                             .message = "Index `listings` already has a primary key: `id`."});
+                }
+                send_task(response, documents->add(request.body, is_ndjson(request), merge));
+            };
+        };
+        router.Post(R"(/indexes/([^/]+)/documents)", add(false));
+        router.Put(R"(/indexes/([^/]+)/documents)", add(true));
+        router.Delete(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            check_documents_index(request.matches[1].str());
+            send_task(response, documents->remove({request.matches[2].str()}));
+        });
+        router.Post(R"(/indexes/([^/]+)/documents/delete-batch)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            check_documents_index(request.matches[1].str());
+            send_task(response, documents->remove(ids_of(request.body)));
+        });
+        router.Get(R"(/tasks/([0-9]{1,18}))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            const auto task = documents->find(std::stoull(request.matches[1].str()));
+            if (!task) {
+                throw ApiErrorException({.code = ErrorCode::task_not_found,
+                                         .message = "Task `" + request.matches[1].str() + "` not found."});
+            }
+            response.set_content(task_json(*task), json_type);
+        });
+        router.Get("/tasks", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            std::size_t limit = 20;
+            std::optional<std::uint64_t> from;
+            for (const auto& [name, value] : request.params) {
+                const bool number = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
+                if ((name == "limit" || name == "from") && !number) {
+                    throw ApiErrorException({.code = ErrorCode::bad_request,
+                                             .message = "Invalid value in parameter `" + name + "`: expected a positive integer."});
+                }
+                if (name == "limit") limit = std::min<std::size_t>(std::stoul(value), 1000);
+                else if (name == "from") from = std::stoull(value);
+            }
+            const auto tasks = documents->list(from, limit + 1);
+            analyzers::JsonWriter json;
+            json.begin_object().key("results").begin_array();
+            for (std::size_t at = 0; at < tasks.size() && at < limit; ++at) json.raw(task_json(tasks[at]));
+            json.end_array().field("total", documents->newest_uid()).field("limit", limit);
+            json.key("from");
+            tasks.empty() ? json.raw("null") : json.value(tasks[0].uid);
+            json.key("next");
+            tasks.size() > limit ? json.value(tasks[limit].uid) : json.raw("null");
+            response.set_content(json.end_object().take(), json_type);
+        });
+    }
+
+    static std::vector<std::string> ids_of(const std::string& body) {
+        simdjson::dom::parser parser;
+        simdjson::dom::element root;
+        simdjson::dom::array items;
+        if (parser.parse(body).get(root) || root.get_array().get(items)) {
+            throw ApiErrorException({.code = ErrorCode::malformed_payload,
+                                     .message = "The json payload provided is malformed: expected an array of ids."});
+        }
+        std::vector<std::string> ids;
+        for (auto item : items) {
+            std::string_view text;
+            std::int64_t number = 0;
+            if (!item.get(text)) ids.emplace_back(text);
+            else if (!item.get(number)) ids.push_back(std::to_string(number));
+            else {
+                throw ApiErrorException({.code = ErrorCode::invalid_document_id,
+                                         .message = "Each id must be a string or an integer."});
+            }
+        }
+        return ids;
+    }
+
+    // Health, version, stats, the index, its settings and its documents.
+    void add_meilisearch_read_routes() {
+        router.Get("/health", [this](const httplib::Request&, httplib::Response& response) {
+            if (!service.check_health().ready()) {
+                throw ApiErrorException({.code = ErrorCode::index_unavailable, .message = "The index cannot be read."});
+            }
+            response.set_content(R"({"status":"available"})", json_type);
+        });
+        router.Get("/version", [](const httplib::Request&, httplib::Response& response) {
+            analyzers::JsonWriter json;
+            json.begin_object().field("commitSha", "unknown").field("commitDate", "unknown");
+            json.field("pkgVersion", SERVER_VERSION).end_object();
+            response.set_content(json.take(), json_type);
+        });
+        router.Get("/stats", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_stats_json(service); });
+        });
+        router.Get("/indexes", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_indexes_json(); });
+        });
+        router.Get(R"(/indexes/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_index_json(request.matches[1].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/stats)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] { return meili_index_stats_json(service, request.matches[1].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/settings(?:/([a-z-]+))?)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::settings);
+            answer_meili(response, [&] { return meili_settings_json(request.matches[1].str(), request.matches[2].str()); });
+        });
+        router.Get(R"(/indexes/([^/]+)/documents)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] {
+                return meili_documents_json(service, request.matches[1].str(), documents_query_of_params(request.params));
+            });
+        });
+        router.Post(R"(/indexes/([^/]+)/documents/fetch)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] {
+                return meili_documents_json(service, request.matches[1].str(), documents_query_of_body(request.body));
+            });
+        });
+        router.Get(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_reader(request, Access::search);
+            answer_meili(response, [&] {
+                return meili_document_json(service, request.matches[1].str(), request.matches[2].str(),
+                                           request.get_param_value("fields"));
+            });
         });
     }
 
@@ -368,6 +609,11 @@ struct HttpApi::Impl : RequestHandler {
 
     void add_page_routes() {
         router.Get("/", [this](const httplib::Request&, httplib::Response& response) { send_file("index.html", response); });
+        // Browsers ask for it on every page whatever the page says.
+        router.Get("/favicon.ico", [this](const httplib::Request&, httplib::Response& response) {
+            if (web_files.count("favicon.svg") > 0) send_file("favicon.svg", response);
+            else response.status = 204;
+        });
         router.Get(R"(/assets/([A-Za-z0-9_.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
             send_file(request.matches[1].str(), response);
         });
@@ -375,6 +621,17 @@ struct HttpApi::Impl : RequestHandler {
 
     void send_file(const std::string& name, httplib::Response& response) const {
         const auto found = web_files.find(name);
+        if (name == "index.html" && found != web_files.end() && !search_key.empty()) {
+            // The page searches with the search key, which Meilisearch
+            // meant to be public (it opens searches and nothing else).
+            std::string page = found->second.content;
+            const std::string slot = R"(<meta name="search-key" content="">)";
+            if (const auto at = page.find(slot); at != std::string::npos) {
+                page.replace(at, slot.size(), R"(<meta name="search-key" content=")" + html_attribute(search_key) + "\">");
+            }
+            response.set_content(page, found->second.type);
+            return;
+        }
         if (found == web_files.end()) {
             send_error(response, {.code = ErrorCode::not_found,
                                   .message = web_files.empty() ? "the search page is not built: run scripts/setup.sh"
@@ -449,8 +706,10 @@ HttpApi::~HttpApi() = default;
 
 int HttpApi::bind(const HttpOptions& options) {
     impl_->admin_token = options.admin_token;
+    impl_->search_key = options.search_key;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
+    if (!options.feed_dir.empty()) impl_->documents = std::make_unique<DocumentWriter>(options.feed_dir, impl_->service);
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
     front.limits.max_body = max_body_bytes;
     front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);

@@ -1,5 +1,6 @@
 #include "http_front.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -122,6 +123,24 @@ void drain(int event_fd) {
     [[maybe_unused]] const auto read = ::read(event_fd, &count, sizeof count);
 }
 
+// Whether the peer of `fd` is on this host: 127.0.0.0/8, ::1, or an
+// IPv4-mapped 127.x address.
+bool peer_is_loopback(int fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+    if (address.ss_family == AF_INET) {
+        const auto& ipv4 = reinterpret_cast<const sockaddr_in&>(address);
+        return (ntohl(ipv4.sin_addr.s_addr) >> 24) == 127;
+    }
+    if (address.ss_family == AF_INET6) {
+        const auto& ipv6 = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(&ipv6)) return true;
+        return IN6_IS_ADDR_V4MAPPED(&ipv6) && ipv6.s6_addr[12] == 127;
+    }
+    return address.ss_family == AF_UNIX;
+}
+
 }  // namespace
 
 struct HttpFront::Impl {
@@ -141,6 +160,7 @@ struct HttpFront::Impl {
         std::size_t output_sent = 0;
         bool close_after_output = false;
         bool linger_after_output = false;
+        bool loopback = false;  // the peer is on this host
         Clock::time_point deadline;
     };
 
@@ -224,6 +244,7 @@ struct HttpFront::Impl {
         // response written in more than one piece.
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
         auto connection = std::make_unique<Connection>(fd, options.limits);
+        connection->loopback = peer_is_loopback(fd);
         connection->deadline = Clock::now() + options.idle_timeout;
         // Edge-triggered: registered once and never changed; each event is
         // read or written until the kernel says it would block.
@@ -304,6 +325,7 @@ struct HttpFront::Impl {
     }
 
     bool dispatch(Connection& connection, FramedRequest request) {
+        request.loopback = connection.loopback;
         {
             std::lock_guard lock(jobs_mutex);
             if (jobs.size() < options.max_queued_requests) {

@@ -47,7 +47,7 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) c
                            route_names[route], status_classes[i], requests_[route][i].load());
         }
     }
-    fmt::format_to(out, "# HELP listing_search_duration_seconds Time to answer /v1/search.\n"
+    fmt::format_to(out, "# HELP listing_search_duration_seconds Time to answer a search (/v1/search and the Meilisearch routes).\n"
                         "# TYPE listing_search_duration_seconds histogram\n");
     std::uint64_t cumulative = 0;
     for (std::size_t bucket = 0; bucket < latency_buckets_ms.size(); ++bucket) {

@@ -30,6 +30,7 @@ struct FramedRequest {
     std::string target;  // as sent: path and query string
     std::string bytes;   // normalized head, then the body
     bool close = false;  // the client asked to close after the response (or spoke HTTP/1.0)
+    bool loopback = false;  // the client is on this host (127.0.0.0/8, ::1)
 };
 
 // Why a request was refused before it reached the router.

@@ -63,6 +63,19 @@ TEST_CASE("values out of range are rejected") {
           "field 'condition': 9 is not between 1 (new) and 5 (poor)");
 }
 
+TEST_CASE("image_url: an http(s) photo URL, kept in the stored fields; anything a page could run is refused") {
+    auto result = parse(R"({"id":"a","title":"x","price":1,"image_url":"https://img.example/a.jpg"})");
+    REQUIRE(result.ok());
+    CHECK(result.record->listing.image_url == "https://img.example/a.jpg");
+    CHECK(listing_from_stored_json(stored_fields_json(result.record->listing)).image_url == "https://img.example/a.jpg");
+    CHECK(stored_fields_json(parse(R"({"id":"a","title":"x","price":1})").record->listing).find("image_url") ==
+          std::string::npos);
+    const std::string refused = "field 'image_url': expected an http:// or https:// URL without spaces";
+    CHECK(error_of(R"j({"id":"a","title":"x","price":1,"image_url":"javascript:alert(1)"})j") == refused);
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"image_url":"https://a b"})") == refused);
+    CHECK(error_of(R"({"id":"a","title":"x","price":1,"image_url":7})") == "field 'image_url': expected a string, found number");
+}
+
 TEST_CASE("malformed JSON and non-objects are rejected, never thrown") {
     CHECK(error_of("not json").rfind("invalid JSON", 0) == 0);
     CHECK(error_of(R"({"id":"a","title":"x","price":1)").rfind("invalid JSON", 0) == 0);

@@ -25,7 +25,7 @@ TEST_CASE("the Meilisearch filter syntax: comparisons, ranges, lists, NOT, AND b
 
 TEST_CASE("a bad filter says what is wrong") {
     CHECK_THROWS_WITH(parse_filter("colour = red"),
-                      doctest::Contains("Attribute `colour` is not filterable. Available filterable attributes are: `brand,"));
+                      doctest::Contains("Attribute `colour` is not filterable. Available filterable attributes are: `id, brand,"));
     CHECK_THROWS_WITH(parse_filter("price >= cheap"), "`price` compares numbers: \"cheap\" is not a number");
     CHECK_THROWS_WITH(parse_filter("brand = Nike AND"), doctest::Contains("a value is missing"));
     CHECK_THROWS_WITH(parse_filter("(brand = Nike"), doctest::Contains("a `(` is never closed"));

@@ -2,14 +2,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Meilisearch, MeilisearchApiError } from 'meilisearch';
-import { startServer } from './server.mjs';
+import { adminKey, startServer } from './server.mjs';
 
 let server;
 let client;
+let admin;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ writes: true });
   client = new Meilisearch({ host: server.url });
+  admin = new Meilisearch({ host: server.url, apiKey: adminKey });
 });
 after(() => server.stop());
 
@@ -71,12 +73,141 @@ test('errors arrive in the Meilisearch format', async () => {
   });
 });
 
-test('CORS: browsers on other origins may call the API', async () => {
+test('CORS: browsers on other origins may call the API, with any headers', async () => {
   const preflight = await fetch(`${server.url}/multi-search`, {
     method: 'OPTIONS',
-    headers: { Origin: 'http://example.test', 'Access-Control-Request-Method': 'POST' },
+    headers: {
+      Origin: 'http://example.test',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type, authorization, x-meilisearch-client, x-custom',
+    },
   });
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
-  assert.match(preflight.headers.get('access-control-allow-headers'), /Content-Type/);
+  assert.equal(preflight.headers.get('access-control-allow-headers'), 'content-type, authorization, x-meilisearch-client, x-custom');
+  const searches = async () => Number(/listing_search_duration_seconds_count (\d+)/
+    .exec(await (await fetch(`${server.url}/metrics`)).text())[1]);
+  const before = await searches();
+  const search = await fetch(`${server.url}/indexes/listings/search`, { method: 'POST', body: '{}' });
+  assert.match(search.headers.get('vary'), /Accept-Encoding/);
+  assert.equal(await searches(), before + 1, 'Meilisearch searches count in the latency metric');
+  assert.equal((await fetch(`${server.url}/favicon.ico`)).ok, true);
+});
+
+test('health, version, stats, the index, its settings and its documents', async () => {
+  assert.equal(await client.isHealthy(), true);
+  assert.deepEqual(await client.health(), { status: 'available' });
+  assert.ok((await client.getVersion()).pkgVersion);
+  const stats = await client.index('listings').getStats();
+  assert.equal(stats.numberOfDocuments, 3000);
+  assert.equal((await client.getStats()).indexes.listings.numberOfDocuments, 3000);
+  assert.equal((await client.index('listings').getRawInfo()).primaryKey, 'id');
+  const settings = await admin.index('listings').getSettings();  // settings need the admin key
+  assert.deepEqual(settings.sortableAttributes, ['created_at', 'price']);
+  assert.ok((await admin.index('listings').getFilterableAttributes()).includes('brand'));
+
+  const { results, total } = await client.index('listings').getDocuments({ limit: 3, fields: ['id', 'price'] });
+  assert.equal(results.length, 3);
+  assert.equal(total, 3000);
+  assert.deepEqual(Object.keys(results[0]).sort(), ['id', 'price']);
+  const one = await client.index('listings').getDocument(results[0].id);
+  assert.equal(one.id, results[0].id);
+  const nikes = await client.index('listings').getDocuments({ filter: 'brand = Nike', limit: 1 });
+  assert.ok(nikes.total > 0 && nikes.results[0].brand === 'Nike');
+  await assert.rejects(client.index('listings').getDocument('no-such-listing'), (error) => {
+    assert.equal(error.cause.code, 'document_not_found');
+    return true;
+  });
+  const unknown = await fetch(`${server.url}/indexes/listings/nope`);
+  assert.equal(unknown.status, 404);
+  assert.equal((await unknown.json()).type, 'invalid_request');
+});
+
+test('every search parameter an InstantSearch storefront sends', async () => {
+  const index = client.index('listings');
+  const result = await index.search('nike', {
+    facets: ['*'], attributesToRetrieve: ['id', 'title', 'price'], attributesToHighlight: ['title'],
+    attributesToCrop: ['title:2'], cropMarker: '…', showMatchesPosition: true, showRankingScore: true, limit: 3,
+  });
+  for (const hit of result.hits) {
+    assert.deepEqual(Object.keys(hit).filter((key) => !key.startsWith('_')).sort(), ['id', 'price', 'title']);
+    assert.ok(hit._rankingScore > 0 && hit._rankingScore <= 1);
+    assert.ok(hit._matchesPosition.title.length > 0);
+    assert.ok(hit._formatted.title.split(' ').length <= 3);
+  }
+  assert.ok(Object.keys(result.facetDistribution.price).length > 0, 'price values for rangeSlider');
+  assert.ok(result.facetDistribution.status.on_sale > 0);
+  const nothing = await index.search('', { hitsPerPage: 0, filter: 'brand NOT EXISTS' });
+  assert.equal(nothing.totalPages, 0);
+  assert.ok(nothing.totalHits > 0);
+  const oldest = await index.search('', { sort: ['created_at:asc'], limit: 2 });
+  assert.ok(oldest.hits[0].created_at <= oldest.hits[1].created_at);
+  const starts = await index.search('', { filter: 'brand STARTS WITH "nik"', facets: ['brand'] });
+  assert.deepEqual(Object.keys(starts.facetDistribution.brand), ['Nike']);
+  const facetHits = await index.searchForFacetValues({ facetName: 'brand', facetQuery: 'adidsa', q: '', filter: 'price > 0' });
+  assert.equal(facetHits.facetHits[0].value, 'Adidas');
+  const federated = await client.multiSearch({
+    federation: { limit: 5 },
+    queries: [{ indexUid: 'listings', q: 'lego' }, { indexUid: 'listings', q: 'nike' }],
+  });
+  assert.equal(federated.hits.length, 5);
+  assert.equal(federated.hits[0]._federation.indexUid, 'listings');
+  await assert.rejects(index.search('nike', { distinct: 'brand' }), (error) => error.cause.code === 'invalid_search_distinct');
+  await assert.rejects(index.search('nike', { filter: 'brand CONTAINS ik' }), (error) => error.cause.code === 'invalid_search_filter');
+});
+
+test('writes: documents added, updated and deleted through tasks the client waits for', async () => {
+  const index = admin.index('listings');
+  await assert.rejects(client.index('listings').addDocuments([{ id: 'X', title: 'x', price: 1 }]),
+    (error) => error.cause.code === 'missing_authorization_header');
+
+  const added = await index.addDocuments([
+    { id: 'W1', title: 'Brass ship telescope', price: 140, brand: 'Ross', category: 'Home/Decor', condition: 2 },
+    { id: 'W2', title: 'Oak writing desk', price: 260, category: 'Home/Furniture' },
+  ]).waitTask({ timeout: 10000, interval: 100 });
+  assert.equal(added.status, 'succeeded');
+  assert.equal(added.details.receivedDocuments, 2);
+  const found = await index.search('telescope');
+  assert.equal(found.hits[0].id, 'W1');
+
+  const updated = await index.updateDocuments([{ id: 'W1', price: 99 }]).waitTask({ timeout: 10000, interval: 100 });
+  assert.equal(updated.status, 'succeeded');
+  const w1 = await index.getDocument('W1');
+  assert.equal(w1.price, 99);
+  assert.equal(w1.brand, 'Ross');
+
+  const failed = await index.addDocuments([{ id: 'W3', title: 'No price' }]).waitTask({ timeout: 10000, interval: 100 });
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error.message, /price/);
+  assert.equal((await admin.tasks.getTask(failed.uid)).status, 'failed');
+
+  const deleted = await index.deleteDocuments(['W1', 'W2']).waitTask({ timeout: 10000, interval: 100 });
+  assert.equal(deleted.status, 'succeeded');
+  await assert.rejects(index.getDocument('W1'), (error) => error.cause.code === 'document_not_found');
+  await assert.rejects(admin.tasks.getTask(999999), (error) => error.cause.code === 'task_not_found');
+});
+
+test('keys: with a search key, searches need it (or the admin key), settings the admin key', async () => {
+  const keyed = await startServer({ writes: true, searchKey: 'the-search-key' });
+  try {
+    const anonymous = new Meilisearch({ host: keyed.url });
+    const searcher = new Meilisearch({ host: keyed.url, apiKey: 'the-search-key' });
+    const keyedAdmin = new Meilisearch({ host: keyed.url, apiKey: adminKey });
+    await assert.rejects(anonymous.index('listings').search('nike'),
+      (error) => error.cause.code === 'missing_authorization_header');
+    await assert.rejects(new Meilisearch({ host: keyed.url, apiKey: 'wrong' }).index('listings').search('nike'),
+      (error) => error.cause.code === 'invalid_api_key');
+    assert.ok((await searcher.index('listings').search('nike')).hits.length > 0);
+    assert.ok((await searcher.index('listings').getDocuments({ limit: 1 })).results.length === 1);
+    assert.ok((await keyedAdmin.index('listings').search('nike')).hits.length > 0);
+    await assert.rejects(searcher.index('listings').getSettings(), (error) => error.cause.code === 'invalid_api_key');
+    assert.ok((await keyedAdmin.index('listings').getSettings()).filterableAttributes.includes('price'));
+    await assert.rejects(searcher.index('listings').addDocuments([{ id: 'K', title: 'k', price: 1 }]),
+      (error) => error.cause.code === 'invalid_api_key');
+    assert.equal(await anonymous.isHealthy(), true);  // health needs no key, as in Meilisearch
+    // The page is given the search key.
+    assert.match(await (await fetch(keyed.url)).text(), /<meta name="search-key" content="the-search-key">/);
+  } finally {
+    keyed.stop();
+  }
 });

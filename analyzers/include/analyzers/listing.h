@@ -24,6 +24,7 @@ struct Listing {
     ListingStatus status = ListingStatus::on_sale;
     std::int64_t created_at = 0;  // epoch seconds
     std::string seller_id;
+    std::string image_url;  // an http(s) URL of the listing's photo, or empty
 };
 
 enum class FeedOp {
@@ -54,6 +55,7 @@ struct FeedLimits {
     // Producers' clocks drift, so created_at may be a little ahead of ours;
     // far ahead it would pin a listing first under "newest" for ever.
     std::int64_t max_created_at_lead_seconds = 24 * 3600;
+    std::size_t max_url_bytes = 2048;  // image_url
 };
 
 // The rejection of a line over the limit; also used by the indexer, which

@@ -18,7 +18,11 @@
 namespace query {
 
 struct FilterExpression {
-    enum class Kind { all_of, any_of, negation, compare, range, one_of };
+    // exists: the attribute has a value; is_empty: its value is "" (never
+    // true here: an empty optional field counts as absent); is_null: its value
+    // is null (never true: null counts as absent); starts_with: a text
+    // attribute's value begins with values[0].
+    enum class Kind { all_of, any_of, negation, compare, range, one_of, exists, is_null, is_empty, starts_with };
     Kind kind = Kind::all_of;
     std::vector<FilterExpression> children;  // all_of, any_of, negation (one child)
     std::string attribute;                   // compare, range, one_of
@@ -34,7 +38,7 @@ public:
 
 // The attributes a filter may name.
 inline constexpr std::string_view filterable_attributes =
-    "brand, category, category.lvl0, category.lvl1, category.lvl2, price, condition, shipping, status, created_at";
+    "id, brand, category, category.lvl0, category.lvl1, category.lvl2, price, condition, shipping, status, created_at";
 
 // Parses the string syntax; throws FilterError, also for a filter bigger
 // than request_checks.h allows or a value its attribute cannot hold.

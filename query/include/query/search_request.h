@@ -13,7 +13,7 @@ namespace query {
 struct FilterExpression;  // query/filter_expression.h
 
 enum class StatusFilter { on_sale, sold, any };  // sold listings are hidden unless asked for
-enum class SortOrder { relevance, price_asc, price_desc, newest };
+enum class SortOrder { relevance, price_asc, price_desc, newest, oldest };
 
 // Which listings match when all the words together find too few
 // (Meilisearch's matchingStrategy):
@@ -44,11 +44,14 @@ struct FacetRequest {
     bool condition = false;
     bool shipping = false;
     bool price = false;     // min, max, average and a histogram
+    bool price_values = false;  // with `price`: also how many listings at each price (PriceSummary::values)
+    bool status = false;    // on_sale and sold counts
+    bool created_at = false;  // the dates listings have (FacetCounts::created_at)
     // Each facet ignores its own filter (as buyers expect); off, every
     // facet counts the filtered results (as Meilisearch does).
     bool disjunctive = true;
 
-    bool any() const { return brand || category || condition || shipping || price; }
+    bool any() const { return brand || category || condition || shipping || price || status || created_at; }
 };
 
 // How hits mark the words a query matched.

@@ -32,11 +32,17 @@ struct PriceSummary {
         std::uint64_t count = 0;
     };
     std::vector<Band> histogram;
+    // With FacetRequest::price_values: the prices listings have, with how
+    // many at each, most first (then cheapest first), at most facet_limit.
+    std::vector<std::pair<double, std::uint64_t>> values;
 };
 
 struct FacetCounts {
-    std::vector<FacetValueCount> brand, category_1, category_2, category_3, condition, shipping;
+    std::vector<FacetValueCount> brand, category_1, category_2, category_3, condition, shipping, status;
     std::optional<PriceSummary> price;
+    // With FacetRequest::created_at: count, min, max and values (epoch
+    // seconds, most listings first), no histogram.
+    std::optional<PriceSummary> created_at;
 };
 
 // How a result's page was ranked: by Xapian's matcher over every match, by

@@ -52,7 +52,41 @@ namespace server {
     X(invalid_search_highlight_pre_tag, 400, "invalid_request")               \
     X(invalid_search_highlight_post_tag, 400, "invalid_request")              \
     X(invalid_facet_search_facet_name, 400, "invalid_request")                \
-    X(invalid_facet_search_facet_query, 400, "invalid_request")
+    X(invalid_facet_search_facet_query, 400, "invalid_request")              \
+    X(invalid_search_attributes_to_retrieve, 400, "invalid_request")          \
+    X(invalid_search_attributes_to_crop, 400, "invalid_request")              \
+    X(invalid_search_crop_length, 400, "invalid_request")                     \
+    X(invalid_search_crop_marker, 400, "invalid_request")                     \
+    X(invalid_search_show_matches_position, 400, "invalid_request")           \
+    X(invalid_search_show_ranking_score, 400, "invalid_request")              \
+    X(invalid_search_show_ranking_score_details, 400, "invalid_request")      \
+    X(invalid_search_ranking_score_threshold, 400, "invalid_request")         \
+    X(invalid_search_distinct, 400, "invalid_request")                        \
+    X(invalid_search_attributes_to_search_on, 400, "invalid_request")         \
+    X(invalid_search_locales, 400, "invalid_request")                         \
+    X(invalid_search_retrieve_vectors, 400, "invalid_request")                \
+    X(invalid_search_hybrid_query, 400, "invalid_request")                    \
+    X(invalid_multi_search_federated, 400, "invalid_request")                 \
+    X(invalid_multi_search_federation_options, 400, "invalid_request")        \
+    X(invalid_multi_search_weight, 400, "invalid_request")                    \
+    X(invalid_multi_search_query_pagination, 400, "invalid_request")          \
+    X(invalid_multi_search_query_facets, 400, "invalid_request")              \
+    X(invalid_multi_search_facets_by_index, 400, "invalid_request")           \
+    X(invalid_multi_search_merge_facets, 400, "invalid_request")              \
+    X(document_not_found, 404, "invalid_request")                             \
+    X(invalid_document_fields, 400, "invalid_request")                        \
+    X(invalid_document_offset, 400, "invalid_request")                        \
+    X(invalid_document_limit, 400, "invalid_request")                         \
+    X(invalid_document_filter, 400, "invalid_request")                        \
+    X(invalid_document_id, 400, "invalid_request")                            \
+    X(missing_document_id, 400, "invalid_request")                            \
+    X(missing_payload, 400, "invalid_request")                                \
+    X(malformed_payload, 400, "invalid_request")                              \
+    X(invalid_content_type, 415, "invalid_request")                           \
+    X(task_not_found, 404, "invalid_request")                                 \
+    X(missing_authorization_header, 401, "auth")                              \
+    X(invalid_api_key, 403, "auth")                                           \
+    X(feature_not_enabled, 400, "invalid_request")
 
 enum class ErrorCode {
 #define SERVER_API_ERROR_ENUM(name, status, type) name,

@@ -28,6 +28,10 @@ struct HttpOptions {
     int threads = 32;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
+    // Meilisearch's search key: with it, searches and reads of the
+    // Meilisearch API from any host (the search page gets it); without it,
+    // only clients on this host may search there.
+    std::string search_key;
     // What POST /v1/admin/reindex runs (program and arguments, no shell);
     // empty: no reindex trigger.
     std::string reindex_command;
@@ -37,6 +41,10 @@ struct HttpOptions {
     // The buyers' search page (web/dist), served at / and /assets/. Its
     // files are read once at start: no request reaches the filesystem.
     std::string web_dir;
+    // Where writes through the Meilisearch documents API go, as feed
+    // segments for `listing-indexer follow --feed DIR`; empty: no writes.
+    // Writes (and tasks) need the admin token as the bearer key.
+    std::string feed_dir;
 };
 
 // bind() and serve() from one thread; stop() from any thread (a signal
