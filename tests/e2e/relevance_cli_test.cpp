@@ -144,5 +144,12 @@ TEST_CASE("real judgments: the default ranking beats plain BM25 on the Home Depo
     const double bm25 = double(scores["a"]["ndcg@10"]), tuned = double(scores["b"]["ndcg@10"]);
     MESSAGE("Home Depot nDCG@10: plain BM25 " << bm25 << ", default ranking " << tuned);
     CHECK(int64_t(scores["a"]["queries"]) == 3537);
-    CHECK(tuned > bm25 + 0.01);
+    // The issue asked for 1.15 times plain BM25; the default reaches about
+    // 1.11 (README, "Tuning the default ranking"): this guards what it has.
+    CHECK(tuned >= 1.10 * bm25);
+    const auto compared = scores["configs"].at(0);
+    CHECK(double(compared["gain_half_0"]["mean"]) > 0.035);  // on each half of the queries
+    CHECK(double(compared["gain_half_1"]["mean"]) > 0.035);
+    CHECK(double(compared["gain"]["low"]) > 0.03);  // the 95% interval's lower end
+    CHECK(double(scores["b"]["recall"]) >= double(scores["a"]["recall"]));
 }
