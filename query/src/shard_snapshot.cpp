@@ -23,6 +23,9 @@ constexpr std::size_t postings_cache_budget_bytes = 96 << 20;
 // used first: at most ~90 ms more of a background rebuild at 1M listings
 // (measured with the 200 most frequent title words).
 constexpr std::size_t warmed_terms = 200;
+// A union of this many terms or more is cached as one set, whatever its
+// size: reading a few hundred short posting lists costs ~1 ms a shard.
+constexpr std::size_t min_cached_union_terms = 8;
 
 TermPostings postings_below(const Xapian::Database& database, const std::string& term, std::size_t size) {
     TermPostings postings;
@@ -194,7 +197,17 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
 
 void ShardSnapshot::warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const {
     for (const auto& term : previous.term_docs_cache_.recent_terms(warmed_terms)) {
-        read_while_written(shard, [&] { term_docs(term, shard); });
+        if (term.empty() || term.front() != '\0') {
+            read_while_written(shard, [&] { term_docs(term, shard); });
+            continue;
+        }
+        std::vector<std::string> terms;  // a union's key: NUL, then each term followed by a NUL
+        for (std::size_t start = 1; start < term.size();) {
+            const std::size_t end = term.find('\0', start);
+            terms.push_back(term.substr(start, end - start));
+            start = end + 1;
+        }
+        read_while_written(shard, [&] { union_docs(terms, shard); });
     }
     for (const auto& term : previous.term_postings_cache_.recent_terms(warmed_terms)) {
         read_while_written(shard, [&] { term_postings(term, shard); });
@@ -243,6 +256,61 @@ std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::stri
     return term_postings_cache_.insert(term, std::move(postings));
 }
 
+std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std::string>& terms,
+                                                          const Xapian::Database& live) const {
+    if (terms.size() == 1) return term_docs(terms.front(), live);
+    std::string key(1, '\0');  // no term starts with a NUL byte
+    for (const auto& term : terms) key.append(term).push_back('\0');
+    const bool kept = terms.size() >= min_cached_union_terms;
+    if (kept) {
+        if (auto cached = term_docs_cache_.find(key)) return cached;
+    }
+    auto docs = std::make_shared<DocidSet>(size());
+    for (const auto& term : terms) {
+        if (auto cached = term_docs_cache_.find(term)) {
+            *docs |= *cached;
+            continue;
+        }
+        for (auto posting = live.postlist_begin(term); posting != live.postlist_end(term); ++posting) {
+            if (*posting >= size()) break;  // posting lists are in docid order
+            docs->add(*posting);
+        }
+    }
+    if (!kept && docs->count() < min_cached_postings) return docs;
+    return term_docs_cache_.insert(key, std::move(docs));
+}
+
+namespace {
+
+// The term of a query that is one, possibly scaled; nullptr otherwise.
+const Xapian::Query* as_term(const Xapian::Query& query, Xapian::Query& scratch) {
+    scratch = query;
+    while (scratch.get_type() == Xapian::Query::OP_SCALE_WEIGHT) scratch = scratch.get_subquery(0);
+    return scratch.get_type() == Xapian::Query::LEAF_TERM ? &scratch : nullptr;
+}
+
+}  // namespace
+
+std::optional<DocidSet> ShardSnapshot::any_of(const Xapian::Query& query, const Xapian::Database& live) const {
+    std::vector<std::string> terms;
+    std::vector<Xapian::Query> others;
+    for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
+        Xapian::Query scratch;
+        if (const Xapian::Query* term = as_term(query.get_subquery(n), scratch)) {
+            terms.push_back(*term->get_terms_begin());
+        } else {
+            others.push_back(query.get_subquery(n));
+        }
+    }
+    std::optional<DocidSet> result = terms.empty() ? DocidSet(size()) : *union_docs(terms, live);
+    for (const Xapian::Query& other : others) {
+        const auto next = evaluate(other, live);
+        if (!next) return std::nullopt;
+        *result |= *next;
+    }
+    return result;
+}
+
 // The first subquery's set folded with each following one's by `fold`.
 template <typename Fold>
 std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const Xapian::Database& live,
@@ -273,7 +341,7 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, cons
         case Xapian::Query::OP_FILTER: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
         case Xapian::Query::OP_OR:
         case Xapian::Query::OP_MAX:
-        case Xapian::Query::OP_SYNONYM: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set |= next; });
+        case Xapian::Query::OP_SYNONYM: return any_of(query, live);
         case Xapian::Query::OP_AND_NOT:
             return combine(query, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
         default: return std::nullopt;

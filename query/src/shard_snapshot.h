@@ -113,12 +113,19 @@ public:
     std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
     // The same with each posting's wdf.
     std::shared_ptr<const TermPostings> term_postings(const std::string& term, const Xapian::Database& live) const;
+    // The docids below size() in any of `terms`' posting lists. A query
+    // word found in hundreds of brand or category names ("co": every
+    // "... & Co.") reads them all once per snapshot: the union is cached
+    // as one set, under the list of terms.
+    std::shared_ptr<const DocidSet> union_docs(const std::vector<std::string>& terms,
+                                               const Xapian::Database& live) const;
 
 private:
     using Column = std::vector<std::uint32_t>;
 
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
+    std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;

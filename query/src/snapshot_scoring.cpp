@@ -138,6 +138,24 @@ private:
     std::unordered_map<std::string, Xapian::doccount> known_;
 };
 
+// The listings a node is weighed for, with their number (counted once,
+// not once per term: a word in 300 brand names has 300 terms).
+struct Gate {
+    explicit Gate(const DocidSet& listings) : docs(listings), count(listings.count()) {}
+    const DocidSet& docs;
+    std::size_t count;
+};
+
+// A term, or a term scaled (a field's weight): its postings are its matches.
+bool is_term(const QueryTree& node) {
+    if (node.op() == QueryTree::Op::scale) return is_term(node.children().front());
+    return node.op() == QueryTree::Op::term;
+}
+
+const std::string& term_of(const QueryTree& node) {
+    return node.op() == QueryTree::Op::scale ? term_of(node.children().front()) : node.term_name();
+}
+
 // Weighs the matches of one shard's snapshot the way Xapian's matcher
 // weighs a query tree: a node's weight is the sum of its weighted
 // children that match.
@@ -151,7 +169,7 @@ public:
     // Adds `node`'s weight times `factor` to the listings of `gate` that
     // match it (for an operator node, the caller made sure all of them do).
     // False if the tree cannot be weighed here.
-    bool weigh(const QueryTree& node, double factor, const DocidSet& gate) {
+    bool weigh(const QueryTree& node, double factor, const Gate& gate) {
         switch (node.op()) {
             case Op::term: weigh_term(node.term_name(), factor, gate); return true;
             case Op::leaf: return weigh_leaf(*node.weighted_leaf(), factor, gate);
@@ -178,7 +196,7 @@ public:
 private:
     // Children from `first` on weigh where they match.
     bool weigh_where_matching(const std::vector<QueryTree>& children, std::size_t first, double factor,
-                              const DocidSet& gate) {
+                              const Gate& gate) {
         for (std::size_t n = first; n < children.size(); ++n) {
             if (!weigh_where_it_matches(children[n], factor, gate)) return false;
         }
@@ -187,18 +205,18 @@ private:
 
     // A term's postings are its matches, and a weighted leaf matches every
     // listing; an operator node weighs the listings of the gate it matches.
-    bool weigh_where_it_matches(const QueryTree& child, double factor, const DocidSet& gate) {
-        if (child.op() == Op::term || child.op() == Op::leaf) return weigh(child, factor, gate);
+    bool weigh_where_it_matches(const QueryTree& child, double factor, const Gate& gate) {
+        if (is_term(child) || child.op() == Op::leaf) return weigh(child, factor, gate);
         auto matching = matches_of(child);
         if (!matching) return false;
-        *matching &= gate;
-        return weigh(child, factor, *matching);
+        *matching &= gate.docs;
+        return weigh(child, factor, Gate(*matching));
     }
 
     // Each listing gets the weight of its best matching child (Xapian's
     // OP_MAX): every child weighs into a scratch array, whose touched slots
     // fold into the best so far; the best are added to the target at the end.
-    bool weigh_best(const std::vector<QueryTree>& children, double factor, const DocidSet& gate) {
+    bool weigh_best(const std::vector<QueryTree>& children, double factor, const Gate& gate) {
         Scratch& scratch = scratch_at(best_depth_++);
         MatchScores* outer = target_;
         target_ = &scratch.child;
@@ -235,7 +253,7 @@ private:
         return *scratches_[depth];
     }
 
-    void weigh_term(const std::string& term, double factor, const DocidSet& gate) {
+    void weigh_term(const std::string& term, double factor, const Gate& gate) {
         if (factor == 0) return;  // Xapian weighs nothing under a zero factor
         const TermWeight weight(bm25_, combined_, termfreqs_.of(term), factor);
         const auto postings = snapshot_.term_postings(term, shard_.database);
@@ -245,29 +263,29 @@ private:
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
-        if (gate.count() * few_in_gate_ratio < docids.size()) {
+        if (gate.count * few_in_gate_ratio < docids.size()) {
             auto from = docids.begin();
-            gate.for_each([&](Xapian::docid docid) {
+            gate.docs.for_each([&](Xapian::docid docid) {
                 from = std::lower_bound(from, docids.end(), docid);
                 if (from != docids.end() && *from == docid) add(static_cast<std::size_t>(from - docids.begin()));
             });
             return;
         }
         for (std::size_t n = 0; n < docids.size(); ++n) {
-            if (gate.contains(docids[n])) add(n);
+            if (gate.docs.contains(docids[n])) add(n);
         }
     }
 
-    bool weigh_leaf(const WeightedLeaf& leaf, double factor, const DocidSet& gate) {
+    bool weigh_leaf(const WeightedLeaf& leaf, double factor, const Gate& gate) {
         if (factor == 0) return true;
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
             const double weight = factor * constant->weight();
-            gate.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
+            gate.docs.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
-            gate.for_each([&](Xapian::docid docid) {
+            gate.docs.for_each([&](Xapian::docid docid) {
                 target_->add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
             });
             return true;
@@ -291,6 +309,7 @@ private:
         }
         const auto& children = node.children();
         if (children.empty()) return DocidSet(snapshot_.size());
+        if (node.op() == Op::any_of || node.op() == Op::best_of) return matches_of_any(children);
         auto result = matches_of(children.front());
         if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
         for (std::size_t n = 1; n < children.size() && result; ++n) {
@@ -302,6 +321,24 @@ private:
             const auto next = matches_of(child);
             if (!next) return std::nullopt;
             fold(node.op(), *result, *next);
+        }
+        return result;
+    }
+
+    // The terms among `children` as one union (cached for a word in many
+    // brand or category names), then the other children.
+    std::optional<DocidSet> matches_of_any(const std::vector<QueryTree>& children) const {
+        std::vector<std::string> terms;
+        for (const QueryTree& child : children) {
+            if (is_term(child)) terms.push_back(term_of(child));
+        }
+        std::optional<DocidSet> result =
+            terms.empty() ? DocidSet(snapshot_.size()) : *snapshot_.union_docs(terms, shard_.database);
+        for (const QueryTree& child : children) {
+            if (is_term(child)) continue;
+            const auto next = matches_of(child);
+            if (!next) return std::nullopt;
+            *result |= *next;
         }
         return result;
     }
@@ -391,7 +428,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         if (!matches) return std::nullopt;
         {
             ShardScorer scorer(shard, combined, termfreqs, bm25, *matches);
-            if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
+            if (!scorer.weigh(scored, 1.0, Gate(*matches))) return std::nullopt;
             best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
         }
         candidates.matches += matches->count();
