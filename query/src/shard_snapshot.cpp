@@ -26,6 +26,15 @@ constexpr std::size_t warmed_terms = 200;
 // A union of this many terms or more is cached as one set, whatever its
 // size: reading a few hundred short posting lists costs ~1 ms a shard.
 constexpr std::size_t min_cached_union_terms = 8;
+// Memory for the postings of such groups of terms, per shard.
+constexpr std::size_t group_postings_cache_budget_bytes = 32 << 20;
+
+// The key a group of terms is cached under: no term starts with a NUL byte.
+std::string group_key(const std::vector<std::string>& terms) {
+    std::string key(1, '\0');
+    for (const auto& term : terms) key.append(term).push_back('\0');
+    return key;
+}
 
 TermPostings postings_below(const Xapian::Database& database, const std::string& term, std::size_t size) {
     TermPostings postings;
@@ -139,7 +148,8 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
 }
 
 ShardSnapshot::ShardSnapshot()
-    : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes) {}
+    : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
+      group_postings_cache_(group_postings_cache_budget_bytes) {}
 
 std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous) {
     auto snapshot = std::make_shared<ShardSnapshot>();
@@ -259,9 +269,8 @@ std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::stri
 std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std::string>& terms,
                                                           const Xapian::Database& live) const {
     if (terms.size() == 1) return term_docs(terms.front(), live);
-    std::string key(1, '\0');  // no term starts with a NUL byte
-    for (const auto& term : terms) key.append(term).push_back('\0');
-    const bool kept = terms.size() >= min_cached_union_terms;
+    const std::string key = group_key(terms);
+    const bool kept = kept_as_group(terms);
     if (kept) {
         if (auto cached = term_docs_cache_.find(key)) return cached;
     }
@@ -280,13 +289,42 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
     return term_docs_cache_.insert(key, std::move(docs));
 }
 
+bool ShardSnapshot::kept_as_group(const std::vector<std::string>& terms) {
+    return terms.size() >= min_cached_union_terms;
+}
+
+std::shared_ptr<const PostingsGroup> ShardSnapshot::group_postings(const std::vector<std::string>& terms,
+                                                                   const Xapian::Database& live) const {
+    const std::string key = group_key(terms);
+    if (auto cached = group_postings_cache_.find(key)) return cached;
+    auto group = std::make_shared<PostingsGroup>();
+    for (const auto& term : terms) group->of_terms.push_back(*term_postings(term, live));
+    if (!kept_as_group(terms)) return group;
+    return group_postings_cache_.insert(key, std::move(group));
+}
+
 namespace {
 
-// The term of a query that is one, possibly scaled; nullptr otherwise.
-const Xapian::Query* as_term(const Xapian::Query& query, Xapian::Query& scratch) {
-    scratch = query;
-    while (scratch.get_type() == Xapian::Query::OP_SCALE_WEIGHT) scratch = scratch.get_subquery(0);
-    return scratch.get_type() == Xapian::Query::LEAF_TERM ? &scratch : nullptr;
+bool is_any_of(const Xapian::Query& query) {
+    const auto type = query.get_type();
+    return type == Xapian::Query::OP_OR || type == Xapian::Query::OP_MAX || type == Xapian::Query::OP_SYNONYM;
+}
+
+// Splits the subqueries of an OR into terms (through scaling and nested ORs:
+// a word's fields, its completions and typo alternatives, read as one
+// union) and the rest.
+void split_any_of(const Xapian::Query& query, std::vector<std::string>& terms, std::vector<Xapian::Query>& others) {
+    for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
+        Xapian::Query subquery = query.get_subquery(n);
+        while (subquery.get_type() == Xapian::Query::OP_SCALE_WEIGHT) subquery = subquery.get_subquery(0);
+        if (subquery.get_type() == Xapian::Query::LEAF_TERM) {
+            terms.push_back(*subquery.get_terms_begin());
+        } else if (is_any_of(subquery)) {
+            split_any_of(subquery, terms, others);
+        } else {
+            others.push_back(subquery);
+        }
+    }
 }
 
 }  // namespace
@@ -294,14 +332,7 @@ const Xapian::Query* as_term(const Xapian::Query& query, Xapian::Query& scratch)
 std::optional<DocidSet> ShardSnapshot::any_of(const Xapian::Query& query, const Xapian::Database& live) const {
     std::vector<std::string> terms;
     std::vector<Xapian::Query> others;
-    for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
-        Xapian::Query scratch;
-        if (const Xapian::Query* term = as_term(query.get_subquery(n), scratch)) {
-            terms.push_back(*term->get_terms_begin());
-        } else {
-            others.push_back(query.get_subquery(n));
-        }
-    }
+    split_any_of(query, terms, others);
     std::optional<DocidSet> result = terms.empty() ? DocidSet(size()) : *union_docs(terms, live);
     for (const Xapian::Query& other : others) {
         const auto next = evaluate(other, live);

@@ -37,6 +37,17 @@ struct TermPostings {
     }
 };
 
+// The postings of several terms, in the order asked for.
+struct PostingsGroup {
+    std::vector<TermPostings> of_terms;
+
+    std::size_t memory_bytes() const {
+        std::size_t bytes = 0;
+        for (const auto& postings : of_terms) bytes += postings.memory_bytes();
+        return bytes;
+    }
+};
+
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
 inline constexpr std::size_t facet_dimension_count = 6;
 
@@ -119,6 +130,12 @@ public:
     // as one set, under the list of terms.
     std::shared_ptr<const DocidSet> union_docs(const std::vector<std::string>& terms,
                                                const Xapian::Database& live) const;
+    // The postings of each of `terms`, cached together as the union is
+    // (only the terms' own postings when they are few: see union_docs).
+    std::shared_ptr<const PostingsGroup> group_postings(const std::vector<std::string>& terms,
+                                                        const Xapian::Database& live) const;
+    // Whether group_postings keeps `terms` as one.
+    static bool kept_as_group(const std::vector<std::string>& terms);
 
 private:
     using Column = std::vector<std::uint32_t>;
@@ -144,6 +161,7 @@ private:
     // Frequent terms' docid sets and postings.
     mutable TermCache<DocidSet> term_docs_cache_;
     mutable TermCache<TermPostings> term_postings_cache_;
+    mutable TermCache<PostingsGroup> group_postings_cache_;
 };
 
 // The snapshots of a generation's shards, in shard order.
