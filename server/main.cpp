@@ -65,6 +65,9 @@ cli::Parser options() {
             {.name = "snapshot-scoring", .env = "LISTING_SNAPSHOT_SCORING", .default_value = "on",
              .help = "on: text queries' candidates are ranked on the in-memory snapshots before Xapian weighs them; "
                      "off: Xapian's matcher weighs every match (slower, same results)"},
+            {.name = "top-k-bound", .env = "LISTING_TOP_K_BOUND", .default_value = "on",
+             .help = "on: the snapshots weigh only the matches whose score bound may reach the page (MaxScore); "
+                     "off: they weigh every match (slower, same results)"},
             {.name = "web-dir", .env = "LISTING_WEB_DIR", .default_value = DEFAULT_WEB_DIR,
              .help = "the built search page (web/dist), served at /"},
             {.name = "reindex-command", .env = "LISTING_REINDEX_COMMAND",
@@ -107,6 +110,8 @@ int main(int argc, char** argv) {
     const std::string scoring = values.get("snapshot-scoring");
     if (scoring != "on" && scoring != "off") cli::Values::fail("--snapshot-scoring must be on or off");
     const bool snapshot_scoring = scoring == "on";
+    const std::string bound = values.get("top-k-bound");
+    if (bound != "on" && bound != "off") cli::Values::fail("--top-k-bound must be on or off");
     try {
         query::SearchService service(
             {.index_dir = values.get("index"),
@@ -115,7 +120,9 @@ int main(int argc, char** argv) {
              .remote_stub = values.get("remote-stub"),
              .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
              .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000)),
-             .snapshot_scoring = snapshot_scoring});
+             .snapshot_scoring = snapshot_scoring,
+             .top_k_bound = bound == "on" ? query::ServiceOptions::TopKBound::many_matches
+                                          : query::ServiceOptions::TopKBound::off});
         server::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;

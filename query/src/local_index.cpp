@@ -19,6 +19,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
+    switch (bound) {
+        case ServiceOptions::TopKBound::many_matches: return ScoringBound::top_k;
+        case ServiceOptions::TopKBound::always: return ScoringBound::top_k_always;
+        case ServiceOptions::TopKBound::off: break;
+    }
+    return ScoringBound::all;
+}
+
 class LocalIndexView : public IndexView {
 public:
     LocalIndexView(const ServiceOptions& options, TextDerivedData& text, SnapshotsCache& snapshots)
@@ -103,7 +112,8 @@ private:
         const auto views = shard_views();
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
                                               bm25_parameters(*plan.ranking), plan.request.filters,
-                                              planner.filtered_queries(plan), plan.first_rank + plan.rank_count);
+                                              planner.filtered_queries(plan), plan.first_rank + plan.rank_count,
+                                              scoring_bound(options_.top_k_bound));
         if (!candidates) return std::nullopt;
         const Xapian::Query ranked(Xapian::Query::OP_FILTER, planner.ranked(plan, context),
                                    candidates_query(views, *candidates));

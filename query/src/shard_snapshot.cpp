@@ -23,6 +23,18 @@ constexpr std::size_t postings_cache_budget_bytes = 96 << 20;
 // used first: at most ~90 ms more of a background rebuild at 1M listings
 // (measured with the 200 most frequent title words).
 constexpr std::size_t warmed_terms = 200;
+// A union of this many terms or more is cached as one set, whatever its
+// size: reading a few hundred short posting lists costs ~1 ms a shard.
+constexpr std::size_t min_cached_union_terms = 8;
+// Memory for the postings of such groups of terms, per shard.
+constexpr std::size_t group_postings_cache_budget_bytes = 32 << 20;
+
+// The key a group of terms is cached under: no term starts with a NUL byte.
+std::string group_key(const std::vector<std::string>& terms) {
+    std::string key(1, '\0');
+    for (const auto& term : terms) key.append(term).push_back('\0');
+    return key;
+}
 
 TermPostings postings_below(const Xapian::Database& database, const std::string& term, std::size_t size) {
     TermPostings postings;
@@ -136,7 +148,8 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
 }
 
 ShardSnapshot::ShardSnapshot()
-    : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes) {}
+    : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
+      group_postings_cache_(group_postings_cache_budget_bytes) {}
 
 std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous) {
     auto snapshot = std::make_shared<ShardSnapshot>();
@@ -194,7 +207,17 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
 
 void ShardSnapshot::warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const {
     for (const auto& term : previous.term_docs_cache_.recent_terms(warmed_terms)) {
-        read_while_written(shard, [&] { term_docs(term, shard); });
+        if (term.empty() || term.front() != '\0') {
+            read_while_written(shard, [&] { term_docs(term, shard); });
+            continue;
+        }
+        std::vector<std::string> terms;  // a union's key: NUL, then each term followed by a NUL
+        for (std::size_t start = 1; start < term.size();) {
+            const std::size_t end = term.find('\0', start);
+            terms.push_back(term.substr(start, end - start));
+            start = end + 1;
+        }
+        read_while_written(shard, [&] { union_docs(terms, shard); });
     }
     for (const auto& term : previous.term_postings_cache_.recent_terms(warmed_terms)) {
         read_while_written(shard, [&] { term_postings(term, shard); });
@@ -243,6 +266,82 @@ std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::stri
     return term_postings_cache_.insert(term, std::move(postings));
 }
 
+std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std::string>& terms,
+                                                          const Xapian::Database& live) const {
+    if (terms.size() == 1) return term_docs(terms.front(), live);
+    const std::string key = group_key(terms);
+    const bool kept = kept_as_group(terms);
+    if (kept) {
+        if (auto cached = term_docs_cache_.find(key)) return cached;
+    }
+    auto docs = std::make_shared<DocidSet>(size());
+    for (const auto& term : terms) {
+        if (auto cached = term_docs_cache_.find(term)) {
+            *docs |= *cached;
+            continue;
+        }
+        for (auto posting = live.postlist_begin(term); posting != live.postlist_end(term); ++posting) {
+            if (*posting >= size()) break;  // posting lists are in docid order
+            docs->add(*posting);
+        }
+    }
+    if (!kept && docs->count() < min_cached_postings) return docs;
+    return term_docs_cache_.insert(key, std::move(docs));
+}
+
+bool ShardSnapshot::kept_as_group(const std::vector<std::string>& terms) {
+    return terms.size() >= min_cached_union_terms;
+}
+
+std::shared_ptr<const PostingsGroup> ShardSnapshot::group_postings(const std::vector<std::string>& terms,
+                                                                   const Xapian::Database& live) const {
+    const std::string key = group_key(terms);
+    if (auto cached = group_postings_cache_.find(key)) return cached;
+    auto group = std::make_shared<PostingsGroup>();
+    for (const auto& term : terms) group->of_terms.push_back(*term_postings(term, live));
+    if (!kept_as_group(terms)) return group;
+    return group_postings_cache_.insert(key, std::move(group));
+}
+
+namespace {
+
+bool is_any_of(const Xapian::Query& query) {
+    const auto type = query.get_type();
+    return type == Xapian::Query::OP_OR || type == Xapian::Query::OP_MAX || type == Xapian::Query::OP_SYNONYM;
+}
+
+// Splits the subqueries of an OR into terms (through scaling and nested ORs:
+// a word's fields, its completions and typo alternatives, read as one
+// union) and the rest.
+void split_any_of(const Xapian::Query& query, std::vector<std::string>& terms, std::vector<Xapian::Query>& others) {
+    for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
+        Xapian::Query subquery = query.get_subquery(n);
+        while (subquery.get_type() == Xapian::Query::OP_SCALE_WEIGHT) subquery = subquery.get_subquery(0);
+        if (subquery.get_type() == Xapian::Query::LEAF_TERM) {
+            terms.push_back(*subquery.get_terms_begin());
+        } else if (is_any_of(subquery)) {
+            split_any_of(subquery, terms, others);
+        } else {
+            others.push_back(subquery);
+        }
+    }
+}
+
+}  // namespace
+
+std::optional<DocidSet> ShardSnapshot::any_of(const Xapian::Query& query, const Xapian::Database& live) const {
+    std::vector<std::string> terms;
+    std::vector<Xapian::Query> others;
+    split_any_of(query, terms, others);
+    std::optional<DocidSet> result = terms.empty() ? DocidSet(size()) : *union_docs(terms, live);
+    for (const Xapian::Query& other : others) {
+        const auto next = evaluate(other, live);
+        if (!next) return std::nullopt;
+        *result |= *next;
+    }
+    return result;
+}
+
 // The first subquery's set folded with each following one's by `fold`.
 template <typename Fold>
 std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const Xapian::Database& live,
@@ -273,7 +372,7 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, cons
         case Xapian::Query::OP_FILTER: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
         case Xapian::Query::OP_OR:
         case Xapian::Query::OP_MAX:
-        case Xapian::Query::OP_SYNONYM: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set |= next; });
+        case Xapian::Query::OP_SYNONYM: return any_of(query, live);
         case Xapian::Query::OP_AND_NOT:
             return combine(query, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
         default: return std::nullopt;

@@ -37,6 +37,17 @@ struct TermPostings {
     }
 };
 
+// The postings of several terms, in the order asked for.
+struct PostingsGroup {
+    std::vector<TermPostings> of_terms;
+
+    std::size_t memory_bytes() const {
+        std::size_t bytes = 0;
+        for (const auto& postings : of_terms) bytes += postings.memory_bytes();
+        return bytes;
+    }
+};
+
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
 inline constexpr std::size_t facet_dimension_count = 6;
 
@@ -113,12 +124,25 @@ public:
     std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
     // The same with each posting's wdf.
     std::shared_ptr<const TermPostings> term_postings(const std::string& term, const Xapian::Database& live) const;
+    // The docids below size() in any of `terms`' posting lists. A query
+    // word found in hundreds of brand or category names ("co": every
+    // "... & Co.") reads them all once per snapshot: the union is cached
+    // as one set, under the list of terms.
+    std::shared_ptr<const DocidSet> union_docs(const std::vector<std::string>& terms,
+                                               const Xapian::Database& live) const;
+    // The postings of each of `terms`, cached together as the union is
+    // (only the terms' own postings when they are few: see union_docs).
+    std::shared_ptr<const PostingsGroup> group_postings(const std::vector<std::string>& terms,
+                                                        const Xapian::Database& live) const;
+    // Whether group_postings keeps `terms` as one.
+    static bool kept_as_group(const std::vector<std::string>& terms);
 
 private:
     using Column = std::vector<std::uint32_t>;
 
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
+    std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
@@ -137,6 +161,7 @@ private:
     // Frequent terms' docid sets and postings.
     mutable TermCache<DocidSet> term_docs_cache_;
     mutable TermCache<TermPostings> term_postings_cache_;
+    mutable TermCache<PostingsGroup> group_postings_cache_;
 };
 
 // The snapshots of a generation's shards, in shard order.

@@ -4,6 +4,8 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <queue>
 #include <string>
@@ -24,6 +26,18 @@ constexpr std::size_t candidate_margin = 16;
 // A binary search per listing of the gate beats a pass over the postings
 // when the postings outnumber the gate this many times.
 constexpr std::size_t few_in_gate_ratio = 32;
+
+// Bounding the scores costs a pass over the postings about half as dear as
+// weighing them: over the long-tail log it paid only for shards with tens
+// of thousands of matches (a relaxed 7-word query: 238,000 matches a shard,
+// 180 weighed). Fewer are weighed in full.
+constexpr std::size_t min_matches_to_bound = 32768;
+// The first pass weighs this many listings per listing kept, those with
+// the highest bounds: bounds are loose (a word's alternatives add up in
+// them), so the best bounds are not always the best scores.
+constexpr std::size_t first_pass_per_kept = 8;
+// Relative slack between a score and its bound for rounding.
+constexpr double bound_rounding_margin = 1e-9;
 
 // One term's BM25 weight as Xapian::BM25Weight computes it (init() and
 // get_sumpart(), with k2 = 0, k3 = 1 and a query term frequency of 1),
@@ -55,6 +69,12 @@ public:
     double of(Xapian::termcount wdf, Xapian::termcount length) const {
         if (wdf == 1 && length < once_by_length_.size()) return once_by_length_[length];
         return computed(wdf, length);
+    }
+    // The most a posting weighs with at most `max_wdf` in a listing of at
+    // least `min_length` terms (the weight grows with the wdf and falls
+    // with the length).
+    double upper_bound(Xapian::termcount max_wdf, Xapian::termcount min_length) const {
+        return computed(max_wdf, min_length);
     }
 
 private:
@@ -138,20 +158,188 @@ private:
     std::unordered_map<std::string, Xapian::doccount> known_;
 };
 
+// The listings a node is weighed for, with their number (counted once,
+// not once per term: a word in 300 brand names has 300 terms).
+struct Gate {
+    explicit Gate(const DocidSet& listings) : docs(listings), count(listings.count()) {}
+    const DocidSet& docs;
+    std::size_t count;
+
+    // The docids, listed once for all the terms that look them up.
+    const std::vector<Xapian::docid>& listed() const {
+        if (!listed_) {
+            listed_.emplace();
+            listed_->reserve(count);
+            docs.for_each([&](Xapian::docid docid) { listed_->push_back(docid); });
+        }
+        return *listed_;
+    }
+
+private:
+    mutable std::optional<std::vector<Xapian::docid>> listed_;
+};
+
+// A term, or a term scaled (a field's weight): its postings are its matches.
+bool is_term(const QueryTree& node) {
+    if (node.op() == QueryTree::Op::scale) return is_term(node.children().front());
+    return node.op() == QueryTree::Op::term;
+}
+
+const std::string& term_of(const QueryTree& node) {
+    return node.op() == QueryTree::Op::scale ? term_of(node.children().front()) : node.term_name();
+}
+
+// A node weighing only the listings in its own terms' postings, all of them
+// matches: a term, or terms scaled and OR'd (a word's fields, its
+// completions or typo alternatives). Weighed over a gate, it needs no set
+// of its matches.
+bool weighs_its_postings(const QueryTree& node) {
+    switch (node.op()) {
+        case QueryTree::Op::term: return true;
+        case QueryTree::Op::scale: return weighs_its_postings(node.children().front());
+        case QueryTree::Op::any_of:
+        case QueryTree::Op::best_of:
+            return std::all_of(node.children().begin(), node.children().end(), weighs_its_postings);
+        default: return false;
+    }
+}
+
+// The terms of such a node, as one list (for one cached union).
+void collect_terms(const QueryTree& node, std::vector<std::string>& terms) {
+    if (node.op() == QueryTree::Op::term) {
+        terms.push_back(node.term_name());
+        return;
+    }
+    for (const QueryTree& child : node.children()) collect_terms(child, terms);
+}
+
+std::optional<DocidSet> tree_matches_any(const ShardView& shard, const std::vector<QueryTree>& children);
+void fold(Op op, DocidSet& result, const DocidSet& next);
+
+// The listings below a shard snapshot's size matching `node`.
+std::optional<DocidSet> tree_matches(const ShardView& shard, const QueryTree& node) {
+    const ShardSnapshot& snapshot = *shard.snapshot;
+    switch (node.op()) {
+        case Op::term: return *snapshot.term_docs(node.term_name(), shard.database);
+        case Op::leaf:
+        case Op::match_all: return snapshot.evaluate(Xapian::Query::MatchAll, shard.database);
+        case Op::scale:
+        case Op::and_maybe:
+        case Op::filter:
+        case Op::and_not:
+        case Op::all_of:
+        case Op::any_of:
+        case Op::best_of: break;
+    }
+    const auto& children = node.children();
+    if (children.empty()) return DocidSet(snapshot.size());
+    if (node.op() == Op::any_of || node.op() == Op::best_of) return tree_matches_any(shard, children);
+    auto result = tree_matches(shard, children.front());
+    if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
+    for (std::size_t n = 1; n < children.size() && result; ++n) {
+        const QueryTree& child = children[n];
+        if (child.op() == Op::term) {  // the cached set as it is, not a copy
+            fold(node.op(), *result, *snapshot.term_docs(child.term_name(), shard.database));
+            continue;
+        }
+        const auto next = tree_matches(shard, child);
+        if (!next) return std::nullopt;
+        fold(node.op(), *result, *next);
+    }
+    return result;
+}
+
+// The terms among `children` as one union (cached for a word in many
+// brand or category names), then the other children.
+std::optional<DocidSet> tree_matches_any(const ShardView& shard, const std::vector<QueryTree>& children) {
+    const ShardSnapshot& snapshot = *shard.snapshot;
+    std::vector<std::string> terms;
+    for (const QueryTree& child : children) {
+        if (weighs_its_postings(child)) collect_terms(child, terms);
+    }
+    std::optional<DocidSet> result =
+        terms.empty() ? DocidSet(snapshot.size()) : *snapshot.union_docs(terms, shard.database);
+    for (const QueryTree& child : children) {
+        if (weighs_its_postings(child)) continue;
+        const auto next = tree_matches(shard, child);
+        if (!next) return std::nullopt;
+        *result |= *next;
+    }
+    return result;
+}
+
+void fold(Op op, DocidSet& result, const DocidSet& next) {
+    if (op == Op::any_of || op == Op::best_of) result |= next;
+    else if (op == Op::and_not) result.subtract(next);
+    else result &= next;
+}
+
+// The postings of the terms one query weighs in one shard, and the matches
+// of its operator nodes, each read once for all the passes over the shard
+// (bounds, then weighing); a word in many brand or category names brings
+// its terms' postings as one group, cached in the snapshot.
+class ShardReads {
+public:
+    ShardReads(const ShardView& shard, const Xapian::Database& combined, TermFrequencies& termfreqs,
+               const Bm25Parameters& bm25)
+        : shard_(shard), combined_(combined), termfreqs_(termfreqs), bm25_(bm25) {}
+
+    const ShardView& shard() const { return shard_; }
+    const Xapian::Database& combined() const { return combined_; }
+    // The BM25 weight of `term` times `factor`, with the combined database's statistics.
+    TermWeight weight_of(const std::string& term, double factor) {
+        return TermWeight(bm25_, combined_, termfreqs_.of(term), factor);
+    }
+
+    // The listings matching `node`, a node of the tree every pass reads
+    // (known by its address).
+    const DocidSet* matches_of(const QueryTree& node) {
+        auto found = matches_.find(&node);
+        if (found == matches_.end()) found = matches_.emplace(&node, tree_matches(shard_, node)).first;
+        return found->second ? &*found->second : nullptr;
+    }
+
+    // Reads the term children of an any_of or best_of node together.
+    void load_group(const std::vector<QueryTree>& children) {
+        std::vector<std::string> terms;
+        for (const QueryTree& child : children) {
+            if (is_term(child)) terms.push_back(term_of(child));
+        }
+        if (!ShardSnapshot::kept_as_group(terms) || known_.contains(terms.front())) return;
+        const auto group = shard_.snapshot->group_postings(terms, shard_.database);
+        for (std::size_t n = 0; n < terms.size(); ++n) {
+            known_.try_emplace(terms[n], group, &group->of_terms[n]);  // sharing the group's ownership
+        }
+    }
+
+    const TermPostings& of(const std::string& term) {
+        auto [found, added] = known_.try_emplace(term);
+        if (added) found->second = shard_.snapshot->term_postings(term, shard_.database);
+        return *found->second;
+    }
+
+private:
+    const ShardView& shard_;
+    const Xapian::Database& combined_;
+    TermFrequencies& termfreqs_;
+    const Bm25Parameters& bm25_;
+    std::unordered_map<std::string, std::shared_ptr<const TermPostings>> known_;
+    std::unordered_map<const QueryTree*, std::optional<DocidSet>> matches_;
+};
+
 // Weighs the matches of one shard's snapshot the way Xapian's matcher
 // weighs a query tree: a node's weight is the sum of its weighted
 // children that match.
 class ShardScorer {
 public:
-    ShardScorer(const ShardView& shard, const Xapian::Database& combined, TermFrequencies& termfreqs,
-                const Bm25Parameters& bm25, const DocidSet& matches)
-        : shard_(shard), snapshot_(*shard.snapshot), combined_(combined), termfreqs_(termfreqs), bm25_(bm25),
-          matches_(matches), scores_(matches), target_(&scores_) {}
+    ShardScorer(ShardReads& reads, const DocidSet& matches)
+        : snapshot_(*reads.shard().snapshot), reads_(reads), matches_(matches), scores_(matches),
+          target_(&scores_) {}
 
     // Adds `node`'s weight times `factor` to the listings of `gate` that
     // match it (for an operator node, the caller made sure all of them do).
     // False if the tree cannot be weighed here.
-    bool weigh(const QueryTree& node, double factor, const DocidSet& gate) {
+    bool weigh(const QueryTree& node, double factor, const Gate& gate) {
         switch (node.op()) {
             case Op::term: weigh_term(node.term_name(), factor, gate); return true;
             case Op::leaf: return weigh_leaf(*node.weighted_leaf(), factor, gate);
@@ -178,7 +366,8 @@ public:
 private:
     // Children from `first` on weigh where they match.
     bool weigh_where_matching(const std::vector<QueryTree>& children, std::size_t first, double factor,
-                              const DocidSet& gate) {
+                              const Gate& gate) {
+        reads_.load_group(children);
         for (std::size_t n = first; n < children.size(); ++n) {
             if (!weigh_where_it_matches(children[n], factor, gate)) return false;
         }
@@ -187,18 +376,20 @@ private:
 
     // A term's postings are its matches, and a weighted leaf matches every
     // listing; an operator node weighs the listings of the gate it matches.
-    bool weigh_where_it_matches(const QueryTree& child, double factor, const DocidSet& gate) {
-        if (child.op() == Op::term || child.op() == Op::leaf) return weigh(child, factor, gate);
-        auto matching = matches_of(child);
-        if (!matching) return false;
-        *matching &= gate;
-        return weigh(child, factor, *matching);
+    bool weigh_where_it_matches(const QueryTree& child, double factor, const Gate& gate) {
+        if (weighs_its_postings(child) || child.op() == Op::leaf) return weigh(child, factor, gate);
+        const DocidSet* all_matching = reads_.matches_of(child);
+        if (all_matching == nullptr) return false;
+        DocidSet matching = *all_matching;
+        matching &= gate.docs;
+        return weigh(child, factor, Gate(matching));
     }
 
     // Each listing gets the weight of its best matching child (Xapian's
     // OP_MAX): every child weighs into a scratch array, whose touched slots
     // fold into the best so far; the best are added to the target at the end.
-    bool weigh_best(const std::vector<QueryTree>& children, double factor, const DocidSet& gate) {
+    bool weigh_best(const std::vector<QueryTree>& children, double factor, const Gate& gate) {
+        reads_.load_group(children);
         Scratch& scratch = scratch_at(best_depth_++);
         MatchScores* outer = target_;
         target_ = &scratch.child;
@@ -235,39 +426,40 @@ private:
         return *scratches_[depth];
     }
 
-    void weigh_term(const std::string& term, double factor, const DocidSet& gate) {
+    void weigh_term(const std::string& term, double factor, const Gate& gate) {
         if (factor == 0) return;  // Xapian weighs nothing under a zero factor
-        const TermWeight weight(bm25_, combined_, termfreqs_.of(term), factor);
-        const auto postings = snapshot_.term_postings(term, shard_.database);
-        const auto& docids = postings->docids;
+        const TermWeight weight = reads_.weight_of(term, factor);
+        const TermPostings& postings = reads_.of(term);
+        const auto& docids = postings.docids;
         const auto add = [&](std::size_t n) {
-            target_->add(docids[n], weight.of(postings->wdfs[n], snapshot_.doc_length(docids[n])));
+            target_->add(docids[n], weight.of(postings.wdfs[n], snapshot_.doc_length(docids[n])));
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
-        if (gate.count() * few_in_gate_ratio < docids.size()) {
+        if (gate.count * few_in_gate_ratio < docids.size()) {
             auto from = docids.begin();
-            gate.for_each([&](Xapian::docid docid) {
+            for (const Xapian::docid docid : gate.listed()) {
                 from = std::lower_bound(from, docids.end(), docid);
-                if (from != docids.end() && *from == docid) add(static_cast<std::size_t>(from - docids.begin()));
-            });
+                if (from == docids.end()) break;
+                if (*from == docid) add(static_cast<std::size_t>(from - docids.begin()));
+            }
             return;
         }
         for (std::size_t n = 0; n < docids.size(); ++n) {
-            if (gate.contains(docids[n])) add(n);
+            if (gate.docs.contains(docids[n])) add(n);
         }
     }
 
-    bool weigh_leaf(const WeightedLeaf& leaf, double factor, const DocidSet& gate) {
+    bool weigh_leaf(const WeightedLeaf& leaf, double factor, const Gate& gate) {
         if (factor == 0) return true;
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
             const double weight = factor * constant->weight();
-            gate.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
+            gate.docs.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
-            gate.for_each([&](Xapian::docid docid) {
+            gate.docs.for_each([&](Xapian::docid docid) {
                 target_->add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
             });
             return true;
@@ -275,53 +467,138 @@ private:
         return false;
     }
 
-    // The listings below the snapshot's size matching `node`.
-    std::optional<DocidSet> matches_of(const QueryTree& node) const {
-        switch (node.op()) {
-            case Op::term: return *snapshot_.term_docs(node.term_name(), shard_.database);
-            case Op::leaf:
-            case Op::match_all: return snapshot_.evaluate(Xapian::Query::MatchAll, shard_.database);
-            case Op::scale:
-            case Op::and_maybe:
-            case Op::filter:
-            case Op::and_not:
-            case Op::all_of:
-            case Op::any_of:
-            case Op::best_of: break;
-        }
-        const auto& children = node.children();
-        if (children.empty()) return DocidSet(snapshot_.size());
-        auto result = matches_of(children.front());
-        if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
-        for (std::size_t n = 1; n < children.size() && result; ++n) {
-            const QueryTree& child = children[n];
-            if (child.op() == Op::term) {  // the cached set as it is, not a copy
-                fold(node.op(), *result, *snapshot_.term_docs(child.term_name(), shard_.database));
-                continue;
-            }
-            const auto next = matches_of(child);
-            if (!next) return std::nullopt;
-            fold(node.op(), *result, *next);
-        }
-        return result;
-    }
-
-    static void fold(Op op, DocidSet& result, const DocidSet& next) {
-        if (op == Op::any_of || op == Op::best_of) result |= next;
-        else if (op == Op::and_not) result.subtract(next);
-        else result &= next;
-    }
-
-    const ShardView& shard_;
     const ShardSnapshot& snapshot_;
-    const Xapian::Database& combined_;
-    TermFrequencies& termfreqs_;
-    const Bm25Parameters& bm25_;
+    ShardReads& reads_;
     const DocidSet& matches_;
     MatchScores scores_;
     MatchScores* target_;  // where weights go: the scores, or a best_of child's scratch
     std::vector<std::unique_ptr<Scratch>> scratches_;
     std::size_t best_depth_ = 0;
+};
+
+// Upper bounds of the weight each match of one shard can get, from the
+// tree's parts: a listing weighs at most the sum of the bounds of the parts
+// it matches. A part is a term (BM25 at its highest wdf in the shortest
+// listing), a weighted leaf (its constant, or the most freshness gives)
+// or a filtered node (the bound of what it weighs, where it matches: a
+// relaxed query's per-word bonus, the brand-match signal); sums and best_of
+// nodes are split into their parts (best_of weighs one of them: at most
+// their sum). The bounds are summed per listing over the matches.
+class MatchBounds {
+public:
+    MatchBounds(ShardReads& reads, const DocidSet& matches) : reads_(reads), matches_(matches), bounds_(matches) {}
+
+    // False if the tree holds something it cannot bound.
+    bool add(const QueryTree& node, double factor) {
+        if (factor < 0) return false;
+        if (factor == 0) return true;  // weighs nothing
+        switch (node.op()) {
+            case Op::match_all: return true;
+            case Op::scale: return add(node.children().front(), factor * node.factor());
+            case Op::all_of:
+            case Op::any_of:
+            case Op::best_of:
+            case Op::and_maybe:
+                reads_.load_group(node.children());
+                for (const QueryTree& child : node.children()) {
+                    if (!add(child, factor)) return false;
+                }
+                return true;
+            case Op::term: {
+                const TermPostings& postings = reads_.of(node.term_name());
+                add_at(postings.docids, factor * term_bound(node.term_name(), &postings));
+                return true;
+            }
+            case Op::leaf: {
+                const auto bound = leaf_bound(*node.weighted_leaf());
+                if (!bound) return false;
+                everywhere_ += factor * *bound;
+                return true;
+            }
+            case Op::filter:
+            case Op::and_not: {
+                const auto bound = weight_bound(node.children().front());
+                const DocidSet* where = reads_.matches_of(node);
+                if (!bound || where == nullptr) return false;
+                add_where(*where, factor * *bound);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The bound of the n-th match in docid order.
+    double nth(std::size_t n) const { return bounds_.nth(n) + everywhere_; }
+
+private:
+    void add_at(const std::vector<Xapian::docid>& docids, double bound) {
+        if (bound == 0) return;
+        for (const Xapian::docid docid : docids) {
+            if (matches_.contains(docid)) bounds_.add(docid, bound);
+        }
+    }
+
+    void add_where(const DocidSet& where, double bound) {
+        if (bound == 0) return;
+        where.for_each([&](Xapian::docid docid) {
+            if (matches_.contains(docid)) bounds_.add(docid, bound);
+        });
+    }
+
+    // With the term's postings in this shard at hand, its highest wdf
+    // there; otherwise the database's bound.
+    double term_bound(const std::string& term, const TermPostings* postings = nullptr) {
+        const TermWeight weight = reads_.weight_of(term, 1.0);
+        const Xapian::Database& combined = reads_.combined();
+        const Xapian::termcount max_wdf = postings == nullptr ? combined.get_wdf_upper_bound(term)
+                                          : postings->wdfs.empty()
+                                              ? 0
+                                              : *std::max_element(postings->wdfs.begin(), postings->wdfs.end());
+        if (!shortest_) shortest_ = combined.get_doclength_lower_bound();
+        return weight.upper_bound(max_wdf, *shortest_);
+    }
+
+    std::optional<double> leaf_bound(const WeightedLeaf& leaf) const {
+        if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) return constant->weight();
+        if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
+            return freshness->bonus(std::numeric_limits<double>::max());  // no age: the full weight
+        }
+        return std::nullopt;
+    }
+
+    // The most `node` weighs anywhere (times 1).
+    std::optional<double> weight_bound(const QueryTree& node) {
+        switch (node.op()) {
+            case Op::term: return term_bound(node.term_name());
+            case Op::leaf: return leaf_bound(*node.weighted_leaf());
+            case Op::match_all: return 0.0;
+            case Op::scale: {
+                const auto child = weight_bound(node.children().front());
+                if (!child || node.factor() < 0) return std::nullopt;
+                return *child * node.factor();
+            }
+            case Op::filter:
+            case Op::and_not: return weight_bound(node.children().front());
+            case Op::all_of:
+            case Op::any_of:
+            case Op::and_maybe:
+            case Op::best_of: break;
+        }
+        double sum = 0, best = 0;
+        for (const QueryTree& child : node.children()) {
+            const auto bound = weight_bound(child);
+            if (!bound) return std::nullopt;
+            sum += *bound;
+            best = std::max(best, *bound);
+        }
+        return node.op() == Op::best_of ? best : sum;
+    }
+
+    ShardReads& reads_;
+    const DocidSet& matches_;
+    MatchScores bounds_;  // by match, without the part every match gets
+    double everywhere_ = 0;
+    std::optional<Xapian::termcount> shortest_;  // the shortest listing's length
 };
 
 // A listing and its score, ordered as Xapian orders its matches: higher
@@ -357,6 +634,12 @@ public:
         });
     }
 
+    // The score a listing must beat to be kept, once `count` are.
+    std::optional<double> threshold() const {
+        if (count_ == 0 || best_.size() < count_) return std::nullopt;
+        return best_.top().score;
+    }
+
     std::vector<Scored> take() {
         std::vector<Scored> listings;
         for (; !best_.empty(); best_.pop()) listings.push_back(best_.top());
@@ -367,6 +650,55 @@ private:
     std::size_t count_;
     std::priority_queue<Scored> best_;  // the worst kept on top
 };
+
+// Each listing's exact score over `listings` (a shard's), in docid order.
+std::optional<std::vector<double>> exact_scores(ShardReads& reads, const QueryTree& scored, const DocidSet& listings) {
+    ShardScorer scorer(reads, listings);
+    if (!scorer.weigh(scored, 1.0, Gate(listings))) return std::nullopt;
+    const std::size_t count = listings.count();
+    std::vector<double> scores(count);
+    for (std::size_t n = 0; n < count; ++n) scores[n] = scorer.scores().nth(n);
+    return scores;
+}
+
+// The k-th largest of `values` (k from 1; values.size() >= k).
+double kth_largest(std::vector<double> values, std::size_t k) {
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k - 1), values.end(),
+                     std::greater<>());
+    return values[k - 1];
+}
+
+// MaxScore over the whole tree, in two steps: the `kept` listings with the
+// highest bounds are weighed, and the kept-th best of their scores (or the
+// best kept so far over the shards, when higher) is a score the final
+// `kept` all reach; only the matches whose bound reaches it can rank, and
+// they are returned to be weighed. nullopt when the tree cannot be bounded
+// (everything is weighed then). Listings left out score below the kept-th
+// best: the top `kept` and their order are exactly the exhaustive ones.
+std::optional<DocidSet> listings_that_may_rank(ShardReads& reads, const QueryTree& scored, const DocidSet& matches,
+                                               std::size_t kept, std::optional<double> best_so_far) {
+    MatchBounds bounds(reads, matches);
+    if (!bounds.add(scored, 1.0)) return std::nullopt;
+    const std::size_t count = matches.count();
+    std::vector<double> bound_of(count);
+    for (std::size_t n = 0; n < count; ++n) bound_of[n] = bounds.nth(n);
+    const auto listings_bounded_from = [&](double lowest) {
+        DocidSet listings(matches.size());
+        std::size_t n = 0;
+        matches.for_each([&](Xapian::docid docid) {
+            if (bound_of[n++] >= lowest) listings.add(docid);
+        });
+        return listings;
+    };
+    const DocidSet first = listings_bounded_from(kth_largest(bound_of, std::min(count, kept * first_pass_per_kept)));
+    const auto first_scores = exact_scores(reads, scored, first);
+    if (!first_scores) return std::nullopt;
+    double threshold = kth_largest(*first_scores, kept);
+    if (best_so_far) threshold = std::max(threshold, *best_so_far);
+    // Scores are sums of the same terms in another order than the bounds:
+    // a margin far above rounding keeps a listing that ties the threshold.
+    return listings_bounded_from(threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+}
 
 }  // namespace
 
@@ -380,7 +712,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
-                                                      std::size_t count) {
+                                                      std::size_t count, ScoringBound bound) {
     SnapshotCandidates candidates;
     candidates.docids.resize(shards.size());
     BestListings best(count + candidate_margin);
@@ -389,12 +721,21 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         const ShardView& shard = shards[shard_index];
         auto matches = matches_in_snapshot(shard, filters, queries);
         if (!matches) return std::nullopt;
-        {
-            ShardScorer scorer(shard, combined, termfreqs, bm25, *matches);
-            if (!scorer.weigh(scored, 1.0, *matches)) return std::nullopt;
-            best.offer_all(*matches, scorer.scores(), shard_index, shards.size());
-        }
-        candidates.matches += matches->count();
+        ShardReads reads(shard, combined, termfreqs, bm25);
+        const auto weigh_into_best = [&](const DocidSet& listings) {
+            ShardScorer scorer(reads, listings);
+            if (!scorer.weigh(scored, 1.0, Gate(listings))) return false;
+            best.offer_all(listings, scorer.scores(), shard_index, shards.size());
+            return true;
+        };
+        const std::size_t kept = count + candidate_margin;
+        const std::size_t match_count = matches->count();
+        const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
+                                                    (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
+        const auto worth_weighing =
+            bounded ? listings_that_may_rank(reads, scored, *matches, kept, best.threshold()) : std::nullopt;
+        if (!weigh_into_best(worth_weighing ? *worth_weighing : *matches)) return std::nullopt;
+        candidates.matches += match_count;
         candidates.matching.push_back(std::move(*matches));
     }
     for (const Scored& listing : best.take()) candidates.docids[listing.shard].push_back(listing.docid);

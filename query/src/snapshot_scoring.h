@@ -10,6 +10,10 @@
 // Xapian's BM25Weight with the combined database's statistics, so a
 // listing weighs the same (up to rounding) as through the matcher.
 //
+// With many matches in a shard, only those whose score bound may reach the
+// page are weighed (MaxScore over the whole tree: terms, the relaxation's
+// per-word bonuses, business signals); the top is the same.
+//
 // The candidates are the best `count` over all shards plus a margin; the
 // caller runs Xapian's matcher over them and the listings newer than the
 // snapshots, so the scores and order shown are Xapian's own.
@@ -36,6 +40,12 @@ struct SnapshotCandidates {
     std::uint64_t candidate_count() const;
 };
 
+// How candidates are chosen: top_k weighs only the matches whose score
+// bound may reach the best `count` (MaxScore over the query tree) in the
+// shards with many matches, top_k_always in every shard, `all` weighs all
+// of them. The candidates are the same.
+enum class ScoringBound { top_k, top_k_always, all };
+
 // Candidates for the best `count` listings of `scored` (the text query
 // with its ranking signals) among those matching `filters`. nullopt when a
 // shard's snapshot cannot evaluate the filters or the tree holds something
@@ -44,7 +54,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
-                                                      std::size_t count);
+                                                      std::size_t count, ScoringBound bound = ScoringBound::top_k);
 
 // Matches the candidates and every listing newer than its shard's snapshot,
 // to combine with OP_FILTER over the combined database.

@@ -126,6 +126,65 @@ TEST_CASE("ranking candidates on the snapshots gives exactly the matcher's resul
     }
 }
 
+namespace {
+
+// Two thousand listings whose brands share words ("co", "black", "kids")
+// and whose titles draw from one vocabulary at uneven rates, so that words
+// match many listings and several-word queries are relaxed.
+std::string long_tail_catalog() {
+    const char* brands[] = {"Tiffany & Co.", "Sally & Co.", "Black Diamond", "Kids Co", "Nike", "Coach", "Old Navy",
+                            "Black Milk", "The North Face", ""};
+    const char* words[] = {"black", "new", "size", "shirt", "dress", "vintage", "leather", "bag", "gold", "chain",
+                           "silver", "necklace", "kids", "shoes", "running", "small", "medium", "bundle", "lot", "authentic"};
+    const char* categories[] = {"Women/Jewelry/Necklaces", "Kids/Toys/Dolls", "Men/Shoes/Athletic", "Women/Bags/Totes",
+                                "Kids/Girls/Dresses"};
+    std::ostringstream feed;
+    for (int n = 0; n < 2000; ++n) {
+        std::string title = brands[n % 10];
+        const int length = 2 + n % 5;
+        for (int k = 0; k < length; ++k) title += std::string(" ") + words[(n * (k + 3) + k * k * 7) % (k % 2 == 0 ? 6 : 20)];
+        feed << R"({"id":"T)" << n << R"(","title":")" << title << R"(","description":")"
+             << words[(n * 7) % 20] << " " << words[(n * 13) % 20] << R"( condition","brand":")" << brands[n % 10]
+             << R"(","category":")" << categories[n % 5] << R"(","price":)" << 5 + (n * 37) % 200
+             << R"(,"condition":)" << 1 + n % 5 << R"(,"shipping":")" << (n % 2 == 0 ? "seller" : "buyer")
+             << R"(","status":")" << (n % 9 == 0 ? "sold" : "on_sale") << R"(","created_at":)"
+             << 1760000000 + n * 600 << "}\n";
+    }
+    return feed.str();
+}
+
+}  // namespace
+
+// Regression test for issue 17: the top-k bound (MaxScore over the query
+// tree, relaxation bonuses and business signals included) must leave the
+// page exactly as weighing every match does.
+TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive results") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, long_tail_catalog());
+    const auto open_with = [&](ServiceOptions::TopKBound bound) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .top_k_bound = bound});
+    };
+    SearchService bounded = open_with(ServiceOptions::TopKBound::always);
+    SearchService exhaustive = open_with(ServiceOptions::TopKBound::off);
+    // Single words in many listings and brand names, several words (relaxed),
+    // a word being typed (completions), a typo, an excluded word.
+    for (const std::string text :
+         {"co", "black", "kids", "new", "shirt", "tiffany co authentic", "black leather bag gold chain",
+          "vintage silver necklace small", "kids running shoes size", "black diamond", "old navy dress medium lot",
+          "neckl", "lea", "runing shoes", "leathr bag", "black -shirt", "authentic tiffany & co necklace silver"}) {
+        for (SearchRequest request : requests_for(text)) {
+            CAPTURE(text);
+            CAPTURE(request.offset);
+            request.limit = std::max<std::size_t>(request.limit, 20);
+            const SearchResult with_bound = bounded.search(request), without = exhaustive.search(request);
+            CHECK(with_bound.ranked_by == RankedBy::snapshot_candidates);
+            check_same_results(with_bound, without);
+        }
+    }
+}
+
 TEST_CASE("listings indexed or sold after the snapshot rank at once") {
     test_support::TempDir dir;
     query_test::build_index(dir, catalog());

@@ -29,6 +29,11 @@ struct ServiceOptions {
     // Rank text queries' candidates on the shard snapshots before Xapian's
     // matcher weighs them (off: the matcher weighs every match; same results).
     bool snapshot_scoring = true;
+    // Weigh on the snapshots only the matches whose score bound may reach
+    // the page: in shards with many matches, always (for tests), or never
+    // (every match weighed). The same results.
+    enum class TopKBound { many_matches, always, off };
+    TopKBound top_k_bound = TopKBound::many_matches;
 };
 
 }  // namespace query
