@@ -39,6 +39,7 @@ std::string_view next_text(std::string_view value, std::size_t& offset) {
 
 struct StoredText {
     std::string_view id, title, description, seller_id;
+    std::string_view image_url;  // last: values written before it existed end before it
 };
 
 StoredText read_stored_text(std::string_view value) {
@@ -48,6 +49,7 @@ StoredText read_stored_text(std::string_view value) {
     text.title = next_text(value, offset);
     text.description = next_text(value, offset);
     text.seller_id = next_text(value, offset);
+    text.image_url = next_text(value, offset);
     return text;
 }
 
@@ -70,6 +72,7 @@ std::string stored_text_value(const Listing& listing) {
     append_text(value, listing.title);
     append_text(value, description_snippet(listing.description));
     append_text(value, listing.seller_id);
+    append_text(value, listing.image_url);
     return value;
 }
 
@@ -82,6 +85,7 @@ Listing stored_listing_of(const Xapian::Document& document) {
     listing.title = text.title;
     listing.description = text.description;
     listing.seller_id = text.seller_id;
+    listing.image_url = text.image_url;
     listing.brand = document.get_value(slot::brand);
     listing.category = document.get_value(slot::category);
     listing.price = number_in(document, slot::price);
