@@ -1,5 +1,8 @@
 #include "shard_writer.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "write_failure.h"
 
 namespace indexer {
@@ -65,6 +68,11 @@ void ShardWriter::handle(Task& task) {
         const bool another_queued = --commit_points_queued_ > 0;
         const auto now = std::chrono::steady_clock::now();
         if (another_queued && now - last_commit_ < group_window_) return;
+        // Even idle, commits are spaced: a search fails (after its retries)
+        // once two commits overtake the revision it reads, and a feed
+        // trickling in at 50 listings/s made a commit point every 50 ms poll.
+        const auto spacing = std::min<std::chrono::steady_clock::duration>(group_window_, max_idle_commit_spacing);
+        if (now - last_commit_ < spacing) std::this_thread::sleep_for(spacing - (now - last_commit_));
         reserve_.check();
         store_->commit(marker->position, marker->feed_identity);
         last_commit_ = std::chrono::steady_clock::now();

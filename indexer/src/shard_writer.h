@@ -29,6 +29,8 @@ struct ShardCounts {
 
 class ShardWriter {
 public:
+    static constexpr std::chrono::milliseconds max_idle_commit_spacing{250};
+
     // Each commit first checks `reserve` (see disk_reserve.h).
     //
     // Group commit: with a `group_window` above zero, a commit point that has
@@ -37,8 +39,10 @@ public:
     // follower so commits about once per window instead of once per commit
     // point, each commit's fixed cost (B-tree updates of every term touched,
     // fsync) shared by more lines; an idle one still commits at once,
-    // nothing being queued behind. Every commit still writes the position of
-    // exactly what it holds.
+    // nothing being queued behind, once its last commit is
+    // max_idle_commit_spacing old (or the window, if shorter): a search
+    // then has at least twice that before commits overtake what it reads.
+    // Every commit still writes the position of exactly what it holds.
     ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lexicon& lexicon, DiskReserve reserve,
                 std::chrono::milliseconds group_window = std::chrono::milliseconds(0));
     ~ShardWriter();

@@ -24,13 +24,14 @@ public:
     std::optional<Xapian::Document> find(const std::string&) override { return std::nullopt; }
     void replace(const std::string&, const Xapian::Document&) override {}
     void commit(const indexer::FeedPosition& position, const std::string&) override {
-        commits->push_back({position, uncommitted_});
+        commits->push_back({position, uncommitted_, std::chrono::steady_clock::now()});
     }
     void close() override {}
 
     struct Commit {
         indexer::FeedPosition position;
         int listings;  // applied before this commit, since the store opened
+        std::chrono::steady_clock::time_point at;
     };
     std::shared_ptr<std::vector<Commit>> commits = std::make_shared<std::vector<Commit>>();
 
@@ -81,5 +82,26 @@ TEST_CASE("without a group window every commit point commits what was submitted 
     for (std::uint64_t line = 1; line <= 3; ++line) {
         CHECK(commits[line - 1].position == at_line(line));
         CHECK(commits[line - 1].listings == static_cast<int>(line));
+    }
+}
+
+TEST_CASE("an idle writer with a group window spaces its commits, so searches are not overtaken") {
+    std::promise<void> release;
+    release.set_value();
+    auto store = std::make_unique<RecordingStore>(release.get_future().share());
+    const auto commits = store->commits;
+    const analyzers::Lexicon lexicon = analyzers::load_lexicon(test_support::project_data_dir());
+    indexer::ShardWriter writer(std::move(store), lexicon, indexer::DiskReserve{}, std::chrono::seconds(1));
+    // A trickle: one listing and its commit point at a time, nothing queued behind.
+    for (std::uint64_t line = 1; line <= 3; ++line) {
+        writer.submit(one_listing("id" + std::to_string(line)));
+        writer.commit_at(at_line(line), "feed");
+        writer.wait_committed();
+    }
+    writer.finish();
+    REQUIRE(commits->size() == 3);  // each committed, none passed over
+    for (std::size_t n = 1; n < commits->size(); ++n) {
+        CHECK((*commits)[n].at - (*commits)[n - 1].at >= indexer::ShardWriter::max_idle_commit_spacing);
+        CHECK((*commits)[n].position == at_line(n + 1));
     }
 }
