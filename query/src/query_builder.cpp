@@ -262,8 +262,7 @@ private:
             unit.alternatives.push_back(
                 {.tree = QueryTree::scaled(std::move(*tree),
                                            scale(typing_.completion_weight, reference, completion.frequency)),
-                 .bonus_share = typing_.completion_weight,
-                 .other_word = known});
+                 .bonus_share = typing_.completion_weight});
             query_.expansions.push_back(
                 {.kind = Expansion::Kind::completion, .typed = word.surface, .terms = {completion.term}});
             query_.match_terms.emplace(completion.term, characters_in(word.surface));

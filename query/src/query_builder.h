@@ -63,8 +63,9 @@ struct TextQuery {
         struct Alternative {
             QueryTree tree;
             double bonus_share = 1;
-            // A typo or completion of a word some title has as typed: more
-            // often another word ("planes" -> planet) than what was meant.
+            // A typo of a word some title has as typed: more often another
+            // word ("planes" -> planet) than what was meant. (Completions
+            // are what was meant as often as not: the word is being typed.)
             bool other_word = false;
         };
         std::vector<Alternative> alternatives;

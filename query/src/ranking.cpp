@@ -106,7 +106,7 @@ const std::array settings{
     Setting{"relax.number_share", [](RankingConfig& c) -> SettingField { return &c.relax_number_share; }, 0, 1,
             "share of the bonus a bare number earns"},
     Setting{"relax.other_word_share", [](RankingConfig& c) -> SettingField { return &c.relax_other_word_share; }, 0,
-            1, "share of its bonus a typo or completion earns when titles have the word as typed"},
+            1, "share of its bonus a typo earns when titles have the word as typed"},
     Setting{"proximity.weight", [](RankingConfig& c) -> SettingField { return &c.proximity_weight; }, 0, unbounded,
             "bonus per pair of adjacent typed words a title has adjacent (half when near)"},
     Setting{"proximity.window", [](RankingConfig& c) -> SettingField { return &c.proximity_window; }, 0, 1000,

@@ -94,9 +94,8 @@ struct RankingConfig {
     double relax_idf_bonus = 0;
     // and a bare number ("1", "50") earns this share of its bonus.
     double relax_number_share = 1;
-    // A typo or completion of a word that titles have as typed is more often
-    // another word ("planes" -> planet): such a match earns this share of
-    // its bonus.
+    // A typo of a word that titles have as typed is more often another word
+    // ("planes" -> planet): such a match earns this share of its bonus.
     double relax_other_word_share = 1;
     // Typed words next to each other that a title has next to each other
     // earn this much per pair (half when a few words apart); the best
