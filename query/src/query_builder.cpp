@@ -182,7 +182,7 @@ public:
         }
         QueryTree as_one = QueryTree::scaled(expand_.term(term), typing_.split_join_weight);
         QueryTree clause = QueryTree::combine(
-            Op::best_of, {QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()}), as_one});
+            Op::any_of, {QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()}), as_one});
         for (TextQuery::Unit* unit : {&first_unit, &second_unit}) {
             unit->alternatives.push_back({.tree = as_one, .bonus_share = typing_.split_join_weight});
         }
@@ -394,11 +394,16 @@ const char* to_string(Expansion::Kind kind) {
 }
 
 QueryTree TextQuery::Unit::matching() const {
-    // A listing counts the best way it matches the word: "pro" and its
-    // completion "protector" in one title do not add up.
+    // The ways a word matches add up (a title with "pro" and its completion
+    // "protector" weighs both; typos and completions weigh less than the
+    // word as typed). Not OP_MAX: Xapian 1.4.22's OP_MAX crashed the server
+    // (SIGSEGV in get_mset) on queries with several alternatives, e.g.
+    // "running tryhex size" on the 1M calibrated index, whenever Xapian's
+    // matcher weighed them (snapshot scoring off, or listings newer than
+    // the snapshots while a feed runs). The word bonus still counts once.
     std::vector<QueryTree> trees;
     for (const Alternative& alternative : alternatives) trees.push_back(alternative.tree);
-    return QueryTree::combine(Op::best_of, std::move(trees));
+    return QueryTree::combine(Op::any_of, std::move(trees));
 }
 
 QueryTree TextQuery::all_words() const {

@@ -1,6 +1,8 @@
 #include "query_plan.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -178,16 +180,28 @@ QueryTree dropping_from_the_end(const TextQuery& text, const RankingConfig& rank
 
 // The coordination bonus of one typed word: flat, plus its IDF's share,
 // less for a bare number; each way the word matches earns its share of it
-// (a typo less than the word as typed) and a listing counts its best way.
+// (a typo less than the word as typed) and a listing counts its best way:
+// the ways of each share, unless one of a higher share matches (AND_NOT,
+// not OP_MAX: see TextQuery::Unit::matching).
 QueryTree word_bonus(const TextQuery::Unit& unit, const RankingConfig& ranking) {
     double bonus = ranking.relax_word_bonus + ranking.relax_idf_bonus * unit.informativeness;
     if (unit.number) bonus *= ranking.relax_number_share;
-    std::vector<QueryTree> ways;
+    std::map<double, std::vector<QueryTree>, std::greater<>> ways_by_share;
     for (const auto& alternative : unit.alternatives) {
         const double share = alternative.bonus_share * (alternative.other_word ? ranking.relax_other_word_share : 1);
-        ways.push_back(bonus_for(bonus * share, alternative.tree));
+        ways_by_share[share].push_back(alternative.tree);
     }
-    return QueryTree::combine(Op::best_of, std::move(ways));
+    std::vector<QueryTree> bonuses;
+    std::vector<QueryTree> better_ways;
+    for (auto& [share, ways] : ways_by_share) {
+        QueryTree matching = QueryTree::combine(Op::any_of, ways);
+        if (!better_ways.empty()) {
+            matching = QueryTree::combine(Op::and_not, {std::move(matching), QueryTree::combine(Op::any_of, better_ways)});
+        }
+        if (share > 0) bonuses.push_back(bonus_for(bonus * share, matching));
+        better_ways.insert(better_ways.end(), ways.begin(), ways.end());
+    }
+    return QueryTree::combine(Op::any_of, std::move(bonuses));
 }
 
 }  // namespace
