@@ -47,9 +47,12 @@ public:
     void catch_up() override { reopen_all(); }
 
     IndexVersion version() const override {
-        std::uint64_t revisions = 0;
-        for (const auto& shard : shards_) revisions += shard.get_revision();
-        return {.generation = serving_.id, .commits = revisions};
+        IndexVersion version{.generation = serving_.id};
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+            version.commits += shards_[shard].get_revision();
+            version.snapshot_commits += (*snapshots_)[shard]->revision();
+        }
+        return version;
     }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
