@@ -20,6 +20,7 @@
 #include "meili_api.h"
 #include "metrics.h"
 #include "reindex_job.h"
+#include "task_query.h"
 #include "query/errors.h"
 #include "server/v1_api.h"
 
@@ -193,7 +194,8 @@ void log_server_error(std::string_view method, std::string_view path, const ApiE
 }
 
 bool is_meili_route(const std::string& path) {
-    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks"}) {
+    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks", "/batches",
+                                   "/swap-indexes", "/dumps", "/snapshots"}) {
         if (path == route || path.rfind(std::string(route) + "/", 0) == 0) return true;
     }
     return path.rfind("/indexes", 0) == 0;
@@ -247,7 +249,7 @@ struct HttpApi::Impl : RequestHandler {
     explicit Impl(SearchService& search_service) : service(search_service) {
         // The front reads requests (and enforces the body limit for every
         // transfer encoding); these only shape the Keep-Alive header.
-        router.set_payload_max_length(max_body_bytes);
+        router.set_payload_max_length(RequestLimits{}.max_documents_body);
         router.set_keep_alive_timeout(idle_timeout_seconds);
         router.set_keep_alive_max_count(keep_alive_max_count);
         add_meilisearch_routes();
@@ -307,8 +309,7 @@ struct HttpApi::Impl : RequestHandler {
                 send_route_error(request, response, {.code = ErrorCode::not_found, .message = "no such endpoint: " + request.path});
             } else if (response.status == 413) {
                 send_route_error(request, response,
-                                 {.code = ErrorCode::payload_too_large,
-                                  .message = "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
+                                 {.code = ErrorCode::payload_too_large, .message = "the request body is too large"});
             } else if (response.status >= 400) {
                 // httplib chose the status (400, 416, ...): keep it.
                 const int status = response.status;
@@ -445,6 +446,15 @@ struct HttpApi::Impl : RequestHandler {
             check_documents_index(request.matches[1].str());
             send_task(response, documents->remove(ids_of(request.body)));
         });
+        router.Post(R"(/indexes/([^/]+)/documents/delete)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            send_task(response, documents->remove(ids_to_delete(service, request.matches[1].str(), request.body), true));
+        });
+        router.Delete(R"(/indexes/([^/]+)/documents)", [this](const httplib::Request& request, httplib::Response& response) {
+            check_meili_admin(request);
+            send_task(response, documents->remove(ids_to_delete(service, request.matches[1].str(), std::nullopt), true));
+        });
+        add_meilisearch_unserved_routes();
         router.Get(R"(/tasks/([0-9]{1,18}))", [this](const httplib::Request& request, httplib::Response& response) {
             check_meili_admin(request);
             const auto task = documents->find(std::stoull(request.matches[1].str()));
@@ -456,28 +466,62 @@ struct HttpApi::Impl : RequestHandler {
         });
         router.Get("/tasks", [this](const httplib::Request& request, httplib::Response& response) {
             check_meili_admin(request);
-            std::size_t limit = 20;
-            std::optional<std::uint64_t> from;
-            for (const auto& [name, value] : request.params) {
-                const bool number = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
-                if ((name == "limit" || name == "from") && !number) {
-                    throw ApiErrorException({.code = ErrorCode::bad_request,
-                                             .message = "Invalid value in parameter `" + name + "`: expected a positive integer."});
-                }
-                if (name == "limit") limit = std::min<std::size_t>(std::stoul(value), 1000);
-                else if (name == "from") from = std::stoull(value);
-            }
-            const auto tasks = documents->list(from, limit + 1);
+            const TaskQuery query = task_query_of(request.params);
+            const auto [tasks, next] = documents->list(query);
             analyzers::JsonWriter json;
             json.begin_object().key("results").begin_array();
-            for (std::size_t at = 0; at < tasks.size() && at < limit; ++at) json.raw(task_json(tasks[at]));
-            json.end_array().field("total", documents->newest_uid()).field("limit", limit);
+            for (const auto& task : tasks) json.raw(task_json(task));
+            json.end_array().field("total", documents->newest_uid()).field("limit", query.limit);
             json.key("from");
             tasks.empty() ? json.raw("null") : json.value(tasks[0].uid);
             json.key("next");
-            tasks.size() > limit ? json.value(tasks[limit].uid) : json.raw("null");
+            next ? json.value(*next) : json.raw("null");
             response.set_content(json.end_object().take(), json_type);
         });
+    }
+
+    // Meilisearch's routes that have no meaning here: refused by name, with
+    // what to do instead, rather than as unknown endpoints.
+    void add_meilisearch_unserved_routes() {
+        const auto refuse_with = [this](std::string why) {
+            return [this, why](const httplib::Request& request, httplib::Response&) {
+                check_meili_admin(request);
+                throw ApiErrorException({.code = ErrorCode::feature_not_enabled, .message = why});
+            };
+        };
+        const auto settings = refuse_with(
+            "Settings are read only on this server: ranking, synonyms and attributes come from its own files "
+            "(data/ranking.conf, data/synonyms.txt); edit them and POST /v1/admin/reload-ranking.");
+        const std::string settings_route = R"(/indexes/([^/]+)/settings(?:/([a-z-]+))?)";
+        router.Patch(settings_route, settings);
+        router.Put(settings_route, settings);
+        router.Delete(settings_route, settings);
+        const auto indexes = refuse_with(
+            "This server serves one index, `listings`, built by `listing-indexer`: indexes are not created, updated, "
+            "swapped or deleted through the API (a new generation is swapped in by `listing-indexer build`, or POST "
+            "/v1/admin/reindex).");
+        router.Post("/indexes", indexes);
+        router.Patch(R"(/indexes/([^/]+))", indexes);
+        router.Delete(R"(/indexes/([^/]+))", indexes);
+        router.Post("/swap-indexes", indexes);
+        const auto tasks = refuse_with("Tasks are feed segments here: they are neither canceled nor deleted.");
+        router.Delete("/tasks", tasks);
+        router.Post("/tasks/cancel", tasks);
+        router.Get("/batches", refuse_with("Tasks are not batched here: see GET /tasks."));
+        const auto keys = refuse_with("Keys are the server's --search-key and --admin-token: they are not managed "
+                                      "through the API.");
+        for (const std::string route : {"/keys", R"(/keys/([^/]+))"}) {
+            router.Get(route, keys);
+            router.Post(route, keys);
+            router.Patch(route, keys);
+            router.Delete(route, keys);
+        }
+        const auto copies = refuse_with("Dumps and snapshots are not made by this server: its index is Xapian shards "
+                                        "on disk, copied by replication (see the README).");
+        router.Post("/dumps", copies);
+        router.Post("/snapshots", copies);
+        router.Post(R"(/indexes/([^/]+)/documents/edit)",
+                    refuse_with("Editing documents by function is not supported: send the changed fields with PUT."));
     }
 
     static std::vector<std::string> ids_of(const std::string& body) {
@@ -709,9 +753,14 @@ int HttpApi::bind(const HttpOptions& options) {
     impl_->search_key = options.search_key;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
-    if (!options.feed_dir.empty()) impl_->documents = std::make_unique<DocumentWriter>(options.feed_dir, impl_->service);
+    if (!options.feed_dir.empty()) {
+        impl_->documents = std::make_unique<DocumentWriter>(
+            DocumentWriterOptions{
+                .feed_dir = options.feed_dir, .dead_letter_path = options.dead_letter_path, .data_dir = options.data_dir},
+            impl_->service);
+    }
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
-    front.limits.max_body = max_body_bytes;
+    front.limits.max_body = max_body_bytes;  // max_documents_body: RequestLimits' default
     front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
     impl_->front = std::make_unique<HttpFront>(front, *impl_);
     return impl_->front->bind();

@@ -52,4 +52,12 @@ DocumentsQuery documents_query_of_params(const std::multimap<std::string, std::s
 DocumentsQuery documents_query_of_body(std::string_view body);
 std::string meili_documents_json(query::SearchService& service, std::string_view index_uid, const DocumentsQuery& query);
 
+// POST /indexes/{uid}/documents/delete {"filter": "..."}, and DELETE
+// /indexes/{uid}/documents (`body` empty: every listing): the ids of the
+// listings (sold ones included) to delete, at most `max_deleted_by_filter`;
+// more is refused (invalid_document_filter) rather than deleted in part.
+constexpr std::size_t max_deleted_by_filter = 10'000;
+std::vector<std::string> ids_to_delete(query::SearchService& service, std::string_view index_uid,
+                                       std::optional<std::string_view> filter_body);
+
 }  // namespace server

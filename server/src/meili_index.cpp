@@ -105,7 +105,9 @@ HitFormat format_of(const std::vector<std::string>& fields) {
 // Every listing matching `filter`, sold ones included, as documents.
 SearchResult documents_matching(query::SearchService& service, const std::string& filter, std::size_t offset,
                                 std::size_t limit) {
-    SearchRequest request{.offset = offset, .limit = limit, .exact_total = true};
+    // Documents are read as the newest commit has them: after a write's task
+    // has succeeded, a read never shows what was there before.
+    SearchRequest request{.offset = offset, .limit = limit, .exact_total = true, .latest = true};
     request.filters.status = StatusFilter::any;
     if (!filter.empty()) {
         try {
@@ -277,6 +279,45 @@ DocumentsQuery documents_query_of_body(std::string_view body) {
         }
     }
     return query;
+}
+
+namespace {
+
+std::string filter_of_delete_body(std::string_view body) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(body.data(), body.size()).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
+        refuse(ErrorCode::bad_request, "The json payload provided is malformed: expected an object.");
+    }
+    std::string_view filter;
+    for (auto [key, value] : root.get_object()) {
+        if (key != "filter") refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `filter`", key));
+        if (value.get_string().get(filter)) {
+            refuse(ErrorCode::invalid_document_filter, "Invalid value type at `.filter`: expected a string.");
+        }
+    }
+    if (filter.find_first_not_of(" \t") == std::string_view::npos) {
+        refuse(ErrorCode::missing_document_filter, "Missing field `filter`: deleting by filter needs one.");
+    }
+    return std::string(filter);
+}
+
+}  // namespace
+
+std::vector<std::string> ids_to_delete(query::SearchService& service, std::string_view index_uid,
+                                       std::optional<std::string_view> filter_body) {
+    check_index(index_uid);
+    const std::string filter = filter_body ? filter_of_delete_body(*filter_body) : "";
+    const SearchResult result = documents_matching(service, filter, 0, max_deleted_by_filter);
+    if (result.total > max_deleted_by_filter) {
+        refuse(ErrorCode::invalid_document_filter,
+               fmt::format("{} {} listings: a delete takes at most {} at a time (narrow the filter, or build the "
+                           "index again with `listing-indexer build` to empty it).",
+                           filter.empty() ? "The index holds" : "The filter matches", result.total, max_deleted_by_filter));
+    }
+    std::vector<std::string> ids;
+    for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);
+    return ids;
 }
 
 }  // namespace server
