@@ -489,7 +489,11 @@ std::pair<std::vector<Task>, std::optional<std::uint64_t>> DocumentWriter::list(
     std::vector<Task> tasks;
     const auto step = [&](std::uint64_t uid) { return query.reverse ? uid + 1 : uid - 1; };
     std::uint64_t uid = query.reverse ? query.from.value_or(1) : std::min(query.from.value_or(newest), newest);
-    for (; uid > 0 && uid <= newest; uid = step(uid)) {
+    // Each task is a segment to read and check: a filter that selects few
+    // of many tasks answers with what it found so far, and `next`.
+    constexpr std::size_t max_examined = 10'000;
+    for (std::size_t examined = 0; uid > 0 && uid <= newest; uid = step(uid), ++examined) {
+        if (examined == max_examined) return {std::move(tasks), uid};
         auto task = find(uid);
         if (!task || !selected(query, *task)) continue;
         if (tasks.size() == query.limit) return {std::move(tasks), uid};

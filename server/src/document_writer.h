@@ -84,8 +84,8 @@ public:
     // The task, its status brought up to date; nullopt for an unknown uid.
     std::optional<Task> find(std::uint64_t uid);
     // The tasks `query` selects, newest first (oldest with `reverse`), from
-    // uid `from` on, at most `limit` of them; the uid of the next one after
-    // those (for `next`), if any.
+    // uid `from` on, at most `limit` of them, looking at 10,000 at most; the
+    // uid to go on from (for `next`), if any.
     std::pair<std::vector<Task>, std::optional<std::uint64_t>> list(const TaskQuery& query);
     std::uint64_t newest_uid();
 
