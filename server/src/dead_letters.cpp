@@ -19,14 +19,15 @@ void DeadLetters::catch_up() {
     struct stat info {};
     if (::stat(path_.c_str(), &info) != 0) return;  // nothing refused yet
     const auto size = static_cast<std::uint64_t>(info.st_size);
-    if (info.st_ino != inode_ || size < read_bytes_) {
+    std::ifstream in(path_, std::ios::binary);
+    if (info.st_ino != inode_ || size < read_bytes_ || !starts_as_read(in)) {
         // An operator replaced or emptied it (after replaying its lines, say).
         by_segment_.clear();
         read_bytes_ = 0;
+        start_.clear();
         inode_ = info.st_ino;
     }
     if (size == read_bytes_) return;
-    std::ifstream in(path_, std::ios::binary);
     in.seekg(static_cast<std::streamoff>(read_bytes_));
     std::string appended(size - read_bytes_, '\0');
     in.read(appended.data(), static_cast<std::streamsize>(appended.size()));
@@ -35,12 +36,23 @@ void DeadLetters::catch_up() {
     const auto complete = appended.rfind('\n');
     if (complete == std::string::npos) return;
     std::string_view records(appended.data(), complete + 1);
+    if (read_bytes_ == 0) start_ = records.substr(0, max_start_bytes);
     read_bytes_ += records.size();
     while (!records.empty()) {
         const auto end = records.find('\n');
         take_record(records.substr(0, end));
         records.remove_prefix(end + 1);
     }
+}
+
+// A file replaced by one as long or longer, under the same inode number (a
+// deleted file's is reused at once), is told apart by its first bytes.
+bool DeadLetters::starts_as_read(std::ifstream& in) const {
+    std::string start(start_.size(), '\0');
+    in.read(start.data(), static_cast<std::streamsize>(start.size()));
+    const bool same = in.gcount() == static_cast<std::streamsize>(start.size()) && start == start_;
+    in.clear();
+    return same;
 }
 
 void DeadLetters::take_record(std::string_view record) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -24,11 +25,14 @@ public:
 
 private:
     void catch_up();
+    bool starts_as_read(std::ifstream& in) const;
     void take_record(std::string_view record);
 
     std::filesystem::path path_;
     std::uint64_t read_bytes_ = 0;
     std::uint64_t inode_ = 0;
+    static constexpr std::size_t max_start_bytes = 256;
+    std::string start_;  // the file's first bytes, as read
     std::map<std::string, std::map<std::uint64_t, std::string>> by_segment_;
 };
 
