@@ -154,6 +154,19 @@ public:
         return unit;
     }
 
+    // A word a synonym covers: as typed, and completed when being typed
+    // ("tee" may be the start of teeth); never fuzzed or split, the
+    // synonym says what it means.
+    QueryTree covered_word(std::size_t index, bool being_typed) {
+        const Word& word = query_.words[index];
+        SearchedTerms searched;
+        TextQuery::Unit unit{.alternatives = {{.tree = expand_.word(word, &searched)}}};
+        if (dictionary_ != nullptr && being_typed && typing_.prefix) {
+            add_completions(index, known_as_typed(word), searched, unit);
+        }
+        return unit.matching();
+    }
+
     // The term two adjacent words make when written as one ("air pods" ->
     // airpod), when some titles have it.
     std::optional<std::string> joined_term(std::size_t first) {
@@ -453,15 +466,19 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
     }
     ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, hints, query);
     const auto& analysed = query.words;
+    const auto being_typed = [&](std::size_t word) {
+        return word + 1 == analysed.size() && !typed.last_word_complete;
+    };
     for (std::size_t i = 0; i < analysed.size();) {
         const SynonymTable::Match match = lexicon_.synonyms.longest_match(analysed, i);
         if (match.length > 0) {
             // Synonyms and brand aliases come first: the words they cover
-            // are taken as typed, never completed or corrected.
+            // are taken as typed, never corrected, split or joined (the
+            // word being typed is still completed).
             std::vector<QueryTree> typed_words;
             double informativeness = 0;
             for (std::size_t j = i; j < i + match.length; ++j) {
-                typed_words.push_back(expand.word(analysed[j]));
+                typed_words.push_back(clauses.covered_word(j, being_typed(j)));
                 query.understood[j] = true;
                 informativeness = std::max(informativeness, clauses.idf(analysed[j].term));
             }
@@ -476,9 +493,6 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
             i += match.length;
             continue;
         }
-        const auto being_typed = [&](std::size_t word) {
-            return word + 1 == analysed.size() && !typed.last_word_complete;
-        };
         TextQuery::Unit unit = clauses.word(i, being_typed(i));
         const bool next_is_plain =
             i + 1 < analysed.size() && lexicon_.synonyms.longest_match(analysed, i + 1).length == 0;

@@ -9,7 +9,8 @@
 // parts, and, with a WordDictionary, what a buyer typing on a phone may
 // mean by it (a completion of the last word, known words a typo away, the
 // two words it runs together); synonyms and brand aliases come first and
-// the words they cover are taken as typed. "-word" leaves listings out.
+// the words they cover are taken as typed (only completed, when being
+// typed). "-word" leaves listings out.
 #pragma once
 
 #include <cstddef>

@@ -49,7 +49,8 @@ std::string catalog() {
            listings("pokemon", "Pokemon cards lot", 3, "Pokemon") +
            listings("keychain", "Anime keychain", 4) +
            listings("razer", "Razer keyboard", 1, "Razer") +
-           listings("mouse", "Razer mouse", 2, "Razer");
+           listings("mouse", "Razer mouse", 2, "Razer") +
+           listings("teeth", "Teeth whitening kit", 2);
 }
 
 struct Fixture {
@@ -120,6 +121,15 @@ TEST_CASE("the word being typed also completes to the words the listings with th
     Fixture off("relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n"
                 "prefix.context_listings = 0\n");
     CHECK(off.search("razer ke").hits.empty());
+}
+
+TEST_CASE("a word a synonym covers is still completed while it is being typed") {
+    Fixture f;
+    // "tee" is a synonym of t-shirt, and the start of "teeth".
+    const auto tee = f.groups("tee");
+    CHECK(tee.front() == "tee");  // the word in full first
+    CHECK(contains(tee, "teeth"));
+    CHECK_FALSE(contains(f.groups("tee "), "teeth"));  // complete: never "teeth"
 }
 
 TEST_CASE("a partial Japanese word matches the words it starts") {
