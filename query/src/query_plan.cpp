@@ -83,10 +83,10 @@ std::string with_corrections(const std::string& typed, const std::unordered_map<
 
 // The word being typed starts more words than its completions searched,
 // so the other words may tell which (context_completions.h).
-bool has_more_completions(const TextQuery& text, const TypedQuery& typed, const WordDictionary& words,
-                          const TypingOptions& typing) {
+bool completions_capped(const TextQuery& text, const TypedQuery& typed, const WordDictionary& words,
+                        const TypingOptions& typing) {
     if (!typing.prefix || typed.last_word_complete || text.words.empty()) return false;
-    return words.completions(text.words.back().surface, typing.max_completions + 1).size() > typing.max_completions;
+    return words.has_more_completions(text.words.back().surface, typing.max_completions);
 }
 
 }  // namespace
@@ -125,7 +125,7 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
         plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
         plan.corrected = true;
     }
-    if (has_more_completions(plan.text, typed, sources.words, config.text.typing)) {
+    if (completions_capped(plan.text, typed, sources.words, config.text.typing)) {
         hints.completions = completions_in_context(plan.text, sources.database, config);
         if (!hints.completions.empty()) {
             plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
