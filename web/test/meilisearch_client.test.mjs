@@ -216,7 +216,11 @@ test('writes in batches larger than a search body, and the task list filtered as
   await assert.rejects(admin.tasks.getTasks({ statuses: ['done'] }), (error) => error.cause.code === 'invalid_task_statuses');
   await assert.rejects(admin.tasks.getTasks({ afterEnqueuedAt: new Date() }), (error) => error.cause.code === 'bad_request');
 
-  const byFilter = await index.deleteDocuments({ filter: 'id IN [B0, B1, B2]' }).waitTask({ timeout: 10000, interval: 100 });
+  // Filters in both of Meilisearch's forms: a string, and an array (items
+  // ANDed, inner arrays ORed).
+  const fetched = await index.getDocuments({ filter: [['id = B0', 'id = B1'], 'price < 100'], fields: ['id'] });
+  assert.deepEqual(fetched.results.map((document) => document.id).sort(), ['B0', 'B1']);
+  const byFilter = await index.deleteDocuments({ filter: ['id IN [B0, B1, B2]', 'price < 100'] }).waitTask({ timeout: 10000, interval: 100 });
   assert.equal(byFilter.status, 'succeeded');
   assert.equal(byFilter.details.deletedDocuments, 3);
   assert.equal((await index.search('lantern', { filter: 'id IN [B0, B1, B2, B3]' })).hits.length, 1);
