@@ -1,5 +1,8 @@
 #include "index_view.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "analyzers/document_layout.h"
 
 namespace query {
@@ -11,6 +14,20 @@ Page page_of(const Xapian::MSet& matches) {
         page.hits.push_back({.score = match.get_weight(), .stored_json = analyzers::stored_fields_of(match.get_document())});
     }
     return page;
+}
+
+// A thousand times the rounding seen, and still far below what a ranking
+// signal tells apart.
+constexpr double rounding_tie = 1e-12;
+
+bool nearly_tied(double a, double b) { return std::abs(a - b) <= rounding_tie * std::max(std::abs(a), std::abs(b)); }
+
+bool near_tie_among(const std::vector<Hit>& hits, std::size_t count) {
+    const std::size_t last = std::min(count, hits.size());
+    for (std::size_t rank = 1; rank < last; ++rank) {
+        if (nearly_tied(hits[rank - 1].score, hits[rank].score)) return true;
+    }
+    return false;
 }
 
 std::uint64_t read_a_little(const Xapian::Database& database) {

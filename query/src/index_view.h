@@ -40,7 +40,25 @@ struct Page {
     // Ranked on the snapshots: the listings there matching, per shard, so
     // that facet counting need not evaluate the query again.
     std::shared_ptr<const std::vector<DocidSet>> snapshot_matches;
+    // The scores are the snapshots', which are Xapian's up to rounding.
+    bool scores_rounded = false;
 };
+
+// Where a ranked page's scores may come from: the snapshots, when they are
+// as current as the shards and no two scores on the page nearly tie; or
+// always Xapian's matcher (its final pass over the snapshots' candidates).
+enum class ScoreSource { snapshots_when_current, matcher };
+
+// Whether two scores are close enough for rounding to order them either
+// way: the snapshots add a listing's weights in another order than Xapian's
+// matcher (its trees of posting lists), so their sums differ by a few units
+// in the last place (~1e-15 relative; the weights are never negative:
+// BM25, Xapian's scale factors and the signals' posting sources). Freshness
+// adds tiny amounts: two listings 1e-15 apart through the matcher were equal
+// on the snapshots, and so ordered by docid the other way.
+bool nearly_tied(double a, double b);
+// Whether two neighbours among the first `count` hits nearly tie.
+bool near_tie_among(const std::vector<Hit>& hits, std::size_t count);
 
 // A page of Xapian's matches: hits with scores and stored fields, and the
 // matcher's count.
@@ -93,7 +111,7 @@ public:
     virtual RankingContext ranking_context(bool sold_shown, double now_seconds) const = 0;
     // The page ranked without Xapian weighing every match (columns, or the
     // snapshots' candidates); nullopt: the matcher ranks it.
-    virtual std::optional<Page> rank_page(const Plan& plan, Planner& planner) = 0;
+    virtual std::optional<Page> rank_page(const Plan& plan, Planner& planner, ScoreSource scores) = 0;
     // Exact facet counts (and the exact number of matches) for the plan.
     virtual FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) = 0;
 

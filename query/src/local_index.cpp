@@ -1,5 +1,6 @@
 // The local implementation of IndexView: shards in an index directory on
 // this machine, with their in-memory snapshots.
+#include <algorithm>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -31,6 +32,17 @@ ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
         case ServiceOptions::TopKBound::off: break;
     }
     return ScoringBound::all;
+}
+
+// Whether two neighbours among the `ranked` listings from `first` to `last`
+// (the page), or across its borders, nearly tie.
+bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t first, std::size_t last) {
+    const std::size_t from = first > 0 ? first - 1 : 0;
+    const std::size_t to = std::min(last + 1, ranked.size());
+    for (std::size_t rank = from; rank + 1 < to; ++rank) {
+        if (nearly_tied(ranked[rank].score, ranked[rank + 1].score)) return true;
+    }
+    return false;
 }
 
 class LocalIndexView : public IndexView {
@@ -67,10 +79,10 @@ public:
     // Sorted results, and an empty query's, come from the snapshots'
     // columns; text relevance from Xapian's matcher over the candidates the
     // snapshots rank.
-    std::optional<Page> rank_page(const Plan& plan, Planner& planner) override {
+    std::optional<Page> rank_page(const Plan& plan, Planner& planner, ScoreSource scores) override {
         const bool by_columns = plan.request.sort != SortOrder::relevance || plan.text.empty();
         if (by_columns) return page_from_columns(plan, planner);
-        if (options_.snapshot_scoring) return page_from_snapshot_candidates(plan, planner);
+        if (options_.snapshot_scoring) return page_from_snapshot_candidates(plan, planner, scores);
         return std::nullopt;
     }
 
@@ -115,7 +127,7 @@ private:
         return views;
     }
 
-    std::optional<Page> page_from_snapshot_candidates(const Plan& plan, Planner& planner) {
+    std::optional<Page> page_from_snapshot_candidates(const Plan& plan, Planner& planner, ScoreSource scores) {
         const RankingContext context = ranking_context_of(plan);
         const auto views = shard_views();
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
@@ -123,8 +135,50 @@ private:
                                               planner.filtered_queries(plan), plan.first_rank + plan.rank_count,
                                               scoring_bound(options_.top_k_bound));
         if (!candidates) return std::nullopt;
+        if (scores == ScoreSource::snapshots_when_current && !snapshots_behind()) {
+            if (auto page = page_from_snapshot_scores(plan, planner, *candidates)) return page;
+        }
+        return page_from_final_pass(plan, planner, views, std::move(*candidates));
+    }
+
+    // When every snapshot is as current as its shard, the snapshots' scores
+    // are Xapian's own up to rounding (its BM25 formula and the combined
+    // statistics, the same signals) and the page is read from them: Xapian's
+    // final pass would open a posting list per query term (hundreds for a
+    // prefix) to weigh a few dozen candidates again. nullopt (the final pass
+    // decides) when scores on the page or at its borders nearly tie, or a
+    // listing is missing after all.
+    std::optional<Page> page_from_snapshot_scores(const Plan& plan, Planner& planner,
+                                                  SnapshotCandidates& candidates) {
+        Page page{.matches = candidates.matches,
+                  .exact = true,
+                  .ranked_by = RankedBy::snapshot_candidates,
+                  .scores_rounded = true};
+        // A page the searcher is about to relax away is not read.
+        if (!planner.should_relax(plan, page.matches)) {
+            const std::size_t last = std::min(candidates.ranked.size(), plan.first_rank + plan.rank_count);
+            if (near_tie_on_page(candidates.ranked, plan.first_rank, last)) return std::nullopt;
+            try {
+                for (std::size_t rank = plan.first_rank; rank < last; ++rank) {
+                    const ScoredCandidate& listing = candidates.ranked[rank];
+                    const Xapian::Document document = shards_[listing.shard].get_document(listing.docid);
+                    page.hits.push_back({.score = listing.score, .stored_json = analyzers::stored_fields_of(document)});
+                }
+            } catch (const Xapian::DocNotFoundError&) {
+                return std::nullopt;
+            }
+        }
+        page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));
+        return page;
+    }
+
+    // Xapian's matcher ranks the candidates and the listings newer than the
+    // snapshots, so that changes since the snapshots show at once.
+    Page page_from_final_pass(const Plan& plan, Planner& planner, const std::vector<ShardView>& views,
+                              SnapshotCandidates candidates) {
+        const RankingContext context = ranking_context_of(plan);
         const Xapian::Query ranked(Xapian::Query::OP_FILTER, planner.ranked(plan, context),
-                                   candidates_query(views, *candidates));
+                                   candidates_query(views, candidates));
         // Counting every match here is cheap (only candidates and listings
         // newer than the snapshots match) and makes the total exact.
         const Xapian::MSet matches =
@@ -133,9 +187,9 @@ private:
                           static_cast<Xapian::doccount>(plan.rank_count), combined_.get_doccount());
         Page page = page_of(matches);
         page.ranked_by = RankedBy::snapshot_candidates;
-        page.matches = candidates->matches - candidates->candidate_count() + matches.get_matches_estimated();
+        page.matches = candidates.matches - candidates.candidate_count() + matches.get_matches_estimated();
         page.exact = true;
-        page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates->matching));
+        page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));
         return page;
     }
 

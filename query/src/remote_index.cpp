@@ -40,7 +40,7 @@ public:
         return {.sold_shown = sold_shown, .now_seconds = now_seconds, .with_freshness = false};
     }
 
-    std::optional<Page> rank_page(const Plan&, Planner&) override { return std::nullopt; }
+    std::optional<Page> rank_page(const Plan&, Planner&, ScoreSource) override { return std::nullopt; }
 
     FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page&) override {
         return count_facets_by_values(combined_, plan.request, planner.filtered_queries(plan));

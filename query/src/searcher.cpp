@@ -57,7 +57,7 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
         page = find_page(plan);
     }
     if (rerank) {
-        rank_by_proximity(page.hits, window, plan);
+        page = reranked_by_proximity(std::move(page), window, plan);
         keep_ranks(page.hits, request.offset, request.limit);
     }
     SearchResult result{.total = page.matches,
@@ -99,9 +99,19 @@ std::vector<FacetValueCount> Searcher::count_statuses(const SearchRequest& reque
     return counts;
 }
 
-Page Searcher::find_page(const Plan& plan) {
-    if (auto page = view_->rank_page(plan, planner_)) return std::move(*page);
+Page Searcher::find_page(const Plan& plan, ScoreSource scores) {
+    if (auto page = view_->rank_page(plan, planner_, scores)) return std::move(*page);
     return page_from_matcher(plan);
+}
+
+// A bonus can bring two scores level that were apart; rounded scores could
+// then be ordered otherwise than Xapian's own.
+Page Searcher::reranked_by_proximity(Page page, std::size_t window, const Plan& plan) {
+    rank_by_proximity(page.hits, window, plan);
+    if (!page.scores_rounded || !near_tie_among(page.hits, window)) return page;
+    Page exact = find_page(plan, ScoreSource::matcher);
+    rank_by_proximity(exact.hits, window, plan);
+    return exact;
 }
 
 Page Searcher::page_from_matcher(const Plan& plan) {

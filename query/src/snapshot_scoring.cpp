@@ -738,7 +738,11 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         candidates.matches += match_count;
         candidates.matching.push_back(std::move(*matches));
     }
-    for (const Scored& listing : best.take()) candidates.docids[listing.shard].push_back(listing.docid);
+    for (const Scored& listing : best.take()) {
+        candidates.docids[listing.shard].push_back(listing.docid);
+        candidates.ranked.push_back({listing.score, listing.shard, listing.docid});
+    }
+    std::reverse(candidates.ranked.begin(), candidates.ranked.end());  // taken worst first
     for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());
     return candidates;
 }

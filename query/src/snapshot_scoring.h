@@ -31,7 +31,17 @@
 
 namespace query {
 
+// A candidate listing and its score on the snapshot.
+struct ScoredCandidate {
+    double score;
+    std::size_t shard;
+    Xapian::docid docid;  // within its shard
+};
+
 struct SnapshotCandidates {
+    // The candidates in Xapian's order (higher score first, equal scores by
+    // docid in the combined database).
+    std::vector<ScoredCandidate> ranked;
     // Per shard, the docids (below its snapshot's size) that may rank in
     // the top `count` of the whole query, ascending.
     std::vector<std::vector<Xapian::docid>> docids;
