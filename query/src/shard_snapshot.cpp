@@ -147,6 +147,28 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
     });
 }
 
+void ShardSnapshot::fill_category_paths() {
+    const Column& level_1 = ids_[index_of(FacetDimension::category_1)];
+    const Column& level_2 = ids_[index_of(FacetDimension::category_2)];
+    const Column& level_3 = ids_[index_of(FacetDimension::category_3)];
+    // The three ids packed in one key; a shard with more names at a level
+    // than that (the category tree has ~1,300 in all) counts level by level.
+    constexpr std::uint32_t bits_per_level = 21;
+    for (auto level : {FacetDimension::category_1, FacetDimension::category_2, FacetDimension::category_3}) {
+        if (facet_value_count(level) >= (std::size_t{1} << bits_per_level)) return;
+    }
+    std::unordered_map<std::uint64_t, std::uint32_t> path_id_of;
+    category_path_.assign(level_1.size(), 0);
+    for (std::size_t docid = 0; docid < level_1.size(); ++docid) {
+        if (level_1[docid] == 0 && level_2[docid] == 0 && level_3[docid] == 0) continue;
+        const std::uint64_t key = (std::uint64_t{level_1[docid]} << (2 * bits_per_level)) |
+                                  (std::uint64_t{level_2[docid]} << bits_per_level) | level_3[docid];
+        auto [found, added] = path_id_of.try_emplace(key, static_cast<std::uint32_t>(category_paths_.size() + 1));
+        if (added) category_paths_.push_back({{level_1[docid], level_2[docid], level_3[docid]}});
+        category_path_[docid] = found->second;
+    }
+}
+
 ShardSnapshot::ShardSnapshot()
     : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
       group_postings_cache_(group_postings_cache_budget_bytes) {}
@@ -202,6 +224,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     });
     snapshot->fill_key_column(shard, FacetDimension::brand, std::string(analyzers::prefix::brand));
     snapshot->fill_key_column(shard, FacetDimension::category_1, std::string(analyzers::prefix::category));
+    snapshot->fill_category_paths();
     if (previous != nullptr) snapshot->warm_caches(*previous, shard);
     return snapshot;
 }

@@ -114,6 +114,14 @@ public:
     std::size_t facet_value_count(FacetDimension dimension) const {
         return names_[static_cast<std::size_t>(dimension)].size();
     }
+    // A listing's category at all three levels as one id (0: none at any
+    // level), so that counting the three levels reads one column per match.
+    struct CategoryPath {
+        std::array<std::uint32_t, 3> level_ids;  // category_1, _2, _3 facet ids, 0 for none
+    };
+    const std::vector<std::uint32_t>& category_path_column() const { return category_path_; }
+    // Indexed by path id - 1.
+    const std::vector<CategoryPath>& category_paths() const { return category_paths_; }
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
@@ -149,6 +157,7 @@ private:
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
+    void fill_category_paths();
 
     std::string uuid_;
     Xapian::rev revision_ = 0;
@@ -156,6 +165,8 @@ private:
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
+    Column category_path_;
+    std::vector<CategoryPath> category_paths_;
     std::vector<double> price_;
     std::vector<std::uint32_t> created_at_;
 

@@ -261,6 +261,35 @@ TEST_CASE("facets count brands, category levels, condition and shipping exactly,
     CHECK(result.total_exact);
 }
 
+// Issue 17, part 2: the snapshot counts the category levels by path, one
+// column read a match, and adds them up by level afterwards.
+TEST_CASE("category facets count each level exactly, shallow categories and categoryless listings included") {
+    test_support::TempDir dir;
+    const char* categories[] = {"Men/Shoes/Athletic", "Women/Shoes/Athletic", "Women/Shoes", "Kids", "",
+                                "Men/Shoes/Boots", "Women/Bags/Totes"};
+    std::ostringstream listings;
+    std::map<std::string, std::uint64_t> expected[3];
+    for (int n = 0; n < 70; ++n) {
+        const std::string category = categories[n % 7];
+        listings << R"({"id":"c)" << n << R"(","title":"Shoe )" << n % 3 << R"(","price":10,"category":")" << category
+                 << R"("})" "\n";
+        if (n % 3 != 0) continue;  // the query below asks for "shoe 0"
+        for (std::size_t end = 0, level = 0; !category.empty() && level < 3; ++level) {
+            end = category.find('/', end + (level > 0));
+            ++expected[level][category.substr(0, end)];
+            if (end == std::string::npos) break;
+        }
+    }
+    build_index(dir, listings.str());
+    SearchService service = open_service(dir);
+    const auto result = service.search({.text = "shoe 0", .limit = 0, .facets = {.category = true}});
+    REQUIRE(result.facets);
+    CHECK(as_map(result.facets->category_1) == expected[0]);
+    CHECK(as_map(result.facets->category_2) == expected[1]);
+    CHECK(as_map(result.facets->category_3) == expected[2]);
+    CHECK(expected[2].size() == 4);
+}
+
 TEST_CASE("a facet's counts ignore its own filter but obey the others") {
     test_support::TempDir dir;
     build_index(dir, catalog);
