@@ -101,6 +101,18 @@ std::string stored_fields_of(const Xapian::Document& document) {
     return stored_fields_json(stored_listing_of(document));
 }
 
+Listing stored_text_of(std::string_view stored_value) {
+    if (!stored_value.empty() && stored_value[0] == legacy_json_format) return listing_from_stored_json(stored_value);
+    const StoredText text = read_stored_text(stored_value);
+    Listing listing;
+    listing.id = text.id;
+    listing.title = text.title;
+    listing.description = text.description;
+    listing.seller_id = text.seller_id;
+    listing.image_url = text.image_url;
+    return listing;
+}
+
 std::string stored_title(std::string_view stored_value) {
     if (!stored_value.empty() && stored_value[0] == legacy_json_format) {
         return listing_from_stored_json(stored_value).title;

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <xapian.h>
@@ -31,6 +33,12 @@
 
 namespace query {
 
+// Where a listing is: its shard and its docid there.
+struct ListingAddress {
+    std::size_t shard;
+    Xapian::docid docid;
+};
+
 // One page of hits with the number of matches.
 struct Page {
     std::vector<Hit> hits;
@@ -42,6 +50,11 @@ struct Page {
     std::shared_ptr<const std::vector<DocidSet>> snapshot_matches;
     // The scores are the snapshots', which are Xapian's up to rounding.
     bool scores_rounded = false;
+    // Hits ranked outside the requested ranks, read only for proximity
+    // reranking: their stored fields hold the text fields alone (one value
+    // slot of eight). By those partial fields, where to read the rest
+    // should the hit be shown after all (IndexView::read_partial_hits).
+    std::unordered_map<std::string, ListingAddress> partial;
 };
 
 // Where a ranked page's scores may come from: the snapshots, when they are
@@ -112,6 +125,8 @@ public:
     // The page ranked without Xapian weighing every match (columns, or the
     // snapshots' candidates); nullopt: the matcher ranks it.
     virtual std::optional<Page> rank_page(const Plan& plan, Planner& planner, ScoreSource scores) = 0;
+    // Reads the full stored fields of the page's partial hits.
+    virtual void read_partial_hits(Page&) {}
     // Exact facet counts (and the exact number of matches) for the plan.
     virtual FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) = 0;
 

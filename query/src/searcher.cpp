@@ -60,6 +60,7 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
         page = reranked_by_proximity(std::move(page), window, plan);
         keep_ranks(page.hits, request.offset, request.limit);
     }
+    view_->read_partial_hits(page);
     SearchResult result{.total = page.matches,
                         .total_exact = page.exact,
                         .relaxed = plan.relaxed,

@@ -219,6 +219,44 @@ TEST_CASE("listings whose scores differ only in the last bits rank as the matche
     }
 }
 
+// Issue 17, part 2: the listings that proximity reranking reads beyond the
+// requested page are read in part (their text fields); one that the bonus
+// moves onto the page is shown with all its fields.
+TEST_CASE("a listing that proximity moves onto the page is shown with all its stored fields") {
+    test_support::TempDir dir;
+    // Forty listings with both words far apart in the title, of different
+    // lengths and ages (no two scores alike), and a longer one with the
+    // words side by side, which ranks last on its words alone.
+    std::ostringstream feed;
+    const std::time_t now = std::time(nullptr);
+    for (int n = 0; n < 40; ++n) {
+        feed << R"({"id":"A)" << n << R"(","title":"Red )" << std::string(n % 5 + 1, 'x') << R"( soft cotton top hoodie",)"
+             << R"("brand":"Gap","category":"Men/Tops/Hoodie","price":)" << 10 + n << R"(,"created_at":)"
+             << now - 3600 * (n + 1) << "}\n";
+    }
+    feed << R"({"id":"near","title":"Vintage red hoodie with two deep pockets, great fit, washed once, smoke free home",)"
+         << R"("brand":"Levi's",)"
+         << R"("category":"Men/Tops/Hoodie","price":55,"created_at":)" << now - 3600 * 50 << "}\n";
+    query_test::build_index(dir, feed.str());
+    const auto open_with_proximity = [&](bool snapshot_scoring) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .ranking_config = query_test::ranking_file(dir, "proximity.weight = 8\n"),
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .snapshot_scoring = snapshot_scoring});
+    };
+    SearchService fast = open_with_proximity(true), matcher = open_with_proximity(false);
+    const SearchRequest request{.text = "red hoodie", .limit = 2};
+    const SearchResult from_snapshots = fast.search(request), from_matcher = matcher.search(request);
+    CHECK(from_snapshots.ranked_by == RankedBy::snapshot_candidates);
+    REQUIRE(ids_of(from_snapshots) == ids_of(from_matcher));
+    CHECK(ids_of(from_snapshots).front() == "near");
+    for (std::size_t n = 0; n < from_snapshots.hits.size(); ++n) {
+        // Freshness decays between the two searches: scores to 1e-6.
+        CHECK(from_snapshots.hits[n].score == doctest::Approx(from_matcher.hits[n].score).epsilon(1e-6));
+        CHECK(from_snapshots.hits[n].stored_json == from_matcher.hits[n].stored_json);
+    }
+}
+
 TEST_CASE("listings indexed or sold after the snapshot rank at once") {
     test_support::TempDir dir;
     query_test::build_index(dir, catalog());
