@@ -76,16 +76,22 @@ std::string stored_text_value(const Listing& listing) {
     return value;
 }
 
-Listing stored_listing_of(const Xapian::Document& document) {
-    const std::string value = document.get_value(slot::stored_fields);
-    if (!value.empty() && value[0] == legacy_json_format) return listing_from_stored_json(value);
-    const StoredText text = read_stored_text(value);
+Listing stored_text_of(std::string_view stored_value) {
+    if (!stored_value.empty() && stored_value[0] == legacy_json_format) return listing_from_stored_json(stored_value);
+    const StoredText text = read_stored_text(stored_value);
     Listing listing;
     listing.id = text.id;
     listing.title = text.title;
     listing.description = text.description;
     listing.seller_id = text.seller_id;
     listing.image_url = text.image_url;
+    return listing;
+}
+
+Listing stored_listing_of(const Xapian::Document& document) {
+    const std::string value = document.get_value(slot::stored_fields);
+    if (!value.empty() && value[0] == legacy_json_format) return listing_from_stored_json(value);
+    Listing listing = stored_text_of(value);
     listing.brand = document.get_value(slot::brand);
     listing.category = document.get_value(slot::category);
     listing.price = number_in(document, slot::price);
@@ -99,18 +105,6 @@ Listing stored_listing_of(const Xapian::Document& document) {
 
 std::string stored_fields_of(const Xapian::Document& document) {
     return stored_fields_json(stored_listing_of(document));
-}
-
-Listing stored_text_of(std::string_view stored_value) {
-    if (!stored_value.empty() && stored_value[0] == legacy_json_format) return listing_from_stored_json(stored_value);
-    const StoredText text = read_stored_text(stored_value);
-    Listing listing;
-    listing.id = text.id;
-    listing.title = text.title;
-    listing.description = text.description;
-    listing.seller_id = text.seller_id;
-    listing.image_url = text.image_url;
-    return listing;
 }
 
 std::string stored_title(std::string_view stored_value) {

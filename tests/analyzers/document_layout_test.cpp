@@ -138,6 +138,21 @@ TEST_CASE("a title is read from the stored value alone") {
     CHECK(stored_title(builder.build(sample_listing()).get_value(slot::stored_fields)) == "Lululemon Align Leggings");
 }
 
+TEST_CASE("a listing's text fields are read from the stored value alone, the other slots left out") {
+    const Lexicon lexicon = test_lexicon();
+    DocumentBuilder builder(lexicon);
+    const Xapian::Document document = builder.build(sample_listing());
+    const Listing full = stored_listing_of(document);
+    const Listing text = stored_text_of(document.get_value(slot::stored_fields));
+    CHECK(text.id == full.id);
+    CHECK(text.title == full.title);
+    CHECK(text.description == full.description);
+    CHECK(text.seller_id == full.seller_id);
+    CHECK(text.brand.empty());
+    CHECK(text.category.empty());
+    CHECK(!full.brand.empty());
+}
+
 TEST_CASE("only titles carry positions") {
     const Lexicon lexicon = test_lexicon();
     DocumentBuilder builder(lexicon);

@@ -84,6 +84,18 @@ void check_same_results(const SearchResult& snapshot_ranked, const SearchResult&
     }
 }
 
+// Each request gives the same results on both services, the first ranking
+// on the snapshots.
+void check_same_on_both(SearchService& on_snapshots, SearchService& other, const std::vector<SearchRequest>& requests) {
+    for (const SearchRequest& request : requests) {
+        CAPTURE(request.text);
+        CAPTURE(request.offset);
+        const SearchResult first = on_snapshots.search(request), second = other.search(request);
+        CHECK(first.ranked_by == RankedBy::snapshot_candidates);
+        check_same_results(first, second);
+    }
+}
+
 std::vector<SearchRequest> requests_for(const std::string& text) {
     return {
         {.text = text, .limit = 5},
@@ -174,14 +186,9 @@ TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive re
          {"co", "black", "kids", "new", "shirt", "tiffany co authentic", "black leather bag gold chain",
           "vintage silver necklace small", "kids running shoes size", "black diamond", "old navy dress medium lot",
           "neckl", "lea", "runing shoes", "leathr bag", "black -shirt", "authentic tiffany & co necklace silver"}) {
-        for (SearchRequest request : requests_for(text)) {
-            CAPTURE(text);
-            CAPTURE(request.offset);
-            request.limit = std::max<std::size_t>(request.limit, 20);
-            const SearchResult with_bound = bounded.search(request), without = exhaustive.search(request);
-            CHECK(with_bound.ranked_by == RankedBy::snapshot_candidates);
-            check_same_results(with_bound, without);
-        }
+        std::vector<SearchRequest> requests = requests_for(text);
+        for (SearchRequest& request : requests) request.limit = std::max<std::size_t>(request.limit, 20);
+        check_same_on_both(bounded, exhaustive, requests);
     }
 }
 
@@ -206,17 +213,12 @@ TEST_CASE("listings whose scores differ only in the last bits rank as the matche
     }
     query_test::build_index(dir, feed.str());
     SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
+    std::vector<SearchRequest> requests;
     for (const std::string text : {"thea", "wechea thea", "thea bag", "leather thea", "thea purse", "wechea ethea",
                                    "thea leather tote", "the", "wechea"}) {
-        for (const std::size_t offset : {0, 7, 20}) {
-            CAPTURE(text);
-            CAPTURE(offset);
-            const SearchRequest request{.text = text, .offset = offset, .limit = 20};
-            const SearchResult from_snapshots = fast.search(request), from_matcher = matcher.search(request);
-            CHECK(from_snapshots.ranked_by == RankedBy::snapshot_candidates);
-            check_same_results(from_snapshots, from_matcher);
-        }
+        for (const std::size_t offset : {0, 7, 20}) requests.push_back({.text = text, .offset = offset, .limit = 20});
     }
+    check_same_on_both(fast, matcher, requests);
 }
 
 // Issue 17, part 2: the listings that proximity reranking reads beyond the
