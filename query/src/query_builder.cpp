@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <unordered_set>
 
 namespace query {
@@ -181,8 +183,10 @@ public:
                                        .how = Expansion::Kind::join});
         }
         QueryTree as_one = QueryTree::scaled(expand_.term(term), typing_.split_join_weight);
+        // A title with both words weighs them, not the joined form too.
+        QueryTree both = QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()});
         QueryTree clause = QueryTree::combine(
-            Op::any_of, {QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()}), as_one});
+            Op::any_of, {both, QueryTree::combine(Op::and_not, {as_one, both})});
         for (TextQuery::Unit* unit : {&first_unit, &second_unit}) {
             unit->alternatives.push_back({.tree = as_one, .bonus_share = typing_.split_join_weight});
         }
@@ -394,16 +398,26 @@ const char* to_string(Expansion::Kind kind) {
 }
 
 QueryTree TextQuery::Unit::matching() const {
-    // The ways a word matches add up (a title with "pro" and its completion
-    // "protector" weighs both; typos and completions weigh less than the
-    // word as typed). Not OP_MAX: Xapian 1.4.22's OP_MAX crashed the server
-    // (SIGSEGV in get_mset) on queries with several alternatives, e.g.
-    // "running tryhex size" on the 1M calibrated index, whenever Xapian's
-    // matcher weighed them (snapshot scoring off, or listings newer than
-    // the snapshots while a feed runs). The word bonus still counts once.
-    std::vector<QueryTree> trees;
-    for (const Alternative& alternative : alternatives) trees.push_back(alternative.tree);
-    return QueryTree::combine(Op::any_of, std::move(trees));
+    // A listing weighs the best way it matches the word: "pro" and its
+    // completion "protector", or "faucet" and its typo "faucets", in one
+    // title count once, not twice, so that the ways one word matches never
+    // outweigh two different words. The ways are taken from the best share
+    // down, each where none better matches (AND_NOT). Not OP_MAX: Xapian
+    // 1.4.22's OP_MAX crashed the server (SIGSEGV in get_mset) on queries
+    // with several alternatives, e.g. "running tryhex size" on the 1M
+    // calibrated index, whenever Xapian's matcher weighed them.
+    std::map<double, std::vector<QueryTree>, std::greater<>> ways_by_share;
+    for (const Alternative& alternative : alternatives) ways_by_share[alternative.bonus_share].push_back(alternative.tree);
+    std::vector<QueryTree> ways, better_ways;
+    for (auto& [share, trees] : ways_by_share) {
+        QueryTree matching = QueryTree::combine(Op::any_of, trees);
+        if (!better_ways.empty()) {
+            matching = QueryTree::combine(Op::and_not, {std::move(matching), QueryTree::combine(Op::any_of, better_ways)});
+        }
+        ways.push_back(std::move(matching));
+        better_ways.insert(better_ways.end(), trees.begin(), trees.end());
+    }
+    return QueryTree::combine(Op::any_of, std::move(ways));
 }
 
 QueryTree TextQuery::all_words() const {

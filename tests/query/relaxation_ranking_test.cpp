@@ -119,3 +119,15 @@ TEST_CASE("spelling: of two corrections as close, the one listings have with the
     CHECK(f.service->search({.text = "contorl valve "}).suggestion == "control valve");
     CHECK(f.ids("contorl valve ").front().starts_with("control-"));
 }
+
+TEST_CASE("a word weighs the best way a title matches it: its completion in the same title adds nothing") {
+    // "pro" being typed also matches its completion "protector": a title
+    // with both weighs "pro" once, as a title with "pro" alone of the same
+    // length does, so the ways of one word never outweigh another word.
+    const std::string feed = listing("both-ways", "screen pro protector") + listing("one-way", "screen pro stand") +
+                             listing("completion", "screen protector film") + common_words(5);
+    Fixture f(feed, "proximity.weight = 0\n");
+    CHECK(f.score_of("screen pro", "both-ways") == doctest::Approx(f.score_of("screen pro", "one-way")));
+    // The completion alone still matches, weighing less than the word typed.
+    CHECK(f.score_of("screen pro", "completion") < f.score_of("screen pro", "one-way"));
+}
