@@ -12,6 +12,7 @@
 #include "analyzers/listing.h"
 #include "analyzers/synonyms.h"
 #include "field_vocabulary.h"
+#include "head_noun.h"
 #include "index_view.h"
 #include "query/errors.h"
 #include "query_builder.h"
@@ -219,15 +220,21 @@ struct Inspector::Impl {
         }
     }
 
-    // The proximity bonus the service adds when it ranks the best listings
-    // again (whether this one is among them or not).
-    void add_proximity_part(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
+    // The title bonuses the service adds when it ranks the best listings
+    // again (whether this one is among them or not): proximity, head noun.
+    void add_title_parts(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
         if (proximity_window(plan.request, plan.text, *ranking) == 0) return;
-        const auto title = analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title;
-        const double bonus = ProximityPairs(plan.text).bonus(planner.analyzer().analyze(title), ranking->proximity_weight);
-        if (bonus <= 0) return;
-        explanation.parts.push_back({"typed words next to each other in the title (proximity)", bonus});
-        explanation.score += bonus;
+        const auto title = planner.analyzer().analyze(
+            analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title);
+        const auto add = [&](std::string name, double bonus) {
+            if (bonus <= 0) return;
+            explanation.parts.push_back({std::move(name), bonus});
+            explanation.score += bonus;
+        };
+        add("typed words next to each other in the title (proximity)",
+            ProximityPairs(plan.text).bonus(title, ranking->proximity_weight));
+        const HeadNoun head(plan.text);
+        add("the query's head noun '" + head.term() + "' in the title", head.bonus(title, ranking->head_noun_weight));
     }
 
     std::optional<Xapian::Document> document_of(const std::string& id_term) {
@@ -251,7 +258,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
-    if (explanation.score > 0) impl.add_proximity_part(plan, *document, explanation);
+    if (explanation.score > 0) impl.add_title_parts(plan, *document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;

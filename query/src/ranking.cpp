@@ -110,7 +110,9 @@ const std::array settings{
     Setting{"proximity.weight", [](RankingConfig& c) -> SettingField { return &c.proximity_weight; }, 0, unbounded,
             "bonus per pair of adjacent typed words a title has adjacent (half when near)"},
     Setting{"proximity.window", [](RankingConfig& c) -> SettingField { return &c.proximity_window; }, 0, 1000,
-            "how many of the best-ranked listings are ranked again by proximity"},
+            "how many of the best-ranked listings are ranked again by proximity and head noun"},
+    Setting{"head_noun.weight", [](RankingConfig& c) -> SettingField { return &c.head_noun_weight; }, 0, unbounded,
+            "bonus of a title with the query's head noun (\"door\" in \"door with mail slot\")"},
     Setting{"spelling.auto_correct", [](RankingConfig& c) -> SettingField { return &c.spelling_auto_correct; }, 0, 1,
             "1: search the correction of words no listing contains; 0: only suggest it"},
 };

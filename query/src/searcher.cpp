@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "analyzers/listing.h"
+#include "head_noun.h"
 #include "proximity.h"
 
 namespace query {
@@ -57,7 +58,7 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
         page = find_page(plan);
     }
     if (rerank) {
-        rank_by_proximity(page.hits, window, plan);
+        rank_by_title(page.hits, window, plan);
         keep_ranks(page.hits, request.offset, request.limit);
     }
     SearchResult result{.total = page.matches,
@@ -122,13 +123,15 @@ Page Searcher::page_from_matcher(const Plan& plan) {
                                     static_cast<Xapian::doccount>(plan.rank_count), check_at_least));
 }
 
-void Searcher::rank_by_proximity(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
     const ProximityPairs pairs(plan.text);
-    if (pairs.empty()) return;
+    const HeadNoun head(plan.text);
+    if (pairs.empty() && head.empty()) return;
     const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
     for (auto hit = hits.begin(); hit != reranked; ++hit) {
         const auto title = planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title);
-        hit->score += pairs.bonus(title, plan.ranking->proximity_weight);
+        hit->score +=
+            pairs.bonus(title, plan.ranking->proximity_weight) + head.bonus(title, plan.ranking->head_noun_weight);
     }
     // Stable: listings as close keep the order the index ranked them in.
     std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });

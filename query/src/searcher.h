@@ -39,8 +39,8 @@ private:
     std::vector<FacetValueCount> count_statuses(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
     Page find_page(const Plan& plan);
     Page page_from_matcher(const Plan& plan);
-    // The first `window` hits ranked again with the proximity bonus.
-    void rank_by_proximity(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // The first `window` hits ranked again with the title bonuses (proximity, head noun).
+    void rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Drops the hits outside ranks [offset, offset + limit).
     static void keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit);
     void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);

@@ -102,6 +102,10 @@ struct RankingConfig {
     // `proximity_window` listings are ranked again with it.
     double proximity_weight = 0;
     double proximity_window = 50;
+    // A title with the query's head noun (the word naming what the thing
+    // is: "door" in "fiberglass door with mail slot") earns this much, on
+    // the same best `proximity_window` listings.
+    double head_noun_weight = 0;
     // Search the correction of words no listing contains (1) or only
     // suggest it (0).
     double spelling_auto_correct = 1;
