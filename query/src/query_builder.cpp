@@ -406,18 +406,27 @@ QueryTree TextQuery::Unit::matching() const {
     // 1.4.22's OP_MAX crashed the server (SIGSEGV in get_mset) on queries
     // with several alternatives, e.g. "running tryhex size" on the 1M
     // calibrated index, whenever Xapian's matcher weighed them.
+    std::vector<std::pair<double, QueryTree>> ways;
+    for (const Alternative& alternative : alternatives) ways.emplace_back(alternative.bonus_share, alternative.tree);
+    std::vector<QueryTree> groups;
+    for (auto& group : best_way_first(ways)) groups.push_back(std::move(group.matching));
+    return QueryTree::combine(Op::any_of, std::move(groups));
+}
+
+std::vector<WaysOfShare> best_way_first(const std::vector<std::pair<double, QueryTree>>& ways) {
     std::map<double, std::vector<QueryTree>, std::greater<>> ways_by_share;
-    for (const Alternative& alternative : alternatives) ways_by_share[alternative.bonus_share].push_back(alternative.tree);
-    std::vector<QueryTree> ways, better_ways;
+    for (const auto& [share, tree] : ways) ways_by_share[share].push_back(tree);
+    std::vector<WaysOfShare> groups;
+    std::vector<QueryTree> better_ways;
     for (auto& [share, trees] : ways_by_share) {
         QueryTree matching = QueryTree::combine(Op::any_of, trees);
         if (!better_ways.empty()) {
             matching = QueryTree::combine(Op::and_not, {std::move(matching), QueryTree::combine(Op::any_of, better_ways)});
         }
-        ways.push_back(std::move(matching));
+        groups.push_back({share, std::move(matching)});
         better_ways.insert(better_ways.end(), trees.begin(), trees.end());
     }
-    return QueryTree::combine(Op::any_of, std::move(ways));
+    return groups;
 }
 
 QueryTree TextQuery::all_words() const {
