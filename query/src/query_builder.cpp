@@ -1,5 +1,7 @@
 #include "query_builder.h"
 
+#include "function_words.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -145,7 +147,8 @@ public:
         const Word& word = query_.words[index];
         SearchedTerms searched;
         TextQuery::Unit unit{.alternatives = {{.tree = expand_.word(word, &searched)}},
-                             .number = !word.surface.empty() && all_digits(word.surface)};
+                             .number = !word.surface.empty() && all_digits(word.surface),
+                             .function_word = is_function_word(word.surface)};
         if (dictionary_ != nullptr) {
             const bool known = known_as_typed(word);
             if (being_typed && typing_.prefix) add_completions(index, known, searched, unit);

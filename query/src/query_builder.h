@@ -72,6 +72,7 @@ struct TextQuery {
         std::vector<Alternative> alternatives;
         double informativeness = 1;
         bool number = false;  // a bare number ("1", "50")
+        bool function_word = false;  // names no thing ("with", "for", "and")
 
         QueryTree matching() const;  // the best way the word matches
     };

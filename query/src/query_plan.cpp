@@ -182,6 +182,7 @@ QueryTree dropping_from_the_end(const TextQuery& text, const RankingConfig& rank
 QueryTree word_bonus(const TextQuery::Unit& unit, const RankingConfig& ranking) {
     double bonus = ranking.relax_word_bonus + ranking.relax_idf_bonus * unit.informativeness;
     if (unit.number) bonus *= ranking.relax_number_share;
+    if (unit.function_word) bonus *= ranking.relax_function_word_share;
     std::vector<std::pair<double, QueryTree>> ways;
     for (const auto& alternative : unit.alternatives) {
         const double share = alternative.bonus_share * (alternative.other_word ? ranking.relax_other_word_share : 1);

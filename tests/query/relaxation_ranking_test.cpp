@@ -131,3 +131,18 @@ TEST_CASE("a word weighs the best way a title matches it: its completion in the 
     // The completion alone still matches, weighing less than the word typed.
     CHECK(f.score_of("screen pro", "completion") < f.score_of("screen pro", "one-way"));
 }
+
+TEST_CASE("relaxed: words naming no thing earn no word bonus") {
+    // Issue 16's example: a door matching "fiberglass door with" beat the
+    // mail slots because "with" earned a word's bonus (30).
+    const std::string feed =
+        listing("door", "fiberglass door with glass") + listing("slot", "brass mail slot") + common_words(30);
+    const std::string relaxed = "relax.min_matches = 1000\nproximity.weight = 0\nhead_noun.weight = 0\n";
+    Fixture flat(feed, relaxed + "relax.function_word_share = 1\n");
+    Fixture tuned(feed, relaxed + "relax.function_word_share = 0\n");
+    const std::string query = "fiberglass door with mail slot ";
+    CHECK(flat.ids(query).front() == "door");
+    CHECK(tuned.ids(query).front() == "slot");
+    CHECK(flat.score_of(query, "door") - tuned.score_of(query, "door") == doctest::Approx(30));
+    CHECK(flat.score_of(query, "slot") == doctest::Approx(tuned.score_of(query, "slot")));
+}

@@ -94,6 +94,8 @@ struct RankingConfig {
     double relax_idf_bonus = 0;
     // and a bare number ("1", "50") earns this share of its bonus.
     double relax_number_share = 1;
+    // A word that names no thing ("with", "for", "in", "and") earns this share.
+    double relax_function_word_share = 1;
     // A typo of a word that titles have as typed is more often another word
     // ("planes" -> planet): such a match earns this share of its bonus.
     double relax_other_word_share = 1;
