@@ -82,6 +82,9 @@ cli::Parser options() {
             {.name = "feed-dir", .env = "LISTING_WRITE_FEED_DIR",
              .help = "where documents written through the Meilisearch API go, as feed segments for "
                      "'listing-indexer follow --feed DIR'; empty: no writes"},
+            {.name = "dead-letter", .env = "LISTING_DEAD_LETTER",
+             .help = "the follower's dead-letter file (its --dead-letter): a write whose lines it refused is failed "
+                     "with the reason; default <index>/dead-letter.jsonl"},
         });
 }
 
@@ -104,6 +107,11 @@ int main(int argc, char** argv) {
     http.admin_token = values.get("admin-token");
     http.web_dir = values.get("web-dir");
     http.feed_dir = values.get("feed-dir");
+    http.data_dir = values.get("data-dir");
+    http.dead_letter_path = values.get("dead-letter");
+    if (http.dead_letter_path.empty()) {
+        http.dead_letter_path = (std::filesystem::path(values.get("index")) / "dead-letter.jsonl").string();
+    }
     http.search_key = values.get("search-key");
     http.reindex_command = values.get("reindex-command");
     http.reindex_stop_grace = std::chrono::seconds(values.get_integer("reindex-grace-seconds", 0, 3600));

@@ -28,14 +28,16 @@ void DeadLetterFile::fail(const char* what, int error_number) const {
                                    std::strerror(error_number)));
 }
 
-void DeadLetterFile::add(std::uint64_t line_number, std::string_view error, std::string_view line) {
+void DeadLetterFile::add(std::string_view segment, std::uint64_t line_number, std::string_view error,
+                         std::string_view line) {
     if (fd_ < 0) {
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd_ < 0) fail("open", errno);
     }
     analyzers::JsonWriter json;
-    json.begin_object()
-        .field("line", line_number)
+    json.begin_object();
+    if (!segment.empty()) json.field("segment", segment);
+    json.field("line", line_number)
         .field("error", error)
         .field("text", line.substr(0, max_kept_line_bytes))
         .end_object();

@@ -1,6 +1,8 @@
 // Where rejected feed lines go, one JSON object per line:
 //   {"line":12,"error":"field 'price': expected a number, found string","text":"..."}
-// so an operator can fix and replay them.
+// so an operator can fix and replay them. A line of a feed directory's
+// segment names it ("segment":"segment-000042.jsonl", "line" counting within
+// it): the server's documents API reads that to fail the segment's task.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +21,8 @@ public:
     // Appends one rejected line, or throws WriteFailure (a full disk) having
     // left the file as it was: the line is never silently lost, and the
     // caller does not commit past it.
-    void add(std::uint64_t line_number, std::string_view error, std::string_view line);
+    // `segment`: the segment file's name, empty for a single-file feed.
+    void add(std::string_view segment, std::uint64_t line_number, std::string_view error, std::string_view line);
     std::uint64_t count() const { return count_; }
     const std::filesystem::path& path() const { return path_; }
 

@@ -97,7 +97,7 @@ void Pipeline::take_line(const FeedLine& line, PipelineTotals& totals) {
     if (!parsed.ok()) {
         // Lines a shard has committed were reported by the earlier run.
         if (!already_applied(plan_.all_done, line.end)) {
-            dead_letters_.add(line.number, parsed.error, line.text);
+            dead_letters_.add(line.end.segment, line.number, parsed.error, line.text);
             ++totals.rejected;
         }
         return;

@@ -30,9 +30,17 @@ ServingGeneration read_serving_generation(const std::filesystem::path& index_dir
 struct IndexVersion {
     std::string generation;     // ServingGeneration::id
     std::uint64_t commits = 0;  // grows with each commit to the generation
+    // The commits the in-memory snapshots were built from: they lag the
+    // live shards (rebuilt in the background), and a listing deleted or
+    // changed since shows in their counts and columns only once rebuilt.
+    std::uint64_t snapshot_commits = 0;
 
-    // Whether what was computed at this version is current for a view at `view`.
-    bool covers(const IndexVersion& view) const { return generation == view.generation && commits >= view.commits; }
+    // Whether what was computed at this version is current for a view at
+    // `view`: the same generation, and neither the live shards nor the
+    // snapshots newer there.
+    bool covers(const IndexVersion& view) const {
+        return generation == view.generation && commits >= view.commits && snapshot_commits >= view.snapshot_commits;
+    }
 };
 
 }  // namespace query

@@ -309,8 +309,11 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     auto enquire = impl.enquire(impl.ranked(plan));
     set_order(enquire, request.sort, plan.text.empty());
     const auto ranked = enquire.get_mset(0, impl.database.get_doccount());
+    // The docid in the combined database: a Document read through it knows
+    // only its docid within its shard.
+    const Xapian::docid docid = *impl.database.postlist_begin(id_term);
     for (auto match = ranked.begin(); match != ranked.end(); ++match) {
-        if (*match != document->get_docid()) continue;
+        if (*match != docid) continue;
         diagnosis.rank = static_cast<std::size_t>(match.get_rank()) + 1;
         diagnosis.score = match.get_weight();
         break;

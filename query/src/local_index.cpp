@@ -19,6 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Rounds of looking further down a column ranking for listings deleted
+// since the snapshots were built (each round twice as far as the deletions
+// it met).
+constexpr int max_window_attempts = 3;
+
 ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
     switch (bound) {
         case ServiceOptions::TopKBound::many_matches: return ScoringBound::top_k;
@@ -47,9 +52,12 @@ public:
     void catch_up() override { reopen_all(); }
 
     IndexVersion version() const override {
-        std::uint64_t revisions = 0;
-        for (const auto& shard : shards_) revisions += shard.get_revision();
-        return {.generation = serving_.id, .commits = revisions};
+        IndexVersion version{.generation = serving_.id};
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+            version.commits += shards_[shard].get_revision();
+            version.snapshot_commits += (*snapshots_)[shard]->revision();
+        }
+        return version;
     }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
@@ -136,30 +144,70 @@ private:
                                 .ranking = plan.ranking.get(),
                                 .sold_shown = plan.request.filters.status != StatusFilter::on_sale,
                                 .now_seconds = now_seconds()};
-        auto ranked = rank_by_columns(shard_views(), plan.request.filters, planner.filtered_queries(plan), order,
-                                      plan.first_rank, plan.rank_count);
-        if (!ranked) return std::nullopt;
-        Page page{.matches = ranked->matches, .exact = true, .ranked_by = RankedBy::columns};
-        std::vector<std::string> id_terms;
-        for (const RankedListing& listing : ranked->page) {
-            Xapian::Document document;
-            try {
-                document = shards_[listing.shard].get_document(listing.docid);
-            } catch (const Xapian::DocNotFoundError&) {
-                continue;  // deleted since the snapshot was taken: the page is one short
+        // Listings deleted since the snapshots were built are still in their
+        // columns, and are passed over here: above the page too (ranked from
+        // the top then), and the window reaches further down so that the page
+        // stays full.
+        const std::size_t from = snapshots_behind() ? 0 : plan.first_rank;
+        const std::size_t above_page = plan.first_rank - from;
+        std::size_t window = above_page + plan.rank_count;
+        for (int attempt = 1;; ++attempt) {
+            auto ranked = rank_by_columns(shard_views(), plan.request.filters, planner.filtered_queries(plan), order,
+                                          from, window);
+            if (!ranked) return std::nullopt;
+            Page page{.ranked_by = RankedBy::columns};
+            const std::size_t deleted = read_hits(ranked->page, above_page, plan.rank_count, page.hits);
+            const bool no_more = ranked->page.size() < window;
+            if (page.hits.size() < plan.rank_count && !no_more && attempt < max_window_attempts) {
+                window += 2 * deleted;
+                continue;
             }
-            page.hits.push_back({.stored_json = analyzers::stored_fields_of(document)});
-            id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(page.hits.back().stored_json).id));
+            page.matches = ranked->matches - std::min<std::uint64_t>(ranked->matches, deleted);
+            page.exact = deleted == 0;
+            set_scores(plan, planner, page.hits);
+            return page;
         }
-        set_scores(plan, planner, id_terms, page.hits);
-        return page;
+    }
+
+    // Whether a shard has commits its snapshot does not have yet.
+    bool snapshots_behind() const {
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+            if (shards_[shard].get_revision() != (*snapshots_)[shard]->revision()) return true;
+        }
+        return false;
+    }
+
+    // The stored fields of the `ranked` listings after the first `skipped`
+    // that still exist, at most `wanted` of them; how many of those looked
+    // at were deleted since the snapshots were built.
+    std::size_t read_hits(const std::vector<RankedListing>& ranked, std::size_t skipped, std::size_t wanted,
+                          std::vector<Hit>& hits) const {
+        std::size_t deleted = 0;
+        for (const RankedListing& listing : ranked) {
+            if (hits.size() == wanted) break;
+            try {
+                const Xapian::Database& shard = shards_[listing.shard];
+                if (skipped > 0) {
+                    shard.get_doclength(listing.docid);  // throws if it is gone
+                    --skipped;
+                    continue;
+                }
+                hits.push_back({.stored_json = analyzers::stored_fields_of(shard.get_document(listing.docid))});
+            } catch (const Xapian::DocNotFoundError&) {
+                ++deleted;
+            }
+        }
+        return deleted;
     }
 
     // The same scores Xapian's matcher gives these listings, so a hit's
     // score never depends on which path found it.
-    void set_scores(const Plan& plan, Planner& planner, const std::vector<std::string>& id_terms,
-                    std::vector<Hit>& hits) {
+    void set_scores(const Plan& plan, Planner& planner, std::vector<Hit>& hits) {
         if (hits.empty()) return;
+        std::vector<std::string> id_terms;
+        for (const Hit& hit : hits) {
+            id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(hit.stored_json).id));
+        }
         const Xapian::Query these(Xapian::Query::OP_OR, id_terms.begin(), id_terms.end());
         const Xapian::Query scored(Xapian::Query::OP_FILTER, planner.ranked(plan, ranking_context_of(plan)), these);
         const Xapian::MSet matches =

@@ -137,9 +137,9 @@ class ClauseBuilder {
 public:
     ClauseBuilder(const QueryOptions& options, const FieldExpander& expand, const WordDictionary* dictionary,
                   const FieldVocabulary* vocabulary, const analyzers::Lexicon& lexicon,
-                  analyzers::TextAnalyzer& analyzer, const PreferredCorrections* corrections, TextQuery& query)
+                  analyzers::TextAnalyzer& analyzer, const ReadingHints* hints, TextQuery& query)
         : typing_(options.typing), expand_(expand), dictionary_(dictionary), vocabulary_(vocabulary),
-          lexicon_(lexicon), analyzer_(analyzer), corrections_(corrections), query_(query) {}
+          lexicon_(lexicon), analyzer_(analyzer), hints_(hints), query_(query) {}
 
     // A word on its own, with its completions (the word being typed), typo
     // alternatives and split.
@@ -157,6 +157,19 @@ public:
             unit.informativeness = informativeness(word);
         }
         return unit;
+    }
+
+    // A word a synonym covers: as typed, and completed when being typed
+    // ("tee" may be the start of teeth); never fuzzed or split, the
+    // synonym says what it means.
+    QueryTree covered_word(std::size_t index, bool being_typed) {
+        const Word& word = query_.words[index];
+        SearchedTerms searched;
+        TextQuery::Unit unit{.alternatives = {{.tree = expand_.word(word, &searched)}}};
+        if (dictionary_ != nullptr && being_typed && typing_.prefix) {
+            add_completions(index, known_as_typed(word), searched, unit);
+        }
+        return unit.matching();
     }
 
     // The term two adjacent words make when written as one ("air pods" ->
@@ -224,9 +237,9 @@ private:
     }
 
     const std::string* preferred_correction(const std::string& term) const {
-        if (corrections_ == nullptr) return nullptr;
-        const auto found = corrections_->find(term);
-        return found == corrections_->end() ? nullptr : &found->second;
+        if (hints_ == nullptr) return nullptr;
+        const auto found = hints_->corrections.find(term);
+        return found == hints_->corrections.end() ? nullptr : &found->second;
     }
 
     // In some title, or the name of a brand or category.
@@ -255,9 +268,21 @@ private:
         return weight * std::min(1.0, bm25_idf(reference, listings) / alternative_idf);
     }
 
+    // The word's most frequent completions, then those the hints name.
+    std::vector<WordDictionary::Completion> completions_of(const Word& word) const {
+        auto completions = dictionary_->completions(word.surface, typing_.max_completions);
+        if (hints_ == nullptr || completions.empty()) return completions;
+        for (const auto& term : hints_->completions) {
+            const bool listed = std::any_of(completions.begin(), completions.end(),
+                                            [&](const auto& completion) { return completion.term == term; });
+            if (!listed) completions.push_back({.term = term, .frequency = dictionary_->frequency(term)});
+        }
+        return completions;
+    }
+
     void add_completions(std::size_t index, bool known, SearchedTerms& searched, TextQuery::Unit& unit) {
         const Word& word = query_.words[index];
-        const auto completions = dictionary_->completions(word.surface, typing_.max_completions);
+        const auto completions = completions_of(word);
         if (completions.empty()) return;
         // Completions weigh as the word typed would, or as the most common
         // of them: the completions of "iph" rank by how well they match,
@@ -276,8 +301,12 @@ private:
         }
         query_.understood[index] = true;
         if (!known) {
-            query_.readings.push_back({.first_word = index, .as = dictionary_->display(completions.front().term),
-                                       .how = Expansion::Kind::completion});
+            // Read as the completion the other words' listings use most, if
+            // known, else as the most frequent.
+            const bool in_context = hints_ != nullptr && !hints_->completions.empty();
+            const std::string& best = in_context ? hints_->completions.front() : completions.front().term;
+            query_.readings.push_back(
+                {.first_word = index, .as = dictionary_->display(best), .how = Expansion::Kind::completion});
         }
     }
 
@@ -351,7 +380,7 @@ private:
     const FieldVocabulary* vocabulary_;
     const analyzers::Lexicon& lexicon_;
     analyzers::TextAnalyzer& analyzer_;
-    const PreferredCorrections* corrections_;
+    const ReadingHints* hints_;
     TextQuery& query_;
 };
 
@@ -449,7 +478,7 @@ QueryTree TextQuery::without_excluded(QueryTree matching) const {
 
 TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& options,
                               const FieldVocabulary* vocabulary, const WordDictionary* words,
-                              const PreferredCorrections* corrections) {
+                              const ReadingHints* hints) {
     const FieldExpander expand(options.weights, vocabulary, &lexicon_.synonyms, options.synonym_weight);
     TextQuery query;
     query.words = analyzer_.analyze(typed.searched);
@@ -461,17 +490,21 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
         for (const auto& key : vocabulary->brand_terms(word.term)) query.named_brands.push_back(key);
         for (const auto& key : vocabulary->category_terms(word.term)) query.named_categories.push_back(key);
     }
-    ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, corrections, query);
+    ClauseBuilder clauses(options, expand, words, vocabulary, lexicon_, analyzer_, hints, query);
     const auto& analysed = query.words;
+    const auto being_typed = [&](std::size_t word) {
+        return word + 1 == analysed.size() && !typed.last_word_complete;
+    };
     for (std::size_t i = 0; i < analysed.size();) {
         const SynonymTable::Match match = lexicon_.synonyms.longest_match(analysed, i);
         if (match.length > 0) {
             // Synonyms and brand aliases come first: the words they cover
-            // are taken as typed, never completed or corrected.
+            // are taken as typed, never corrected, split or joined (the
+            // word being typed is still completed).
             std::vector<QueryTree> typed_words;
             double informativeness = 0;
             for (std::size_t j = i; j < i + match.length; ++j) {
-                typed_words.push_back(expand.word(analysed[j]));
+                typed_words.push_back(clauses.covered_word(j, being_typed(j)));
                 query.understood[j] = true;
                 informativeness = std::max(informativeness, clauses.idf(analysed[j].term));
             }
@@ -486,9 +519,6 @@ TextQuery QueryBuilder::build(const TypedQuery& typed, const QueryOptions& optio
             i += match.length;
             continue;
         }
-        const auto being_typed = [&](std::size_t word) {
-            return word + 1 == analysed.size() && !typed.last_word_complete;
-        };
         TextQuery::Unit unit = clauses.word(i, being_typed(i));
         const bool next_is_plain =
             i + 1 < analysed.size() && lexicon_.synonyms.longest_match(analysed, i + 1).length == 0;

@@ -9,7 +9,8 @@
 // parts, and, with a WordDictionary, what a buyer typing on a phone may
 // mean by it (a completion of the last word, known words a typo away, the
 // two words it runs together); synonyms and brand aliases come first and
-// the words they cover are taken as typed. "-word" leaves listings out.
+// the words they cover are taken as typed (only completed, when being
+// typed). "-word" leaves listings out.
 #pragma once
 
 #include <cstddef>
@@ -128,6 +129,15 @@ TypedQuery read_typed(std::string_view text);
 // alternatives: typed term -> the correction's term ("blvck" -> black).
 using PreferredCorrections = std::unordered_map<std::string, std::string>;
 
+// What a first reading of a query tells the next one.
+struct ReadingHints {
+    PreferredCorrections corrections;
+    // Terms the word being typed completes to in the listings with the
+    // other words, the most used first: searched besides its most frequent
+    // completions, and the first is how the word is read.
+    std::vector<std::string> completions;
+};
+
 // Not thread-safe (owns a TextAnalyzer): one per thread.
 class QueryBuilder {
 public:
@@ -139,7 +149,7 @@ public:
     // expansions of options.typing.
     TextQuery build(const TypedQuery& typed, const QueryOptions& options = {},
                     const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr,
-                    const PreferredCorrections* corrections = nullptr);
+                    const ReadingHints* hints = nullptr);
     // Every word of `text` searched, the last one taken as complete.
     TextQuery build(std::string_view text, const QueryOptions& options = {},
                     const FieldVocabulary* vocabulary = nullptr, const WordDictionary* words = nullptr) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "analyzers/document_layout.h"
+#include "context_completions.h"
 #include "filters.h"
 
 namespace query {
@@ -78,6 +79,14 @@ std::string with_corrections(const std::string& typed, const std::unordered_map<
     return corrected;
 }
 
+// The word being typed starts more words than its completions searched,
+// so the other words may tell which (context_completions.h).
+bool completions_capped(const TextQuery& text, const TypedQuery& typed, const WordDictionary& words,
+                        const TypingOptions& typing) {
+    if (!typing.prefix || typed.last_word_complete || text.words.empty()) return false;
+    return words.has_more_completions(text.words.back().surface, typing.max_completions);
+}
+
 }  // namespace
 
 Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking,
@@ -85,13 +94,13 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
     Plan plan{.request = request, .ranking = std::move(ranking), .first_rank = request.offset, .rank_count = request.limit};
     const RankingConfig& config = *plan.ranking;
     plan.strategy = request.matching.value_or(config.matching);
-    const TypedQuery typed = read_typed(request.text);
+    TypedQuery typed = read_typed(request.text);
     plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words);
     // Words a synonym, completion, split or join already explains are never
     // corrected ("air pods" is airpods, not "air pop").
     std::unordered_map<std::string, std::string> shown;  // term -> correction as written, for "did you mean"
     std::unordered_map<std::string, std::string> replaced;  // the same, for words without typo alternatives
-    PreferredCorrections preferred;  // term -> correction's term, for words with them
+    ReadingHints hints;  // corrections' terms, for words with typo alternatives
     for (std::size_t n = 0; n < plan.text.words.size(); ++n) {
         const auto& word = plan.text.words[n];
         if (plan.text.understood[n] || known(word.term, sources.vocabulary, sources.database)) continue;
@@ -99,20 +108,27 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
         if (corrections.empty()) continue;
         const auto& correction = correction_in_context(corrections, plan.text, n, sources.database);
         shown.emplace(word.term, correction.display);
-        if (has_typo_alternatives(plan.text, word.surface)) preferred.emplace(word.term, correction.term);
+        if (has_typo_alternatives(plan.text, word.surface)) hints.corrections.emplace(word.term, correction.term);
         else replaced.emplace(word.term, correction.display);
     }
-    if (shown.empty()) return with_matching(std::move(plan));
-    plan.suggestion = with_corrections(request.text, shown, builder_.analyzer());
-    if (config.spelling_auto_correct <= 0) return with_matching(std::move(plan));
-    // The typed words match nothing: searching them as typed would only
-    // lose. A word with typo alternatives keeps them all, its correction
-    // weighing as the word would ("blvck": black first, block too); others
-    // are replaced by their correction.
-    TypedQuery corrected = read_typed(with_corrections(request.text, replaced, builder_.analyzer()));
-    corrected.last_word_complete = typed.last_word_complete;
-    plan.text = builder_.build(corrected, config.text, &sources.vocabulary, &sources.words, &preferred);
-    plan.corrected = true;
+    if (!shown.empty()) plan.suggestion = with_corrections(request.text, shown, builder_.analyzer());
+    if (!shown.empty() && config.spelling_auto_correct > 0) {
+        // The typed words match nothing: searching them as typed would only
+        // lose. A word with typo alternatives keeps them all, its correction
+        // weighing as the word would ("blvck": black first, block too);
+        // others are replaced by their correction.
+        const bool last_word_complete = typed.last_word_complete;
+        typed = read_typed(with_corrections(request.text, replaced, builder_.analyzer()));
+        typed.last_word_complete = last_word_complete;
+        plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
+        plan.corrected = true;
+    }
+    if (completions_capped(plan.text, typed, sources.words, config.text.typing)) {
+        hints.completions = completions_in_context(plan.text, sources.database, config);
+        if (!hints.completions.empty()) {
+            plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
+        }
+    }
     return with_matching(std::move(plan));
 }
 

@@ -31,7 +31,10 @@ public:
     void catch_up() override { reopened(combined_); }
 
     // As far as reopen() tells: the shard servers' revisions are not ours to read.
-    IndexVersion version() const override { return {.generation = remote_generation.id, .commits = changes_}; }
+    // No snapshots on this side: the remote servers answer from their own.
+    IndexVersion version() const override {
+        return {.generation = remote_generation.id, .commits = changes_, .snapshot_commits = changes_};
+    }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
         return {.sold_shown = sold_shown, .now_seconds = now_seconds, .with_freshness = false};

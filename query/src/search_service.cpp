@@ -110,7 +110,7 @@ SearchResult SearchService::search(const SearchRequest& request) {
         const std::shared_ptr<const RankingConfig> config = ranking();
         const std::string key = cache_key(request);
         const IndexVersion version = searcher.version();
-        if (auto cached = results_->find(key, version, config)) {
+        if (auto cached = request.latest ? std::nullopt : results_->find(key, version, config)) {
             cached->cached = true;
             cached->took_ms = milliseconds_since(started);
             return std::move(*cached);
@@ -125,6 +125,16 @@ std::uint64_t SearchService::document_count() {
     return pool_->with_searcher([](Searcher& searcher) {
         searcher.refresh();
         return searcher.document_count();
+    });
+}
+
+IndexProgress SearchService::progress() {
+    return pool_->with_searcher([](Searcher& searcher) {
+        searcher.refresh();
+        const IndexVersion version = searcher.version();
+        return IndexProgress{.generation = version.generation,
+                             .commits = version.commits,
+                             .snapshot_commits = version.snapshot_commits};
     });
 }
 

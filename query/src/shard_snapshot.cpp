@@ -155,6 +155,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     auto snapshot = std::make_shared<ShardSnapshot>();
     const std::size_t size = static_cast<std::size_t>(shard.get_lastdocid()) + 1;
     snapshot->uuid_ = shard.get_uuid();
+    snapshot->revision_ = shard.get_revision();
     snapshot->present_ = DocidSet(size);
     for (auto& column : snapshot->ids_) column.assign(size, 0);
     snapshot->price_.assign(size, std::numeric_limits<double>::quiet_NaN());

@@ -68,6 +68,9 @@ public:
     std::size_t size() const { return present_.size(); }
     // The shard's database UUID, to recognise it inside a combined search.
     const std::string& uuid() const { return uuid_; }
+    // The shard's revision when the build began: every commit up to it is
+    // in the snapshot (later ones only in the live database).
+    Xapian::rev revision() const { return revision_; }
 
     // The docids below size() matching `query`, with `live` (the same shard,
     // as new or newer than the snapshot) for posting lists. Handles the
@@ -148,6 +151,7 @@ private:
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
 
     std::string uuid_;
+    Xapian::rev revision_ = 0;
     DocidSet present_;
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;

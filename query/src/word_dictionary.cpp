@@ -338,4 +338,9 @@ std::vector<WordDictionary::Completion> WordDictionary::completions(std::string_
     return completions;
 }
 
+bool WordDictionary::has_more_completions(std::string_view typed, std::size_t limit) const {
+    if (limit < scanned_completions && popular_completions_.count(std::string(typed)) > 0) return true;
+    return completions(typed, limit + 1).size() > limit;
+}
+
 }  // namespace query

@@ -69,6 +69,9 @@ public:
     // the term itself starts with it, or a spelling sellers use does), most
     // frequent first, at most `limit`.
     std::vector<Completion> completions(std::string_view typed, std::size_t limit) const;
+    // Whether `typed` has more than `limit` completions (up to 2,000: a
+    // prefix starting more terms keeps only its most frequent ones).
+    bool has_more_completions(std::string_view typed, std::size_t limit) const;
 
     std::size_t size() const { return terms_.size(); }
 

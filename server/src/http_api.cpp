@@ -15,11 +15,12 @@
 #include <stdexcept>
 
 #include "analyzers/json_writer.h"
-#include "document_writer.h"
 #include "http_front.h"
 #include "meili_api.h"
+#include "meili_writes.h"
 #include "metrics.h"
 #include "reindex_job.h"
+#include "same_token.h"
 #include "query/errors.h"
 #include "server/v1_api.h"
 
@@ -35,15 +36,6 @@ constexpr const char* json_type = "application/json";
 void send_error(httplib::Response& response, const ApiError& error) {
     response.status = error.status();
     response.set_content(v1_error_json(error), json_type);
-}
-
-// Compares without stopping at the first difference, so response timing
-// tells nothing about how much of a guessed token was right.
-bool same_token(std::string_view given, std::string_view expected) {
-    if (given.size() != expected.size()) return false;
-    unsigned char difference = 0;
-    for (std::size_t i = 0; i < given.size(); ++i) difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
-    return difference == 0;
 }
 
 // Request bodies are small JSON objects; anything bigger is refused unread.
@@ -193,7 +185,8 @@ void log_server_error(std::string_view method, std::string_view path, const ApiE
 }
 
 bool is_meili_route(const std::string& path) {
-    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks"}) {
+    for (std::string_view route : {"/multi-search", "/health", "/version", "/stats", "/keys", "/tasks", "/batches",
+                                   "/swap-indexes", "/dumps", "/snapshots"}) {
         if (path == route || path.rfind(std::string(route) + "/", 0) == 0) return true;
     }
     return path.rfind("/indexes", 0) == 0;
@@ -238,7 +231,7 @@ struct HttpApi::Impl : RequestHandler {
     std::string admin_token;
     std::string search_key;
     std::unique_ptr<ReindexJob> reindex;
-    std::unique_ptr<DocumentWriter> documents;
+    MeiliWrites writes{service};
     std::map<std::string, StaticFile> web_files;
     // The front's thread only.
     std::uint64_t refusals_unlogged = 0;
@@ -247,7 +240,7 @@ struct HttpApi::Impl : RequestHandler {
     explicit Impl(SearchService& search_service) : service(search_service) {
         // The front reads requests (and enforces the body limit for every
         // transfer encoding); these only shape the Keep-Alive header.
-        router.set_payload_max_length(max_body_bytes);
+        router.set_payload_max_length(RequestLimits{}.max_documents_body);
         router.set_keep_alive_timeout(idle_timeout_seconds);
         router.set_keep_alive_max_count(keep_alive_max_count);
         add_meilisearch_routes();
@@ -307,8 +300,7 @@ struct HttpApi::Impl : RequestHandler {
                 send_route_error(request, response, {.code = ErrorCode::not_found, .message = "no such endpoint: " + request.path});
             } else if (response.status == 413) {
                 send_route_error(request, response,
-                                 {.code = ErrorCode::payload_too_large,
-                                  .message = "request bodies are limited to " + std::to_string(max_body_bytes) + " bytes"});
+                                 {.code = ErrorCode::payload_too_large, .message = "the request body is too large"});
             } else if (response.status >= 400) {
                 // httplib chose the status (400, 416, ...): keep it.
                 const int status = response.status;
@@ -352,7 +344,7 @@ struct HttpApi::Impl : RequestHandler {
             answer_meili(response, [&] { return meili_multi_search(service, request.body, observe); });
         });
         add_meilisearch_read_routes();
-        add_meilisearch_write_routes();
+        writes.add_routes(router);
     }
 
     // Meilisearch's keys: the search key (--search-key) for searches and
@@ -380,126 +372,6 @@ struct HttpApi::Impl : RequestHandler {
                                                 "authorization method."});
         }
         throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
-    }
-
-    void check_meili_admin(const httplib::Request& request) const {
-        if (admin_token.empty() || !documents) {
-            throw ApiErrorException({.code = ErrorCode::invalid_api_key,
-                                     .message = "Writes are off: start the server with --admin-token and --feed-dir."});
-        }
-        const std::string given = request.get_header_value("Authorization");
-        const std::string bearer = "Bearer ";
-        if (given.empty()) {
-            throw ApiErrorException({.code = ErrorCode::missing_authorization_header,
-                                     .message = "The Authorization header is missing. It must use the bearer "
-                                                "authorization method."});
-        }
-        if (given.rfind(bearer, 0) != 0 || !same_token(std::string_view(given).substr(bearer.size()), admin_token)) {
-            throw ApiErrorException({.code = ErrorCode::invalid_api_key, .message = "The provided API key is invalid."});
-        }
-    }
-
-    static void check_documents_index(const std::string& index_uid) {
-        if (index_uid != meili_index_uid) {
-            throw ApiErrorException({.code = ErrorCode::index_not_found, .message = "Index `" + index_uid + "` not found."});
-        }
-    }
-
-    static bool is_ndjson(const httplib::Request& request) {
-        const std::string type = request.get_header_value("Content-Type");
-        if (type.rfind("application/x-ndjson", 0) == 0) return true;
-        if (type.empty() || type.rfind("application/json", 0) == 0) return false;
-        throw ApiErrorException({.code = ErrorCode::invalid_content_type,
-                                 .message = "The Content-Type `" + type + "` is invalid. Accepted values for the "
-                                            "Content-Type header are: `application/json`, `application/x-ndjson`"});
-    }
-
-    void send_task(httplib::Response& response, const Task& task) {
-        response.status = 202;
-        response.set_content(summarized_task_json(task), json_type);
-    }
-
-    // Writes through the documents API (document_writer.h) and their tasks.
-    void add_meilisearch_write_routes() {
-        const auto add = [this](bool merge) {
-            return [this, merge](const httplib::Request& request, httplib::Response& response) {
-                check_meili_admin(request);
-                check_documents_index(request.matches[1].str());
-                const std::string primary_key = request.get_param_value("primaryKey");
-                if (!primary_key.empty() && primary_key != "id") {
-                    throw ApiErrorException({.code = ErrorCode::bad_request,
-                                             .message = "Index `listings` already has a primary key: `id`."});
-                }
-                send_task(response, documents->add(request.body, is_ndjson(request), merge));
-            };
-        };
-        router.Post(R"(/indexes/([^/]+)/documents)", add(false));
-        router.Put(R"(/indexes/([^/]+)/documents)", add(true));
-        router.Delete(R"(/indexes/([^/]+)/documents/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
-            check_meili_admin(request);
-            check_documents_index(request.matches[1].str());
-            send_task(response, documents->remove({request.matches[2].str()}));
-        });
-        router.Post(R"(/indexes/([^/]+)/documents/delete-batch)", [this](const httplib::Request& request, httplib::Response& response) {
-            check_meili_admin(request);
-            check_documents_index(request.matches[1].str());
-            send_task(response, documents->remove(ids_of(request.body)));
-        });
-        router.Get(R"(/tasks/([0-9]{1,18}))", [this](const httplib::Request& request, httplib::Response& response) {
-            check_meili_admin(request);
-            const auto task = documents->find(std::stoull(request.matches[1].str()));
-            if (!task) {
-                throw ApiErrorException({.code = ErrorCode::task_not_found,
-                                         .message = "Task `" + request.matches[1].str() + "` not found."});
-            }
-            response.set_content(task_json(*task), json_type);
-        });
-        router.Get("/tasks", [this](const httplib::Request& request, httplib::Response& response) {
-            check_meili_admin(request);
-            std::size_t limit = 20;
-            std::optional<std::uint64_t> from;
-            for (const auto& [name, value] : request.params) {
-                const bool number = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
-                if ((name == "limit" || name == "from") && !number) {
-                    throw ApiErrorException({.code = ErrorCode::bad_request,
-                                             .message = "Invalid value in parameter `" + name + "`: expected a positive integer."});
-                }
-                if (name == "limit") limit = std::min<std::size_t>(std::stoul(value), 1000);
-                else if (name == "from") from = std::stoull(value);
-            }
-            const auto tasks = documents->list(from, limit + 1);
-            analyzers::JsonWriter json;
-            json.begin_object().key("results").begin_array();
-            for (std::size_t at = 0; at < tasks.size() && at < limit; ++at) json.raw(task_json(tasks[at]));
-            json.end_array().field("total", documents->newest_uid()).field("limit", limit);
-            json.key("from");
-            tasks.empty() ? json.raw("null") : json.value(tasks[0].uid);
-            json.key("next");
-            tasks.size() > limit ? json.value(tasks[limit].uid) : json.raw("null");
-            response.set_content(json.end_object().take(), json_type);
-        });
-    }
-
-    static std::vector<std::string> ids_of(const std::string& body) {
-        simdjson::dom::parser parser;
-        simdjson::dom::element root;
-        simdjson::dom::array items;
-        if (parser.parse(body).get(root) || root.get_array().get(items)) {
-            throw ApiErrorException({.code = ErrorCode::malformed_payload,
-                                     .message = "The json payload provided is malformed: expected an array of ids."});
-        }
-        std::vector<std::string> ids;
-        for (auto item : items) {
-            std::string_view text;
-            std::int64_t number = 0;
-            if (!item.get(text)) ids.emplace_back(text);
-            else if (!item.get(number)) ids.push_back(std::to_string(number));
-            else {
-                throw ApiErrorException({.code = ErrorCode::invalid_document_id,
-                                         .message = "Each id must be a string or an integer."});
-            }
-        }
-        return ids;
     }
 
     // Health, version, stats, the index, its settings and its documents.
@@ -709,9 +581,16 @@ int HttpApi::bind(const HttpOptions& options) {
     impl_->search_key = options.search_key;
     if (!options.web_dir.empty()) impl_->web_files = read_static_files(options.web_dir);
     impl_->reindex = std::make_unique<ReindexJob>(options.reindex_command, options.reindex_stop_grace);
-    if (!options.feed_dir.empty()) impl_->documents = std::make_unique<DocumentWriter>(options.feed_dir, impl_->service);
+    if (!options.feed_dir.empty()) {
+        impl_->writes.configure(options.admin_token,
+                                std::make_unique<DocumentWriter>(
+                                    DocumentWriterOptions{.feed_dir = options.feed_dir,
+                                                          .dead_letter_path = options.dead_letter_path,
+                                                          .data_dir = options.data_dir},
+                                    impl_->service));
+    }
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
-    front.limits.max_body = max_body_bytes;
+    front.limits.max_body = max_body_bytes;  // max_documents_body: RequestLimits' default
     front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
     impl_->front = std::make_unique<HttpFront>(front, *impl_);
     return impl_->front->bind();

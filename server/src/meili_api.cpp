@@ -100,28 +100,30 @@ constexpr ErrorCode filter_error = ErrorCode::invalid_search_filter;
 
 // filter: a string, or an array whose items are ANDed, each a string or an
 // array of strings that are ORed.
-FilterExpression filter_of(element value) {
+FilterExpression filter_expression_of(element value, ErrorCode code) {
     try {
-        if (value.type() == element_type::STRING) return query::parse_filter(string_of(value, "filter", filter_error));
-        if (value.type() != element_type::ARRAY) refuse(filter_error, "Invalid value type at `.filter`: expected a string or an array.");
+        if (value.type() == element_type::STRING) return query::parse_filter(string_of(value, "filter", code));
+        if (value.type() != element_type::ARRAY) refuse(code, "Invalid value type at `.filter`: expected a string or an array.");
         FilterExpression all{FilterExpression::Kind::all_of};
         simdjson::dom::array items;
-        if (value.get_array().get(items)) refuse(filter_error, "Invalid value type at `.filter`.");
+        if (value.get_array().get(items)) refuse(code, "Invalid value type at `.filter`.");
         for (element item : items) {
             if (item.type() == element_type::STRING) {
-                all.children.push_back(query::parse_filter(string_of(item, "filter", filter_error)));
+                all.children.push_back(query::parse_filter(string_of(item, "filter", code)));
                 continue;
             }
             FilterExpression any{FilterExpression::Kind::any_of};
-            for (const auto& text : strings_of(item, "filter", filter_error)) any.children.push_back(query::parse_filter(text));
+            for (const auto& text : strings_of(item, "filter", code)) any.children.push_back(query::parse_filter(text));
             all.children.push_back(std::move(any));
         }
         query::check_filter_size(all);
         return all;
     } catch (const FilterError& error) {
-        refuse(filter_error, error.what());
+        refuse(code, error.what());
     }
 }
+
+FilterExpression filter_of(element value) { return filter_expression_of(value, filter_error); }
 
 bool mentions_status(const FilterExpression& expression) {
     if (expression.attribute == "status") return true;
@@ -835,6 +837,10 @@ std::string meili_facet_search(SearchService& service, std::string_view index_ui
     json.end_array().field("facetQuery", facet_query);
     json.field("processingTimeMs", static_cast<std::uint64_t>(result.took_ms)).end_object();
     return json.take();
+}
+
+query::FilterExpression meili_filter_of(simdjson::dom::element value, ErrorCode code) {
+    return filter_expression_of(value, code);
 }
 
 }  // namespace server

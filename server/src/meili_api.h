@@ -8,10 +8,15 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <simdjson.h>
+
+#include "query/filter_expression.h"
 #include "query/search_service.h"
 #include "server/api_errors.h"
 
@@ -39,6 +44,10 @@ std::string meili_stats_json(query::SearchService& service);
 // GET /indexes/{uid}/settings (`route` empty) or /settings/{route}.
 std::string meili_settings_json(std::string_view index_uid, std::string_view route);
 
+// A Meilisearch filter: a string, or an array of strings (ANDed) and arrays
+// of strings (ORed). Refused with `code` when it is neither or does not parse.
+query::FilterExpression meili_filter_of(simdjson::dom::element value, ErrorCode code);
+
 // GET /indexes/{uid}/documents/{id}?fields=a,b
 std::string meili_document_json(query::SearchService& service, std::string_view index_uid, std::string_view id,
                                 std::string_view fields);
@@ -46,10 +55,18 @@ std::string meili_document_json(query::SearchService& service, std::string_view 
 struct DocumentsQuery {
     std::size_t offset = 0, limit = 20;
     std::vector<std::string> fields;  // empty: all
-    std::string filter;
+    std::shared_ptr<const query::FilterExpression> filter;  // null: every listing
 };
 DocumentsQuery documents_query_of_params(const std::multimap<std::string, std::string>& params);
 DocumentsQuery documents_query_of_body(std::string_view body);
 std::string meili_documents_json(query::SearchService& service, std::string_view index_uid, const DocumentsQuery& query);
+
+// POST /indexes/{uid}/documents/delete {"filter": "..."}, and DELETE
+// /indexes/{uid}/documents (`body` empty: every listing): the ids of the
+// listings (sold ones included) to delete, at most `max_deleted_by_filter`;
+// more is refused (invalid_document_filter) rather than deleted in part.
+constexpr std::size_t max_deleted_by_filter = 10'000;
+std::vector<std::string> ids_to_delete(query::SearchService& service, std::string_view index_uid,
+                                       std::optional<std::string_view> filter_body);
 
 }  // namespace server

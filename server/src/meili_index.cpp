@@ -102,18 +102,25 @@ HitFormat format_of(const std::vector<std::string>& fields) {
     return format;
 }
 
-// Every listing matching `filter`, sold ones included, as documents.
-SearchResult documents_matching(query::SearchService& service, const std::string& filter, std::size_t offset,
-                                std::size_t limit) {
-    SearchRequest request{.offset = offset, .limit = limit, .exact_total = true};
-    request.filters.status = StatusFilter::any;
-    if (!filter.empty()) {
-        try {
-            request.filters.expression = std::make_shared<const query::FilterExpression>(query::parse_filter(filter));
-        } catch (const query::FilterError& error) {
-            refuse(ErrorCode::invalid_document_filter, error.what());
-        }
+using Filter = std::shared_ptr<const query::FilterExpression>;
+
+// A filter given as a query string parameter.
+Filter parsed_filter(std::string_view text) {
+    try {
+        return std::make_shared<const query::FilterExpression>(query::parse_filter(std::string(text)));
+    } catch (const query::FilterError& error) {
+        refuse(ErrorCode::invalid_document_filter, error.what());
     }
+}
+
+// Every listing matching `filter` (null: all), sold ones included, as documents.
+SearchResult documents_matching(query::SearchService& service, const Filter& filter, std::size_t offset,
+                                std::size_t limit) {
+    // Documents are read as the newest commit has them: after a write's task
+    // has succeeded, a read never shows what was there before.
+    SearchRequest request{.offset = offset, .limit = limit, .exact_total = true, .latest = true};
+    request.filters.status = StatusFilter::any;
+    request.filters.expression = filter;
     if (offset > max_total_hits) {
         refuse(ErrorCode::invalid_document_offset, fmt::format("Offsets beyond {} are not served.", max_total_hits));
     }
@@ -121,7 +128,7 @@ SearchResult documents_matching(query::SearchService& service, const std::string
 }
 
 std::uint64_t count_matching(query::SearchService& service, const std::string& filter) {
-    return documents_matching(service, filter, 0, 0).total;
+    return documents_matching(service, filter.empty() ? nullptr : parsed_filter(filter), 0, 0).total;
 }
 
 }  // namespace
@@ -191,7 +198,7 @@ std::string meili_document_json(query::SearchService& service, std::string_view 
     check_index(index_uid);
     analyzers::JsonWriter filter;
     filter.value(id);  // a JSON string is a filter's quoted value
-    const SearchResult result = documents_matching(service, "id = " + filter.take(), 0, 1);
+    const SearchResult result = documents_matching(service, parsed_filter("id = " + filter.take()), 0, 1);
     if (result.hits.empty()) refuse(ErrorCode::document_not_found, fmt::format("Document `{}` not found.", id));
     analyzers::JsonWriter json;
     write_meili_hit(json, result.hits[0], format_of(split_fields(fields)), std::nullopt);
@@ -221,7 +228,7 @@ DocumentsQuery documents_query_of_params(const std::multimap<std::string, std::s
         if (name == "offset") query.offset = count(ErrorCode::invalid_document_offset);
         else if (name == "limit") query.limit = count(ErrorCode::invalid_document_limit);
         else if (name == "fields") query.fields = split_fields(value);
-        else if (name == "filter") query.filter = value;
+        else if (name == "filter") query.filter = value.empty() ? nullptr : parsed_filter(value);
         else if (name == "retrieveVectors") {
             if (value == "true") {
                 refuse(ErrorCode::feature_not_enabled, "Passing `retrieveVectors` as a parameter requires enabling the "
@@ -260,11 +267,8 @@ DocumentsQuery documents_query_of_body(std::string_view body) {
                 query.fields.emplace_back(name);
             }
         } else if (key == "filter") {
-            std::string_view filter;
-            if (value.get_string().get(filter)) {
-                refuse(ErrorCode::invalid_document_filter, "Invalid value type at `.filter`: expected a string.");
-            }
-            query.filter = std::string(filter);
+            query.filter = std::make_shared<const query::FilterExpression>(
+                meili_filter_of(value, ErrorCode::invalid_document_filter));
         } else if (key == "retrieveVectors") {
             bool flag = false;
             if (!value.get_bool().get(flag) && flag) {
@@ -277,6 +281,42 @@ DocumentsQuery documents_query_of_body(std::string_view body) {
         }
     }
     return query;
+}
+
+namespace {
+
+Filter filter_of_delete_body(std::string_view body) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(body.data(), body.size()).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
+        refuse(ErrorCode::bad_request, "The json payload provided is malformed: expected an object.");
+    }
+    Filter filter;
+    for (auto [key, value] : root.get_object()) {
+        if (key != "filter") refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `filter`", key));
+        if (value.is_null()) continue;
+        filter = std::make_shared<const query::FilterExpression>(meili_filter_of(value, ErrorCode::invalid_document_filter));
+    }
+    if (!filter) refuse(ErrorCode::missing_document_filter, "Missing field `filter`: deleting by filter needs one.");
+    return filter;
+}
+
+}  // namespace
+
+std::vector<std::string> ids_to_delete(query::SearchService& service, std::string_view index_uid,
+                                       std::optional<std::string_view> filter_body) {
+    check_index(index_uid);
+    const Filter filter = filter_body ? filter_of_delete_body(*filter_body) : nullptr;
+    const SearchResult result = documents_matching(service, filter, 0, max_deleted_by_filter);
+    if (result.total > max_deleted_by_filter) {
+        refuse(ErrorCode::invalid_document_filter,
+               fmt::format("{} {} listings: a delete takes at most {} at a time (narrow the filter, or build the "
+                           "index again with `listing-indexer build` to empty it).",
+                           filter ? "The filter matches" : "The index holds", result.total, max_deleted_by_filter));
+    }
+    std::vector<std::string> ids;
+    for (const auto& hit : result.hits) ids.push_back(analyzers::listing_from_stored_json(hit.stored_json).id);
+    return ids;
 }
 
 }  // namespace server

@@ -126,6 +126,17 @@ RequestReader::Progress RequestReader::read_head(std::string& input) {
     return stage_ == Stage::done ? finish() : Progress::need_more;
 }
 
+// Batches of documents are larger than any search.
+std::size_t RequestReader::body_limit() const {
+    if (request_.method != "POST" && request_.method != "PUT") return limits_.max_body;
+    std::string_view path = request_.target;
+    path = path.substr(0, path.find('?'));
+    const std::string_view prefix = "/indexes/", suffix = "/documents";
+    const bool documents = path.starts_with(prefix) && path.ends_with(suffix) && path.size() > prefix.size() + suffix.size() &&
+                           path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()).find('/') == std::string_view::npos;
+    return documents ? limits_.max_documents_body : limits_.max_body;
+}
+
 bool RequestReader::parse_head(std::string_view head) {
     const std::size_t line_end = head.find('\n');
     if (!parse_request_line(without_cr(head.substr(0, line_end)))) return false;
@@ -236,9 +247,8 @@ bool RequestReader::apply_framing() {
             fail(ErrorCode::bad_http_request, "Content-Length must be a number");
             return false;
         }
-        if (error != std::errc() || stop != end || length > limits_.max_body) {
-            fail(ErrorCode::payload_too_large,
-                 fmt::format("request bodies are limited to {} bytes", limits_.max_body));
+        if (error != std::errc() || stop != end || length > body_limit()) {
+            fail(ErrorCode::payload_too_large, fmt::format("request bodies are limited to {} bytes", body_limit()));
             return false;
         }
         body_left_ = length;
@@ -270,8 +280,8 @@ RequestReader::Progress RequestReader::read_chunk_size(std::string& input) {
     const auto [stop, error] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
     const bool hex_only = !size_text.empty() && all_of_class(size_text, std::isxdigit);
     if (!hex_only) return fail(ErrorCode::bad_http_request, "a chunk size must be a hexadecimal number");
-    if (error != std::errc() || stop != size_text.data() + size_text.size() || size > limits_.max_body - body_.size()) {
-        return fail(ErrorCode::payload_too_large, fmt::format("request bodies are limited to {} bytes", limits_.max_body));
+    if (error != std::errc() || stop != size_text.data() + size_text.size() || size > body_limit() - body_.size()) {
+        return fail(ErrorCode::payload_too_large, fmt::format("request bodies are limited to {} bytes", body_limit()));
     }
     input.erase(0, line_end + 1);
     body_left_ = size;

@@ -121,6 +121,19 @@ TEST_CASE("a directory of segments is read in name order, new segments included"
 }
 
 // Regression test for issue 14, finding 2: the producer's
+
+// The documents API fails a write's task with the reason its line was
+// dead-lettered for: it finds the line by the segment's name.
+TEST_CASE("a dead-lettered line of a segment names the segment and its line within it") {
+    test_support::TempDir dir;
+    std::filesystem::create_directories(dir / "feed");
+    test_support::write_file(dir / "feed" / "segment-000001.jsonl", listing_line("a", "ok", 1) + "garbage\n");
+    test_support::write_file(dir / "feed" / "segment-000002.jsonl", "{\"id\":\"b\"}\n" + listing_line("c", "ok", 1));
+    CHECK(indexer::follow_feed(follow_options(dir, dir / "feed")).rejected == 2);
+    const std::string dead = test_support::read_file(dir / "index" / "dead-letter.jsonl");
+    CHECK(dead.find(R"({"segment":"segment-000001.jsonl","line":2,)") != std::string::npos);
+    CHECK(dead.find(R"({"segment":"segment-000002.jsonl","line":1,"error":"missing required field 'title'")") != std::string::npos);
+}
 // segment-000002.jsonl.tmp was read as a segment, and the final
 // segment-000002.jsonl, sorting before it, was never read.
 TEST_CASE("a producer's temporary segment is never read, and the final one is once renamed") {

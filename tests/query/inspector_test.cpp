@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <numeric>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "index_fixture.h"
 #include "query/inspector.h"
@@ -72,10 +75,34 @@ TEST_CASE("a diagnosis names the word or filter that keeps a listing out, or giv
     CHECK_FALSE(sold.matches);
     CHECK(sold.reasons.back() == "it is sold and the status filter asks for on_sale");
 
-    const auto ranked = inspector.diagnose({.text = "nike", .limit = 1}, "blazer");
+    // "Nike Blazer" is first (the shorter title), the sneakers second.
+    const auto ranked = inspector.diagnose({.text = "nike", .limit = 1}, "shoe");
     CHECK(ranked.matches);
     CHECK(ranked.rank == 2);
     CHECK(ranked.reasons.back().rfind("it matches: rank 2 of 2", 0) == 0);
 
     CHECK_FALSE(inspector.diagnose({.text = "nike"}, "ghost").found);
+}
+
+// Regression: the rank was looked up by the docid a Document read through
+// the combined database knows, which is its docid within its shard: over
+// two shards most listings were said to match at "rank 0".
+TEST_CASE("a diagnosis gives every matching listing its rank, whichever shard holds it") {
+    test_support::TempDir dir;
+    std::string feed;
+    for (int n = 0; n < 12; ++n) {
+        feed += fmt::format(R"({{"id":"lamp{}","title":"Brass lamp{}","price":{},"created_at":1700000000}})", n,
+                            std::string(static_cast<std::size_t>(n), '!'), 10 + n) + "\n";
+    }
+    query_test::build_index(dir, feed);
+    Inspector inspector(options_for(dir));
+    std::set<std::size_t> ranks;
+    for (int n = 0; n < 12; ++n) {
+        const auto diagnosis = inspector.diagnose({.text = "brass lamp", .limit = 1}, fmt::format("lamp{}", n));
+        REQUIRE(diagnosis.matches);
+        ranks.insert(diagnosis.rank);
+    }
+    CHECK(ranks.size() == 12);
+    CHECK(*ranks.begin() == 1);
+    CHECK(*ranks.rbegin() == 12);
 }

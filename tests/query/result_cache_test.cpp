@@ -45,6 +45,21 @@ TEST_CASE("a result from another index is not current, whatever its numbers: an 
     CHECK(cache.find("nike", at(9, "old index"), ranking));
 }
 
+// Regression: after every listing was deleted, an empty query computed on
+// the snapshots built before the delete (3,000 matches) was stored as
+// current, and served as such after the snapshots were rebuilt: until the
+// next commit, whatever the time.
+TEST_CASE("a result computed on snapshots older than the shards is not current once the snapshots are rebuilt") {
+    ResultCache cache(10, std::chrono::milliseconds(50));
+    const IndexVersion before_rebuild{.generation = "generation 1", .commits = 9, .snapshot_commits = 7};
+    const IndexVersion after_rebuild{.generation = "generation 1", .commits = 9, .snapshot_commits = 9};
+    cache.store("", before_rebuild, ranking, result_with_total(3000));
+    CHECK(cache.find("", before_rebuild, ranking));  // the same inputs give the same result
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    CHECK(cache.find("", before_rebuild, ranking));
+    CHECK_FALSE(cache.find("", after_rebuild, ranking));
+}
+
 TEST_CASE("a reloaded ranking config makes cached results useless") {
     ResultCache cache(10, std::chrono::milliseconds(1000));
     cache.store("nike", at(7), ranking, result_with_total(3));

@@ -46,7 +46,11 @@ std::string catalog() {
            listings("luly", "Luly ribbon", 3) +
            listings("japanese", "ナイキのスニーカー 27cm", 2, "Nike") +
            listings("playstation", "PlayStation 5 console", 3, "Sony") +
-           listings("pokemon", "Pokemon cards lot", 3, "Pokemon");
+           listings("pokemon", "Pokemon cards lot", 3, "Pokemon") +
+           listings("keychain", "Anime keychain", 4) +
+           listings("razer", "Razer keyboard", 1, "Razer") +
+           listings("mouse", "Razer mouse", 2, "Razer") +
+           listings("teeth", "Teeth whitening kit", 2);
 }
 
 struct Fixture {
@@ -98,6 +102,34 @@ TEST_CASE("the word being typed matches the words it starts, below a word typed 
     // "pro" in full outranks "pro" as the start of "protector"... and of nothing
     // else here: the MacBook and iPhone Pro rank by their full word.
     CHECK(f.groups("macbook pro").front() == "macbook");
+}
+
+TEST_CASE("the word being typed also completes to the words the listings with the other words use") {
+    // One completion per prefix: "ke" alone completes to keychain, the
+    // most frequent, as a two-letter prefix in a large index misses most
+    // of the words it starts.
+    Fixture f("relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n");
+    CHECK(f.groups("ke") == std::vector<std::string>{"keychain"});
+    // After "razer", the Razer listings' titles say "ke" is keyboard.
+    const auto razer = f.search("razer ke");
+    CHECK(f.groups("razer ke") == std::vector<std::string>{"razer"});
+    REQUIRE_FALSE(razer.hits.empty());
+    CHECK(razer.hits[0].highlighted_title == "<em>Razer</em> <em>ke</em>yboard");
+    CHECK(razer.interpreted == "razer keyboard");
+    CHECK(f.search("ke").interpreted == "keychain");
+    // Switched off, "ke" after "razer" is what it is alone.
+    Fixture off("relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n"
+                "prefix.context_listings = 0\n");
+    CHECK(off.search("razer ke").hits.empty());
+}
+
+TEST_CASE("a word a synonym covers is still completed while it is being typed") {
+    Fixture f;
+    // "tee" is a synonym of t-shirt, and the start of "teeth".
+    const auto tee = f.groups("tee");
+    CHECK(tee.front() == "tee");  // the word in full first
+    CHECK(contains(tee, "teeth"));
+    CHECK_FALSE(contains(f.groups("tee "), "teeth"));  // complete: never "teeth"
 }
 
 TEST_CASE("a partial Japanese word matches the words it starts") {

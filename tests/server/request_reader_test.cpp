@@ -87,6 +87,22 @@ TEST_CASE("the body limit holds for chunked bodies as for a Content-Length: 413 
           ErrorCode::payload_too_large);
 }
 
+TEST_CASE("batches of documents may be larger than any other body, on their route only") {
+    const RequestLimits limits{.max_body = 10, .max_documents_body = 20};
+    const std::string fifteen = "Content-Length: 15\r\n\r\n";
+    CHECK(read_all("POST /indexes/listings/documents HTTP/1.1\r\n" + fifteen + std::string(15, 'x'), 1 << 20, limits)
+              .progress == RequestReader::Progress::complete);
+    CHECK(read_all("PUT /indexes/listings/documents?primaryKey=id HTTP/1.1\r\n" + fifteen + std::string(15, 'x'),
+                   1 << 20, limits)
+              .progress == RequestReader::Progress::complete);
+    CHECK(failure_of("POST /indexes/listings/documents HTTP/1.1\r\nContent-Length: 21\r\n\r\n", limits) ==
+          ErrorCode::payload_too_large);
+    CHECK(failure_of("POST /indexes/listings/search HTTP/1.1\r\n" + fifteen, limits) == ErrorCode::payload_too_large);
+    CHECK(failure_of("POST /indexes/listings/documents/delete-batch HTTP/1.1\r\n" + fifteen, limits) ==
+          ErrorCode::payload_too_large);
+    CHECK(failure_of("POST /indexes/a/b/documents HTTP/1.1\r\n" + fifteen, limits) == ErrorCode::payload_too_large);
+}
+
 TEST_CASE("an oversized request line is a 414 and oversized headers a 431, before the rest arrives") {
     const RequestLimits limits{.max_request_line = 100, .max_header_bytes = 200, .max_headers = 5};
     CHECK(failure_of("GET /" + std::string(200, 'a'), limits) == ErrorCode::uri_too_long);

@@ -1,7 +1,10 @@
-// The official Meilisearch JS client against the real query server.
+// The official Meilisearch JS client against the real query server: the
+// version instant-meilisearch needs (0.57, `meilisearch`) and the newest
+// (0.62, `meilisearch-0.62`), chosen by MEILISEARCH_PACKAGE.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Meilisearch, MeilisearchApiError } from 'meilisearch';
+
+const { Meilisearch, MeilisearchApiError } = await import(process.env.MEILISEARCH_PACKAGE || 'meilisearch');
 import { adminKey, startServer } from './server.mjs';
 
 let server;
@@ -187,6 +190,47 @@ test('writes: documents added, updated and deleted through tasks the client wait
   await assert.rejects(admin.tasks.getTask(999999), (error) => error.cause.code === 'task_not_found');
 });
 
+test('writes in batches larger than a search body, and the task list filtered as the client asks', async () => {
+  const index = admin.index('listings');
+  const documents = Array.from({ length: 2500 }, (_, n) => ({
+    id: `B${n}`, title: `Batch lantern number ${n} in brushed copper with a long title`, price: n + 1,
+    description: 'A listing written through the documents API in a batch of a thousand, as a migration does.',
+  }));
+  // About 200 kB per thousand: far over the 64 kB a search may send.
+  const enqueued = await Promise.all(index.addDocumentsInBatches(documents, 1000));
+  assert.equal(enqueued.length, 3);
+  const tasks = await admin.tasks.waitForTasks(enqueued, { timeout: 20000, interval: 100 });
+  assert.deepEqual(tasks.map((task) => task.status), ['succeeded', 'succeeded', 'succeeded']);
+  assert.equal((await index.search('lantern', { filter: 'id = B2499' })).hits.length, 1);
+
+  const failed = await index.addDocuments([{ id: 'B-bad', title: 'No price' }]).waitTask({ timeout: 10000, interval: 100 });
+  const onlyFailed = await admin.tasks.getTasks({ statuses: ['failed'] });
+  assert.ok(onlyFailed.results.some((task) => task.uid === failed.uid));
+  assert.ok(onlyFailed.results.every((task) => task.status === 'failed'));
+  const additions = await admin.tasks.getTasks({ types: ['documentAdditionOrUpdate'], limit: 2 });
+  assert.equal(additions.results.length, 2);
+  assert.ok(additions.next !== null);
+  assert.equal((await admin.tasks.getTasks({ types: ['settingsUpdate'] })).results.length, 0);
+  const oldestFirst = await admin.tasks.getTasks({ reverse: true, limit: 1 });
+  assert.equal(oldestFirst.results[0].uid, 1);
+  await assert.rejects(admin.tasks.getTasks({ statuses: ['done'] }), (error) => error.cause.code === 'invalid_task_statuses');
+  await assert.rejects(admin.tasks.getTasks({ afterEnqueuedAt: new Date() }), (error) => error.cause.code === 'bad_request');
+
+  // Filters in both of Meilisearch's forms: a string, and an array (items
+  // ANDed, inner arrays ORed).
+  const fetched = await index.getDocuments({ filter: [['id = B0', 'id = B1'], 'price < 100'], fields: ['id'] });
+  assert.deepEqual(fetched.results.map((document) => document.id).sort(), ['B0', 'B1']);
+  const byFilter = await index.deleteDocuments({ filter: ['id IN [B0, B1, B2]', 'price < 100'] }).waitTask({ timeout: 10000, interval: 100 });
+  assert.equal(byFilter.status, 'succeeded');
+  assert.equal(byFilter.details.deletedDocuments, 3);
+  assert.equal((await index.search('lantern', { filter: 'id IN [B0, B1, B2, B3]' })).hits.length, 1);
+  // Meilisearch's routes with no meaning here are refused by name.
+  await assert.rejects(index.updateSettings({ searchableAttributes: ['title'] }),
+    (error) => error.cause.code === 'feature_not_enabled' && /read only/.test(error.message));
+  await assert.rejects(admin.getKeys(), (error) => error.cause.code === 'feature_not_enabled');
+  await assert.rejects(admin.createIndex('products'), (error) => error.cause.code === 'feature_not_enabled');
+});
+
 test('keys: with a search key, searches need it (or the admin key), settings the admin key', async () => {
   const keyed = await startServer({ writes: true, searchKey: 'the-search-key' });
   try {
@@ -207,6 +251,11 @@ test('keys: with a search key, searches need it (or the admin key), settings the
     assert.equal(await anonymous.isHealthy(), true);  // health needs no key, as in Meilisearch
     // The page is given the search key.
     assert.match(await (await fetch(keyed.url)).text(), /<meta name="search-key" content="the-search-key">/);
+    // Every listing deleted (this index is small enough for one request).
+    const emptied = await keyedAdmin.index('listings').deleteAllDocuments().waitTask({ timeout: 20000, interval: 100 });
+    assert.equal(emptied.status, 'succeeded');
+    assert.equal(emptied.details.deletedDocuments, 3000);
+    assert.equal((await keyedAdmin.index('listings').search('')).estimatedTotalHits, 0);
   } finally {
     keyed.stop();
   }

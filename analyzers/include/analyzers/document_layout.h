@@ -104,7 +104,9 @@ std::string category_prefix(const std::string& path, std::size_t levels);
 // Builds Xapian documents for listings. Not thread-safe: one per thread.
 class DocumentBuilder {
 public:
-    explicit DocumentBuilder(const Lexicon& lexicon) : lexicon_(lexicon) {}
+    // Its analyzer keeps 65,536 stems (4 MB): descriptions bring a large vocabulary.
+    explicit DocumentBuilder(const Lexicon& lexicon)
+        : lexicon_(lexicon), analyzer_(AnalyzerOptions{.stem_cache_slots = 1 << 16}) {}
 
     Xapian::Document build(const Listing& listing);
     // Why the listing's brand or category cannot have its filter keys (the

@@ -34,6 +34,10 @@ struct AnalyzerOptions {
     bool ascii_fast_path = true;
     // Fill Word::surface.
     bool keep_surface = false;
+    // Recent words' stems kept (a power of two; 64 bytes each, allocated on
+    // first use): the indexer, analysing millions of descriptions, wants
+    // many; a query a few.
+    std::size_t stem_cache_slots = 1 << 12;
 };
 
 // Not thread-safe (ICU break iterators and the stem cache are per instance):

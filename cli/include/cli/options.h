@@ -126,7 +126,8 @@ private:
         std::cout << "usage: " << usage_ << "\n\n" << summary_ << "\n\noptions:\n";
         for (const auto& option : options_) {
             std::string flag = "  --" + option.name + (option.is_switch ? "" : " VALUE");
-            if (flag.size() < 26) flag.resize(26, ' ');
+            // A flag too long for the column gets its own line.
+            flag = flag.size() < 26 ? flag + std::string(26 - flag.size(), ' ') : flag + "\n" + std::string(26, ' ');
             std::cout << flag << option.help;
             if (!option.default_value.empty()) std::cout << " (default: " << option.default_value << ")";
             if (!option.env.empty()) std::cout << " [env " << option.env << "]";

@@ -40,6 +40,10 @@ struct TypingOptions {
     bool prefix = true;
     std::size_t max_completions = 50;
     double completion_weight = 0.9;
+    // When the word starts more terms than max_completions, it also
+    // matches the completions seen in the titles of this many of the best
+    // listings with the other words ("razer ke" -> keyboard); 0: never.
+    std::size_t context_listings = 100;
     // Every word also matches known words one edit away (from
     // typo_one_min_length letters) or two (from typo_two_min_length), never
     // numbers, words with digits or brand aliases.

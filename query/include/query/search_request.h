@@ -71,6 +71,10 @@ struct SearchRequest {
     std::size_t facet_limit = 20;  // values per facet, most frequent first
     HighlightOptions highlight;
     bool exact_total = false;  // count every match even without facets (a few ms at 1M listings)
+    // Never answered from the result cache, which may serve a result up to
+    // result_cache_max_stale old: for reads that must see the newest commit
+    // (a document by id, a write's task status).
+    bool latest = false;
     std::optional<MatchingStrategy> matching;  // unset: the ranking config's
 };
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "query/index_health.h"
 #include "query/ranking.h"
@@ -16,6 +17,16 @@
 namespace query {
 
 class ResultCache;
+
+// How far the serving index has come: its generation, its shards' commits,
+// and the commits the in-memory snapshots (which count and filter listings
+// for empty queries, facets and sorting) were built from: a change shows in
+// every answer once snapshot_commits has reached the commits it was seen at.
+struct IndexProgress {
+    std::string generation;  // an id: numbers repeat when an index is built again
+    std::uint64_t commits = 0;
+    std::uint64_t snapshot_commits = 0;
+};
 
 // Thread-safe: any number of threads may search at once (each borrows a
 // searcher of its own from a pool).
@@ -31,6 +42,8 @@ public:
     // IndexError when the index cannot be read.
     SearchResult search(const SearchRequest& request);
     std::uint64_t document_count();
+    // Catches up with the index first, as a search does.
+    IndexProgress progress();
     // Opens every shard of the serving index afresh and reads a little of
     // each (readiness). Never throws: problems are in the report.
     IndexHealth check_health() const;

@@ -79,11 +79,19 @@ namespace server {
     X(invalid_document_limit, 400, "invalid_request")                         \
     X(invalid_document_filter, 400, "invalid_request")                        \
     X(invalid_document_id, 400, "invalid_request")                            \
+    X(missing_document_filter, 400, "invalid_request")                        \
     X(missing_document_id, 400, "invalid_request")                            \
     X(missing_payload, 400, "invalid_request")                                \
     X(malformed_payload, 400, "invalid_request")                              \
     X(invalid_content_type, 415, "invalid_request")                           \
     X(task_not_found, 404, "invalid_request")                                 \
+    X(invalid_task_uids, 400, "invalid_request")                              \
+    X(invalid_task_statuses, 400, "invalid_request")                          \
+    X(invalid_task_types, 400, "invalid_request")                             \
+    X(invalid_task_index_uids, 400, "invalid_request")                        \
+    X(invalid_task_limit, 400, "invalid_request")                             \
+    X(invalid_task_from, 400, "invalid_request")                              \
+    X(invalid_task_reverse, 400, "invalid_request")                           \
     X(missing_authorization_header, 401, "auth")                              \
     X(invalid_api_key, 403, "auth")                                           \
     X(feature_not_enabled, 400, "invalid_request")

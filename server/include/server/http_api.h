@@ -45,6 +45,11 @@ struct HttpOptions {
     // segments for `listing-indexer follow --feed DIR`; empty: no writes.
     // Writes (and tasks) need the admin token as the bearer key.
     std::string feed_dir;
+    // The follower's dead-letter file: a write whose lines it refused is
+    // failed with its reason (`follow`'s default: <index>/dead-letter.jsonl).
+    std::string dead_letter_path;
+    // Brand aliases (data/): documents are checked as the indexer will.
+    std::string data_dir;
 };
 
 // bind() and serve() from one thread; stop() from any thread (a signal

@@ -1,0 +1,31 @@
+// Completions of the word being typed chosen by the other words typed.
+//
+// A word being typed matches its most frequent completions in the whole
+// index (WordDictionary::completions, at most prefix.max_completions). Two
+// letters start thousands of words in a large index, so "razer ke" rarely
+// completes to keyboard: fifty other words starting with "ke" are more
+// common. The listings that have the other words know better: the
+// completions their titles use are what the buyer is most likely typing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "query/ranking.h"
+#include "query_builder.h"
+
+namespace query {
+
+
+// Title terms that start with the word being typed (the last of `text`,
+// whose completions are searched) and are in the titles of the best
+// prefix.context_listings listings (by `ranking`'s BM25) matching every
+// other clause of `text`, the most often seen first, up to ten that `text`
+// does not already search for the word. Empty when the word has no
+// completions or nothing else was typed.
+std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
+                                                const RankingConfig& ranking);
+
+}  // namespace query
