@@ -12,6 +12,7 @@
 #include "analyzers/listing.h"
 #include "analyzers/synonyms.h"
 #include "field_vocabulary.h"
+#include "function_words.h"
 #include "head_noun.h"
 #include "index_view.h"
 #include "query/errors.h"
@@ -220,6 +221,19 @@ struct Inspector::Impl {
         }
     }
 
+    // Typed words that name no thing ("with", "for"), which earn only
+    // relax.function_word_share of a word's bonus once relaxed: named, so
+    // that the count of word bonuses reads right.
+    void add_function_word_parts(const Plan& plan, std::vector<ScorePart>& parts) const {
+        const double share = ranking->relax_function_word_share;
+        if (!plan.relaxed || share >= 1) return;
+        for (const auto& word : plan.text.words) {
+            if (!is_function_word(word.surface)) continue;
+            parts.push_back(
+                {fmt::format("'{}' names no thing: {} of a word's bonus (relaxed query)", word.surface, share), 0});
+        }
+    }
+
     // The title bonuses the service adds when it ranks the best listings
     // again (whether this one is among them or not): proximity, head noun.
     void add_title_parts(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
@@ -258,6 +272,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
+    impl.add_function_word_parts(plan, explanation.parts);
     if (explanation.score > 0) impl.add_title_parts(plan, *document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;

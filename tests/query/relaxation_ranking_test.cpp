@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "index_fixture.h"
+#include "query/inspector.h"
 
 using namespace query;
 using query_test::build_index;
@@ -30,14 +31,22 @@ std::string common_words(int count) {
 
 struct Fixture {
     test_support::TempDir dir;
+    ServiceOptions options;
     std::unique_ptr<SearchService> service;
 
     Fixture(const std::string& feed, const std::string& config) {
         build_index(dir, feed);
-        service = std::make_unique<SearchService>(
-            ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                           .ranking_config = query_test::ranking_file(dir, "freshness.weight = 0\n" + config),
-                           .result_cache_entries = 0});
+        options = {.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                   .ranking_config = query_test::ranking_file(dir, "freshness.weight = 0\n" + config),
+                   .result_cache_entries = 0};
+        service = std::make_unique<SearchService>(options);
+    }
+
+    // The names of the parts of the listing's score.
+    std::vector<std::string> explained(const std::string& text, const std::string& id) {
+        std::vector<std::string> names;
+        for (const auto& part : Inspector(options).explain({.text = text}, id).parts) names.push_back(part.name);
+        return names;
     }
 
     double score_of(const std::string& text, const std::string& id) {
@@ -144,4 +153,8 @@ TEST_CASE("relaxed: words naming no thing earn no word bonus") {
     CHECK(tuned.ids(query).front() == "slot");
     CHECK(flat.score_of(query, "door") - tuned.score_of(query, "door") == doctest::Approx(30));
     CHECK(flat.score_of(query, "slot") == doctest::Approx(tuned.score_of(query, "slot")));
+    // explain says why "with" earned nothing.
+    const auto parts = tuned.explained(query, "door");
+    CHECK(std::count(parts.begin(), parts.end(), "a typed word matched (relaxed query)") == 2);
+    CHECK(std::count(parts.begin(), parts.end(), "'with' names no thing: 0 of a word's bonus (relaxed query)") == 1);
 }
