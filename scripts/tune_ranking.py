@@ -28,7 +28,9 @@ DEFAULT_PARAMETERS = {
     "bm25.b": (0.15, 0.1, 1.0, 0.5),
     "relax.word_bonus": (0.3, 0.0, 200.0, 30),
     "relax.idf_bonus": (None, 0.0, 20.0, 0),  # None: steps of 1 (from 0)
+    "relax.function_word_share": (0.3, 0.0, 1.0, 1),
     "proximity.weight": (0.4, 0.0, 60.0, 0),
+    "head_noun.weight": (0.4, 0.0, 60.0, 0),
     "synonym.weight": (0.15, 0.1, 1.0, 0.8),
     "typo.one_weight": (0.2, 0.05, 1.0, 0.5),
     "prefix.weight": (0.15, 0.05, 1.0, 0.9),

@@ -12,6 +12,8 @@
 #include "analyzers/listing.h"
 #include "analyzers/synonyms.h"
 #include "field_vocabulary.h"
+#include "function_words.h"
+#include "head_noun.h"
 #include "index_view.h"
 #include "query/errors.h"
 #include "query_builder.h"
@@ -219,15 +221,34 @@ struct Inspector::Impl {
         }
     }
 
-    // The proximity bonus the service adds when it ranks the best listings
-    // again (whether this one is among them or not).
-    void add_proximity_part(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
+    // Typed words that name no thing ("with", "for"), which earn only
+    // relax.function_word_share of a word's bonus once relaxed: named, so
+    // that the count of word bonuses reads right.
+    void add_function_word_parts(const Plan& plan, std::vector<ScorePart>& parts) const {
+        const double share = ranking->relax_function_word_share;
+        if (!plan.relaxed || share >= 1) return;
+        for (const auto& word : plan.text.words) {
+            if (!is_function_word(word.surface)) continue;
+            parts.push_back(
+                {fmt::format("'{}' names no thing: {} of a word's bonus (relaxed query)", word.surface, share), 0});
+        }
+    }
+
+    // The title bonuses the service adds when it ranks the best listings
+    // again (whether this one is among them or not): proximity, head noun.
+    void add_title_parts(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
         if (proximity_window(plan.request, plan.text, *ranking) == 0) return;
-        const auto title = analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title;
-        const double bonus = ProximityPairs(plan.text).bonus(planner.analyzer().analyze(title), ranking->proximity_weight);
-        if (bonus <= 0) return;
-        explanation.parts.push_back({"typed words next to each other in the title (proximity)", bonus});
-        explanation.score += bonus;
+        const auto title = planner.analyzer().analyze(
+            analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title);
+        const auto add = [&](std::string name, double bonus) {
+            if (bonus <= 0) return;
+            explanation.parts.push_back({std::move(name), bonus});
+            explanation.score += bonus;
+        };
+        add("typed words next to each other in the title (proximity)",
+            ProximityPairs(plan.text).bonus(title, ranking->proximity_weight));
+        const HeadNoun head(plan.text);
+        add("the query's head noun '" + head.term() + "' in the title", head.bonus(title, ranking->head_noun_weight));
     }
 
     std::optional<Xapian::Document> document_of(const std::string& id_term) {
@@ -251,7 +272,8 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
-    if (explanation.score > 0) impl.add_proximity_part(plan, *document, explanation);
+    impl.add_function_word_parts(plan, explanation.parts);
+    if (explanation.score > 0) impl.add_title_parts(plan, *document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;

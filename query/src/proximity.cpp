@@ -64,7 +64,8 @@ double ProximityPairs::bonus(const std::vector<analyzers::Word>& title, double w
 }
 
 std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking) {
-    if (ranking.proximity_weight <= 0 || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;
+    const bool title_signals = ranking.proximity_weight > 0 || ranking.head_noun_weight > 0;
+    if (!title_signals || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;
     return static_cast<std::size_t>(std::max(0.0, ranking.proximity_window));
 }
 

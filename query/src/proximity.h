@@ -33,9 +33,10 @@ private:
     std::vector<Pair> pairs_;
 };
 
-// How many of the best-ranked listings a request re-ranks by proximity
-// (0: none, when the config turns it off, the query has fewer than two
-// words, or the request sorts by something else than relevance).
+// How many of the best-ranked listings a request re-ranks by their titles,
+// proximity and head noun (0: none, when the config turns both off, the
+// query has fewer than two words, or the request sorts by something else
+// than relevance).
 std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking);
 
 }  // namespace query

@@ -1,8 +1,12 @@
 #include "query_builder.h"
 
+#include "function_words.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <unordered_set>
 
 namespace query {
@@ -143,7 +147,8 @@ public:
         const Word& word = query_.words[index];
         SearchedTerms searched;
         TextQuery::Unit unit{.alternatives = {{.tree = expand_.word(word, &searched)}},
-                             .number = !word.surface.empty() && all_digits(word.surface)};
+                             .number = !word.surface.empty() && all_digits(word.surface),
+                             .function_word = is_function_word(word.surface)};
         if (dictionary_ != nullptr) {
             const bool known = known_as_typed(word);
             if (being_typed && typing_.prefix) add_completions(index, known, searched, unit);
@@ -194,8 +199,10 @@ public:
                                        .how = Expansion::Kind::join});
         }
         QueryTree as_one = QueryTree::scaled(expand_.term(term), typing_.split_join_weight);
+        // A title with both words weighs them, not the joined form too.
+        QueryTree both = QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()});
         QueryTree clause = QueryTree::combine(
-            Op::any_of, {QueryTree::combine(Op::all_of, {first_unit.matching(), second_unit.matching()}), as_one});
+            Op::any_of, {both, QueryTree::combine(Op::and_not, {as_one, both})});
         for (TextQuery::Unit* unit : {&first_unit, &second_unit}) {
             unit->alternatives.push_back({.tree = as_one, .bonus_share = typing_.split_join_weight});
         }
@@ -423,16 +430,35 @@ const char* to_string(Expansion::Kind kind) {
 }
 
 QueryTree TextQuery::Unit::matching() const {
-    // The ways a word matches add up (a title with "pro" and its completion
-    // "protector" weighs both; typos and completions weigh less than the
-    // word as typed). Not OP_MAX: Xapian 1.4.22's OP_MAX crashed the server
-    // (SIGSEGV in get_mset) on queries with several alternatives, e.g.
-    // "running tryhex size" on the 1M calibrated index, whenever Xapian's
-    // matcher weighed them (snapshot scoring off, or listings newer than
-    // the snapshots while a feed runs). The word bonus still counts once.
-    std::vector<QueryTree> trees;
-    for (const Alternative& alternative : alternatives) trees.push_back(alternative.tree);
-    return QueryTree::combine(Op::any_of, std::move(trees));
+    // A listing weighs the best way it matches the word: "pro" and its
+    // completion "protector", or "faucet" and its typo "faucets", in one
+    // title count once, not twice, so that the ways one word matches never
+    // outweigh two different words. The ways are taken from the best share
+    // down, each where none better matches (AND_NOT). Not OP_MAX: Xapian
+    // 1.4.22's OP_MAX crashed the server (SIGSEGV in get_mset) on queries
+    // with several alternatives, e.g. "running tryhex size" on the 1M
+    // calibrated index, whenever Xapian's matcher weighed them.
+    std::vector<std::pair<double, QueryTree>> ways;
+    for (const Alternative& alternative : alternatives) ways.emplace_back(alternative.bonus_share, alternative.tree);
+    std::vector<QueryTree> groups;
+    for (auto& group : best_way_first(ways)) groups.push_back(std::move(group.matching));
+    return QueryTree::combine(Op::any_of, std::move(groups));
+}
+
+std::vector<WaysOfShare> best_way_first(const std::vector<std::pair<double, QueryTree>>& ways) {
+    std::map<double, std::vector<QueryTree>, std::greater<>> ways_by_share;
+    for (const auto& [share, tree] : ways) ways_by_share[share].push_back(tree);
+    std::vector<WaysOfShare> groups;
+    std::vector<QueryTree> better_ways;
+    for (auto& [share, trees] : ways_by_share) {
+        QueryTree matching = QueryTree::combine(Op::any_of, trees);
+        if (!better_ways.empty()) {
+            matching = QueryTree::combine(Op::and_not, {std::move(matching), QueryTree::combine(Op::any_of, better_ways)});
+        }
+        groups.push_back({share, std::move(matching)});
+        better_ways.insert(better_ways.end(), trees.begin(), trees.end());
+    }
+    return groups;
 }
 
 QueryTree TextQuery::all_words() const {

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <xapian.h>
@@ -72,6 +73,7 @@ struct TextQuery {
         std::vector<Alternative> alternatives;
         double informativeness = 1;
         bool number = false;  // a bare number ("1", "50")
+        bool function_word = false;  // names no thing ("with", "for", "and")
 
         QueryTree matching() const;  // the best way the word matches
     };
@@ -101,6 +103,16 @@ struct TextQuery {
     // `matching` without the excluded listings.
     QueryTree without_excluded(QueryTree matching) const;
 };
+
+// A word's ways of matching with their shares, grouped by share, the best
+// share first, each group matching only where no better one does
+// (AND_NOT), so that a listing counts the best way it matches the word.
+// Not OP_MAX: see TextQuery::Unit::matching.
+struct WaysOfShare {
+    double share = 1;
+    QueryTree matching;
+};
+std::vector<WaysOfShare> best_way_first(const std::vector<std::pair<double, QueryTree>>& ways);
 
 // What a buyer typed, read as a search box reads it: "-word" leaves
 // listings with the word out (a word of letters only: "58 -62" and "ft.

@@ -1,8 +1,6 @@
 #include "query_plan.h"
 
 #include <algorithm>
-#include <functional>
-#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -196,26 +194,19 @@ QueryTree dropping_from_the_end(const TextQuery& text, const RankingConfig& rank
 
 // The coordination bonus of one typed word: flat, plus its IDF's share,
 // less for a bare number; each way the word matches earns its share of it
-// (a typo less than the word as typed) and a listing counts its best way:
-// the ways of each share, unless one of a higher share matches (AND_NOT,
-// not OP_MAX: see TextQuery::Unit::matching).
+// (a typo less than the word as typed) and a listing counts its best way.
 QueryTree word_bonus(const TextQuery::Unit& unit, const RankingConfig& ranking) {
     double bonus = ranking.relax_word_bonus + ranking.relax_idf_bonus * unit.informativeness;
     if (unit.number) bonus *= ranking.relax_number_share;
-    std::map<double, std::vector<QueryTree>, std::greater<>> ways_by_share;
+    if (unit.function_word) bonus *= ranking.relax_function_word_share;
+    std::vector<std::pair<double, QueryTree>> ways;
     for (const auto& alternative : unit.alternatives) {
         const double share = alternative.bonus_share * (alternative.other_word ? ranking.relax_other_word_share : 1);
-        ways_by_share[share].push_back(alternative.tree);
+        ways.emplace_back(share, alternative.tree);
     }
     std::vector<QueryTree> bonuses;
-    std::vector<QueryTree> better_ways;
-    for (auto& [share, ways] : ways_by_share) {
-        QueryTree matching = QueryTree::combine(Op::any_of, ways);
-        if (!better_ways.empty()) {
-            matching = QueryTree::combine(Op::and_not, {std::move(matching), QueryTree::combine(Op::any_of, better_ways)});
-        }
-        if (share > 0) bonuses.push_back(bonus_for(bonus * share, matching));
-        better_ways.insert(better_ways.end(), ways.begin(), ways.end());
+    for (auto& group : best_way_first(ways)) {
+        if (group.share > 0) bonuses.push_back(bonus_for(bonus * group.share, std::move(group.matching)));
     }
     return QueryTree::combine(Op::any_of, std::move(bonuses));
 }

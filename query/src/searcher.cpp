@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "analyzers/listing.h"
+#include "head_noun.h"
 #include "proximity.h"
 
 namespace query {
@@ -57,7 +58,7 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
         page = find_page(plan);
     }
     if (rerank) {
-        page = reranked_by_proximity(std::move(page), window, plan);
+        page = reranked_by_title(std::move(page), window, plan);
         keep_ranks(page.hits, request.offset, request.limit);
     }
     view_->read_partial_hits(page);
@@ -107,11 +108,11 @@ Page Searcher::find_page(const Plan& plan, ScoreSource scores) {
 
 // A bonus can bring two scores level that were apart; rounded scores could
 // then be ordered otherwise than Xapian's own.
-Page Searcher::reranked_by_proximity(Page page, std::size_t window, const Plan& plan) {
-    rank_by_proximity(page.hits, window, plan);
+Page Searcher::reranked_by_title(Page page, std::size_t window, const Plan& plan) {
+    rank_by_title(page.hits, window, plan);
     if (!page.scores_rounded || !near_tie_among(page.hits, window)) return page;
     Page exact = find_page(plan, ScoreSource::matcher);
-    rank_by_proximity(exact.hits, window, plan);
+    rank_by_title(exact.hits, window, plan);
     return exact;
 }
 
@@ -133,13 +134,15 @@ Page Searcher::page_from_matcher(const Plan& plan) {
                                     static_cast<Xapian::doccount>(plan.rank_count), check_at_least));
 }
 
-void Searcher::rank_by_proximity(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
     const ProximityPairs pairs(plan.text);
-    if (pairs.empty()) return;
+    const HeadNoun head(plan.text);
+    if (pairs.empty() && head.empty()) return;
     const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
     for (auto hit = hits.begin(); hit != reranked; ++hit) {
         const auto title = planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title);
-        hit->score += pairs.bonus(title, plan.ranking->proximity_weight);
+        hit->score +=
+            pairs.bonus(title, plan.ranking->proximity_weight) + head.bonus(title, plan.ranking->head_noun_weight);
     }
     // Stable: listings as close keep the order the index ranked them in.
     std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });

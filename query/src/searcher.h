@@ -39,11 +39,12 @@ private:
     std::vector<FacetValueCount> count_statuses(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
     Page find_page(const Plan& plan, ScoreSource scores = ScoreSource::snapshots_when_current);
     Page page_from_matcher(const Plan& plan);
-    // The page with its first `window` hits ranked again with the proximity
-    // bonus, and ranked by the matcher first when rounded scores would then
-    // nearly tie.
-    Page reranked_by_proximity(Page page, std::size_t window, const Plan& plan);
-    void rank_by_proximity(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // The page with its first `window` hits ranked again with the title
+    // bonuses, and ranked by the matcher first when rounded scores would
+    // then nearly tie.
+    Page reranked_by_title(Page page, std::size_t window, const Plan& plan);
+    // The first `window` hits ranked again with the title bonuses (proximity, head noun).
+    void rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Drops the hits outside ranks [offset, offset + limit).
     static void keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit);
     void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);

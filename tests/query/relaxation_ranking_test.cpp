@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "index_fixture.h"
+#include "query/inspector.h"
 
 using namespace query;
 using query_test::build_index;
@@ -30,14 +31,22 @@ std::string common_words(int count) {
 
 struct Fixture {
     test_support::TempDir dir;
+    ServiceOptions options;
     std::unique_ptr<SearchService> service;
 
     Fixture(const std::string& feed, const std::string& config) {
         build_index(dir, feed);
-        service = std::make_unique<SearchService>(
-            ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                           .ranking_config = query_test::ranking_file(dir, "freshness.weight = 0\n" + config),
-                           .result_cache_entries = 0});
+        options = {.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                   .ranking_config = query_test::ranking_file(dir, "freshness.weight = 0\n" + config),
+                   .result_cache_entries = 0};
+        service = std::make_unique<SearchService>(options);
+    }
+
+    // The names of the parts of the listing's score.
+    std::vector<std::string> explained(const std::string& text, const std::string& id) {
+        std::vector<std::string> names;
+        for (const auto& part : Inspector(options).explain({.text = text}, id).parts) names.push_back(part.name);
+        return names;
     }
 
     double score_of(const std::string& text, const std::string& id) {
@@ -84,14 +93,17 @@ TEST_CASE("relaxed: a typo of a word titles have earns no word bonus") {
     CHECK(flat.score_of("hand planes ", "plane") == doctest::Approx(tuned.score_of("hand planes ", "plane")));
 }
 
+// Issue 16's example, "fiberglass door with mail slot": a door matching
+// "fiberglass door with" (two of them words every other title has)
+// against the mail slot.
+const std::string door_or_mail_slot =
+    listing("door", "fiberglass door with glass") + listing("slot", "brass mail slot") + common_words(30);
+const std::string relaxed_without_title_signals = "relax.min_matches = 1000\nproximity.weight = 0\nhead_noun.weight = 0\n";
+
 TEST_CASE("relaxed: with an IDF bonus, a common word counts less than a rare one") {
-    const std::string feed =
-        listing("door", "fiberglass door with glass") + listing("slot", "brass mail slot") + common_words(30);
-    const std::string relaxed = "relax.min_matches = 1000\nproximity.weight = 0\n";
-    Fixture flat(feed, relaxed + "relax.word_bonus = 30\nrelax.idf_bonus = 0\n");
-    Fixture informative(feed, relaxed + "relax.word_bonus = 0\nrelax.idf_bonus = 10\n");
-    // The issue's example: a door matching "fiberglass door with" (two of
-    // them words every other title has) against the mail slot.
+    Fixture flat(door_or_mail_slot, relaxed_without_title_signals + "relax.word_bonus = 30\nrelax.idf_bonus = 0\n");
+    Fixture informative(door_or_mail_slot,
+                        relaxed_without_title_signals + "relax.word_bonus = 0\nrelax.idf_bonus = 10\n");
     CHECK(flat.ids("fiberglass door with mail slot ").front() == "door");
     CHECK(informative.ids("fiberglass door with mail slot ").front() == "slot");
 }
@@ -118,4 +130,31 @@ TEST_CASE("spelling: of two corrections as close, the one listings have with the
     CHECK(f.service->search({.text = "contorl "}).suggestion == "contort");
     CHECK(f.service->search({.text = "contorl valve "}).suggestion == "control valve");
     CHECK(f.ids("contorl valve ").front().starts_with("control-"));
+}
+
+TEST_CASE("a word weighs the best way a title matches it: its completion in the same title adds nothing") {
+    // "pro" being typed also matches its completion "protector": a title
+    // with both weighs "pro" once, as a title with "pro" alone of the same
+    // length does, so the ways of one word never outweigh another word.
+    const std::string feed = listing("both-ways", "screen pro protector") + listing("one-way", "screen pro stand") +
+                             listing("completion", "screen protector film") + common_words(5);
+    Fixture f(feed, "proximity.weight = 0\n");
+    CHECK(f.score_of("screen pro", "both-ways") == doctest::Approx(f.score_of("screen pro", "one-way")));
+    // The completion alone still matches, weighing less than the word typed.
+    CHECK(f.score_of("screen pro", "completion") < f.score_of("screen pro", "one-way"));
+}
+
+TEST_CASE("relaxed: words naming no thing earn no word bonus") {
+    // The door came first because "with" earned a word's bonus (30).
+    Fixture flat(door_or_mail_slot, relaxed_without_title_signals + "relax.function_word_share = 1\n");
+    Fixture tuned(door_or_mail_slot, relaxed_without_title_signals + "relax.function_word_share = 0\n");
+    const std::string query = "fiberglass door with mail slot ";
+    CHECK(flat.ids(query).front() == "door");
+    CHECK(tuned.ids(query).front() == "slot");
+    CHECK(flat.score_of(query, "door") - tuned.score_of(query, "door") == doctest::Approx(30));
+    CHECK(flat.score_of(query, "slot") == doctest::Approx(tuned.score_of(query, "slot")));
+    // explain says why "with" earned nothing.
+    const auto parts = tuned.explained(query, "door");
+    CHECK(std::count(parts.begin(), parts.end(), "a typed word matched (relaxed query)") == 2);
+    CHECK(std::count(parts.begin(), parts.end(), "'with' names no thing: 0 of a word's bonus (relaxed query)") == 1);
 }

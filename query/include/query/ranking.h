@@ -98,6 +98,8 @@ struct RankingConfig {
     double relax_idf_bonus = 0;
     // and a bare number ("1", "50") earns this share of its bonus.
     double relax_number_share = 1;
+    // A word that names no thing ("with", "for", "in", "and") earns this share.
+    double relax_function_word_share = 1;
     // A typo of a word that titles have as typed is more often another word
     // ("planes" -> planet): such a match earns this share of its bonus.
     double relax_other_word_share = 1;
@@ -106,6 +108,10 @@ struct RankingConfig {
     // `proximity_window` listings are ranked again with it.
     double proximity_weight = 0;
     double proximity_window = 50;
+    // A title with the query's head noun (the word naming what the thing
+    // is: "door" in "fiberglass door with mail slot") earns this much, on
+    // the same best `proximity_window` listings.
+    double head_noun_weight = 0;
     // Search the correction of words no listing contains (1) or only
     // suggest it (0).
     double spelling_auto_correct = 1;
