@@ -9,7 +9,6 @@ Xapian::Query::op xapian_op(QueryTree::Op op) {
     switch (op) {
         case QueryTree::Op::all_of: return Xapian::Query::OP_AND;
         case QueryTree::Op::any_of: return Xapian::Query::OP_OR;
-        case QueryTree::Op::best_of: return Xapian::Query::OP_MAX;
         case QueryTree::Op::and_maybe: return Xapian::Query::OP_AND_MAYBE;
         case QueryTree::Op::filter: return Xapian::Query::OP_FILTER;
         case QueryTree::Op::and_not: return Xapian::Query::OP_AND_NOT;
@@ -41,7 +40,7 @@ QueryTree QueryTree::scaled(QueryTree child, double factor) {
 
 QueryTree QueryTree::combine(Op op, std::vector<QueryTree> children) {
     xapian_op(op);  // throws for a leaf's op
-    if (children.size() == 1 && (op == Op::all_of || op == Op::any_of || op == Op::best_of)) {
+    if (children.size() == 1 && (op == Op::all_of || op == Op::any_of)) {
         return std::move(children.front());
     }
     QueryTree tree(op);

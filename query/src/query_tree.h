@@ -27,9 +27,10 @@ public:
 class QueryTree {
 public:
     // The Xapian operators these nodes become, with their weighting: a node
-    // weighs what its weighted children weigh, summed (best_of: the most a
-    // matching child weighs); all_of, filter and and_not need every child
-    // to match, any_of and best_of one, and_maybe the first.
+    // weighs what its weighted children weigh, summed; all_of, filter and
+    // and_not need every child to match, any_of one, and_maybe the first.
+    // (No OP_MAX: Xapian 1.4.22's matcher crashed on queries with it; a
+    // word's best way of matching is built from and_not instead.)
     enum class Op {
         term,       // BM25 of one term
         leaf,       // a WeightedLeaf
@@ -37,7 +38,6 @@ public:
         scale,      // the only child's weight times factor()
         all_of,     // OP_AND
         any_of,     // OP_OR
-        best_of,    // OP_MAX: one child must match; weighs what its best matching child weighs
         and_maybe,  // OP_AND_MAYBE: the first child, the others add weight when they match
         filter,     // OP_FILTER: the first child, where the others match; they add no weight
         and_not,    // OP_AND_NOT: the first child, where none of the others match
@@ -48,8 +48,8 @@ public:
     static QueryTree leaf(std::shared_ptr<const WeightedLeaf> leaf);
     static QueryTree match_all() { return QueryTree(Op::match_all); }
     static QueryTree scaled(QueryTree child, double factor);
-    // A node of `op` over `children`; one child of all_of, any_of or
-    // best_of is returned as it is.
+    // A node of `op` over `children`; one child of all_of or any_of is
+    // returned as it is.
     static QueryTree combine(Op op, std::vector<QueryTree> children);
 
     Op op() const { return op_; }

@@ -95,10 +95,7 @@ private:
 // listing's slot is its rank among the matches (a popcount away).
 class MatchScores {
 public:
-    // With `tracked`, the slots given weight are listed (for best_of, which
-    // reads a child's scores back and clears them).
-    explicit MatchScores(const DocidSet& matches, bool tracked = false)
-        : words_(matches.words()), tracked_(tracked) {
+    explicit MatchScores(const DocidSet& matches) : words_(matches.words()) {
         ranks_before_.reserve(words_.size());
         std::size_t rank = 0;
         for (std::uint64_t word : words_) {
@@ -110,22 +107,9 @@ public:
 
     // `docid` must be a match.
     void add(Xapian::docid docid, double weight) { add_at(slot_of(docid), weight); }
-    void add_at(std::size_t slot, double weight) {
-        if (tracked_ && weight != 0 && scores_[slot] == 0) touched_.push_back(slot);
-        scores_[slot] += weight;
-    }
+    void add_at(std::size_t slot, double weight) { scores_[slot] += weight; }
     // The score of the n-th match in docid order.
     double nth(std::size_t n) const { return scores_[n]; }
-    // Calls visit(slot, score) for each slot given weight since the last
-    // call, and zeroes it (tracked scores only).
-    template <typename Visit>
-    void take_touched(Visit visit) {
-        for (const std::size_t slot : touched_) {
-            visit(slot, scores_[slot]);
-            scores_[slot] = 0;
-        }
-        touched_.clear();
-    }
 
 private:
     std::size_t slot_of(Xapian::docid docid) const {
@@ -137,8 +121,6 @@ private:
     const std::vector<std::uint64_t>& words_;
     std::vector<std::uint32_t> ranks_before_;
     std::vector<double> scores_;
-    bool tracked_;
-    std::vector<std::size_t> touched_;
 };
 
 // Terms' frequencies over the combined database, each looked up once
@@ -198,7 +180,6 @@ bool weighs_its_postings(const QueryTree& node) {
         case QueryTree::Op::term: return true;
         case QueryTree::Op::scale: return weighs_its_postings(node.children().front());
         case QueryTree::Op::any_of:
-        case QueryTree::Op::best_of:
             return std::all_of(node.children().begin(), node.children().end(), weighs_its_postings);
         default: return false;
     }
@@ -228,12 +209,11 @@ std::optional<DocidSet> tree_matches(const ShardView& shard, const QueryTree& no
         case Op::filter:
         case Op::and_not:
         case Op::all_of:
-        case Op::any_of:
-        case Op::best_of: break;
+        case Op::any_of: break;
     }
     const auto& children = node.children();
     if (children.empty()) return DocidSet(snapshot.size());
-    if (node.op() == Op::any_of || node.op() == Op::best_of) return tree_matches_any(shard, children);
+    if (node.op() == Op::any_of) return tree_matches_any(shard, children);
     auto result = tree_matches(shard, children.front());
     if (node.op() == Op::scale || node.op() == Op::and_maybe) return result;
     for (std::size_t n = 1; n < children.size() && result; ++n) {
@@ -269,7 +249,7 @@ std::optional<DocidSet> tree_matches_any(const ShardView& shard, const std::vect
 }
 
 void fold(Op op, DocidSet& result, const DocidSet& next) {
-    if (op == Op::any_of || op == Op::best_of) result |= next;
+    if (op == Op::any_of) result |= next;
     else if (op == Op::and_not) result.subtract(next);
     else result &= next;
 }
@@ -299,7 +279,7 @@ public:
         return found->second ? &*found->second : nullptr;
     }
 
-    // Reads the term children of an any_of or best_of node together.
+    // Reads the term children of an any_of node together.
     void load_group(const std::vector<QueryTree>& children) {
         std::vector<std::string> terms;
         for (const QueryTree& child : children) {
@@ -333,8 +313,7 @@ private:
 class ShardScorer {
 public:
     ShardScorer(ShardReads& reads, const DocidSet& matches)
-        : snapshot_(*reads.shard().snapshot), reads_(reads), matches_(matches), scores_(matches),
-          target_(&scores_) {}
+        : snapshot_(*reads.shard().snapshot), reads_(reads), matches_(matches), scores_(matches) {}
 
     // Adds `node`'s weight times `factor` to the listings of `gate` that
     // match it (for an operator node, the caller made sure all of them do).
@@ -351,7 +330,6 @@ public:
                 }
                 return true;
             case Op::any_of: return weigh_where_matching(node.children(), 0, factor, gate);
-            case Op::best_of: return weigh_best(node.children(), factor, gate);
             case Op::and_maybe:
                 return weigh(node.children().front(), factor, gate) &&
                        weigh_where_matching(node.children(), 1, factor, gate);
@@ -385,54 +363,13 @@ private:
         return weigh(child, factor, Gate(matching));
     }
 
-    // Each listing gets the weight of its best matching child (Xapian's
-    // OP_MAX): every child weighs into a scratch array, whose touched slots
-    // fold into the best so far; the best are added to the target at the end.
-    bool weigh_best(const std::vector<QueryTree>& children, double factor, const Gate& gate) {
-        reads_.load_group(children);
-        Scratch& scratch = scratch_at(best_depth_++);
-        MatchScores* outer = target_;
-        target_ = &scratch.child;
-        bool weighed = true;
-        for (const QueryTree& child : children) {
-            weighed = weighed && weigh_where_it_matches(child, factor, gate);
-            scratch.child.take_touched([&](std::size_t slot, double weight) {
-                scratch.best_of_slot[slot] = std::max(scratch.best_of_slot[slot], weight);
-                scratch.best_slots.push_back(slot);
-            });
-        }
-        target_ = outer;
-        for (const std::size_t slot : scratch.best_slots) {
-            if (scratch.best_of_slot[slot] == 0) continue;  // listed twice: added already
-            target_->add_at(slot, scratch.best_of_slot[slot]);
-            scratch.best_of_slot[slot] = 0;
-        }
-        scratch.best_slots.clear();
-        --best_depth_;
-        return weighed;
-    }
-
-    // Scratch arrays for best_of, one pair per depth of nested best_of
-    // nodes, made when first needed and reused.
-    struct Scratch {
-        explicit Scratch(const DocidSet& matches) : child(matches, true), best_of_slot(child_slots(matches), 0) {}
-        static std::size_t child_slots(const DocidSet& matches) { return matches.count(); }
-        MatchScores child;
-        std::vector<double> best_of_slot;
-        std::vector<std::size_t> best_slots;
-    };
-    Scratch& scratch_at(std::size_t depth) {
-        while (scratches_.size() <= depth) scratches_.push_back(std::make_unique<Scratch>(matches_));
-        return *scratches_[depth];
-    }
-
     void weigh_term(const std::string& term, double factor, const Gate& gate) {
         if (factor == 0) return;  // Xapian weighs nothing under a zero factor
         const TermWeight weight = reads_.weight_of(term, factor);
         const TermPostings& postings = reads_.of(term);
         const auto& docids = postings.docids;
         const auto add = [&](std::size_t n) {
-            target_->add(docids[n], weight.of(postings.wdfs[n], snapshot_.doc_length(docids[n])));
+            scores_.add(docids[n], weight.of(postings.wdfs[n], snapshot_.doc_length(docids[n])));
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
@@ -455,12 +392,12 @@ private:
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
             const double weight = factor * constant->weight();
-            gate.docs.for_each([&](Xapian::docid docid) { target_->add(docid, weight); });
+            gate.docs.for_each([&](Xapian::docid docid) { scores_.add(docid, weight); });
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
             gate.docs.for_each([&](Xapian::docid docid) {
-                target_->add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
+                scores_.add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
             });
             return true;
         }
@@ -471,9 +408,6 @@ private:
     ShardReads& reads_;
     const DocidSet& matches_;
     MatchScores scores_;
-    MatchScores* target_;  // where weights go: the scores, or a best_of child's scratch
-    std::vector<std::unique_ptr<Scratch>> scratches_;
-    std::size_t best_depth_ = 0;
 };
 
 // Upper bounds of the weight each match of one shard can get, from the
@@ -481,9 +415,8 @@ private:
 // it matches. A part is a term (BM25 at its highest wdf in the shortest
 // listing), a weighted leaf (its constant, or the most freshness gives)
 // or a filtered node (the bound of what it weighs, where it matches: a
-// relaxed query's per-word bonus, the brand-match signal); sums and best_of
-// nodes are split into their parts (best_of weighs one of them: at most
-// their sum). The bounds are summed per listing over the matches.
+// relaxed query's per-word bonus, the brand-match signal); sums are split
+// into their parts. The bounds are summed per listing over the matches.
 class MatchBounds {
 public:
     MatchBounds(ShardReads& reads, const DocidSet& matches) : reads_(reads), matches_(matches), bounds_(matches) {}
@@ -497,7 +430,6 @@ public:
             case Op::scale: return add(node.children().front(), factor * node.factor());
             case Op::all_of:
             case Op::any_of:
-            case Op::best_of:
             case Op::and_maybe:
                 reads_.load_group(node.children());
                 for (const QueryTree& child : node.children()) {
@@ -581,17 +513,15 @@ private:
             case Op::and_not: return weight_bound(node.children().front());
             case Op::all_of:
             case Op::any_of:
-            case Op::and_maybe:
-            case Op::best_of: break;
+            case Op::and_maybe: break;
         }
-        double sum = 0, best = 0;
+        double sum = 0;
         for (const QueryTree& child : node.children()) {
             const auto bound = weight_bound(child);
             if (!bound) return std::nullopt;
             sum += *bound;
-            best = std::max(best, *bound);
         }
-        return node.op() == Op::best_of ? best : sum;
+        return sum;
     }
 
     ShardReads& reads_;
