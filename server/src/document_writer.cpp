@@ -167,11 +167,14 @@ std::uint64_t DocumentWriter::newest_uid() {
 Task DocumentWriter::add(std::string_view body, bool ndjson, bool merge) {
     simdjson::dom::parser parser;
     std::vector<std::string> lines;
+    std::vector<std::string> ids;  // of the documents with one (the others fail the check below)
     const auto take = [&](simdjson::dom::element document) {
         if (document.type() != simdjson::dom::element_type::OBJECT) {
             refuse(ErrorCode::malformed_payload, "The `json` payload must be an object or an array of objects.");
         }
         lines.push_back(merge ? simdjson::minify(document) : feed_line_of(document));
+        std::string_view id;
+        if (!document["id"].get(id)) ids.emplace_back(id);
     };
     if (ndjson) {
         for (std::string_view line : lines_of(body)) {
@@ -193,11 +196,15 @@ Task DocumentWriter::add(std::string_view body, bool ndjson, bool merge) {
         }
     }
     if (lines.empty()) refuse(ErrorCode::missing_payload, "A json payload is missing.");
+    // One look-up for the batch: what a PUT merges with, and whether the
+    // write replaces listings served already (new listings are counted live,
+    // beyond the snapshots; a replaced one keeps its old values in them
+    // until they are rebuilt).
+    const auto served = served_listings(ids);
     analyzers::FeedLineParser feed;
-    std::vector<std::string> ids;
     for (std::size_t index = 0; index < lines.size(); ++index) {
         std::string problem;
-        if (merge) problem = merge_with_served(lines[index]);
+        if (merge) problem = merge_with_served(served, lines[index]);
         // Every line as the indexer will read it: a batch with one bad
         // document fails whole, with the reason the feed contract gives.
         if (problem.empty()) problem = feed_contract_error(feed, lines[index]);
@@ -206,12 +213,8 @@ Task DocumentWriter::add(std::string_view body, bool ndjson, bool merge) {
             return fail(TaskType::addition_or_update, lines.size(), "invalid_document_fields",
                         fmt::format("Document {} of the batch: {}.", index, problem));
         }
-        ids.push_back(feed.parse(lines[index]).record->listing.id);
     }
-    // New listings are counted live, beyond the snapshots; a listing served
-    // already is replaced in place, and its old values stay in the
-    // snapshots until they are rebuilt.
-    return write(TaskType::addition_or_update, lines, lines.size(), !served_listings(ids).empty());
+    return write(TaskType::addition_or_update, lines, lines.size(), !served.empty());
 }
 
 // Why the follower would dead-letter this document's line, or "".
@@ -228,22 +231,18 @@ std::string DocumentWriter::feed_contract_error(analyzers::FeedLineParser& feed,
 // PUT: the fields given replace those of the listing served, the rest are
 // kept; a listing not served yet is added as given. Returns why it cannot
 // be, or "".
-std::string DocumentWriter::merge_with_served(std::string& line) {
+std::string DocumentWriter::merge_with_served(const std::map<std::string, std::string>& served, std::string& line) {
     simdjson::dom::parser parser;
     const simdjson::dom::element given = parser.parse(line);
     std::string_view id;
     if (given["id"].get(id)) return "field 'id': required, a string";
-    query::SearchRequest request{.limit = 1, .latest = true};
-    request.filters.status = query::StatusFilter::any;
-    request.filters.expression =
-        std::make_shared<const query::FilterExpression>(query::parse_filter("id = " + json_string(id)));
-    const auto found = service_.search(request);
-    if (found.hits.empty()) {
+    const auto found = served.find(std::string(id));
+    if (found == served.end()) {
         line = feed_line_of(given);
         return "";
     }
     simdjson::dom::parser stored_parser;
-    const simdjson::dom::element stored = stored_parser.parse(found.hits[0].stored_json);
+    const simdjson::dom::element stored = stored_parser.parse(found->second);
     analyzers::JsonWriter merged;
     merged.begin_object();
     for (auto [key, value] : stored.get_object()) {

@@ -94,7 +94,8 @@ private:
         std::string id;
         std::optional<std::string> stored_json;  // what search will show; nullopt: deleted
     };
-    std::string merge_with_served(std::string& line);
+    // `served`: the stored JSON of the batch's listings served now, by id.
+    std::string merge_with_served(const std::map<std::string, std::string>& served, std::string& line);
     // `changes_served`: it deletes or replaces listings served already.
     Task write(TaskType type, const std::vector<std::string>& lines, std::uint64_t documents, bool changes_served);
     Task fail(TaskType type, std::uint64_t documents, std::string code, std::string error);

@@ -104,6 +104,15 @@ HitFormat format_of(const std::vector<std::string>& fields) {
 
 using Filter = std::shared_ptr<const query::FilterExpression>;
 
+// A request body that must be a JSON object (fetch, delete by filter).
+simdjson::dom::object object_body(simdjson::dom::parser& parser, std::string_view body) {
+    simdjson::dom::object object;
+    if (parser.parse(body.data(), body.size()).get(object)) {
+        refuse(ErrorCode::bad_request, "The json payload provided is malformed: expected an object.");
+    }
+    return object;
+}
+
 // A filter given as a query string parameter.
 Filter parsed_filter(std::string_view text) {
     try {
@@ -244,12 +253,8 @@ DocumentsQuery documents_query_of_params(const std::multimap<std::string, std::s
 
 DocumentsQuery documents_query_of_body(std::string_view body) {
     simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(body.data(), body.size()).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
-        refuse(ErrorCode::bad_request, "The json payload provided is malformed: expected an object.");
-    }
     DocumentsQuery query;
-    for (auto [key, value] : root.get_object()) {
+    for (auto [key, value] : object_body(parser, body)) {
         if (value.is_null()) continue;
         std::int64_t number = 0;
         if (key == "offset" || key == "limit") {
@@ -287,12 +292,8 @@ namespace {
 
 Filter filter_of_delete_body(std::string_view body) {
     simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(body.data(), body.size()).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
-        refuse(ErrorCode::bad_request, "The json payload provided is malformed: expected an object.");
-    }
     Filter filter;
-    for (auto [key, value] : root.get_object()) {
+    for (auto [key, value] : object_body(parser, body)) {
         if (key != "filter") refuse(ErrorCode::bad_request, fmt::format("Unknown field `{}`: expected one of `filter`", key));
         if (value.is_null()) continue;
         filter = std::make_shared<const query::FilterExpression>(meili_filter_of(value, ErrorCode::invalid_document_filter));

@@ -57,41 +57,31 @@ std::uint64_t number_parameter(std::string_view name, std::string_view value, Er
     return *number;
 }
 
-void read_statuses(std::string_view value, TaskQuery& query) {
+// A list of Meilisearch's names for `parameter` (`*`: any), each one of
+// `known` or refused with `code`; the values of ours they name (matched by
+// to_string) go into `selected`. Names given that none of ours has (a
+// `canceled` task, a `settingsUpdate`): the query selects nothing.
+template <typename Value, std::size_t N>
+void read_names(std::string_view parameter, std::string_view value, const std::array<const char*, N>& known,
+                std::initializer_list<Value> ours, ErrorCode code, std::string_view kind, std::vector<Value>& selected,
+                TaskQuery& query) {
     if (value == "*") return;
-    for (const auto status : comma_list(value)) {
-        if (!is_one_of(statuses, status)) {
-            refuse(ErrorCode::invalid_task_statuses,
-                   fmt::format("Invalid value in parameter `statuses`: `{}` is not a valid task status. Available "
-                               "statuses are `{}`.", status, fmt::join(statuses, "`, `")));
+    for (const auto name : comma_list(value)) {
+        if (!is_one_of(known, name)) {
+            refuse(code, fmt::format("Invalid value in parameter `{}`: `{}` is not a valid task {}. Available {} are `{}`.",
+                                     parameter, name, kind, parameter, fmt::join(known, "`, `")));
         }
-        if (status == "enqueued") query.statuses.push_back(TaskStatus::enqueued);
-        if (status == "processing") query.statuses.push_back(TaskStatus::processing);
-        if (status == "succeeded") query.statuses.push_back(TaskStatus::succeeded);
-        if (status == "failed") query.statuses.push_back(TaskStatus::failed);
-    }
-    // Only `canceled` asked for: no task here is ever canceled.
-    query.matches_nothing = query.matches_nothing || query.statuses.empty();
-}
-
-void read_types(std::string_view value, TaskQuery& query) {
-    if (value == "*") return;
-    for (const auto type : comma_list(value)) {
-        if (!is_one_of(types, type)) {
-            refuse(ErrorCode::invalid_task_types,
-                   fmt::format("Invalid value in parameter `types`: `{}` is not a valid task type. Available types "
-                               "are `{}`.", type, fmt::join(types, "`, `")));
+        for (const Value ours_value : ours) {
+            if (to_string(ours_value) == name) selected.push_back(ours_value);
         }
-        if (type == "documentAdditionOrUpdate") query.types.push_back(TaskType::addition_or_update);
-        if (type == "documentDeletion") query.types.push_back(TaskType::deletion);
     }
-    query.matches_nothing = query.matches_nothing || query.types.empty();
+    query.matches_nothing = query.matches_nothing || selected.empty();
 }
 
 void read_index_uids(std::string_view value, TaskQuery& query) {
     bool listings = value == "*";
     for (const auto uid : comma_list(value)) {
-        const bool valid = !uid.empty() && uid.size() <= 400 && uid.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+        const bool valid = !uid.empty() && uid.size() <= 512 && uid.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                                                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                                                      "0123456789-_*") == std::string_view::npos;
         if (!valid) {
@@ -128,9 +118,12 @@ TaskQuery task_query_of(const std::multimap<std::string, std::string>& parameter
                 query.uids.push_back(number_parameter("uids", uid, ErrorCode::invalid_task_uids));
             }
         } else if (name == "statuses") {
-            read_statuses(value, query);
+            read_names(name, value, statuses,
+                       {TaskStatus::enqueued, TaskStatus::processing, TaskStatus::succeeded, TaskStatus::failed},
+                       ErrorCode::invalid_task_statuses, "status", query.statuses, query);
         } else if (name == "types") {
-            read_types(value, query);
+            read_names(name, value, types, {TaskType::addition_or_update, TaskType::deletion},
+                       ErrorCode::invalid_task_types, "type", query.types, query);
         } else if (name == "indexUids") {
             read_index_uids(value, query);
         } else if (is_one_of(unsupported, name)) {
