@@ -272,13 +272,12 @@ private:
         for (const RankedListing& listing : ranked) {
             if (hits.size() == wanted) break;
             try {
-                const Xapian::Database& shard = shards_[listing.shard];
                 if (skipped > 0) {
-                    shard.get_doclength(listing.docid);  // throws if it is gone
+                    shards_[listing.shard].get_doclength(listing.docid);  // throws if it is gone
                     --skipped;
                     continue;
                 }
-                hits.push_back({.stored_json = analyzers::stored_fields_of(shard.get_document(listing.docid))});
+                hits.push_back({.stored_json = stored_fields(listing.shard, listing.docid)});
             } catch (const Xapian::DocNotFoundError&) {
                 ++deleted;
             }

@@ -19,6 +19,10 @@ void DeadLetters::catch_up() {
     struct stat info {};
     if (::stat(path_.c_str(), &info) != 0) return;  // nothing refused yet
     const auto size = static_cast<std::uint64_t>(info.st_size);
+    // Unchanged since the last look (each task read asks): nothing to open.
+    const FileState state{info.st_ino, size, info.st_mtim.tv_sec, info.st_mtim.tv_nsec};
+    if (state == last_seen_) return;
+    last_seen_ = state;
     std::ifstream in(path_, std::ios::binary);
     if (info.st_ino != inode_ || size < read_bytes_ || !starts_as_read(in)) {
         // An operator replaced or emptied it (after replaying its lines, say).

@@ -31,6 +31,12 @@ private:
     std::filesystem::path path_;
     std::uint64_t read_bytes_ = 0;
     std::uint64_t inode_ = 0;
+    struct FileState {
+        std::uint64_t inode = 0, size = 0;
+        std::int64_t mtime_seconds = 0, mtime_nanoseconds = 0;
+        bool operator==(const FileState&) const = default;
+    };
+    FileState last_seen_;
     static constexpr std::size_t max_start_bytes = 256;
     std::string start_;  // the file's first bytes, as read
     std::map<std::string, std::map<std::uint64_t, std::string>> by_segment_;
