@@ -60,17 +60,36 @@ struct WriteSetup {
 
 httplib::Headers admin_headers() { return {{"Authorization", fmt::format("Bearer {}", admin_key)}}; }
 
+// An answer to a write other than 202, and other than "try again" (503).
+struct WriteRefusal {
+    int status = 0;
+    std::string body;
+};
+
 // The uid of the task a 202 answer names, or nullopt when the write was not
-// acknowledged (no answer: the server was killed).
-std::optional<std::uint64_t> write_documents(int port, const std::string& body) {
+// acknowledged: no answer (the server was killed), or 503 (it could not
+// read the index just then: a follower catching up commits fast), which a
+// client retries. Any other answer goes to `refused`, for the caller to
+// report (no doctest assertion here: it may run on another thread).
+std::optional<std::uint64_t> try_write(int port, const std::string& body, std::optional<WriteRefusal>& refused) {
     httplib::Client client("127.0.0.1", port);
     client.set_connection_timeout(2, 0);
     client.set_read_timeout(5, 0);
     const auto result = client.Post("/indexes/listings/documents", admin_headers(), body, "application/json");
-    if (!result) return std::nullopt;
-    REQUIRE_MESSAGE(result->status == 202, result->body);
+    if (!result || result->status == 503) return std::nullopt;
+    if (result->status != 202) {
+        refused = WriteRefusal{result->status, result->body};
+        return std::nullopt;
+    }
     simdjson::dom::parser parser;
     return std::uint64_t(e2e::parse_json(parser, result->body)["taskUid"]);
+}
+
+std::optional<std::uint64_t> write_documents(int port, const std::string& body) {
+    std::optional<WriteRefusal> refused;
+    const auto task = try_write(port, body, refused);
+    REQUIRE_MESSAGE(!refused, refused->status << " " << refused->body);
+    return task;
 }
 
 struct TaskView {
@@ -78,8 +97,10 @@ struct TaskView {
     std::string body;
 };
 
+// A 503 (the index could not be read just then) shows as status "503".
 TaskView task_of(int port, std::uint64_t uid) {
     const auto response = e2e::get_with_token(port, fmt::format("/tasks/{}", uid), admin_key);
+    if (response.status == 503) return {"503", response.body};
     REQUIRE_MESSAGE(response.status == 200, response.body);
     simdjson::dom::parser parser;
     return {std::string(std::string_view(e2e::parse_json(parser, response.body)["status"])), response.body};
@@ -126,10 +147,12 @@ TEST_CASE("acknowledged writes survive kill -9 of the server and of the follower
 
     // One client writes on, retrying a write that got no answer (it may or
     // may not have been written: an upsert again is harmless).
+    std::optional<WriteRefusal> refused;  // the writer's until it is done
+    std::atomic<bool> writer_done{false};
     std::thread writer([&] {
-        for (int n = 0; n < writes;) {
+        for (int n = 0; n < writes && !refused;) {
             const int current = port.load();
-            const auto task = current ? write_documents(current, "[" + listing_json(n) + "]") : std::nullopt;
+            const auto task = current ? try_write(current, "[" + listing_json(n) + "]", refused) : std::nullopt;
             if (!task) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
                 continue;
@@ -137,6 +160,7 @@ TEST_CASE("acknowledged writes survive kill -9 of the server and of the follower
             std::lock_guard lock(acknowledged_mutex);
             acknowledged[n++] = *task;
         }
+        writer_done = true;
     });
     // A kill after every 8 to 15 acknowledged writes, of the server or the
     // follower at random, while the writes go on.
@@ -147,7 +171,7 @@ TEST_CASE("acknowledged writes survive kill -9 of the server and of the follower
         return static_cast<int>(acknowledged.size());
     };
     for (int next_kill = 8; next_kill < writes; next_kill += 8 + static_cast<int>(random() % 8)) {
-        while (written() < next_kill) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        while (written() < next_kill && !writer_done) std::this_thread::sleep_for(std::chrono::milliseconds(2));
         if (random() % 2 == 0) {
             port = 0;
             server->send_signal(SIGKILL);
@@ -162,6 +186,7 @@ TEST_CASE("acknowledged writes survive kill -9 of the server and of the follower
         }
     }
     writer.join();
+    REQUIRE_MESSAGE(!refused, "a write was answered " << refused->status << ": " << refused->body);
     MESSAGE(server_kills << " server kills, " << follower_kills << " follower kills during " << writes << " writes");
     CHECK(server_kills >= 2);
     CHECK(follower_kills >= 2);
