@@ -71,12 +71,18 @@ public:
         return tree;
     }
 
-    // "t-shirt" finds "tshirt", "t-shirt" and "t shirt".
+    // "t-shirt" finds "tshirt", "t-shirt" and "t shirt"; "4x4" finds "4 in.
+    // x 4 in.": a part repeated is searched once (twice, it would be an
+    // empty clause, since a word's terms are searched once, and match
+    // nothing).
     QueryTree word(const Word& word, SearchedTerms* searched = nullptr) const {
         QueryTree whole = term(word.term, Fields::all, searched);
         if (word.parts.empty()) return whole;
         std::vector<QueryTree> parts;
-        for (const auto& part : word.parts) parts.push_back(part_of_compound(part, searched));
+        std::unordered_set<std::string> seen_parts;
+        for (const auto& part : word.parts) {
+            if (seen_parts.insert(part).second) parts.push_back(part_of_compound(part, searched));
+        }
         return QueryTree::combine(Op::any_of, {std::move(whole), QueryTree::combine(Op::all_of, std::move(parts))});
     }
 

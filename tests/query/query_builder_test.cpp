@@ -86,6 +86,16 @@ TEST_CASE("128gb and 128 gb find each other") {
     CHECK(index.search_set("iphone 128 gb") == std::set<std::string>{"joined", "spaced"});
 }
 
+TEST_CASE("sizes written together find sizes written apart, a repeated number too") {
+    SmallIndex index;
+    index.add("post", "4 in. x 4 in. x 8 ft. Cedar Post");
+    index.add("stud", "2 in. x 4 in. x 8 ft. Pressure-Treated Lumber");
+    index.add("joined", "Cedar Post 4x4");
+    // "4x4" is 4, x, 4: the second 4 once made an empty clause that matched nothing.
+    CHECK(index.search_set("4x4 post") == std::set<std::string>{"post", "joined"});
+    CHECK(index.search_set("2x4x8 lumber") == std::set<std::string>{"stud"});
+}
+
 TEST_CASE("full-width and accented text matches plain queries") {
     SmallIndex index;
     index.add("ja", "ナイキのスニーカー２７ｃｍ中古品");
