@@ -591,11 +591,20 @@ std::optional<std::vector<double>> exact_scores(ShardReads& reads, const QueryTr
     return scores;
 }
 
-// The k-th largest of `values` (k from 1; values.size() >= k).
-double kth_largest(std::vector<double> values, std::size_t k) {
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k - 1), values.end(),
-                     std::greater<>());
-    return values[k - 1];
+// The k-th largest of `values` (k from 1; values.size() >= k). A min-heap
+// of the k largest so far: k is a page's worth, values up to a shard's
+// matches, and most of them fall below the heap's least at one comparison
+// (nth_element would copy and partition them all).
+double kth_largest(const std::vector<double>& values, std::size_t k) {
+    std::vector<double> heap(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k));
+    std::make_heap(heap.begin(), heap.end(), std::greater<>());
+    for (std::size_t n = k; n < values.size(); ++n) {
+        if (values[n] <= heap.front()) continue;
+        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+        heap.back() = values[n];
+        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    }
+    return heap.front();
 }
 
 // MaxScore over the whole tree, in two steps: the `kept` listings with the
@@ -620,7 +629,30 @@ std::optional<DocidSet> listings_that_may_rank(ShardReads& reads, const QueryTre
         });
         return listings;
     };
-    const DocidSet first = listings_bounded_from(kth_largest(bound_of, std::min(count, kept * first_pass_per_kept)));
+    // Exactly `wanted` listings, the highest bounds first and, among those
+    // tying at the lowest bound taken, the first by docid: a word's bounds
+    // are all alike, and taking every tie weighed every match twice.
+    const auto highest_bounded = [&](std::size_t wanted) {
+        const double lowest = kth_largest(bound_of, wanted);
+        const auto above = static_cast<std::size_t>(
+            std::count_if(bound_of.begin(), bound_of.end(), [&](double bound) { return bound > lowest; }));
+        std::size_t ties_taken = wanted - above;
+        DocidSet listings(matches.size());
+        std::size_t n = 0;
+        matches.for_each([&](Xapian::docid docid) {
+            const double bound = bound_of[n++];
+            if (bound > lowest) {
+                listings.add(docid);
+            } else if (bound == lowest && ties_taken > 0) {
+                --ties_taken;
+                listings.add(docid);
+            }
+        });
+        return listings;
+    };
+    // Any listings give a threshold: the final `kept` best all score at
+    // least the kept-th best of them.
+    const DocidSet first = highest_bounded(std::min(count, kept * first_pass_per_kept));
     const auto first_scores = exact_scores(reads, scored, first);
     if (!first_scores) return std::nullopt;
     double threshold = kth_largest(*first_scores, kept);

@@ -192,6 +192,35 @@ TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive re
     }
 }
 
+// A word in thousands of listings gives them all the same bound, so the
+// first pass of the top-k bound takes a page's worth of the tying
+// listings by docid rather than all of them (which weighed every match
+// twice). Their scores still differ (title length, freshness, sold): the
+// page must be exactly the exhaustive one, deep pages included.
+TEST_CASE("a word whose matches all tie on their bound still ranks exactly as weighing every match") {
+    test_support::TempDir dir;
+    std::ostringstream feed;
+    for (int n = 0; n < 5000; ++n) {
+        std::string title = "plain";
+        for (int extra = 0; extra < n % 7; ++extra) title += " filler";
+        feed << R"({"id":"P)" << n << R"(","title":")" << title << R"(","price":)" << 5 + n % 90
+             << R"(,"status":")" << (n % 11 == 0 ? "sold" : "on_sale") << R"(","created_at":)"
+             << 1760000000 + (n * 7919) % 5000 * 600 << "}\n";
+    }
+    query_test::build_index(dir, feed.str());
+    const auto open_with = [&](ServiceOptions::TopKBound bound) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .top_k_bound = bound});
+    };
+    SearchService bounded = open_with(ServiceOptions::TopKBound::always);
+    SearchService exhaustive = open_with(ServiceOptions::TopKBound::off);
+    std::vector<SearchRequest> requests = requests_for("plain");
+    requests.push_back({.text = "plain", .offset = 200, .limit = 50});
+    requests.push_back({.text = "plain filler", .offset = 40, .limit = 30});
+    check_same_on_both(bounded, exhaustive, requests);
+}
+
 // Regression test for issue 17, part 2: a page is read from the snapshots'
 // scores, which are Xapian's up to rounding. Listings alike but for a
 // freshness of ~1e-15 (created ~700 days ago, 50 half-lives), matching in
