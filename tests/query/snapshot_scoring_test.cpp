@@ -165,6 +165,13 @@ std::string long_tail_catalog() {
     return feed.str();
 }
 
+// A service on the index in `dir` with the given top-k bound, no cache.
+SearchService service_with(const test_support::TempDir& dir, ServiceOptions::TopKBound bound) {
+    return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                          .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                          .top_k_bound = bound});
+}
+
 }  // namespace
 
 // Regression test for issue 17: the top-k bound (MaxScore over the query
@@ -173,13 +180,8 @@ std::string long_tail_catalog() {
 TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive results") {
     test_support::TempDir dir;
     query_test::build_index(dir, long_tail_catalog());
-    const auto open_with = [&](ServiceOptions::TopKBound bound) {
-        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
-                              .top_k_bound = bound});
-    };
-    SearchService bounded = open_with(ServiceOptions::TopKBound::always);
-    SearchService exhaustive = open_with(ServiceOptions::TopKBound::off);
+    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
+    SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
     // Single words in many listings and brand names, several words (relaxed),
     // a word being typed (completions), a typo, an excluded word.
     for (const std::string text :
@@ -208,13 +210,8 @@ TEST_CASE("a word whose matches all tie on their bound still ranks exactly as we
              << 1760000000 + (n * 7919) % 5000 * 600 << "}\n";
     }
     query_test::build_index(dir, feed.str());
-    const auto open_with = [&](ServiceOptions::TopKBound bound) {
-        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
-                              .top_k_bound = bound});
-    };
-    SearchService bounded = open_with(ServiceOptions::TopKBound::always);
-    SearchService exhaustive = open_with(ServiceOptions::TopKBound::off);
+    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
+    SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
     std::vector<SearchRequest> requests = requests_for("plain");
     requests.push_back({.text = "plain", .offset = 200, .limit = 50});
     requests.push_back({.text = "plain filler", .offset = 40, .limit = 30});
