@@ -299,14 +299,25 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
         if (auto cached = term_docs_cache_.find(key)) return cached;
     }
     auto docs = std::make_shared<DocidSet>(size());
+    std::vector<Xapian::docid> postings;
     for (const auto& term : terms) {
         if (auto cached = term_docs_cache_.find(term)) {
             *docs |= *cached;
             continue;
         }
+        postings.clear();
         for (auto posting = live.postlist_begin(term); posting != live.postlist_end(term); ++posting) {
             if (*posting >= size()) break;  // posting lists are in docid order
             docs->add(*posting);
+            postings.push_back(*posting);
+        }
+        // A frequent term is kept on its own too: the same word comes in
+        // other unions (other fields, completions, typos of other words),
+        // and reading its postings again costs ~20 ns each.
+        if (postings.size() >= min_cached_postings) {
+            auto own = std::make_shared<DocidSet>(size());
+            for (Xapian::docid docid : postings) own->add(docid);
+            term_docs_cache_.insert(term, std::move(own));
         }
     }
     if (!kept && docs->count() < min_cached_postings) return docs;
