@@ -29,6 +29,12 @@ constexpr std::size_t min_cached_union_terms = 8;
 // Memory for the postings of such groups of terms, per shard.
 constexpr std::size_t group_postings_cache_budget_bytes = 32 << 20;
 
+// Memory for the postings of terms too rare for the caches above, and of
+// terms no listing has, per shard: a word's completions, typo alternatives
+// and fields come back in later queries, and each read costs a B-tree
+// descent through Xapian (a few 8 KB blocks copied) besides the postings.
+constexpr std::size_t rare_postings_cache_budget_bytes = 16 << 20;
+
 // The key a group of terms is cached under: no term starts with a NUL byte.
 std::string group_key(const std::vector<std::string>& terms) {
     std::string key(1, '\0');
@@ -171,7 +177,8 @@ void ShardSnapshot::fill_category_paths() {
 
 ShardSnapshot::ShardSnapshot()
     : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
-      group_postings_cache_(group_postings_cache_budget_bytes) {}
+      group_postings_cache_(group_postings_cache_budget_bytes),
+      rare_postings_cache_(rare_postings_cache_budget_bytes) {}
 
 std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous) {
     auto snapshot = std::make_shared<ShardSnapshot>();
@@ -275,17 +282,27 @@ ShardSnapshot::ValueFilter ShardSnapshot::value_filter(const std::optional<doubl
     return filter;
 }
 
+std::shared_ptr<const TermPostings> ShardSnapshot::rare_or_read(const std::string& term,
+                                                                const Xapian::Database& live) const {
+    if (auto rare = rare_postings_cache_.find(term)) return rare;
+    auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));
+    if (postings->docids.size() >= min_cached_postings) return postings;
+    return rare_postings_cache_.insert(term, std::move(postings));
+}
+
 std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term, const Xapian::Database& live) const {
     if (auto cached = term_docs_cache_.find(term)) return cached;
-    auto docs = std::make_shared<const DocidSet>(DocidSet::of_term(live, term, size()));
-    if (docs->count() < min_cached_postings) return docs;
+    const auto postings = rare_or_read(term, live);
+    auto docs = std::make_shared<DocidSet>(size());
+    for (Xapian::docid docid : postings->docids) docs->add(docid);
+    if (postings->docids.size() < min_cached_postings) return docs;
     return term_docs_cache_.insert(term, std::move(docs));
 }
 
 std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::string& term,
                                                                  const Xapian::Database& live) const {
     if (auto cached = term_postings_cache_.find(term)) return cached;
-    auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));
+    auto postings = rare_or_read(term, live);
     if (postings->docids.size() < min_cached_postings) return postings;
     return term_postings_cache_.insert(term, std::move(postings));
 }
@@ -299,24 +316,19 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
         if (auto cached = term_docs_cache_.find(key)) return cached;
     }
     auto docs = std::make_shared<DocidSet>(size());
-    std::vector<Xapian::docid> postings;
     for (const auto& term : terms) {
         if (auto cached = term_docs_cache_.find(term)) {
             *docs |= *cached;
             continue;
         }
-        postings.clear();
-        for (auto posting = live.postlist_begin(term); posting != live.postlist_end(term); ++posting) {
-            if (*posting >= size()) break;  // posting lists are in docid order
-            docs->add(*posting);
-            postings.push_back(*posting);
-        }
+        const auto postings = rare_or_read(term, live);
+        for (Xapian::docid docid : postings->docids) docs->add(docid);
         // A frequent term is kept on its own too: the same word comes in
         // other unions (other fields, completions, typos of other words),
         // and reading its postings again costs ~20 ns each.
-        if (postings.size() >= min_cached_postings) {
+        if (postings->docids.size() >= min_cached_postings) {
             auto own = std::make_shared<DocidSet>(size());
-            for (Xapian::docid docid : postings) own->add(docid);
+            for (Xapian::docid docid : postings->docids) own->add(docid);
             term_docs_cache_.insert(term, std::move(own));
         }
     }

@@ -33,7 +33,10 @@ struct TermPostings {
     std::vector<Xapian::termcount> wdfs;
 
     std::size_t memory_bytes() const {
-        return docids.size() * sizeof(Xapian::docid) + wdfs.size() * sizeof(Xapian::termcount);
+        // The vectors' contents, and a cache entry's own cost (key, node,
+        // pointers), so that terms with no postings count too.
+        constexpr std::size_t entry_bytes = 128;
+        return entry_bytes + docids.size() * sizeof(Xapian::docid) + wdfs.size() * sizeof(Xapian::termcount);
     }
 };
 
@@ -154,6 +157,9 @@ private:
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
     std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
+    // A term's postings from the cache of rare terms, or read (and kept
+    // there when rare).
+    std::shared_ptr<const TermPostings> rare_or_read(const std::string& term, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
@@ -177,6 +183,8 @@ private:
     mutable TermCache<DocidSet> term_docs_cache_;
     mutable TermCache<TermPostings> term_postings_cache_;
     mutable TermCache<PostingsGroup> group_postings_cache_;
+    // Rare terms' postings (fewer than the caches above keep).
+    mutable TermCache<TermPostings> rare_postings_cache_;
 };
 
 // The snapshots of a generation's shards, in shard order.
