@@ -268,12 +268,18 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
         if (!tallied_[dimension]) continue;
         auto& values = counts_of(counts, static_cast<FacetDimension>(dimension));
         values.clear();
-        for (const auto& [name, count] : counts_[dimension]) values.push_back({name, count});
+        // Only the top `limit` of thousands of brands are sorted and copied.
+        using Entry = std::pair<const std::string, std::uint64_t>;
+        std::vector<const Entry*> entries;
+        entries.reserve(counts_[dimension].size());
+        for (const Entry& entry : counts_[dimension]) entries.push_back(&entry);
+        const std::size_t kept = std::min(limit, entries.size());
         // Most first; ties by name so that results are stable.
-        std::sort(values.begin(), values.end(), [](const FacetValueCount& a, const FacetValueCount& b) {
-            return a.count != b.count ? a.count > b.count : a.value < b.value;
-        });
-        if (values.size() > limit) values.resize(limit);
+        std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(kept), entries.end(),
+                          [](const Entry* a, const Entry* b) {
+                              return a->second != b->second ? a->second > b->second : a->first < b->first;
+                          });
+        for (std::size_t n = 0; n < kept; ++n) values.push_back({entries[n]->first, entries[n]->second});
     }
     if (!prices_tallied_) return;
     PriceSummary summary;
