@@ -165,7 +165,7 @@ private:
                     page.hits.push_back({.score = listing.score,
                                          .stored_json = shown_at(plan.request, rank)
                                                             ? stored_fields(listing.shard, listing.docid)
-                                                            : partial_fields(listing.shard, listing.docid, page)});
+                                                            : partial_fields(listing.shard, listing.docid, page.partial)});
                 }
             } catch (const Xapian::DocNotFoundError&) {
                 return std::nullopt;
@@ -194,15 +194,23 @@ private:
         return query::stored_fields_of(shards_[shard], *(*snapshots_)[shard], docid);
     }
 
-    // The stored fields of a match in combined_ (whose docids interleave
-    // the shards'): read as the match's document unless the snapshot holds
+    // Where a listing of combined_ (whose docids interleave the shards') is.
+    ListingAddress address_of(Xapian::docid combined_docid) const {
+        return {(combined_docid - 1) % shards_.size(), (combined_docid - 1) / static_cast<Xapian::docid>(shards_.size()) + 1};
+    }
+
+    // The stored fields of a match in combined_, or its text fields alone
+    // (`partial`, see partial_fields) when it is not shown unless proximity
+    // reranks it. Read as the match's document unless the snapshot holds
     // the listing, as combined_ may be a revision behind shards_.
-    std::string stored_fields(const Xapian::MSetIterator& match) const {
-        const std::size_t shard = (*match - 1) % shards_.size();
-        const Xapian::docid docid = (*match - 1) / shards_.size() + 1;
-        const ShardSnapshot& snapshot = *(*snapshots_)[shard];
-        if (!snapshot.holds_as_in(shards_[shard], docid)) return analyzers::stored_fields_of(match.get_document());
-        return query::stored_fields_of(shards_[shard], snapshot, docid);
+    std::string match_fields(const Xapian::MSetIterator& match, bool partial,
+                             std::unordered_map<std::string, ListingAddress>& partial_hits) const {
+        const ListingAddress listing = address_of(*match);
+        if (!(*snapshots_)[listing.shard]->holds_as_in(shards_[listing.shard], listing.docid)) {
+            return analyzers::stored_fields_of(match.get_document());
+        }
+        if (partial) return partial_fields(listing.shard, listing.docid, partial_hits);
+        return stored_fields(listing.shard, listing.docid);
     }
 
     // A listing's docid in combined_.
@@ -213,11 +221,12 @@ private:
     // The text fields alone, from one value slot of the eight (~20 us a
     // listing over the 1M index, most of a small query's time when
     // proximity reranks 50 of them): enough to rerank.
-    std::string partial_fields(std::size_t shard, Xapian::docid docid, Page& page) const {
+    std::string partial_fields(std::size_t shard, Xapian::docid docid,
+                               std::unordered_map<std::string, ListingAddress>& partial_hits) const {
         const Xapian::Document document = listing_document(shards_[shard], *(*snapshots_)[shard], docid);
         std::string json =
             analyzers::stored_fields_json(analyzers::stored_text_of(document.get_value(analyzers::slot::stored_fields)));
-        page.partial.emplace(json, ListingAddress{shard, docid});
+        partial_hits.emplace(json, ListingAddress{shard, docid});
         return json;
     }
 
@@ -234,7 +243,11 @@ private:
             enquire_for(combined_, ranked, *plan.ranking)
                 .get_mset(static_cast<Xapian::doccount>(plan.first_rank),
                           static_cast<Xapian::doccount>(plan.rank_count), combined_.get_doccount());
-        Page page = page_of(matches, [&](const Xapian::MSetIterator& match) { return stored_fields(match); });
+        std::unordered_map<std::string, ListingAddress> partial_hits;
+        Page page = page_of(matches, [&](const Xapian::MSetIterator& match) {
+            return match_fields(match, !shown_at(plan.request, match.get_rank()), partial_hits);
+        });
+        page.partial = std::move(partial_hits);
         page.ranked_by = RankedBy::snapshot_candidates;
         page.matches = candidates.matches - candidates.candidate_count() + matches.get_matches_estimated();
         page.exact = true;
