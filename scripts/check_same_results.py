@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Two query servers answer the long-tail log the same way: the same listings
-in the same order with the same scores, the same totals and facets.
+in the same order with the same scores and the same fields shown (stored
+fields and highlights), the same totals and facets.
 
 For a change that must not move any result (issue 17: the top-k bound of the
 snapshot scorer), start the server twice on one index, once each way, e.g.
@@ -54,9 +55,12 @@ def main():
             took[n].append(answered["took_ms"])
         totals.append(first["total"])
         hits = [[(hit["listing"]["id"], hit["score"]) for hit in answered["hits"]] for answered in (first, second)]
+        shown = [[{key: value for key, value in hit.items() if key != "score"} for hit in answered["hits"]]
+                 for answered in (first, second)]
         same = (
             [id for id, _ in hits[0]] == [id for id, _ in hits[1]]
             and all(abs(a - b) <= 1e-6 * max(1.0, abs(b)) for (_, a), (_, b) in zip(*hits))
+            and shown[0] == shown[1]
             and first["total"] == second["total"]
             and first.get("facets") == second.get("facets")
         )

@@ -54,17 +54,22 @@ StoredText read_stored_text(std::string_view value) {
 }
 
 double number_in(const Xapian::Document& document, Xapian::valueno slot) {
-    const std::string value = document.get_value(slot);
-    return value.empty() ? 0 : Xapian::sortable_unserialise(value);
+    return number_in_slot(document.get_value(slot));
 }
 
-Shipping shipping_of(std::string_view value) {
+}  // namespace
+
+double number_in_slot(const std::string& value) { return value.empty() ? 0 : Xapian::sortable_unserialise(value); }
+
+Shipping shipping_in_slot(std::string_view value) {
     if (value == to_string(Shipping::seller)) return Shipping::seller;
     if (value == to_string(Shipping::buyer)) return Shipping::buyer;
     return Shipping::unknown;
 }
 
-}  // namespace
+bool holds_whole_listing(std::string_view stored_value) {
+    return !stored_value.empty() && stored_value[0] == legacy_json_format;
+}
 
 std::string stored_text_value(const Listing& listing) {
     std::string value(1, text_format);
@@ -77,7 +82,7 @@ std::string stored_text_value(const Listing& listing) {
 }
 
 Listing stored_text_of(std::string_view stored_value) {
-    if (!stored_value.empty() && stored_value[0] == legacy_json_format) return listing_from_stored_json(stored_value);
+    if (holds_whole_listing(stored_value)) return listing_from_stored_json(stored_value);
     const StoredText text = read_stored_text(stored_value);
     Listing listing;
     listing.id = text.id;
@@ -90,13 +95,13 @@ Listing stored_text_of(std::string_view stored_value) {
 
 Listing stored_listing_of(const Xapian::Document& document) {
     const std::string value = document.get_value(slot::stored_fields);
-    if (!value.empty() && value[0] == legacy_json_format) return listing_from_stored_json(value);
+    if (holds_whole_listing(value)) return listing_from_stored_json(value);
     Listing listing = stored_text_of(value);
     listing.brand = document.get_value(slot::brand);
     listing.category = document.get_value(slot::category);
     listing.price = number_in(document, slot::price);
     listing.condition = static_cast<int>(number_in(document, slot::condition));
-    listing.shipping = shipping_of(document.get_value(slot::shipping));
+    listing.shipping = shipping_in_slot(document.get_value(slot::shipping));
     listing.status = document.get_value(slot::status) == to_string(ListingStatus::sold) ? ListingStatus::sold
                                                                                          : ListingStatus::on_sale;
     listing.created_at = static_cast<std::int64_t>(number_in(document, slot::created_at));
@@ -108,9 +113,7 @@ std::string stored_fields_of(const Xapian::Document& document) {
 }
 
 std::string stored_title(std::string_view stored_value) {
-    if (!stored_value.empty() && stored_value[0] == legacy_json_format) {
-        return listing_from_stored_json(stored_value).title;
-    }
+    if (holds_whole_listing(stored_value)) return listing_from_stored_json(stored_value).title;
     return std::string(read_stored_text(stored_value).title);
 }
 

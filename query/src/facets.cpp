@@ -187,9 +187,15 @@ FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
 
 }  // namespace
 
-void FacetTally::add(FacetDimension dimension, const std::string& name, std::uint64_t count) {
+void FacetTally::add(FacetDimension dimension, std::string_view name, std::uint64_t count) {
     tallied_[index_of(dimension)] = true;
-    if (count > 0) counts_[index_of(dimension)][name] += count;
+    if (count == 0) return;
+    Counts& counts = counts_[index_of(dimension)];
+    if (const auto found = counts.find(name); found != counts.end()) {
+        found->second += count;
+    } else {
+        counts.emplace(name, count);
+    }
 }
 
 void FacetTally::mark_tallied(FacetDimensions dimensions, bool price) {

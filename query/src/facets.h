@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -55,7 +56,7 @@ public:
     }
     // The dates counted, as FacetCounts::created_at.
     void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
-    void add(FacetDimension dimension, const std::string& name, std::uint64_t count);
+    void add(FacetDimension dimension, std::string_view name, std::uint64_t count);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     void add_prices(const PriceTally& prices);
     void add_all(const FacetTally& other);
@@ -65,7 +66,15 @@ public:
     void mark_tallied(FacetDimensions dimensions, bool price);
 
 private:
-    std::array<std::unordered_map<std::string, std::uint64_t>, facet_dimension_count> counts_;
+    // Looked up by string_view: a name already counted (from another shard
+    // or pass) is not copied into a std::string to be found.
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+    };
+    using Counts = std::unordered_map<std::string, std::uint64_t, NameHash, std::equal_to<>>;
+
+    std::array<Counts, facet_dimension_count> counts_;
     std::array<bool, facet_dimension_count> tallied_{};
     bool prices_tallied_ = false;
     std::uint64_t price_count_ = 0;

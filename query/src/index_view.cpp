@@ -8,12 +8,9 @@
 namespace query {
 
 Page page_of(const Xapian::MSet& matches) {
-    Page page{.matches = matches.get_matches_estimated(),
-              .exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound()};
-    for (auto match = matches.begin(); match != matches.end(); ++match) {
-        page.hits.push_back({.score = match.get_weight(), .stored_json = analyzers::stored_fields_of(match.get_document())});
-    }
-    return page;
+    return page_of(matches, [](const Xapian::MSetIterator& match) {
+        return analyzers::stored_fields_of(match.get_document());
+    });
 }
 
 // A thousand times the rounding seen, and still far below what a ranking

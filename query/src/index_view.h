@@ -76,6 +76,17 @@ bool near_tie_among(const std::vector<Hit>& hits, std::size_t count);
 // A page of Xapian's matches: hits with scores and stored fields, and the
 // matcher's count.
 Page page_of(const Xapian::MSet& matches);
+// The same with each hit's stored fields from stored_fields(match), the
+// match an Xapian::MSetIterator.
+template <typename StoredFields>
+Page page_of(const Xapian::MSet& matches, StoredFields stored_fields) {
+    Page page{.matches = matches.get_matches_estimated(),
+              .exact = matches.get_matches_lower_bound() == matches.get_matches_upper_bound()};
+    for (auto match = matches.begin(); match != matches.end(); ++match) {
+        page.hits.push_back({.score = match.get_weight(), .stored_json = stored_fields(match)});
+    }
+    return page;
+}
 
 // Reads a little through each table a search uses (postings, a document's
 // terms, values and data) and returns the number of documents; throws

@@ -14,6 +14,7 @@
 #include "index_view.h"
 #include "query/errors.h"
 #include "snapshot_scoring.h"
+#include "stored_fields.h"
 
 namespace query {
 namespace {
@@ -164,7 +165,7 @@ private:
                     page.hits.push_back({.score = listing.score,
                                          .stored_json = shown_at(plan.request, rank)
                                                             ? stored_fields(listing.shard, listing.docid)
-                                                            : partial_fields(listing.shard, listing.docid, page)});
+                                                            : partial_fields(listing.shard, listing.docid, page.partial)});
                 }
             } catch (const Xapian::DocNotFoundError&) {
                 return std::nullopt;
@@ -190,17 +191,42 @@ private:
 
     // Throws Xapian::DocNotFoundError if the listing is gone.
     std::string stored_fields(std::size_t shard, Xapian::docid docid) const {
-        return analyzers::stored_fields_of(shards_[shard].get_document(docid));
+        return query::stored_fields_of(shards_[shard], *(*snapshots_)[shard], docid);
+    }
+
+    // Where a listing of combined_ (whose docids interleave the shards') is.
+    ListingAddress address_of(Xapian::docid combined_docid) const {
+        return {(combined_docid - 1) % shards_.size(), (combined_docid - 1) / static_cast<Xapian::docid>(shards_.size()) + 1};
+    }
+
+    // The stored fields of a match in combined_, or its text fields alone
+    // (`partial`, see partial_fields) when it is not shown unless proximity
+    // reranks it. Read as the match's document unless the snapshot holds
+    // the listing, as combined_ may be a revision behind shards_.
+    std::string match_fields(const Xapian::MSetIterator& match, bool partial,
+                             std::unordered_map<std::string, ListingAddress>& partial_hits) const {
+        const ListingAddress listing = address_of(*match);
+        if (!(*snapshots_)[listing.shard]->holds_as_in(shards_[listing.shard], listing.docid)) {
+            return analyzers::stored_fields_of(match.get_document());
+        }
+        if (partial) return partial_fields(listing.shard, listing.docid, partial_hits);
+        return stored_fields(listing.shard, listing.docid);
+    }
+
+    // A listing's docid in combined_.
+    Xapian::docid combined_docid(std::size_t shard, Xapian::docid docid) const {
+        return static_cast<Xapian::docid>((docid - 1) * shards_.size() + shard + 1);
     }
 
     // The text fields alone, from one value slot of the eight (~20 us a
     // listing over the 1M index, most of a small query's time when
     // proximity reranks 50 of them): enough to rerank.
-    std::string partial_fields(std::size_t shard, Xapian::docid docid, Page& page) const {
-        const Xapian::Document document = shards_[shard].get_document(docid);
+    std::string partial_fields(std::size_t shard, Xapian::docid docid,
+                               std::unordered_map<std::string, ListingAddress>& partial_hits) const {
+        const Xapian::Document document = listing_document(shards_[shard], *(*snapshots_)[shard], docid);
         std::string json =
             analyzers::stored_fields_json(analyzers::stored_text_of(document.get_value(analyzers::slot::stored_fields)));
-        page.partial.emplace(json, ListingAddress{shard, docid});
+        partial_hits.emplace(json, ListingAddress{shard, docid});
         return json;
     }
 
@@ -217,7 +243,11 @@ private:
             enquire_for(combined_, ranked, *plan.ranking)
                 .get_mset(static_cast<Xapian::doccount>(plan.first_rank),
                           static_cast<Xapian::doccount>(plan.rank_count), combined_.get_doccount());
-        Page page = page_of(matches);
+        std::unordered_map<std::string, ListingAddress> partial_hits;
+        Page page = page_of(matches, [&](const Xapian::MSetIterator& match) {
+            return match_fields(match, !shown_at(plan.request, match.get_rank()), partial_hits);
+        });
+        page.partial = std::move(partial_hits);
         page.ranked_by = RankedBy::snapshot_candidates;
         page.matches = candidates.matches - candidates.candidate_count() + matches.get_matches_estimated();
         page.exact = true;
@@ -242,7 +272,8 @@ private:
                                           from, window);
             if (!ranked) return std::nullopt;
             Page page{.ranked_by = RankedBy::columns};
-            const std::size_t deleted = read_hits(ranked->page, above_page, plan.rank_count, page.hits);
+            std::vector<Xapian::docid> combined_docids;  // of page.hits
+            const std::size_t deleted = read_hits(ranked->page, above_page, plan.rank_count, page.hits, combined_docids);
             const bool no_more = ranked->page.size() < window;
             if (page.hits.size() < plan.rank_count && !no_more && attempt < max_window_attempts) {
                 window += 2 * deleted;
@@ -250,7 +281,7 @@ private:
             }
             page.matches = ranked->matches - std::min<std::uint64_t>(ranked->matches, deleted);
             page.exact = deleted == 0;
-            set_scores(plan, planner, page.hits);
+            set_scores(plan, planner, page.hits, combined_docids);
             return page;
         }
     }
@@ -264,10 +295,11 @@ private:
     }
 
     // The stored fields of the `ranked` listings after the first `skipped`
-    // that still exist, at most `wanted` of them; how many of those looked
-    // at were deleted since the snapshots were built.
+    // that still exist, at most `wanted` of them, with their docids in
+    // combined_; how many of those looked at were deleted since the
+    // snapshots were built.
     std::size_t read_hits(const std::vector<RankedListing>& ranked, std::size_t skipped, std::size_t wanted,
-                          std::vector<Hit>& hits) const {
+                          std::vector<Hit>& hits, std::vector<Xapian::docid>& combined_docids) const {
         std::size_t deleted = 0;
         for (const RankedListing& listing : ranked) {
             if (hits.size() == wanted) break;
@@ -278,6 +310,7 @@ private:
                     continue;
                 }
                 hits.push_back({.stored_json = stored_fields(listing.shard, listing.docid)});
+                combined_docids.push_back(combined_docid(listing.shard, listing.docid));
             } catch (const Xapian::DocNotFoundError&) {
                 ++deleted;
             }
@@ -285,9 +318,11 @@ private:
         return deleted;
     }
 
-    // The same scores Xapian's matcher gives these listings, so a hit's
-    // score never depends on which path found it.
-    void set_scores(const Plan& plan, Planner& planner, std::vector<Hit>& hits) {
+    // The same scores Xapian's matcher gives these listings (at
+    // `combined_docids`), so a hit's score never depends on which path
+    // found it. Told apart by docid: the matches' stored fields are not read.
+    void set_scores(const Plan& plan, Planner& planner, std::vector<Hit>& hits,
+                    const std::vector<Xapian::docid>& combined_docids) {
         if (hits.empty()) return;
         std::vector<std::string> id_terms;
         for (const Hit& hit : hits) {
@@ -297,11 +332,9 @@ private:
         const Xapian::Query scored(Xapian::Query::OP_FILTER, planner.ranked(plan, ranking_context_of(plan)), these);
         const Xapian::MSet matches =
             enquire_for(combined_, scored, *plan.ranking).get_mset(0, static_cast<Xapian::doccount>(hits.size()));
-        std::unordered_map<std::string, double> score_of;
-        for (auto match = matches.begin(); match != matches.end(); ++match) {
-            score_of[analyzers::stored_fields_of(match.get_document())] = match.get_weight();
-        }
-        for (Hit& hit : hits) hit.score = score_of[hit.stored_json];
+        std::unordered_map<Xapian::docid, double> score_of;
+        for (auto match = matches.begin(); match != matches.end(); ++match) score_of[*match] = match.get_weight();
+        for (std::size_t n = 0; n < hits.size(); ++n) hits[n].score = score_of[combined_docids[n]];
     }
 
     const ServiceOptions& options_;

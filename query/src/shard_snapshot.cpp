@@ -232,6 +232,12 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     snapshot->fill_key_column(shard, FacetDimension::brand, std::string(analyzers::prefix::brand));
     snapshot->fill_key_column(shard, FacetDimension::category_1, std::string(analyzers::prefix::category));
     snapshot->fill_category_paths();
+    read_while_written(shard, [&] {
+        snapshot->sold_ = DocidSet::of_term(shard, std::string(analyzers::sold_term), size);
+    });
+    // A reopen in read_while_written moved the handle (shared with the
+    // caller's) past the revision the build began at.
+    snapshot->one_revision_ = shard.get_revision() == snapshot->revision_;
     if (previous != nullptr) snapshot->warm_caches(*previous, shard);
     return snapshot;
 }

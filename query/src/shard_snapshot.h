@@ -74,6 +74,13 @@ public:
     // The shard's revision when the build began: every commit up to it is
     // in the snapshot (later ones only in the live database).
     Xapian::rev revision() const { return revision_; }
+    // Whether the listing at `docid` is in the snapshot exactly as `live`
+    // (the same shard) has it: the snapshot was read from live's revision
+    // alone (no commit came in during the build) and holds the listing.
+    // Its columns then tell the listing's values without reading them.
+    bool holds_as_in(const Xapian::Database& live, Xapian::docid docid) const {
+        return one_revision_ && live.get_revision() == revision_ && present_.contains(docid);
+    }
 
     // The docids below size() matching `query`, with `live` (the same shard,
     // as new or newer than the snapshot) for posting lists. Handles the
@@ -128,6 +135,8 @@ public:
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
+    // Whether the listing is sold (it has the sold term).
+    bool sold(Xapian::docid docid) const { return sold_.contains(docid); }
     // The snapshot's listings, newest first (equal dates by docid).
     const std::vector<Xapian::docid>& newest_first() const { return newest_first_; }
     // The listing's length in terms, as BM25 sees it.
@@ -167,7 +176,9 @@ private:
 
     std::string uuid_;
     Xapian::rev revision_ = 0;
+    bool one_revision_ = false;  // no commit came in while the build read the shard
     DocidSet present_;
+    DocidSet sold_;
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;

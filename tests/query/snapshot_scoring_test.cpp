@@ -225,8 +225,10 @@ TEST_CASE("a word whose matches all tie on their bound still ranks exactly as we
 // last bits: the snapshots round some pairs equal that the matcher keeps
 // apart (found on the long-tail log; without the near-tie check this test
 // fails on "thea"), so such pages are ranked by Xapian's final pass.
-TEST_CASE("listings whose scores differ only in the last bits rank as the matcher ranks them") {
-    test_support::TempDir dir;
+namespace {
+
+// Listings alike but for a freshness of ~1e-15 (see below).
+std::string near_tie_catalog() {
     std::ostringstream feed;
     const std::time_t long_ago = std::time(nullptr) - 690 * 86400;
     const char* brands[] = {"Thea", "Thea Bags", "Wechea", ""};
@@ -237,7 +239,14 @@ TEST_CASE("listings whose scores differ only in the last bits rank as the matche
              << R"(","description":")" << descriptions[n / 16 % 4] << R"(","category":"Women/Bags/Totes","price":)"
              << 10 + n % 7 << R"(,"created_at":)" << long_ago - (n * 7919) % 400 * 6000 << "}\n";
     }
-    query_test::build_index(dir, feed.str());
+    return feed.str();
+}
+
+}  // namespace
+
+TEST_CASE("listings whose scores differ only in the last bits rank as the matcher ranks them") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, near_tie_catalog());
     SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
     std::vector<SearchRequest> requests;
     for (const std::string text : {"thea", "wechea thea", "thea bag", "leather thea", "thea purse", "wechea ethea",
@@ -246,6 +255,28 @@ TEST_CASE("listings whose scores differ only in the last bits rank as the matche
     }
     check_same_on_both(fast, matcher, requests);
 }
+
+namespace {
+
+SearchService open_with_proximity(const test_support::TempDir& dir, bool snapshot_scoring) {
+    return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                          .ranking_config = query_test::ranking_file(dir, "proximity.weight = 8\n"),
+                          .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                          .snapshot_scoring = snapshot_scoring});
+}
+
+// The same listings with the same scores and every stored field.
+void check_same_hits_shown(const SearchResult& from_snapshots, const SearchResult& from_matcher) {
+    CHECK(from_snapshots.ranked_by == RankedBy::snapshot_candidates);
+    REQUIRE(ids_of(from_snapshots) == ids_of(from_matcher));
+    for (std::size_t n = 0; n < from_snapshots.hits.size(); ++n) {
+        // Freshness decays between the two searches: scores to 1e-6.
+        CHECK(from_snapshots.hits[n].score == doctest::Approx(from_matcher.hits[n].score).epsilon(1e-6));
+        CHECK(from_snapshots.hits[n].stored_json == from_matcher.hits[n].stored_json);
+    }
+}
+
+}  // namespace
 
 // Issue 17, part 2: the listings that proximity reranking reads beyond the
 // requested page are read in part (their text fields); one that the bonus
@@ -266,22 +297,26 @@ TEST_CASE("a listing that proximity moves onto the page is shown with all its st
          << R"("brand":"Levi's",)"
          << R"("category":"Men/Tops/Hoodie","price":55,"created_at":)" << now - 3600 * 50 << "}\n";
     query_test::build_index(dir, feed.str());
-    const auto open_with_proximity = [&](bool snapshot_scoring) {
-        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .ranking_config = query_test::ranking_file(dir, "proximity.weight = 8\n"),
-                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
-                              .snapshot_scoring = snapshot_scoring});
-    };
-    SearchService fast = open_with_proximity(true), matcher = open_with_proximity(false);
+    SearchService fast = open_with_proximity(dir, true), matcher = open_with_proximity(dir, false);
     const SearchRequest request{.text = "red hoodie", .limit = 2};
-    const SearchResult from_snapshots = fast.search(request), from_matcher = matcher.search(request);
-    CHECK(from_snapshots.ranked_by == RankedBy::snapshot_candidates);
-    REQUIRE(ids_of(from_snapshots) == ids_of(from_matcher));
+    const SearchResult from_snapshots = fast.search(request);
+    check_same_hits_shown(from_snapshots, matcher.search(request));
     CHECK(ids_of(from_snapshots).front() == "near");
-    for (std::size_t n = 0; n < from_snapshots.hits.size(); ++n) {
-        // Freshness decays between the two searches: scores to 1e-6.
-        CHECK(from_snapshots.hits[n].score == doctest::Approx(from_matcher.hits[n].score).epsilon(1e-6));
-        CHECK(from_snapshots.hits[n].stored_json == from_matcher.hits[n].stored_json);
+}
+
+// The same when Xapian's final pass ranks the page (scores nearly tie on
+// it): the listings it reads only for proximity reranking are read in part.
+TEST_CASE("a page ranked by the final pass and reranked by proximity shows every hit with all its stored fields") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, near_tie_catalog());
+    SearchService fast = open_with_proximity(dir, true), matcher = open_with_proximity(dir, false);
+    for (const std::string text : {"thea bag", "leather thea", "wechea thea", "thea leather tote", "leather bag"}) {
+        for (const std::size_t offset : {0, 3, 20}) {
+            CAPTURE(text);
+            CAPTURE(offset);
+            const SearchRequest request{.text = text, .offset = offset, .limit = 5};
+            check_same_hits_shown(fast.search(request), matcher.search(request));
+        }
     }
 }
 

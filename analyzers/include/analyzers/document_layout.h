@@ -93,6 +93,13 @@ Listing stored_text_of(std::string_view stored_value);
 // The title in a slot-7 value alone: reading titles with a value stream
 // needs no other slot.
 std::string stored_title(std::string_view stored_value);
+// Whether a slot-7 value holds the whole listing (an index written before
+// issue 18): stored_text_of then gives every field, and no other slot is read.
+bool holds_whole_listing(std::string_view stored_value);
+// The shipping that slot 5 holds ("" when none).
+Shipping shipping_in_slot(std::string_view value);
+// The number a sortable_serialise slot holds (0 when the slot is empty).
+double number_in_slot(const std::string& value);
 
 std::string id_term(std::string_view listing_id);
 

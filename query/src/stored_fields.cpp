@@ -1,0 +1,66 @@
+#include "stored_fields.h"
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+
+#include "analyzers/document_layout.h"
+
+namespace query {
+namespace {
+
+namespace slot = analyzers::slot;
+
+// The snapshot keeps dates as whole seconds clamped to 32 bits (0 for none):
+// between the bounds the column is the slot's number as stored_listing_of
+// truncates it; at them the slot is read.
+std::int64_t created_at_of(const ShardSnapshot& snapshot, const Xapian::Document& document, Xapian::docid docid) {
+    const std::uint32_t seconds = snapshot.created_at(docid);
+    if (seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max()) return seconds;
+    return static_cast<std::int64_t>(analyzers::number_in_slot(document.get_value(slot::created_at)));
+}
+
+// A condition's facet name is the slot's number as a whole number ("3").
+int condition_of(const ShardSnapshot& snapshot, Xapian::docid docid) {
+    const std::uint32_t id = snapshot.facet_id(FacetDimension::condition, docid);
+    if (id == 0) return 0;
+    const std::string& name = snapshot.facet_name(FacetDimension::condition, id);
+    int condition = 0;
+    std::from_chars(name.data(), name.data() + name.size(), condition);
+    return condition;
+}
+
+// A shipping's facet name is the slot's value.
+analyzers::Shipping shipping_of(const ShardSnapshot& snapshot, Xapian::docid docid) {
+    const std::uint32_t id = snapshot.facet_id(FacetDimension::shipping, docid);
+    return id == 0 ? analyzers::Shipping::unknown
+                   : analyzers::shipping_in_slot(snapshot.facet_name(FacetDimension::shipping, id));
+}
+
+}  // namespace
+
+Xapian::Document listing_document(const Xapian::Database& shard, const ShardSnapshot& snapshot,
+                                  Xapian::docid docid) {
+    if (!snapshot.holds_as_in(shard, docid)) return shard.get_document(docid);
+    return shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
+}
+
+std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
+    if (!snapshot.holds_as_in(shard, docid)) return analyzers::stored_fields_of(shard.get_document(docid));
+    const Xapian::Document document = shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
+    const std::string text = document.get_value(slot::stored_fields);
+    analyzers::Listing listing = analyzers::stored_text_of(text);
+    if (!analyzers::holds_whole_listing(text)) {
+        listing.brand = document.get_value(slot::brand);
+        listing.category = document.get_value(slot::category);
+        listing.price = snapshot.price(docid);
+        listing.condition = condition_of(snapshot, docid);
+        listing.shipping = shipping_of(snapshot, docid);
+        // The indexer gives a listing the sold term exactly when its status slot says sold.
+        listing.status = snapshot.sold(docid) ? analyzers::ListingStatus::sold : analyzers::ListingStatus::on_sale;
+        listing.created_at = created_at_of(snapshot, document, docid);
+    }
+    return analyzers::stored_fields_json(listing);
+}
+
+}  // namespace query

@@ -1,0 +1,35 @@
+// The stored fields of the listings a page shows, read with the help of
+// their shard's snapshot.
+//
+// analyzers::stored_fields_of reads eight value slots through Xapian, each
+// a B-tree lookup in a block of its own (the kernel copying those blocks
+// was ~12% of an uncached search's time on the long-tail log, most of it
+// for the twenty shown listings). A snapshot as current as its shard holds
+// price, date, condition, shipping and status in its columns exactly as the
+// slots do, so only the display text, brand and category are read (the
+// columns keep brands and categories by key, not as each listing wrote
+// them), and the document is not first looked up to check that it exists.
+#pragma once
+
+#include <string>
+
+#include <xapian.h>
+
+#include "shard_snapshot.h"
+
+namespace query {
+
+// A listing's document in `shard`, looked up without checking that it
+// exists when `snapshot` (the shard's) holds it as the shard has it.
+// Throws Xapian::DocNotFoundError if the listing is gone.
+Xapian::Document listing_document(const Xapian::Database& shard, const ShardSnapshot& snapshot,
+                                  Xapian::docid docid);
+
+// The listing's stored fields, byte for byte what
+// analyzers::stored_fields_of(shard.get_document(docid)) gives; through
+// that when the snapshot does not hold the listing as the shard has it
+// (behind the shard, or a listing newer than it). Throws
+// Xapian::DocNotFoundError if the listing is gone.
+std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid);
+
+}  // namespace query
