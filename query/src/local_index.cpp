@@ -324,6 +324,7 @@ private:
     void set_scores(const Plan& plan, Planner& planner, std::vector<Hit>& hits,
                     const std::vector<Xapian::docid>& combined_docids) {
         if (hits.empty()) return;
+        if (set_scores_from_snapshots(plan, planner, hits, combined_docids)) return;
         std::vector<std::string> id_terms;
         for (const Hit& hit : hits) {
             id_terms.push_back(analyzers::id_term(analyzers::listing_from_stored_json(hit.stored_json).id));
@@ -335,6 +336,29 @@ private:
         std::unordered_map<Xapian::docid, double> score_of;
         for (auto match = matches.begin(); match != matches.end(); ++match) score_of[*match] = match.get_weight();
         for (std::size_t n = 0; n < hits.size(); ++n) hits[n].score = score_of[combined_docids[n]];
+    }
+
+    // A sorted page's relevance scores weighed on the snapshots, as a
+    // relevance page's are: Xapian's matcher would open the posting list of
+    // every query term (hundreds for a prefix) to weigh 20 listings. False
+    // (the matcher decides) when a snapshot is behind its shard or the tree
+    // cannot be weighed there.
+    bool set_scores_from_snapshots(const Plan& plan, Planner& planner, std::vector<Hit>& hits,
+                                   const std::vector<Xapian::docid>& combined_docids) {
+        if (!options_.snapshot_scoring || snapshots_behind()) return false;
+        std::vector<std::vector<Xapian::docid>> listings(shards_.size());
+        for (const Xapian::docid combined : combined_docids) {
+            listings[(combined - 1) % shards_.size()].push_back((combined - 1) / shards_.size() + 1);
+        }
+        const auto scores = snapshot_scores(shard_views(), combined_, planner.scored(plan, ranking_context_of(plan)),
+                                            bm25_parameters(*plan.ranking), listings);
+        if (!scores) return false;
+        std::vector<std::size_t> next(shards_.size(), 0);
+        for (std::size_t n = 0; n < hits.size(); ++n) {
+            const std::size_t shard = (combined_docids[n] - 1) % shards_.size();
+            hits[n].score = (*scores)[shard][next[shard]++];
+        }
+        return true;
     }
 
     const ServiceOptions& options_;

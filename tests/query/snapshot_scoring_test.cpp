@@ -194,6 +194,32 @@ TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive re
     }
 }
 
+// Regression test for issue 17, third round: a page sorted by price or date
+// shows each listing's relevance score, now weighed on the snapshots
+// rather than by Xapian's matcher over the page's listings. The scores
+// must be the matcher's (to rounding), relaxed queries and sold listings
+// included, and an empty query (whose score Xapian gives) must still have
+// them.
+TEST_CASE("a sorted page's relevance scores are the matcher's") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog());
+    SearchService fast = open_service(dir, true), matcher = open_service(dir, false);
+    for (const std::string text : {"black hoodie", "nike", "red phone case lego", "sneakrs", "new with tags", ""}) {
+        for (const SortOrder sort : {SortOrder::price_asc, SortOrder::newest}) {
+            for (const StatusFilter status : {StatusFilter::on_sale, StatusFilter::any}) {
+                const SearchRequest request{
+                    .text = text, .offset = 3, .limit = 10, .filters = {.status = status}, .sort = sort};
+                CAPTURE(text);
+                CAPTURE(static_cast<int>(sort));
+                const SearchResult on_snapshots = fast.search(request), through_matcher = matcher.search(request);
+                CHECK(on_snapshots.ranked_by == RankedBy::columns);
+                check_same_results(on_snapshots, through_matcher);
+                for (const auto& hit : on_snapshots.hits) CHECK(hit.score > 0);
+            }
+        }
+    }
+}
+
 // A word in thousands of listings gives them all the same bound, so the
 // first pass of the top-k bound takes a page's worth of the tying
 // listings by docid rather than all of them (which weighed every match
