@@ -406,6 +406,15 @@ std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const
             fold(*result, *term_docs(*subquery.get_terms_begin(), live));
             continue;
         }
+        if (is_any_of(subquery)) {  // a word's terms: their union as cached, not a copy
+            std::vector<std::string> terms;
+            std::vector<Xapian::Query> others;
+            split_any_of(subquery, terms, others);
+            if (others.empty() && !terms.empty()) {
+                fold(*result, *union_docs(terms, live));
+                continue;
+            }
+        }
         auto next = evaluate(subquery, live);
         if (!next) return std::nullopt;
         fold(*result, *next);
