@@ -134,14 +134,18 @@ std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& m
     }
     PriceTally prices;
     prices.keep_values = tally.wants_price_values();
-    std::uint64_t matches = 0;
-    const bool dates = tally.wants_created_at();
-    matching.for_each([&](Xapian::docid docid) {
-        ++matches;
-        if (dates) tally.add_created_at(snapshot.created_at(docid));
-        for (ValueCounter& counter : counters) ++counter.by_id[(*counter.column)[docid]];
-        if (price) prices.add(snapshot.price(docid));
-    });
+    const std::uint64_t matches = matching.count();
+    // One tight pass per column: a loop over the counters inside the pass
+    // reloaded each counter's arrays at every match.
+    for (ValueCounter& counter : counters) {
+        const std::uint32_t* column = counter.column->data();
+        std::uint64_t* by_id = counter.by_id.data();
+        matching.for_each([column, by_id](Xapian::docid docid) { ++by_id[column[docid]]; });
+    }
+    if (tally.wants_created_at()) {
+        matching.for_each([&](Xapian::docid docid) { tally.add_created_at(snapshot.created_at(docid)); });
+    }
+    if (price) matching.for_each([&](Xapian::docid docid) { prices.add(snapshot.price(docid)); });
     if (!levels_by_path.empty()) {
         const std::vector<std::uint64_t> by_path_counts = std::move(counters.back().by_id);
         counters.pop_back();
