@@ -97,14 +97,19 @@ public:
     }
 
 private:
-    // A part of a compound word, or a one-word synonym of it.
+    // A part of a compound word, or a one-word synonym of it, in titles,
+    // brands and categories: parts scattered through a description are a
+    // loose match, as a phrase's words are ("4x4" found "Measures 12 x 8 x
+    // 4 inches" in a description).
     QueryTree part_of_compound(const std::string& part, SearchedTerms* searched) const {
-        QueryTree as_typed = term(part, Fields::all, searched);
+        QueryTree as_typed = term(part, Fields::all_but_description, searched);
         if (part_synonyms_ == nullptr) return as_typed;
         const auto match = part_synonyms_->longest_match({Word{.term = part}}, 0);
         std::vector<QueryTree> ways{std::move(as_typed)};
         for (const auto& phrase : match.alternatives) {
-            if (phrase.size() == 1) ways.push_back(QueryTree::scaled(term(phrase.front()), synonym_weight_));
+            if (phrase.size() == 1) {
+                ways.push_back(QueryTree::scaled(term(phrase.front(), Fields::all_but_description), synonym_weight_));
+            }
         }
         return QueryTree::combine(Op::any_of, std::move(ways));
     }

@@ -91,6 +91,9 @@ TEST_CASE("sizes written together find sizes written apart, a repeated number to
     index.add("post", "4 in. x 4 in. x 8 ft. Cedar Post");
     index.add("stud", "2 in. x 4 in. x 8 ft. Pressure-Treated Lumber");
     index.add("joined", "Cedar Post 4x4");
+    // A compound's parts are looked for in titles, brands and categories,
+    // not scattered through a description.
+    index.add("scattered", "Cedar Post", "", "", "Measures 12 x 8 x 4 inches");
     // "4x4" is 4, x, 4: the second 4 once made an empty clause that matched nothing.
     CHECK(index.search_set("4x4 post") == std::set<std::string>{"post", "joined"});
     CHECK(index.search_set("2x4x8 lumber") == std::set<std::string>{"stud"});
