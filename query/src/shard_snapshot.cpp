@@ -48,6 +48,7 @@ TermPostings postings_below(const Xapian::Database& database, const std::string&
         if (*posting >= size) break;  // posting lists are in docid order
         postings.docids.push_back(*posting);
         postings.wdfs.push_back(posting.get_wdf());
+        postings.max_wdf = std::max(postings.max_wdf, postings.wdfs.back());
     }
     return postings;
 }

@@ -31,6 +31,7 @@ namespace query {
 struct TermPostings {
     std::vector<Xapian::docid> docids;  // ascending
     std::vector<Xapian::termcount> wdfs;
+    Xapian::termcount max_wdf = 0;  // the highest of wdfs (0 when none)
 
     std::size_t memory_bytes() const {
         // The vectors' contents, and a cache entry's own cost (key, node,

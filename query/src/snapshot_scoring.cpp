@@ -486,17 +486,16 @@ private:
         });
     }
 
-    // With the term's postings in this shard at hand, its highest wdf
-    // there; otherwise the database's bound.
+    // The most the term weighs in this shard: at its highest wdf among the
+    // shard's postings (the ones weighed), in the shortest listing. The
+    // postings are read for weighing anyway; Xapian's get_wdf_upper_bound
+    // read B-tree blocks of every shard for each term, 15% of the time of a
+    // two-letter prefix's hundreds of completions.
     double term_bound(const std::string& term, const TermPostings* postings = nullptr) {
         const TermWeight weight = reads_.weight_of(term, 1.0);
-        const Xapian::Database& combined = reads_.combined();
-        const Xapian::termcount max_wdf = postings == nullptr ? combined.get_wdf_upper_bound(term)
-                                          : postings->wdfs.empty()
-                                              ? 0
-                                              : *std::max_element(postings->wdfs.begin(), postings->wdfs.end());
-        if (!shortest_) shortest_ = combined.get_doclength_lower_bound();
-        return weight.upper_bound(max_wdf, *shortest_);
+        if (postings == nullptr) postings = &reads_.of(term);
+        if (!shortest_) shortest_ = reads_.combined().get_doclength_lower_bound();
+        return weight.upper_bound(postings->max_wdf, *shortest_);
     }
 
     std::optional<double> leaf_bound(const WeightedLeaf& leaf) const {
