@@ -289,17 +289,9 @@ ShardSnapshot::ValueFilter ShardSnapshot::value_filter(const std::optional<doubl
     return filter;
 }
 
-std::shared_ptr<const TermPostings> ShardSnapshot::rare_or_read(const std::string& term,
-                                                                const Xapian::Database& live) const {
-    if (auto rare = rare_postings_cache_.find(term)) return rare;
-    auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));
-    if (postings->docids.size() >= min_cached_postings) return postings;
-    return rare_postings_cache_.insert(term, std::move(postings));
-}
-
 std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term, const Xapian::Database& live) const {
     if (auto cached = term_docs_cache_.find(term)) return cached;
-    const auto postings = rare_or_read(term, live);
+    const auto postings = term_postings(term, live);
     auto docs = std::make_shared<DocidSet>(size());
     for (Xapian::docid docid : postings->docids) docs->add(docid);
     if (postings->docids.size() < min_cached_postings) return docs;
@@ -309,9 +301,10 @@ std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term
 std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::string& term,
                                                                  const Xapian::Database& live) const {
     if (auto cached = term_postings_cache_.find(term)) return cached;
-    auto postings = rare_or_read(term, live);
-    if (postings->docids.size() < min_cached_postings) return postings;
-    return term_postings_cache_.insert(term, std::move(postings));
+    if (auto rare = rare_postings_cache_.find(term)) return rare;
+    auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));
+    auto& cache = postings->docids.size() >= min_cached_postings ? term_postings_cache_ : rare_postings_cache_;
+    return cache.insert(term, std::move(postings));
 }
 
 std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std::string>& terms,
@@ -328,16 +321,14 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
             *docs |= *cached;
             continue;
         }
-        const auto postings = rare_or_read(term, live);
-        for (Xapian::docid docid : postings->docids) docs->add(docid);
-        // A frequent term is kept on its own too: the same word comes in
-        // other unions (other fields, completions, typos of other words),
-        // and reading its postings again costs ~20 ns each.
+        const auto postings = term_postings(term, live);
         if (postings->docids.size() >= min_cached_postings) {
-            auto own = std::make_shared<DocidSet>(size());
-            for (Xapian::docid docid : postings->docids) own->add(docid);
-            term_docs_cache_.insert(term, std::move(own));
+            // A frequent term's set is kept on its own too: the same word
+            // comes in other unions (other fields, completions, typos).
+            *docs |= *term_docs(term, live);
+            continue;
         }
+        for (Xapian::docid docid : postings->docids) docs->add(docid);
     }
     if (!kept && docs->count() < min_cached_postings) return docs;
     return term_docs_cache_.insert(key, std::move(docs));

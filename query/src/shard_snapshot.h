@@ -144,9 +144,10 @@ public:
     Xapian::termcount doc_length(Xapian::docid docid) const { return doc_length_[docid]; }
 
     // The docids below size() in `term`'s posting list, read from `live`
-    // (frequent terms are cached).
+    // (frequent terms' sets are cached).
     std::shared_ptr<const DocidSet> term_docs(const std::string& term, const Xapian::Database& live) const;
-    // The same with each posting's wdf.
+    // The same with each posting's wdf; every term's are cached, rare ones
+    // (and terms no listing has) in a cache of their own.
     std::shared_ptr<const TermPostings> term_postings(const std::string& term, const Xapian::Database& live) const;
     // The docids below size() in any of `terms`' posting lists. A query
     // word found in hundreds of brand or category names ("co": every
@@ -167,9 +168,6 @@ private:
     template <typename Fold>
     std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
     std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
-    // A term's postings from the cache of rare terms, or read (and kept
-    // there when rare).
-    std::shared_ptr<const TermPostings> rare_or_read(const std::string& term, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
