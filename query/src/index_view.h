@@ -33,12 +33,6 @@
 
 namespace query {
 
-// Where a listing is: its shard and its docid there.
-struct ListingAddress {
-    std::size_t shard;
-    Xapian::docid docid;
-};
-
 // One page of hits with the number of matches.
 struct Page {
     std::vector<Hit> hits;

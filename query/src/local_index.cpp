@@ -346,18 +346,12 @@ private:
     bool set_scores_from_snapshots(const Plan& plan, Planner& planner, std::vector<Hit>& hits,
                                    const std::vector<Xapian::docid>& combined_docids) {
         if (!options_.snapshot_scoring || snapshots_behind()) return false;
-        std::vector<std::vector<Xapian::docid>> listings(shards_.size());
-        for (const Xapian::docid combined : combined_docids) {
-            listings[(combined - 1) % shards_.size()].push_back((combined - 1) / shards_.size() + 1);
-        }
+        std::vector<ListingAddress> listings;
+        for (const Xapian::docid combined : combined_docids) listings.push_back(address_of(combined));
         const auto scores = snapshot_scores(shard_views(), combined_, planner.scored(plan, ranking_context_of(plan)),
                                             bm25_parameters(*plan.ranking), listings);
         if (!scores) return false;
-        std::vector<std::size_t> next(shards_.size(), 0);
-        for (std::size_t n = 0; n < hits.size(); ++n) {
-            const std::size_t shard = (combined_docids[n] - 1) % shards_.size();
-            hits[n].score = (*scores)[shard][next[shard]++];
-        }
+        for (std::size_t n = 0; n < hits.size(); ++n) hits[n].score = (*scores)[n];
         return true;
     }
 

@@ -16,6 +16,12 @@
 
 namespace query {
 
+// Where a listing is: its shard and its docid there.
+struct ListingAddress {
+    std::size_t shard;
+    Xapian::docid docid;
+};
+
 // One shard as the engine reads it: its live database and its snapshot.
 struct ShardView {
     Xapian::Database database;

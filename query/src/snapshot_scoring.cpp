@@ -717,30 +717,32 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
     return candidates;
 }
 
-std::optional<std::vector<std::vector<double>>> snapshot_scores(const std::vector<ShardView>& shards,
-                                                                const Xapian::Database& combined,
-                                                                const QueryTree& scored, const Bm25Parameters& bm25,
-                                                                const std::vector<std::vector<Xapian::docid>>& listings) {
-    std::vector<std::vector<double>> scores(shards.size());
+std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>& shards,
+                                                   const Xapian::Database& combined, const QueryTree& scored,
+                                                   const Bm25Parameters& bm25,
+                                                   const std::vector<ListingAddress>& listings) {
+    std::vector<double> scores(listings.size());
     TermFrequencies termfreqs(combined);
-    for (std::size_t shard_index = 0; shard_index < shards.size() && shard_index < listings.size(); ++shard_index) {
-        const auto& docids = listings[shard_index];
-        if (docids.empty()) continue;
+    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+        const auto in_shard = [&](const ListingAddress& listing) { return listing.shard == shard_index; };
+        if (std::none_of(listings.begin(), listings.end(), in_shard)) continue;
         const ShardView& shard = shards[shard_index];
         DocidSet listed(shard.snapshot->size());
-        for (const Xapian::docid docid : docids) {
-            if (docid == 0 || docid >= shard.snapshot->size()) return std::nullopt;
-            listed.add(docid);
+        for (const ListingAddress& listing : listings) {
+            if (!in_shard(listing)) continue;
+            if (listing.docid == 0 || listing.docid >= shard.snapshot->size()) return std::nullopt;
+            listed.add(listing.docid);
         }
         ShardReads reads(shard, combined, termfreqs, bm25);
         const auto in_docid_order = exact_scores(reads, scored, listed);
         if (!in_docid_order) return std::nullopt;
-        std::vector<Xapian::docid> ascending = docids;
-        std::sort(ascending.begin(), ascending.end());
-        ascending.erase(std::unique(ascending.begin(), ascending.end()), ascending.end());
-        for (const Xapian::docid docid : docids) {
-            const auto at = std::lower_bound(ascending.begin(), ascending.end(), docid) - ascending.begin();
-            scores[shard_index].push_back((*in_docid_order)[static_cast<std::size_t>(at)]);
+        // The n-th listing of the set in docid order has the n-th score.
+        std::vector<Xapian::docid> ascending;
+        listed.for_each([&](Xapian::docid docid) { ascending.push_back(docid); });
+        for (std::size_t n = 0; n < listings.size(); ++n) {
+            if (!in_shard(listings[n])) continue;
+            const auto at = std::lower_bound(ascending.begin(), ascending.end(), listings[n].docid) - ascending.begin();
+            scores[n] = (*in_docid_order)[static_cast<std::size_t>(at)];
         }
     }
     return scores;

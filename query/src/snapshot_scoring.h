@@ -66,15 +66,14 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       const Filters& filters, const FilteredQueries& queries,
                                                       std::size_t count, ScoringBound bound = ScoringBound::top_k);
 
-// The scores under `scored` of the given listings of each shard (docids
-// below its snapshot's size, each matching the query), as
-// snapshot_candidates weighs them: Xapian's own up to rounding. In the
-// order given. nullopt when a tree part cannot be weighed here or a docid
-// is beyond its snapshot.
-std::optional<std::vector<std::vector<double>>> snapshot_scores(const std::vector<ShardView>& shards,
-                                                                const Xapian::Database& combined,
-                                                                const QueryTree& scored, const Bm25Parameters& bm25,
-                                                                const std::vector<std::vector<Xapian::docid>>& listings);
+// The scores under `scored` of `listings` (each below its snapshot's size
+// and matching the query), in that order, as snapshot_candidates weighs
+// them: Xapian's own up to rounding. nullopt when a tree part cannot be
+// weighed here or a listing is beyond its snapshot.
+std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>& shards,
+                                                   const Xapian::Database& combined, const QueryTree& scored,
+                                                   const Bm25Parameters& bm25,
+                                                   const std::vector<ListingAddress>& listings);
 
 // Matches the candidates and every listing newer than its shard's snapshot,
 // to combine with OP_FILTER over the combined database.
