@@ -80,7 +80,13 @@ public:
     // alone (no commit came in during the build) and holds the listing.
     // Its columns then tell the listing's values without reading them.
     bool holds_as_in(const Xapian::Database& live, Xapian::docid docid) const {
-        return one_revision_ && live.get_revision() == revision_ && present_.contains(docid);
+        return is_current_for(live) && present_.contains(docid);
+    }
+    // Whether the snapshot holds `live` (the same shard) exactly: read from
+    // live's revision alone. A term's postings read through it are then the
+    // term's whole posting list in the shard.
+    bool is_current_for(const Xapian::Database& live) const {
+        return one_revision_ && live.get_revision() == revision_;
     }
 
     // The docids below size() matching `query`, with `live` (the same shard,
