@@ -144,7 +144,9 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
                 category ? static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1 : 1;
             if (level > 3) continue;
             const auto dimension = static_cast<FacetDimension>(index_of(first_level) + level - 1);
-            const std::string display = shard.get_document(*posting).get_value(display_slot);
+            const std::string display = *posting >= size()         ? shard.get_document(*posting).get_value(display_slot)
+                                        : category ? category_as_written(*posting)
+                                                   : brand_as_written(*posting);
             const std::string name =
                 display.empty() ? key : category ? analyzers::category_prefix(display, level) : display;
             const std::uint32_t id = intern(dimension, name);
@@ -217,6 +219,20 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     });
     for_each_value(analyzers::slot::shipping, [&](Xapian::docid docid, const std::string& value) {
         snapshot->ids_[index_of(FacetDimension::shipping)][docid] = snapshot->intern(FacetDimension::shipping, value);
+    });
+    std::unordered_map<std::string, std::uint32_t> written_ids;
+    const auto written_id = [&](const std::string& value) {
+        auto [found, added] = written_ids.try_emplace(value, static_cast<std::uint32_t>(snapshot->written_.size()));
+        if (added) snapshot->written_.push_back(value);
+        return found->second;
+    };
+    snapshot->brand_written_.assign(size, 0);
+    for_each_value(analyzers::slot::brand, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->brand_written_[docid] = written_id(value);
+    });
+    snapshot->category_written_.assign(size, 0);
+    for_each_value(analyzers::slot::category, [&](Xapian::docid docid, const std::string& value) {
+        snapshot->category_written_[docid] = written_id(value);
     });
     snapshot->present_.for_each([&](Xapian::docid docid) { snapshot->newest_first_.push_back(docid); });
     std::stable_sort(snapshot->newest_first_.begin(), snapshot->newest_first_.end(),

@@ -148,6 +148,11 @@ public:
     const std::vector<Xapian::docid>& newest_first() const { return newest_first_; }
     // The listing's length in terms, as BM25 sees it.
     Xapian::termcount doc_length(Xapian::docid docid) const { return doc_length_[docid]; }
+    // The listing's brand and category as it wrote them (their value slots;
+    // empty for none): a shown listing's fields need not read those slots,
+    // each a B-tree lookup through Xapian.
+    const std::string& brand_as_written(Xapian::docid docid) const { return written_[brand_written_[docid]]; }
+    const std::string& category_as_written(Xapian::docid docid) const { return written_[category_written_[docid]]; }
 
     // The docids below size() in `term`'s posting list, read from `live`
     // (frequent terms' sets are cached).
@@ -193,6 +198,10 @@ private:
     std::vector<std::uint32_t> created_at_;
 
     std::vector<Xapian::termcount> doc_length_;
+    // Brands and categories as written, by id into written_ (0: none).
+    Column brand_written_;
+    Column category_written_;
+    std::vector<std::string> written_{std::string()};
     std::vector<Xapian::docid> newest_first_;
 
     // Frequent terms' docid sets and postings.

@@ -51,8 +51,8 @@ std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot&
     const std::string text = document.get_value(slot::stored_fields);
     analyzers::Listing listing = analyzers::stored_text_of(text);
     if (!analyzers::holds_whole_listing(text)) {
-        listing.brand = document.get_value(slot::brand);
-        listing.category = document.get_value(slot::category);
+        listing.brand = snapshot.brand_as_written(docid);
+        listing.category = snapshot.category_as_written(docid);
         listing.price = snapshot.price(docid);
         listing.condition = condition_of(snapshot, docid);
         listing.shipping = shipping_of(snapshot, docid);

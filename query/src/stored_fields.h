@@ -6,9 +6,9 @@
 // was ~12% of an uncached search's time on the long-tail log, most of it
 // for the twenty shown listings). A snapshot as current as its shard holds
 // price, date, condition, shipping and status in its columns exactly as the
-// slots do, so only the display text, brand and category are read (the
-// columns keep brands and categories by key, not as each listing wrote
-// them), and the document is not first looked up to check that it exists.
+// slots do, and brand and category as each listing wrote them, so only the
+// display text's slot is read, and the document is not first looked up to
+// check that it exists.
 #pragma once
 
 #include <string>
