@@ -332,9 +332,14 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
         if (auto cached = term_docs_cache_.find(key)) return cached;
     }
     auto docs = std::make_shared<DocidSet>(size());
+    // Whether the union has min_cached_postings listings or more, told
+    // without counting its bits where the terms' postings already say.
+    bool frequent = false;
+    std::size_t postings_read = 0;
     for (const auto& term : terms) {
         if (auto cached = term_docs_cache_.find(term)) {
             *docs |= *cached;
+            frequent = true;  // only sets of frequent terms are cached
             continue;
         }
         const auto postings = term_postings(term, live);
@@ -342,11 +347,13 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
             // A frequent term's set is kept on its own too: the same word
             // comes in other unions (other fields, completions, typos).
             *docs |= *term_docs(term, live);
+            frequent = true;
             continue;
         }
         for (Xapian::docid docid : postings->docids) docs->add(docid);
+        postings_read += postings->docids.size();
     }
-    if (!kept && docs->count() < min_cached_postings) return docs;
+    if (!frequent && !kept && (postings_read < min_cached_postings || docs->count() < min_cached_postings)) return docs;
     return term_docs_cache_.insert(key, std::move(docs));
 }
 
