@@ -8,6 +8,7 @@
 
 #include "analyzers/document_layout.h"
 #include "ranking_signals.h"
+#include "snapshot_scoring.h"
 
 namespace query {
 namespace {
@@ -43,23 +44,71 @@ std::unordered_set<std::string> searched_for(const TextQuery& text, const std::s
 }
 
 // Every clause but the last (the word being typed, or the pair it joins).
-std::optional<Xapian::Query> other_words(const TextQuery& text) {
+std::optional<QueryTree> other_words(const TextQuery& text) {
     if (text.clauses.size() < 2) return std::nullopt;
-    std::vector<Xapian::Query> others;
-    for (std::size_t n = 0; n + 1 < text.clauses.size(); ++n) others.push_back(text.clauses[n].to_xapian());
-    return Xapian::Query(Xapian::Query::OP_AND, others.begin(), others.end());
+    std::vector<QueryTree> others(text.clauses.begin(), text.clauses.end() - 1);
+    return QueryTree::combine(QueryTree::Op::all_of, std::move(others));
+}
+
+// A listing whose title terms are read, in a database of its own.
+struct ListingIn {
+    const Xapian::Database* database;
+    Xapian::docid docid;
+};
+
+// The best `count` listings matching `context` by `ranking`'s BM25, through
+// Xapian's matcher over the combined database.
+std::vector<ListingIn> best_by_matcher(const QueryTree& context, const Xapian::Database& database,
+                                       const RankingConfig& ranking, Xapian::doccount count) {
+    Xapian::Enquire enquire(database);
+    enquire.set_weighting_scheme(bm25_of(ranking));
+    enquire.set_query(context.to_xapian());
+    const Xapian::MSet listings = enquire.get_mset(0, count);
+    std::vector<ListingIn> best;
+    for (auto listing = listings.begin(); listing != listings.end(); ++listing) best.push_back({&database, *listing});
+    return best;
+}
+
+// The same listings ranked on the snapshots; nullopt when a snapshot is
+// behind its shard (it would miss the newest listings), the tree cannot be
+// weighed there, or the scores at the border of the `count` best nearly tie
+// without being equal (rounding could then pick another listing; equal
+// scores are ordered by docid in both).
+std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context, const Xapian::Database& combined,
+                                                        const std::vector<ShardView>& shards,
+                                                        const RankingConfig& ranking, std::size_t count) {
+    if (shards.empty()) return std::nullopt;
+    for (const ShardView& shard : shards) {
+        if (!shard.snapshot->is_current_for(shard.database)) return std::nullopt;
+    }
+    const Xapian::Query matching = context.to_xapian();
+    const FilteredQueries queries{.with_term_filters = [&](const Filters&) { return matching; },
+                                  .with_all_filters = [&](const Filters&) { return matching; }};
+    const auto candidates = snapshot_candidates(shards, combined, context, bm25_parameters(ranking),
+                                                Filters{.status = StatusFilter::any}, queries, count);
+    if (!candidates) return std::nullopt;
+    const auto& ranked = candidates->ranked;
+    if (ranked.size() > count) {
+        const double last_in = ranked[count - 1].score, first_out = ranked[count].score;
+        if (last_in != first_out && nearly_tied(last_in, first_out)) return std::nullopt;
+    }
+    std::vector<ListingIn> best;
+    for (std::size_t rank = 0; rank < std::min(count, ranked.size()); ++rank) {
+        best.push_back({&shards[ranked[rank].shard].database, ranked[rank].docid});
+    }
+    return best;
 }
 
 // How many of the listings' titles have each term starting with `typed`.
-std::unordered_map<std::string, std::size_t> title_terms_starting(const Xapian::Database& database,
-                                                                 const Xapian::MSet& listings,
+std::unordered_map<std::string, std::size_t> title_terms_starting(const std::vector<ListingIn>& listings,
                                                                  const std::string& typed) {
     const std::string title(analyzers::word_fields[0].prefix);
     const std::string wanted = title + typed;
     std::unordered_map<std::string, std::size_t> seen;
-    for (auto listing = listings.begin(); listing != listings.end(); ++listing) {
-        auto term = database.termlist_begin(*listing);
-        for (term.skip_to(wanted); term != database.termlist_end(*listing) && starts_with(*term, wanted); ++term) {
+    for (const ListingIn& listing : listings) {
+        const Xapian::Database& database = *listing.database;
+        auto term = database.termlist_begin(listing.docid);
+        for (term.skip_to(wanted); term != database.termlist_end(listing.docid) && starts_with(*term, wanted); ++term) {
             ++seen[(*term).substr(title.size())];
         }
     }
@@ -87,18 +136,16 @@ std::vector<std::string> most_seen_first(const std::unordered_map<std::string, s
 }  // namespace
 
 std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
-                                                const RankingConfig& ranking) {
+                                                const std::vector<ShardView>& shards, const RankingConfig& ranking) {
     const auto typed = completed_word(text);
     const auto context = other_words(text);
-    const auto listings_read = static_cast<Xapian::doccount>(ranking.text.typing.context_listings);
+    const auto listings_read = static_cast<std::size_t>(ranking.text.typing.context_listings);
     if (!typed || !context || listings_read == 0) return {};
     // The best listings by the ranking's BM25: those whose titles have the
     // other words, before those whose descriptions do.
-    Xapian::Enquire enquire(database);
-    enquire.set_weighting_scheme(bm25_of(ranking));
-    enquire.set_query(*context);
-    const Xapian::MSet listings = enquire.get_mset(0, listings_read);
-    return most_seen_first(title_terms_starting(database, listings, *typed), searched_for(text, *typed));
+    auto listings = best_on_snapshots(*context, database, shards, ranking, listings_read);
+    if (!listings) listings = best_by_matcher(*context, database, ranking, static_cast<Xapian::doccount>(listings_read));
+    return most_seen_first(title_terms_starting(*listings, *typed), searched_for(text, *typed));
 }
 
 }  // namespace query

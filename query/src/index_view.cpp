@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analyzers/document_layout.h"
+#include "snapshot_scoring.h"
 
 namespace query {
 
@@ -12,12 +13,6 @@ Page page_of(const Xapian::MSet& matches) {
         return analyzers::stored_fields_of(match.get_document());
     });
 }
-
-// A thousand times the rounding seen, and still far below what a ranking
-// signal tells apart.
-constexpr double rounding_tie = 1e-12;
-
-bool nearly_tied(double a, double b) { return std::abs(a - b) <= rounding_tie * std::max(std::abs(a), std::abs(b)); }
 
 bool near_tie_among(const std::vector<Hit>& hits, std::size_t count) {
     const std::size_t last = std::min(count, hits.size());

@@ -56,14 +56,6 @@ struct Page {
 // always Xapian's matcher (its final pass over the snapshots' candidates).
 enum class ScoreSource { snapshots_when_current, matcher };
 
-// Whether two scores are close enough for rounding to order them either
-// way: the snapshots add a listing's weights in another order than Xapian's
-// matcher (its trees of posting lists), so their sums differ by a few units
-// in the last place (~1e-15 relative; the weights are never negative:
-// BM25, Xapian's scale factors and the signals' posting sources). Freshness
-// adds tiny amounts: two listings 1e-15 apart through the matcher were equal
-// on the snapshots, and so ordered by docid the other way.
-bool nearly_tied(double a, double b);
 // Whether two neighbours among the first `count` hits nearly tie.
 bool near_tie_among(const std::vector<Hit>& hits, std::size_t count);
 
@@ -123,7 +115,7 @@ public:
 
     // All shards as one database.
     const Xapian::Database& combined() const { return combined_; }
-    PlanSources plan_sources() const { return {*vocabulary_, *words_, combined_}; }
+    virtual PlanSources plan_sources() const { return {*vocabulary_, *words_, combined_}; }
 
     // What the ranking signals may read here.
     virtual RankingContext ranking_context(bool sold_shown, double now_seconds) const = 0;

@@ -77,6 +77,12 @@ public:
         return {.sold_shown = sold_shown, .now_seconds = now_seconds, .snapshots = snapshots_};
     }
 
+    // With snapshot scoring off, Xapian's matcher ranks everything.
+    PlanSources plan_sources() const override {
+        if (!options_.snapshot_scoring) return IndexView::plan_sources();
+        return {*vocabulary_, *words_, combined_, shard_views()};
+    }
+
     // Sorted results, and an empty query's, come from the snapshots'
     // columns; text relevance from Xapian's matcher over the candidates the
     // snapshots rank.

@@ -48,12 +48,15 @@ struct Plan {
     std::vector<WordReading> readings() const;
 };
 
-// What a plan is built from: the index's vocabulary and spelling data and
-// the combined database (to tell known words from unknown ones).
+// What a plan is built from: the index's vocabulary and spelling data, the
+// combined database (to tell known words from unknown ones) and, for local
+// shards, the shards with their snapshots (to rank the listings that choose
+// completions in context; empty: Xapian's matcher ranks them).
 struct PlanSources {
     const FieldVocabulary& vocabulary;
     const WordDictionary& words;
     const Xapian::Database& database;
+    std::vector<ShardView> shards = {};
 };
 
 // Not thread-safe (owns a QueryBuilder): one per searcher.

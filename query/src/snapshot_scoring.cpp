@@ -690,7 +690,13 @@ std::optional<DocidSet> listings_that_may_rank(ShardReads& reads, const QueryTre
     return listings_bounded_from(threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
 }
 
+// A thousand times the rounding seen, and still far below what a ranking
+// signal tells apart.
+constexpr double rounding_tie = 1e-12;
+
 }  // namespace
+
+bool nearly_tied(double a, double b) { return std::abs(a - b) <= rounding_tie * std::max(std::abs(a), std::abs(b)); }
 
 std::uint64_t SnapshotCandidates::candidate_count() const {
     std::uint64_t total = 0;

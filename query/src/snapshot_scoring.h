@@ -75,6 +75,15 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
                                                    const Bm25Parameters& bm25,
                                                    const std::vector<ListingAddress>& listings);
 
+// Whether two scores are close enough for rounding to order them either
+// way: the snapshots add a listing's weights in another order than Xapian's
+// matcher (its trees of posting lists), so their sums differ by a few units
+// in the last place (~1e-15 relative; the weights are never negative:
+// BM25, Xapian's scale factors and the signals' posting sources). Freshness
+// adds tiny amounts: two listings 1e-15 apart through the matcher were equal
+// on the snapshots, and so ordered by docid the other way.
+bool nearly_tied(double a, double b);
+
 // Matches the candidates and every listing newer than its shard's snapshot,
 // to combine with OP_FILTER over the combined database.
 Xapian::Query candidates_query(const std::vector<ShardView>& shards, const SnapshotCandidates& candidates);

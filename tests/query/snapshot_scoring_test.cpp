@@ -484,3 +484,59 @@ TEST_CASE("a snapshot is built while a writer commits to its shard") {
     }
     MESSAGE(builds, " builds overtaken by 1,000 commits");
 }
+
+namespace {
+
+// Forty listings "Gamer k..." with forty different words after "gamer",
+// amid a hundred anime keychains: "gamer k" completes to keychain alone,
+// and in context to ten of the words of the best twenty-one "gamer"
+// listings (all seen once: the first ten in alphabetical order). The
+// listings come in pairs of equal titles' lengths, so equal scores, a pair
+// ranking below the one before (a longer title), and the later a listing
+// ranks the earlier its word sorts: reading one listing too many or too
+// few, or the other of the pair at the border (docid decides between
+// equal scores), completes to another word and finds another listing.
+// Every fifth one is sold: the context counts them too.
+std::string gamer_catalog() {
+    std::ostringstream feed;
+    for (int n = 0; n < 140; ++n) {
+        feed << R"({"id":"G)" << n << R"(","title":")";
+        if (n < 40) {
+            const int sorts_at = 39 - n;
+            feed << "Gamer k" << static_cast<char>('a' + sorts_at / 26) << static_cast<char>('a' + sorts_at % 26) << "zor";
+            for (int pad = 0; pad < n / 2; ++pad) feed << " pad";
+        } else {
+            feed << "Anime keychain";
+        }
+        feed << R"(","price":)" << 10 + n << R"(,"status":")" << (n < 40 && n % 5 == 0 ? "sold" : "on_sale")
+             << R"(","created_at":)" << 1760000000 + n << "}\n";
+    }
+    return feed.str();
+}
+
+}  // namespace
+
+// The listings whose titles choose the completions of the word being typed
+// are the best by BM25 for the other words. Ranked on the snapshots, they
+// must be the very listings Xapian's matcher ranks, ties at the border
+// included (equal scores go by docid in both) and sold listings too.
+TEST_CASE("completions chosen by the other words are the same ranked on the snapshots as by the matcher") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, gamer_catalog());
+    const auto service = [&](bool snapshot_scoring, const std::string& config) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .ranking_config = query_test::ranking_file(dir, config),
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .snapshot_scoring = snapshot_scoring});
+    };
+    const std::string config =
+        "prefix.max_completions = 1\nprefix.context_listings = 21\nrelax.min_matches = 0\nfreshness.weight = 0\n";
+    SearchService fast = service(true, config), matcher = service(false, config);
+    for (const StatusFilter status : {StatusFilter::on_sale, StatusFilter::any}) {
+        const SearchRequest request{.text = "gamer k", .limit = 40, .filters = {.status = status}};
+        const SearchResult on_snapshots = fast.search(request), by_matcher = matcher.search(request);
+        CHECK(on_snapshots.total > 0);
+        CHECK(on_snapshots.total < 40);  // some "gamer" listings' words were not among the completions
+        check_same_results(on_snapshots, by_matcher);
+    }
+}
