@@ -78,10 +78,11 @@ public:
     QueryTree word(const Word& word, SearchedTerms* searched = nullptr) const {
         QueryTree whole = term(word.term, Fields::all, searched);
         if (word.parts.empty()) return whole;
+        const bool with_number = std::any_of(word.parts.begin(), word.parts.end(), is_number);
         std::vector<QueryTree> parts;
         std::unordered_set<std::string> seen_parts;
         for (const auto& part : word.parts) {
-            if (seen_parts.insert(part).second) parts.push_back(part_of_compound(part, searched));
+            if (seen_parts.insert(part).second) parts.push_back(part_of_compound(part, with_number, searched));
         }
         return QueryTree::combine(Op::any_of, {std::move(whole), QueryTree::combine(Op::all_of, std::move(parts))});
     }
@@ -101,17 +102,39 @@ private:
     // brands and categories: parts scattered through a description are a
     // loose match, as a phrase's words are ("4x4" found "Measures 12 x 8 x
     // 4 inches" in a description).
-    QueryTree part_of_compound(const std::string& part, SearchedTerms* searched) const {
+    // Beside a number (`with_number`), a unit's letter also finds the unit
+    // written out and the reverse ("6inch" finds "6 in.", "60w" finds
+    // "60-Watt"): see unit_written_otherwise.
+    QueryTree part_of_compound(const std::string& part, bool with_number, SearchedTerms* searched) const {
         QueryTree as_typed = term(part, Fields::all_but_description, searched);
-        if (part_synonyms_ == nullptr) return as_typed;
-        const auto match = part_synonyms_->longest_match({Word{.term = part}}, 0);
         std::vector<QueryTree> ways{std::move(as_typed)};
-        for (const auto& phrase : match.alternatives) {
-            if (phrase.size() == 1) {
-                ways.push_back(QueryTree::scaled(term(phrase.front(), Fields::all_but_description), synonym_weight_));
+        const auto add_synonym = [&](const std::string& synonym) {
+            ways.push_back(QueryTree::scaled(term(synonym, Fields::all_but_description), synonym_weight_));
+        };
+        if (part_synonyms_ != nullptr) {
+            for (const auto& phrase : part_synonyms_->longest_match({Word{.term = part}}, 0).alternatives) {
+                if (phrase.size() == 1) add_synonym(phrase.front());
             }
         }
+        if (with_number) {
+            if (const auto unit = unit_written_otherwise(part)) add_synonym(*unit);
+        }
         return QueryTree::combine(Op::any_of, std::move(ways));
+    }
+
+    static bool is_number(const std::string& part) {
+        return !part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); });
+    }
+
+    // Units the synonyms table leaves out because their short form is a
+    // word or a letter elsewhere ("in", "v neck"); written against a number
+    // they can only be the unit. Terms are stems ("inches" is "inch").
+    static std::optional<std::string> unit_written_otherwise(const std::string& part) {
+        static const std::unordered_map<std::string, std::string> other_form{
+            {"in", "inch"}, {"inch", "in"}, {"w", "watt"}, {"v", "volt"}};
+        const auto found = other_form.find(part);
+        if (found == other_form.end()) return std::nullopt;
+        return found->second;
     }
 
     const FieldWeights& weights_;

@@ -99,6 +99,21 @@ TEST_CASE("sizes written together find sizes written apart, a repeated number to
     CHECK(index.search_set("2x4x8 lumber") == std::set<std::string>{"stud"});
 }
 
+TEST_CASE("a unit's letter against a number finds the unit written out, and inches both ways") {
+    SmallIndex index;
+    index.add("bulb", "EcoSmart 60-Watt A19 LED Light Bulb");
+    index.add("duct", "Thermaflex 6 in. x 25 ft. HVAC Ducting");
+    index.add("drill", "Ridgid 12-Volt Drill");
+    index.add("pan", "60 Inch Shower Pan");
+    index.add("neck", "Vintage V Neck Tee");
+    CHECK(index.search_set("60w bulb") == std::set<std::string>{"bulb"});
+    CHECK(index.search_set("6inch ducting") == std::set<std::string>{"duct"});
+    CHECK(index.search_set("12v drill") == std::set<std::string>{"drill"});
+    CHECK(index.search_set("60in shower pan") == std::set<std::string>{"pan"});
+    // Alone, a letter is only a letter: "v neck" is no volt.
+    CHECK(index.search_set("volt neck").empty());
+}
+
 TEST_CASE("full-width and accented text matches plain queries") {
     SmallIndex index;
     index.add("ja", "ナイキのスニーカー２７ｃｍ中古品");
