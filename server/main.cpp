@@ -1,4 +1,5 @@
 // search-server: the HTTP query server the app calls.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -37,6 +38,13 @@ void watch_for_reloads(query::SearchService& service, const std::atomic<bool>& s
     }
 }
 
+// Searches are CPU work once the index is in the page cache: twice the
+// processors keeps every core busy without a crowd of threads taking turns.
+// wrk, 16 connections on 2 cores, long-tail log, no result cache: 4 threads
+// answered 537-544 requests/s with p99 52-54 ms, 32 threads 477 with p99
+// 125 ms. An index larger than memory waits on the disk: raise --threads.
+unsigned default_worker_threads() { return std::max(2u, 2 * std::thread::hardware_concurrency()); }
+
 cli::Parser options() {
     return cli::Parser(
         "search-server --index DIR [options]",
@@ -52,9 +60,10 @@ cli::Parser options() {
             {.name = "host", .env = "LISTING_HOST", .default_value = "127.0.0.1", .help = "address to listen on"},
             {.name = "port", .env = "LISTING_PORT", .default_value = "8080",
              .help = "port to listen on; 0 picks a free one"},
-            {.name = "threads", .env = "LISTING_THREADS", .default_value = "32",
-             .help = "worker threads answering requests (one more thread reads every connection, so idle or slow "
-                     "clients hold none)"},
+            {.name = "threads", .env = "LISTING_THREADS", .default_value = std::to_string(default_worker_threads()),
+             .help = "worker threads answering requests, twice the processors by default (one more thread reads "
+                     "every connection, so idle or slow clients hold none; an index larger than memory waits on "
+                     "the disk: give more)"},
             {.name = "ranking", .env = "LISTING_RANKING",
              .help = "ranking config file, reloaded on SIGHUP or POST /v1/admin/reload-ranking (default: "
                      "ranking.conf in the data directory)"},
