@@ -126,6 +126,14 @@ std::uint32_t ShardSnapshot::intern(FacetDimension dimension, const std::string&
     return found->second;
 }
 
+// A listing's brand or category as written: from the snapshot's columns,
+// or from its document when it came after them (a commit during the build).
+std::string ShardSnapshot::written_at(Xapian::docid docid, bool category, Xapian::Database& shard,
+                                      Xapian::valueno slot) const {
+    if (docid >= size()) return shard.get_document(docid).get_value(slot);
+    return category ? category_as_written(docid) : brand_as_written(docid);
+}
+
 // Brands and categories by canonical key, so "Nike" and "NIKE" are one
 // brand; each key is shown as its first listing wrote it.
 void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix) {
@@ -144,9 +152,7 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
                 category ? static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1 : 1;
             if (level > 3) continue;
             const auto dimension = static_cast<FacetDimension>(index_of(first_level) + level - 1);
-            const std::string display = *posting >= size()         ? shard.get_document(*posting).get_value(display_slot)
-                                        : category ? category_as_written(*posting)
-                                                   : brand_as_written(*posting);
+            const std::string display = written_at(*posting, category, shard, display_slot);
             const std::string name =
                 display.empty() ? key : category ? analyzers::category_prefix(display, level) : display;
             const std::uint32_t id = intern(dimension, name);

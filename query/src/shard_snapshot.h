@@ -181,6 +181,7 @@ private:
     std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
+    std::string written_at(Xapian::docid docid, bool category, Xapian::Database& shard, Xapian::valueno slot) const;
     void warm_caches(const ShardSnapshot& previous, Xapian::Database& shard) const;
     void fill_category_paths();
 
