@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
              .snapshot_scoring = snapshot_scoring,
              .top_k_bound = bound == "on" ? query::ServiceOptions::TopKBound::many_matches
                                           : query::ServiceOptions::TopKBound::off});
+        for (const auto& shard : service.check_health().shards) {
+            if (!shard.warning.empty()) std::cerr << "warning: " << shard.warning << std::endl;
+        }
         server::HttpApi api(service);
         const int port = api.bind(http);
         running_api = &api;

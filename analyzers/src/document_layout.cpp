@@ -1,6 +1,7 @@
 #include "analyzers/document_layout.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,22 @@ std::string key_error(std::string_view field, std::string_view prefix, const std
 }  // namespace
 
 std::string id_term(std::string_view listing_id) { return prefixed(prefix::id, listing_id); }
+
+int analysis_version_of(const Xapian::Database& shard) {
+    const std::string written = shard.get_metadata(analysis_version_key);
+    int version = 1;
+    if (!written.empty()) std::from_chars(written.data(), written.data() + written.size(), version);
+    return version;
+}
+
+std::string analysis_mismatch(const Xapian::Database& shard, const std::string& name) {
+    const int version = analysis_version_of(shard);
+    if (version == analysis_version) return {};
+    return fmt::format("{} was analysed with version {} of the analysis and this program uses version {}: words "
+                       "whose terms changed between them do not match until the index is rebuilt "
+                       "(listing-indexer build)",
+                       name, version, analysis_version);
+}
 
 std::string brand_key(std::string_view brand, TextAnalyzer& analyzer, const BrandAliases& aliases) {
     return aliases.canonical(analyzer.normalize(brand));

@@ -177,6 +177,28 @@ std::vector<Chunk> ascii_chunks(const std::string& text) {
 
 }  // namespace
 
+// "10,000" -> "10000": a number written with thousands separators is the
+// number written without ("10,000 BTU" and "10000 BTU" find each other).
+// Only groups of three digits after each comma: "1,5" and "3,50" stay.
+std::string without_thousands_separators(const std::string& word) {
+    if (word.find(',') == std::string::npos) return word;
+    std::string digits;
+    std::size_t group = 0;  // digits since the last comma (or the start)
+    bool after_comma = false;
+    for (const char c : word) {
+        if (c == ',') {
+            if (group == 0 || group > 3 || (after_comma && group != 3)) return word;
+            group = 0;
+            after_comma = true;
+            continue;
+        }
+        if (!is_ascii_digit(c)) return word;
+        digits.push_back(c);
+        ++group;
+    }
+    return after_comma && group == 3 ? digits : word;
+}
+
 struct TextAnalyzer::Impl {
     const icu::Normalizer2* nfkc_casefold = nullptr;
     const icu::Normalizer2* nfd = nullptr;
@@ -253,8 +275,9 @@ struct TextAnalyzer::Impl {
                 connector == '+') {
                 joined.push_back(connector);
             }
-            joined += chunk.pieces[i];
-            for (auto& piece : split_letters_and_digits(chunk.pieces[i])) pieces.push_back(std::move(piece));
+            const std::string piece = without_thousands_separators(chunk.pieces[i]);
+            joined += piece;
+            for (auto& part : split_letters_and_digits(piece)) pieces.push_back(std::move(part));
         }
         Word word;
         word.position = position;

@@ -1,6 +1,7 @@
 #include "shard_store.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,14 @@ std::optional<Xapian::Document> find_in(Xapian::Database& database, const std::s
 
 CheckpointedStore::CheckpointedStore(const std::filesystem::path& path)
     : database_(path.string(), Xapian::DB_CREATE_OR_OPEN), checkpoint_(read_checkpoint(database_)) {
+    // A shard the follower starts is analysed as it analyses; one analysed
+    // otherwise keeps its version (what the follower adds is analysed anew,
+    // the rest is not), and is said once.
+    if (database_.get_doccount() == 0 && database_.get_metadata(analyzers::analysis_version_key).empty()) {
+        database_.set_metadata(analyzers::analysis_version_key, std::to_string(analyzers::analysis_version));
+    } else if (const auto mismatch = analyzers::analysis_mismatch(database_, path.string()); !mismatch.empty()) {
+        std::cerr << "listing-indexer: warning: " << mismatch << std::endl;
+    }
     database_.begin_transaction();
 }
 
@@ -135,6 +144,7 @@ void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const
     Xapian::WritableDatabase merged(destination.string(), Xapian::DB_OPEN);
     if (position) merged.set_metadata(position_key, position->encode());
     merged.set_metadata(feed_key, feed_identity);
+    merged.set_metadata(analyzers::analysis_version_key, std::to_string(analyzers::analysis_version));
     merged.commit();
     std::filesystem::remove_all(directory);
 }

@@ -23,6 +23,7 @@
 
 #include <xapian.h>
 
+#include "analyzers/document_layout.h"
 #include "docid_set.h"
 #include "facets.h"
 #include "index_identity.h"
@@ -83,7 +84,9 @@ template <typename Open>
 ShardHealth shard_health(std::string name, Open open) {
     ShardHealth health{.name = std::move(name)};
     try {
-        health.documents = read_a_little(open());
+        const Xapian::Database shard = open();
+        health.documents = read_a_little(shard);
+        health.warning = analyzers::analysis_mismatch(shard, health.name);
     } catch (const Xapian::Error& error) {
         health.problem = error.get_description();
     }

@@ -463,7 +463,9 @@ struct HttpApi::Impl : RequestHandler {
         json.begin_object().field("status", "ok").field("documents", health.documents());
         json.field("generation", health.generation).key("shards").begin_array();
         for (const auto& shard : health.shards) {
-            json.begin_object().field("shard", shard.name).field("documents", shard.documents).end_object();
+            json.begin_object().field("shard", shard.name).field("documents", shard.documents);
+            if (!shard.warning.empty()) json.field("warning", shard.warning);
+            json.end_object();
         }
         json.end_array().end_object();
         response.set_content(json.take(), json_type);

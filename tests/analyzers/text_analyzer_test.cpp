@@ -75,6 +75,14 @@ TEST_CASE("decimal sizes stay whole") {
     CHECK(terms_of("size 10.5") == std::vector<std::string>{"size", "10.5"});
 }
 
+TEST_CASE("numbers written with thousands separators are the numbers written without") {
+    CHECK(terms_of("10,000 btu") == std::vector<std::string>{"10000", "btu"});
+    CHECK(terms_of("1,234,567") == std::vector<std::string>{"1234567"});
+    CHECK(terms_of("１０，０００円") == terms_of("10000円"));  // full-width, through ICU
+    // Not thousands: each group after a comma must have three digits, the first at most three.
+    CHECK(terms_of("1,5 3,50 1234,567 12,3456") == std::vector<std::string>{"1,5", "3,50", "1234,567", "12,3456"});
+}
+
 TEST_CASE("fractions keep their slash so 3/4 never meets 34") {
     const Word word = only_word("3/4");
     CHECK(word.term == "3/4");

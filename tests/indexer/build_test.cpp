@@ -120,6 +120,16 @@ TEST_CASE("bad lines go to the dead-letter file with line number and reason; the
           std::string::npos);
 }
 
+TEST_CASE("every shard a build writes names the analysis it was analysed with") {
+    test_support::TempDir dir;
+    const auto report = build(dir, three_listings, 2);
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        const Xapian::Database database(analyzers::shard_path(dir / "index", report.generation.number, shard).string());
+        CHECK(analyzers::analysis_version_of(database) == analyzers::analysis_version);
+        CHECK(analyzers::analysis_mismatch(database, "shard").empty());
+    }
+}
+
 TEST_CASE("a second build becomes generation 2 and replaces the first") {
     test_support::TempDir dir;
     build(dir, three_listings);

@@ -79,6 +79,11 @@ TEST_CASE("following an empty index creates generation 1 and applies the feed") 
     CHECK(report.generation.number == 1);
     CHECK(report.documents == 2);
     CHECK(report.upserts == 2);
+    // The shards it started name the analysis it analysed with.
+    for (std::size_t shard = 0; shard < report.generation.shard_count; ++shard) {
+        const Xapian::Database database(analyzers::shard_path(dir / "index", 1, shard).string());
+        CHECK(analyzers::analysis_version_of(database) == analyzers::analysis_version);
+    }
 }
 
 TEST_CASE("a second run resumes after the last committed line") {

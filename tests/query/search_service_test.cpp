@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "analyzers/document_layout.h"
 #include "analyzers/index_layout.h"
 #include "index_fixture.h"
 
@@ -203,6 +204,25 @@ TEST_CASE("an index published before generation ids existed is told apart from i
     drop_generation_id(dir);
     CHECK(ids_of(service.search({.text = "nike"})) == std::vector<std::string>{"x"});
     CHECK(service.document_count() == 1);
+}
+
+TEST_CASE("an index analysed otherwise than its queries is served, with a warning naming the shard") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    {
+        SearchService service = open_service(dir);
+        for (const auto& shard : service.check_health().shards) CHECK(shard.warning.empty());
+    }
+    // As an index built before the analysis had a version says.
+    Xapian::WritableDatabase(analyzers::shard_path(dir / "index", 1, 1).string(), Xapian::DB_OPEN)
+        .set_metadata(analyzers::analysis_version_key, "");
+    SearchService service = open_service(dir);
+    const IndexHealth health = service.check_health();
+    CHECK(health.ready());
+    REQUIRE(health.shards.size() == 2);
+    CHECK(health.shards[0].warning.empty());
+    CHECK(health.shards[1].warning.find("gen-000001/shard-01 was analysed with version 1 of the analysis") == 0);
+    CHECK(ids_of(service.search({.text = "razer keyboard"})) == std::vector<std::string>{"b"});
 }
 
 TEST_CASE("opening a directory with no index says what to do") {

@@ -103,6 +103,21 @@ double number_in_slot(const std::string& value);
 
 std::string id_term(std::string_view listing_id);
 
+// How listings' text became terms. A change to the analysis that changes
+// the terms of some text bumps it: an index analysed otherwise than its
+// queries misses those words until it is rebuilt. The build writes it into
+// each shard's metadata; the follower and the query server warn when a
+// shard names another.
+//   1  no metadata: indexes built before 2026-12-01
+//   2  thousands separators dropped from numbers ("10,000" -> "10000")
+inline constexpr int analysis_version = 2;
+inline constexpr const char* analysis_version_key = "analysis_version";
+// The analysis version `shard` was built with (1 when it does not say).
+int analysis_version_of(const Xapian::Database& shard);
+// Why `shard` (at `name`) and this program analyse text differently, or
+// empty when they do not.
+std::string analysis_mismatch(const Xapian::Database& shard, const std::string& name);
+
 // Filter keys, normalised the same way at index and query time.
 std::string brand_key(std::string_view brand, TextAnalyzer& analyzer, const BrandAliases& aliases);
 // "Women/Tops & Blouses/Blouse" -> {"women", "women/tops & blouses", "women/tops & blouses/blouse"}

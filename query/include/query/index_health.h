@@ -13,6 +13,9 @@ struct ShardHealth {
     std::string name;  // "gen-000002/shard-01", or the remote stub
     std::uint64_t documents = 0;
     std::string problem;  // empty when it read
+    // Something to fix that does not stop it serving (an index analysed
+    // otherwise than its queries: see analyzers::analysis_version).
+    std::string warning;
 };
 
 struct IndexHealth {
