@@ -106,6 +106,10 @@ std::vector<std::uint64_t> level_counts(const ShardSnapshot& snapshot, FacetDime
 
 void add_counts(FacetTally& tally, const ShardSnapshot& snapshot, FacetDimension facet,
                 const std::vector<std::uint64_t>& by_id) {
+    // Room for every value counted, once: thousands of brands grew the
+    // tally's table a dozen times.
+    tally.expect(facet, static_cast<std::size_t>(std::count_if(by_id.begin() + 1, by_id.end(),
+                                                                [](std::uint64_t count) { return count > 0; })));
     for (std::uint32_t id = 1; id < by_id.size(); ++id) tally.add(facet, snapshot.facet_name(facet, id), by_id[id]);
 }
 
@@ -200,6 +204,11 @@ void FacetTally::add(FacetDimension dimension, std::string_view name, std::uint6
     } else {
         counts.emplace(name, count);
     }
+}
+
+void FacetTally::expect(FacetDimension dimension, std::size_t more_values) {
+    Counts& counts = counts_[index_of(dimension)];
+    counts.reserve(counts.size() + more_values);
 }
 
 void FacetTally::mark_tallied(FacetDimensions dimensions, bool price) {

@@ -57,6 +57,8 @@ public:
     // The dates counted, as FacetCounts::created_at.
     void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
     void add(FacetDimension dimension, std::string_view name, std::uint64_t count);
+    // Makes room for up to `more_values` new values of `dimension`.
+    void expect(FacetDimension dimension, std::size_t more_values);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     void add_prices(const PriceTally& prices);
     void add_all(const FacetTally& other);
