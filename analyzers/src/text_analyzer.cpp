@@ -270,9 +270,10 @@ struct TextAnalyzer::Impl {
         std::string joined;
         for (std::size_t i = 0; i < chunk.pieces.size(); ++i) {
             const char connector = i > 0 ? chunk.connectors[i - 1] : 0;
-            // "3/4" keeps its slash so it never meets the number 34; "c++" its plus.
-            if ((connector == '/' && all_digits(chunk.pieces[i - 1]) && all_digits(chunk.pieces[i])) ||
-                connector == '+') {
+            // "3/4" keeps its slash so it never meets the number 34, "10-3"
+            // (a wire gauge) its hyphen so it never meets 103; "c++" its plus.
+            const bool between_numbers = i > 0 && all_digits(chunk.pieces[i - 1]) && all_digits(chunk.pieces[i]);
+            if (((connector == '/' || connector == '-') && between_numbers) || connector == '+') {
                 joined.push_back(connector);
             }
             const std::string piece = without_thousands_separators(chunk.pieces[i]);

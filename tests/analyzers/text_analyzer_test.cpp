@@ -89,6 +89,15 @@ TEST_CASE("fractions keep their slash so 3/4 never meets 34") {
     CHECK(word.parts == std::vector<std::string>{"3", "4"});
 }
 
+TEST_CASE("numbers joined by a hyphen keep it, so a 10-3 wire never meets 103") {
+    const Word gauge = only_word("10-3");
+    CHECK(gauge.term == "10-3");
+    CHECK(gauge.parts == std::vector<std::string>{"10", "3"});
+    CHECK(only_word("1-1/2").term == "1-1/2");
+    // Letters and digits still join: a model is one term.
+    CHECK(only_word("wd-40").term == "wd40");
+}
+
 TEST_CASE("curly and straight apostrophes give the same stem") {
     CHECK(terms_of("Levi’s") == terms_of("Levi's"));
     CHECK(terms_of("Levi's") == std::vector<std::string>{"levi"});

@@ -110,7 +110,8 @@ std::string id_term(std::string_view listing_id);
 // shard names another.
 //   1  no metadata: indexes built before 2026-12-01
 //   2  thousands separators dropped from numbers ("10,000" -> "10000")
-inline constexpr int analysis_version = 2;
+//   3  numbers joined by a hyphen keep it ("10-3" -> "10-3", not "103")
+inline constexpr int analysis_version = 3;
 inline constexpr const char* analysis_version_key = "analysis_version";
 // The analysis version `shard` was built with (1 when it does not say).
 int analysis_version_of(const Xapian::Database& shard);
