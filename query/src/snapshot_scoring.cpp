@@ -439,13 +439,20 @@ private:
     MatchScores scores_;
 };
 
+// Whether a weighted leaf (a ranking signal) is in the tree.
+bool has_leaf(const QueryTree& node) {
+    if (node.op() == Op::leaf) return true;
+    return std::any_of(node.children().begin(), node.children().end(), has_leaf);
+}
+
 // Upper bounds of the weight each match of one shard can get, from the
 // tree's parts: a listing weighs at most the sum of the bounds of the parts
 // it matches. A part is a term (BM25 at its highest wdf in the shortest
 // listing), a weighted leaf (its constant, or the most freshness gives)
-// or a filtered node (the bound of what it weighs, where it matches: a
-// relaxed query's per-word bonus, the brand-match signal); sums are split
-// into their parts. The bounds are summed per listing over the matches.
+// or a filtered node over a leaf (the bound of what it weighs, where it
+// matches: a relaxed query's per-word bonus, the brand-match signal); sums,
+// and filtered nodes over terms alone, are split into their parts. The
+// bounds are summed per listing over the matches.
 class MatchBounds {
 public:
     MatchBounds(ShardReads& reads, const DocidSet& matches) : reads_(reads), matches_(matches), bounds_(matches) {}
@@ -478,6 +485,14 @@ public:
             }
             case Op::filter:
             case Op::and_not: {
+                // Terms alone under the node bound themselves, each on the
+                // listings that have it (weights are never negative: where
+                // the node does not match they only loosen the bound). One
+                // bound for the whole subtree wherever the node matches
+                // summed a word's fifty completions for every listing, and
+                // every match of "then" reached the threshold. A weighted
+                // leaf's bound holds where the node matches.
+                if (!has_leaf(node.children().front())) return add(node.children().front(), factor);
                 const auto bound = weight_bound(node.children().front());
                 const DocidSet* where = reads_.matches_of(node);
                 if (!bound || where == nullptr) return false;
