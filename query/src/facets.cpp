@@ -110,7 +110,9 @@ void add_counts(FacetTally& tally, const ShardSnapshot& snapshot, FacetDimension
     // tally's table a dozen times.
     tally.expect(facet, static_cast<std::size_t>(std::count_if(by_id.begin() + 1, by_id.end(),
                                                                 [](std::uint64_t count) { return count > 0; })));
-    for (std::uint32_t id = 1; id < by_id.size(); ++id) tally.add(facet, snapshot.facet_name(facet, id), by_id[id]);
+    for (std::uint32_t id = 1; id < by_id.size(); ++id) {
+        tally.add_lasting(facet, snapshot.facet_name(facet, id), by_id[id]);  // the caller holds the snapshot
+    }
 }
 
 // Counts the snapshot's matches by array lookups, in one pass over the
@@ -197,12 +199,19 @@ FacetDimensions only(std::initializer_list<FacetDimension> dimensions) {
 
 void FacetTally::add(FacetDimension dimension, std::string_view name, std::uint64_t count) {
     tallied_[index_of(dimension)] = true;
-    if (count == 0) return;
-    Counts& counts = counts_[index_of(dimension)];
+    if (count > 0) count_name(counts_[index_of(dimension)], name, count);
+}
+
+void FacetTally::add_lasting(FacetDimension dimension, std::string_view name, std::uint64_t count) {
+    tallied_[index_of(dimension)] = true;
+    if (count > 0) counts_[index_of(dimension)][name] += count;
+}
+
+void FacetTally::count_name(Counts& counts, std::string_view name, std::uint64_t count) {
     if (const auto found = counts.find(name); found != counts.end()) {
         found->second += count;
     } else {
-        counts.emplace(name, count);
+        counts.emplace(owned_names_.emplace_back(name), count);  // a copy: the name may not last
     }
 }
 
@@ -267,7 +276,7 @@ void PriceTally::add(double price) {
 
 void FacetTally::add_all(const FacetTally& other) {
     for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
-        for (const auto& [name, count] : other.counts_[dimension]) counts_[dimension][name] += count;
+        for (const auto& [name, count] : other.counts_[dimension]) count_name(counts_[dimension], name, count);
     }
     if (other.price_count_ == 0) return;
     price_min_ = price_count_ == 0 ? other.price_min_ : std::min(price_min_, other.price_min_);
@@ -288,7 +297,7 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
         auto& values = counts_of(counts, static_cast<FacetDimension>(dimension));
         values.clear();
         // Only the top `limit` of thousands of brands are sorted and copied.
-        using Entry = std::pair<const std::string, std::uint64_t>;
+        using Entry = std::pair<const std::string_view, std::uint64_t>;
         std::vector<const Entry*> entries;
         entries.reserve(counts_[dimension].size());
         for (const Entry& entry : counts_[dimension]) entries.push_back(&entry);
@@ -298,7 +307,7 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
                           [](const Entry* a, const Entry* b) {
                               return a->second != b->second ? a->second > b->second : a->first < b->first;
                           });
-        for (std::size_t n = 0; n < kept; ++n) values.push_back({entries[n]->first, entries[n]->second});
+        for (std::size_t n = 0; n < kept; ++n) values.push_back({std::string(entries[n]->first), entries[n]->second});
     }
     if (!prices_tallied_) return;
     PriceSummary summary;

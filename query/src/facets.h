@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,9 @@ public:
     // The dates counted, as FacetCounts::created_at.
     void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
     void add(FacetDimension dimension, std::string_view name, std::uint64_t count);
+    // The same for a name that outlives the tally (a snapshot's, while the
+    // caller holds the snapshot): it is not copied.
+    void add_lasting(FacetDimension dimension, std::string_view name, std::uint64_t count);
     // Makes room for up to `more_values` new values of `dimension`.
     void expect(FacetDimension dimension, std::size_t more_values);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
@@ -68,15 +72,15 @@ public:
     void mark_tallied(FacetDimensions dimensions, bool price);
 
 private:
-    // Looked up by string_view: a name already counted (from another shard
-    // or pass) is not copied into a std::string to be found.
-    struct NameHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
-    };
-    using Counts = std::unordered_map<std::string, std::uint64_t, NameHash, std::equal_to<>>;
+    // Keyed by views: of the snapshots' names (thousands of brands a
+    // request, copied into strings they were a third of facet counting),
+    // or of owned_names_, copies of the names read through Xapian.
+    using Counts = std::unordered_map<std::string_view, std::uint64_t>;
+
+    void count_name(Counts& counts, std::string_view name, std::uint64_t count);
 
     std::array<Counts, facet_dimension_count> counts_;
+    std::deque<std::string> owned_names_;  // a deque: adding never moves the others
     std::array<bool, facet_dimension_count> tallied_{};
     bool prices_tallied_ = false;
     std::uint64_t price_count_ = 0;
