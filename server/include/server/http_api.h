@@ -24,8 +24,9 @@ struct HttpOptions {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 8080;                 // 0 picks a free port
     // Workers answering requests. Connections are read by one epoll thread,
-    // so open, idle or slow ones hold no worker.
-    int threads = 32;
+    // so open, idle or slow ones hold no worker. search-server sets twice
+    // the processors (searches are CPU work once the index is cached).
+    int threads = 4;
     // Bearer token for /v1/admin/*; empty turns the admin endpoints off.
     std::string admin_token;
     // Meilisearch's search key: with it, searches and reads of the
