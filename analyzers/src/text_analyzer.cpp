@@ -175,14 +175,14 @@ std::vector<Chunk> ascii_chunks(const std::string& text) {
     return collector.take();
 }
 
-}  // namespace
-
 // "10,000" -> "10000": a number written with thousands separators is the
 // number written without ("10,000 BTU" and "10000 BTU" find each other).
 // Only groups of three digits after each comma: "1,5" and "3,50" stay.
-std::string without_thousands_separators(const std::string& word) {
+// Returns `word` itself when it stays (no copy: every word of every listing
+// comes through here), else `digits`, filled.
+const std::string& without_thousands_separators(const std::string& word, std::string& digits) {
     if (word.find(',') == std::string::npos) return word;
-    std::string digits;
+    digits.clear();
     std::size_t group = 0;  // digits since the last comma (or the start)
     bool after_comma = false;
     for (const char c : word) {
@@ -198,6 +198,8 @@ std::string without_thousands_separators(const std::string& word) {
     }
     return after_comma && group == 3 ? digits : word;
 }
+
+}  // namespace
 
 struct TextAnalyzer::Impl {
     const icu::Normalizer2* nfkc_casefold = nullptr;
@@ -268,6 +270,7 @@ struct TextAnalyzer::Impl {
     Word chunk_to_word(const Chunk& chunk, std::uint32_t position) {
         std::vector<std::string> pieces;
         std::string joined;
+        std::string digits;  // a piece without its thousands separators
         for (std::size_t i = 0; i < chunk.pieces.size(); ++i) {
             const char connector = i > 0 ? chunk.connectors[i - 1] : 0;
             // "3/4" keeps its slash so it never meets the number 34, "10-3"
@@ -276,7 +279,7 @@ struct TextAnalyzer::Impl {
             if (((connector == '/' || connector == '-') && between_numbers) || connector == '+') {
                 joined.push_back(connector);
             }
-            const std::string piece = without_thousands_separators(chunk.pieces[i]);
+            const std::string& piece = without_thousands_separators(chunk.pieces[i], digits);
             joined += piece;
             for (auto& part : split_letters_and_digits(piece)) pieces.push_back(std::move(part));
         }

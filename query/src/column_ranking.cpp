@@ -55,7 +55,8 @@ public:
     KeyMaker(const ColumnOrder& order, std::size_t shard_count) : order_(order), shard_count_(shard_count) {}
 
     Candidate make(double price, double created_at, bool sold, std::size_t shard, Xapian::docid docid) const {
-        return {key_of(price, created_at, sold), -created_at, global_id(shard, docid), {shard, docid}};
+        return {key_of(price, created_at, sold), -created_at, combined_docid({shard, docid}, shard_count_),
+                {shard, docid}};
     }
 
 private:
@@ -74,11 +75,6 @@ private:
         double score = ranking.freshness_at(order_.now_seconds).bonus(created_at);
         if (order_.sold_shown && !sold) score += ranking.on_sale_weight;
         return -score;
-    }
-
-    // Xapian interleaves the docids of a combined database's shards.
-    Xapian::docid global_id(std::size_t shard, Xapian::docid docid) const {
-        return static_cast<Xapian::docid>((docid - 1) * shard_count_ + shard + 1);
     }
 
     const ColumnOrder& order_;

@@ -8,9 +8,9 @@
 #pragma once
 
 #include <array>
-#include <deque>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>

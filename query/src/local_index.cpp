@@ -201,9 +201,7 @@ private:
     }
 
     // Where a listing of combined_ (whose docids interleave the shards') is.
-    ListingAddress address_of(Xapian::docid combined_docid) const {
-        return {(combined_docid - 1) % shards_.size(), (combined_docid - 1) / static_cast<Xapian::docid>(shards_.size()) + 1};
-    }
+    ListingAddress address_of(Xapian::docid combined) const { return address_in_combined(combined, shards_.size()); }
 
     // The stored fields of a match in combined_, or its text fields alone
     // (`partial`, see partial_fields) when it is not shown unless proximity
@@ -217,11 +215,6 @@ private:
         }
         if (partial) return partial_fields(listing.shard, listing.docid, partial_hits);
         return stored_fields(listing.shard, listing.docid);
-    }
-
-    // A listing's docid in combined_.
-    Xapian::docid combined_docid(std::size_t shard, Xapian::docid docid) const {
-        return static_cast<Xapian::docid>((docid - 1) * shards_.size() + shard + 1);
     }
 
     // The text fields alone, from one value slot of the eight (~20 us a
@@ -316,7 +309,7 @@ private:
                     continue;
                 }
                 hits.push_back({.stored_json = stored_fields(listing.shard, listing.docid)});
-                combined_docids.push_back(combined_docid(listing.shard, listing.docid));
+                combined_docids.push_back(combined_docid({listing.shard, listing.docid}, shards_.size()));
             } catch (const Xapian::DocNotFoundError&) {
                 ++deleted;
             }

@@ -38,6 +38,14 @@ void add_weighted(std::vector<QueryTree>& queries, const std::string& term, doub
     queries.push_back(QueryTree::scaled(QueryTree::term(term), weight));
 }
 
+bool all_digits(std::string_view word) {
+    return std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool has_digit(std::string_view word) {
+    return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // One analysed term searched in every field, each with its weight.
 class FieldExpander {
 public:
@@ -78,7 +86,8 @@ public:
     QueryTree word(const Word& word, SearchedTerms* searched = nullptr) const {
         QueryTree whole = term(word.term, Fields::all, searched);
         if (word.parts.empty()) return whole;
-        const bool with_number = std::any_of(word.parts.begin(), word.parts.end(), is_number);
+        const bool with_number = std::any_of(word.parts.begin(), word.parts.end(),
+                                             [](const std::string& part) { return !part.empty() && all_digits(part); });
         std::vector<QueryTree> parts;
         std::unordered_set<std::string> seen_parts;
         for (const auto& part : word.parts) {
@@ -122,10 +131,6 @@ private:
         return QueryTree::combine(Op::any_of, std::move(ways));
     }
 
-    static bool is_number(const std::string& part) {
-        return !part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); });
-    }
-
     // Units the synonyms table leaves out because their short form is a
     // word or a letter elsewhere ("in", "v neck"); written against a number
     // they can only be the unit. Terms are stems ("inches" is "inch").
@@ -149,14 +154,6 @@ double bm25_idf(Xapian::doccount frequency, Xapian::doccount listings) {
     double tw = (double(listings) - frequency + 0.5) / (frequency + 0.5);
     if (tw < 2) tw = tw * 0.5 + 1;
     return std::log(tw);
-}
-
-bool all_digits(std::string_view word) {
-    return std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool has_digit(std::string_view word) {
-    return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Characters (not bytes) of a UTF-8 word: how much of a completed word to mark.

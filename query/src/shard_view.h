@@ -22,6 +22,15 @@ struct ListingAddress {
     Xapian::docid docid;
 };
 
+// Xapian numbers the documents of a combined database by interleaving its
+// shards: docid d of shard s, of n shards, is (d - 1) * n + s + 1.
+inline Xapian::docid combined_docid(const ListingAddress& listing, std::size_t shard_count) {
+    return static_cast<Xapian::docid>((listing.docid - 1) * shard_count + listing.shard + 1);
+}
+inline ListingAddress address_in_combined(Xapian::docid combined, std::size_t shard_count) {
+    return {(combined - 1) % shard_count, static_cast<Xapian::docid>((combined - 1) / shard_count + 1)};
+}
+
 // One shard as the engine reads it: its live database and its snapshot.
 struct ShardView {
     Xapian::Database database;

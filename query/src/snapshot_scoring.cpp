@@ -598,8 +598,7 @@ public:
     void offer_all(const DocidSet& matches, const MatchScores& scores, std::size_t shard, std::size_t shard_count) {
         std::size_t n = 0;
         matches.for_each([&](Xapian::docid docid) {
-            const Scored scored{scores.nth(n++), static_cast<Xapian::docid>((docid - 1) * shard_count + shard + 1),
-                                shard, docid};
+            const Scored scored{scores.nth(n++), combined_docid({shard, docid}, shard_count), shard, docid};
             if (best_.size() < count_) {
                 best_.push(scored);
             } else if (count_ > 0 && scored < best_.top()) {
