@@ -10,6 +10,7 @@ packages=(
   libxapian-dev xapian-tools               # the index, and xapian-delve/xapian-compact for operators
   libsimdjson-dev libcpp-httplib-dev libicu-dev libfmt-dev doctest-dev
   libjemalloc-dev                          # allocator for the executables (indexing ~30% faster)
+  libzstd-dev                              # stored display text compressed against a dictionary (index -12%)
   python3                                  # sample generator and data converters in scripts/
   curl                                     # the demo's example requests
   time bc                                  # benchmarks: peak RSS and arithmetic

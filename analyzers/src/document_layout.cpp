@@ -78,7 +78,7 @@ Xapian::Document DocumentBuilder::build(const Listing& listing) {
     index_description(document, listing.description, index_title(document, listing.title));
     add_key_terms(document, listing);
     add_values(document, listing);
-    document.add_value(slot::stored_fields, stored_text_value(listing));
+    document.add_value(slot::stored_fields, stored_text_value(listing, dictionary_.get()));
     return document;
 }
 
@@ -145,11 +145,15 @@ void DocumentBuilder::add_values(Xapian::Document& document, const Listing& list
 }
 
 void DocumentBuilder::mark_sold(Xapian::Document& document) {
-    Listing stored = stored_listing_of(document);
-    stored.status = ListingStatus::sold;
     document.add_boolean_term(std::string(sold_term));
-    document.add_value(slot::status, std::string(to_string(stored.status)));
-    document.add_value(slot::stored_fields, stored_text_value(stored));  // rewrites a pre-issue-18 JSON value too
+    document.add_value(slot::status, std::string(to_string(ListingStatus::sold)));
+    const std::string stored_value = document.get_value(slot::stored_fields);
+    if (holds_whole_listing(stored_value)) {
+        // A pre-issue-18 JSON value holds the status too: rewritten as text.
+        Listing stored = listing_from_stored_json(stored_value);
+        stored.status = ListingStatus::sold;
+        document.add_value(slot::stored_fields, stored_text_value(stored));
+    }
 }
 
 std::string category_prefix(const std::string& path, std::size_t levels) {

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <xapian.h>
 
+#include "analyzers/document_layout.h"
 #include "analyzers/index_layout.h"
+#include "analyzers/stored_text_dictionary.h"
 #include "analyzers/synonyms.h"
 #include "dead_letter.h"
 #include "feed_source.h"
@@ -54,13 +56,41 @@ analyzers::Generation start_generation(const FeedOptions& options) {
     return allocate_generation(options.index_dir, options.shard_count);
 }
 
+// Enough for zstd's trainer to find what listings share (about 3 MB of
+// calibrated listings' text, 0.2 s to read and 0.5 s to train), few enough
+// to be a small part of a large build.
+constexpr std::size_t dictionary_sample_listings = 20'000;
+
+// A dictionary for the generation's stored text, trained on the feed's
+// first listings; none for a feed that cannot be read twice (a pipe, stdin)
+// or has too few listings, whose text is then stored as it is.
+std::shared_ptr<const analyzers::StoredTextDictionary> train_stored_text_dictionary(const FeedOptions& options) {
+    if (options.feed == "-" || !(std::filesystem::is_regular_file(options.feed) ||
+                                 std::filesystem::is_directory(options.feed))) {
+        return nullptr;
+    }
+    FeedSource sample(options.feed, feed_limits.max_line_bytes, [](const std::string&) {});  // said by the real read
+    analyzers::FeedLineParser parser(feed_limits);
+    std::vector<std::string> texts;
+    while (texts.size() < dictionary_sample_listings) {
+        const auto line = sample.next(/*at_rest_is_end=*/true);
+        if (!line) break;
+        const analyzers::FeedLineResult parsed = parser.parse(line->text);
+        if (parsed.ok() && parsed.record->op == analyzers::FeedOp::upsert) {
+            texts.push_back(analyzers::compressed_stored_text(parsed.record->listing));
+        }
+    }
+    return analyzers::StoredTextDictionary::train(texts);
+}
+
 PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generation& generation,
                           FeedSource& source, DeadLetterFile& dead_letters) {
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(options.data_dir);
+    const auto dictionary = train_stored_text_dictionary(options);
     std::vector<std::unique_ptr<ShardStore>> staging;
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         staging.push_back(std::make_unique<PartedBuildStore>(
-            staging_shard_path(options.index_dir, generation.number, shard), options.listings_per_part));
+            staging_shard_path(options.index_dir, generation.number, shard), options.listings_per_part, dictionary));
     }
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;

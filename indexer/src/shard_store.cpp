@@ -30,7 +30,9 @@ std::optional<Xapian::Document> find_in(Xapian::Database& database, const std::s
 }  // namespace
 
 CheckpointedStore::CheckpointedStore(const std::filesystem::path& path)
-    : database_(path.string(), Xapian::DB_CREATE_OR_OPEN), checkpoint_(read_checkpoint(database_)) {
+    : database_(path.string(), Xapian::DB_CREATE_OR_OPEN),
+      checkpoint_(read_checkpoint(database_)),
+      dictionary_(analyzers::StoredTextDictionary::of(database_)) {
     // A shard the follower starts is analysed as it analyses; one analysed
     // otherwise keeps its version (what the follower adds is analysed anew,
     // the rest is not), and is said once.
@@ -70,8 +72,9 @@ void CheckpointedStore::close() {
     database_.close();
 }
 
-PartedBuildStore::PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part)
-    : directory_(std::move(directory)), listings_per_part_(listings_per_part) {
+PartedBuildStore::PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part,
+                                   std::shared_ptr<const analyzers::StoredTextDictionary> dictionary)
+    : directory_(std::move(directory)), listings_per_part_(listings_per_part), dictionary_(std::move(dictionary)) {
     std::filesystem::create_directories(directory_);
 }
 
@@ -80,6 +83,7 @@ Xapian::WritableDatabase& PartedBuildStore::current_part() {
         if (!parts_.empty()) parts_.back().commit();
         const auto path = directory_ / fmt::format("part-{:03}", parts_.size());
         parts_.emplace_back(path.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+        if (dictionary_) dictionary_->write_to(parts_.back());
         listings_in_current_part_ = 0;
     }
     return parts_.back();

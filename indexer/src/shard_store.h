@@ -22,6 +22,7 @@
 
 #include <xapian.h>
 
+#include "analyzers/stored_text_dictionary.h"
 #include "feed_source.h"
 
 namespace indexer {
@@ -36,6 +37,8 @@ class ShardStore {
 public:
     virtual ~ShardStore() = default;
     virtual const ShardCheckpoint& checkpoint() const = 0;
+    // What the listings' stored text is compressed against (none: stored as it is).
+    virtual std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const = 0;
     virtual void upsert(const std::string& listing_id, const Xapian::Document& document) = 0;
     virtual void remove(const std::string& listing_id) = 0;
     // The indexed document of a listing, if any, and a way to put it back.
@@ -50,6 +53,10 @@ class CheckpointedStore final : public ShardStore {
 public:
     explicit CheckpointedStore(const std::filesystem::path& path);
     const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    // The shard's own (see StoredTextDictionary::of).
+    std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override {
+        return dictionary_;
+    }
     void upsert(const std::string& listing_id, const Xapian::Document& document) override;
     void remove(const std::string& listing_id) override;
     std::optional<Xapian::Document> find(const std::string& listing_id) override;
@@ -60,13 +67,19 @@ public:
 private:
     Xapian::WritableDatabase database_;
     ShardCheckpoint checkpoint_;
+    std::shared_ptr<const analyzers::StoredTextDictionary> dictionary_;
 };
 
 class PartedBuildStore final : public ShardStore {
 public:
-    // Parts are created as <directory>/part-000, part-001, ...
-    PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part);
+    // Parts are created as <directory>/part-000, part-001, ..., each with
+    // `dictionary` in its metadata (compaction keeps it).
+    PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part,
+                     std::shared_ptr<const analyzers::StoredTextDictionary> dictionary);
     const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override {
+        return dictionary_;
+    }
     void upsert(const std::string& listing_id, const Xapian::Document& document) override;
     void remove(const std::string& listing_id) override;
     std::optional<Xapian::Document> find(const std::string& listing_id) override;
@@ -84,6 +97,7 @@ private:
 
     std::filesystem::path directory_;
     std::size_t listings_per_part_;
+    std::shared_ptr<const analyzers::StoredTextDictionary> dictionary_;
     std::vector<Xapian::WritableDatabase> parts_;
     std::size_t listings_in_current_part_ = 0;
     // Which part holds each listing, so an update or delete later in the

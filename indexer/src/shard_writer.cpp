@@ -20,7 +20,7 @@ ShardWriter::ShardWriter(std::unique_ptr<ShardStore> store, const analyzers::Lex
       reserve_(std::move(reserve)),
       group_window_(group_window),
       last_commit_(std::chrono::steady_clock::now()),
-      builder_(lexicon),
+      builder_(lexicon, store_->stored_text_dictionary()),
       queue_(queue_capacity),
       thread_([this] { run(); }) {}
 

@@ -8,9 +8,9 @@
 
 namespace query {
 
-Page page_of(const Xapian::MSet& matches) {
-    return page_of(matches, [](const Xapian::MSetIterator& match) {
-        return analyzers::stored_fields_of(match.get_document());
+Page page_of(const Xapian::MSet& matches, const Xapian::Database& searched) {
+    return page_of(matches, [&](const Xapian::MSetIterator& match) {
+        return analyzers::stored_fields_of(match.get_document(), searched);
     });
 }
 

@@ -60,9 +60,9 @@ enum class ScoreSource { snapshots_when_current, matcher };
 // Whether two neighbours among the first `count` hits nearly tie.
 bool near_tie_among(const std::vector<Hit>& hits, std::size_t count);
 
-// A page of Xapian's matches: hits with scores and stored fields, and the
-// matcher's count.
-Page page_of(const Xapian::MSet& matches);
+// A page of Xapian's matches in `searched`: hits with scores and stored
+// fields, and the matcher's count.
+Page page_of(const Xapian::MSet& matches, const Xapian::Database& searched);
 // The same with each hit's stored fields from stored_fields(match), the
 // match an Xapian::MSetIterator.
 template <typename StoredFields>

@@ -238,8 +238,8 @@ struct Inspector::Impl {
     // again (whether this one is among them or not): proximity, head noun.
     void add_title_parts(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
         if (proximity_window(plan.request, plan.text, *ranking) == 0) return;
-        const auto title = planner.analyzer().analyze(
-            analyzers::listing_from_stored_json(analyzers::stored_fields_of(document)).title);
+        const auto title =
+            planner.analyzer().analyze(analyzers::stored_title(document.get_value(analyzers::slot::stored_fields)));
         const auto add = [&](std::string name, double bonus) {
             if (bonus <= 0) return;
             explanation.parts.push_back({std::move(name), bonus});
@@ -290,7 +290,7 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
         return diagnosis;
     }
     diagnosis.found = true;
-    const analyzers::Listing listing = analyzers::listing_from_stored_json(analyzers::stored_fields_of(*document));
+    const analyzers::Listing listing = analyzers::stored_listing_of(*document, impl.database);
     const Plan plan = impl.plan_of(request);
     if (plan.relaxed) diagnosis.reasons.push_back("all the words together match too few listings: relaxed to any of them");
 

@@ -211,7 +211,7 @@ private:
                              std::unordered_map<std::string, ListingAddress>& partial_hits) const {
         const ListingAddress listing = address_of(*match);
         if (!(*snapshots_)[listing.shard]->holds_as_in(shards_[listing.shard], listing.docid)) {
-            return analyzers::stored_fields_of(match.get_document());
+            return analyzers::stored_fields_of(match.get_document(), combined_);
         }
         if (partial) return partial_fields(listing.shard, listing.docid, partial_hits);
         return stored_fields(listing.shard, listing.docid);
@@ -223,8 +223,8 @@ private:
     std::string partial_fields(std::size_t shard, Xapian::docid docid,
                                std::unordered_map<std::string, ListingAddress>& partial_hits) const {
         const Xapian::Document document = listing_document(shards_[shard], *(*snapshots_)[shard], docid);
-        std::string json =
-            analyzers::stored_fields_json(analyzers::stored_text_of(document.get_value(analyzers::slot::stored_fields)));
+        std::string json = analyzers::stored_fields_json(
+            analyzers::stored_text_of(document.get_value(analyzers::slot::stored_fields), shards_[shard]));
         partial_hits.emplace(json, ListingAddress{shard, docid});
         return json;
     }

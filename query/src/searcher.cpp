@@ -131,7 +131,8 @@ Page Searcher::page_from_matcher(const Plan& plan) {
                                     ? view_->combined().get_doccount()
                                     : static_cast<Xapian::doccount>(std::max(0.0, plan.ranking->relax_min_matches));
     return page_of(enquire.get_mset(static_cast<Xapian::doccount>(plan.first_rank),
-                                    static_cast<Xapian::doccount>(plan.rank_count), check_at_least));
+                                    static_cast<Xapian::doccount>(plan.rank_count), check_at_least),
+                   view_->combined());
 }
 
 void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {

@@ -46,10 +46,10 @@ Xapian::Document listing_document(const Xapian::Database& shard, const ShardSnap
 }
 
 std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
-    if (!snapshot.holds_as_in(shard, docid)) return analyzers::stored_fields_of(shard.get_document(docid));
+    if (!snapshot.holds_as_in(shard, docid)) return analyzers::stored_fields_of(shard.get_document(docid), shard);
     const Xapian::Document document = shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
     const std::string text = document.get_value(slot::stored_fields);
-    analyzers::Listing listing = analyzers::stored_text_of(text);
+    analyzers::Listing listing = analyzers::stored_text_of(text, shard);
     if (!analyzers::holds_whole_listing(text)) {
         listing.brand = snapshot.brand_as_written(docid);
         listing.category = snapshot.category_as_written(docid);

@@ -110,7 +110,7 @@ std::size_t wrong_listings(const test_support::TempDir& dir, const std::map<std:
             ++wrong;
             continue;
         }
-        const auto stored = analyzers::listing_from_stored_json(analyzers::stored_fields_of(database.get_document(*database.postlist_begin(term))));
+        const auto stored = analyzers::stored_listing_of(database.get_document(*database.postlist_begin(term)), database);
         const bool sold = stored.status == analyzers::ListingStatus::sold;
         if (stored.title != listing.title || stored.price != listing.price || sold != listing.sold) ++wrong;
     }

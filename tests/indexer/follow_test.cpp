@@ -42,7 +42,7 @@ Xapian::Database serving(const test_support::TempDir& dir) {
 std::string stored_title(const Xapian::Database& database, const std::string& id) {
     auto posting = database.postlist_begin(analyzers::id_term(id));
     if (posting == database.postlist_end(analyzers::id_term(id))) return "";
-    return analyzers::listing_from_stored_json(analyzers::stored_fields_of(database.get_document(*posting))).title;
+    return analyzers::stored_listing_of(database.get_document(*posting), database).title;
 }
 
 using test_support::eventually;
@@ -204,4 +204,59 @@ TEST_CASE("old generations are removed after a swap, the replaced one is kept") 
     CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(dir / "index", 1)));
     CHECK(std::filesystem::exists(analyzers::generation_path(dir / "index", 2)));
     CHECK(std::filesystem::exists(analyzers::generation_path(dir / "index", 3)));
+}
+
+// The build trains one dictionary for a generation's stored text
+// (analyzers/stored_text_dictionary.h); every shard must carry it, through
+// the merge of its parts, and what a follower adds later must be read with it.
+TEST_CASE("a build compresses stored text against one dictionary in every shard, and a follower adds with it") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    std::filesystem::copy_file(test_support::project_data_dir() / "sample_listings.jsonl", feed);
+    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
+    build_options.listings_per_part = 400;  // several parts a shard, merged at the end
+    const auto built = indexer::build_generation(build_options);
+    REQUIRE(built.documents == 3000);
+
+    std::optional<std::uint32_t> dictionary_id;
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        const Xapian::Database database(analyzers::shard_path(dir / "index", built.generation.number, shard).string());
+        const auto dictionary = analyzers::StoredTextDictionary::of(database);
+        REQUIRE(dictionary != nullptr);
+        if (dictionary_id) CHECK(dictionary->id() == *dictionary_id);
+        dictionary_id = dictionary->id();
+    }
+    // Every listing reads back as the feed wrote it.
+    std::ifstream lines(feed);
+    analyzers::FeedLineParser parser;
+    const auto database = serving(dir);
+    std::size_t checked = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const auto parsed = parser.parse(line);
+        REQUIRE(parsed.ok());
+        const auto& listing = parsed.record->listing;
+        const auto posting = database.postlist_begin(analyzers::id_term(listing.id));
+        REQUIRE(posting != database.postlist_end(analyzers::id_term(listing.id)));
+        CHECK(analyzers::stored_fields_of(database.get_document(*posting), database) ==
+              analyzers::stored_fields_json(listing));
+        ++checked;
+    }
+    CHECK(checked == 3000);
+
+    const std::string long_description =
+        "Brand new with tags, never worn. Smoke free and pet free home. Bundle to save on shipping! "
+        "Ships the next business day. Size medium, fits true to size. No trades, price is firm.";
+    append(feed, listing_line("new-1", "a listing the follower adds", 12) +
+                     "{\"id\":\"L0000001\",\"title\":\"updated by the follower\",\"price\":3,"
+                     "\"description\":\"" + long_description + "\"}\n");
+    indexer::follow_feed(follow_options(dir, feed));
+    const auto followed = serving(dir);
+    CHECK(stored_title(followed, "new-1") == "a listing the follower adds");
+    const auto posting = followed.postlist_begin(analyzers::id_term("L0000001"));
+    const analyzers::Listing updated = analyzers::stored_listing_of(followed.get_document(*posting), followed);
+    CHECK(updated.title == "updated by the follower");
+    CHECK(updated.description == long_description);
+    // Compressed with the shard's dictionary.
+    const std::string value = followed.get_document(*posting).get_value(analyzers::slot::stored_fields);
+    CHECK(value.size() < analyzers::stored_text_value(updated).size());
 }

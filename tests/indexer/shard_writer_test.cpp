@@ -16,6 +16,7 @@ class RecordingStore final : public indexer::ShardStore {
 public:
     explicit RecordingStore(std::shared_future<void> release) : release_(std::move(release)) {}
     const indexer::ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override { return nullptr; }
     void upsert(const std::string&, const Xapian::Document&) override {
         release_.wait();
         ++uncommitted_;

@@ -43,7 +43,7 @@ public:
         enquire.set_query(builder.build(text, {}, &vocabulary).all_words().to_xapian());
         std::vector<std::string> ids;
         for (const auto& match : enquire.get_mset(0, 100)) {
-            ids.push_back(listing_from_stored_json(stored_fields_of(database_.get_document(match))).id);
+            ids.push_back(stored_listing_of(database_.get_document(match), database_).id);
         }
         return ids;
     }

@@ -67,7 +67,7 @@ TEST_CASE("a current snapshot gives a listing's stored fields exactly as its eig
     for (Xapian::docid docid = 1; docid <= shard.get_lastdocid(); ++docid) {
         CAPTURE(docid);
         CHECK(snapshot->holds_as_in(shard, docid));
-        CHECK(stored_fields_of(shard, *snapshot, docid) == analyzers::stored_fields_of(shard.get_document(docid)));
+        CHECK(stored_fields_of(shard, *snapshot, docid) == analyzers::stored_fields_of(shard.get_document(docid), shard));
     }
     CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 5)).status ==
           analyzers::ListingStatus::sold);
@@ -98,5 +98,5 @@ TEST_CASE("a snapshot behind its shard is not read for stored fields") {
     CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 1)).price == 999);
     CHECK_THROWS_AS(stored_fields_of(shard, *snapshot, 2), Xapian::DocNotFoundError);
     CHECK_THROWS_AS(listing_document(shard, *snapshot, 2), Xapian::DocNotFoundError);
-    CHECK(stored_fields_of(shard, *snapshot, 4) == analyzers::stored_fields_of(shard.get_document(4)));
+    CHECK(stored_fields_of(shard, *snapshot, 4) == analyzers::stored_fields_of(shard.get_document(4), shard));
 }

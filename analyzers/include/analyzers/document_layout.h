@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@
 #include <xapian.h>
 
 #include "analyzers/listing.h"
+#include "analyzers/stored_text_dictionary.h"
 #include "analyzers/synonyms.h"
 #include "analyzers/text_analyzer.h"
 
@@ -71,7 +73,9 @@ inline constexpr Xapian::valueno category = 4;    // full category path as writt
 inline constexpr Xapian::valueno shipping = 5;    // "seller" | "buyer"
 inline constexpr Xapian::valueno status = 6;      // "on_sale" | "sold"
 // The display text that no other slot holds: id, title, description
-// snippet and seller id, each length-prefixed (see stored_fields_of). A
+// snippet, seller id and image URL, each length-prefixed, all but the
+// title compressed against the index's dictionary when it has one
+// (stored_text_dictionary.h; see stored_fields.cpp for the formats). A
 // value rather than document data: Xapian zlib-compresses document data
 // one document at a time, which cost a quarter of indexing time; value
 // chunks are stored as they are. It held the whole JSON object until
@@ -80,18 +84,26 @@ inline constexpr Xapian::valueno status = 6;      // "on_sale" | "sold"
 inline constexpr Xapian::valueno stored_fields = 7;
 }  // namespace slot
 
-// What slot 7 holds for a listing.
-std::string stored_text_value(const Listing& listing);
+// What slot 7 holds for a listing: compressed against `dictionary`, or
+// as it is without one.
+std::string stored_text_value(const Listing& listing, const StoredTextDictionary* dictionary = nullptr);
+// The part of a listing's slot-7 text that is compressed: what a
+// dictionary is trained on (StoredTextDictionary::train).
+std::string compressed_stored_text(const Listing& listing);
+// The readers below take the database a value was read from (a shard, or
+// shards combined as one generation): a compressed value's dictionary is
+// in its metadata. They throw std::runtime_error when it is not.
+//
 // The listing as stored for display, from slot 7 and the other slots.
-Listing stored_listing_of(const Xapian::Document& document);
+Listing stored_listing_of(const Xapian::Document& document, const Xapian::Database& source);
 // The JSON object of a document's stored fields, byte for byte what
 // stored_fields_json(listing) gave when it was indexed.
-std::string stored_fields_of(const Xapian::Document& document);
+std::string stored_fields_of(const Xapian::Document& document, const Xapian::Database& source);
 // The text fields of a slot-7 value alone (id, title, description
 // snippet, seller id, image URL): one slot read instead of eight.
-Listing stored_text_of(std::string_view stored_value);
+Listing stored_text_of(std::string_view stored_value, const Xapian::Database& source);
 // The title in a slot-7 value alone: reading titles with a value stream
-// needs no other slot.
+// needs no other slot, and no dictionary (titles are never compressed).
 std::string stored_title(std::string_view stored_value);
 // Whether a slot-7 value holds the whole listing (an index written before
 // issue 18): stored_text_of then gives every field, and no other slot is read.
@@ -130,17 +142,23 @@ std::string category_prefix(const std::string& path, std::size_t levels);
 // Builds Xapian documents for listings. Not thread-safe: one per thread.
 class DocumentBuilder {
 public:
-    // Its analyzer keeps 65,536 stems (4 MB): descriptions bring a large vocabulary.
-    explicit DocumentBuilder(const Lexicon& lexicon)
-        : lexicon_(lexicon), analyzer_(AnalyzerOptions{.stem_cache_slots = 1 << 16}) {}
+    // Its analyzer keeps 65,536 stems (4 MB): descriptions bring a large
+    // vocabulary. Slot 7's text is compressed against `dictionary` (none:
+    // stored as it is); a shard's documents must name a dictionary its
+    // metadata holds, so the indexer passes the shard's.
+    explicit DocumentBuilder(const Lexicon& lexicon, std::shared_ptr<const StoredTextDictionary> dictionary = nullptr)
+        : lexicon_(lexicon),
+          analyzer_(AnalyzerOptions{.stem_cache_slots = 1 << 16}),
+          dictionary_(std::move(dictionary)) {}
 
     Xapian::Document build(const Listing& listing);
     // Why the listing's brand or category cannot have its filter keys (the
     // normalised key is over Xapian's term limit), or empty if they fit.
     // The indexer refuses such a listing rather than index it without them.
     std::string filter_key_error(const Listing& listing);
-    // Marks an indexed listing sold in place: its terms stay as they are, so
-    // a "sold" feed record needs no full listing and loses nothing.
+    // Marks an indexed listing sold in place: its terms and stored text stay
+    // as they are, so a "sold" feed record needs no full listing and loses
+    // nothing.
     static void mark_sold(Xapian::Document& document);
 
 private:
@@ -153,6 +171,7 @@ private:
 
     const Lexicon& lexicon_;
     TextAnalyzer analyzer_;
+    std::shared_ptr<const StoredTextDictionary> dictionary_;
 };
 
 }  // namespace analyzers
