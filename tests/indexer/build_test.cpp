@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <thread>
+
+#include <sys/stat.h>
 
 #include <xapian.h>
 
@@ -183,4 +186,29 @@ TEST_CASE("each build publishes a new identifier, even when generation numbers r
     CHECK(rebuilt.generation.number == first.generation.number);
     CHECK(analyzers::serving_generation(dir / "index")->id == rebuilt.generation.id);
     CHECK(rebuilt.generation.id != first.generation.id);
+}
+
+// A stream can be read once: no sample of it trains a dictionary, so its
+// listings' stored text is kept as it is, and the operator is told why.
+TEST_CASE("a build from a pipe stores text uncompressed and says so") {
+    test_support::TempDir dir;
+    const auto pipe = dir / "feed.fifo";
+    REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+    std::thread writer([&] { test_support::write_file(pipe, three_listings); });  // blocks until the build opens it
+    std::vector<std::string> notices;
+    indexer::FeedOptions options;
+    options.feed = pipe;
+    options.index_dir = dir / "index";
+    options.data_dir = test_support::project_data_dir();
+    options.shard_count = 1;
+    options.on_notice = [&](const std::string& notice) { notices.push_back(notice); };
+    const auto report = indexer::build_generation(options);
+    writer.join();
+    CHECK(report.documents == 3);
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].find("not compressed") != std::string::npos);
+    const auto database = serving(dir);
+    CHECK(analyzers::StoredTextDictionary::of(database) == nullptr);
+    CHECK(analyzers::stored_listing_of(database.get_document(*database.postlist_begin("Qb")), database).title ==
+          "Razer Keyboard");
 }
