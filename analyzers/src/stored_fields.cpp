@@ -88,6 +88,11 @@ Listing read_compressed_format(std::string_view value, const Xapian::Database& s
     listing.title = next_text(value, offset);
     const std::uint32_t dictionary = next_id(value, offset);
     const std::size_t size = next_number(value, offset);
+    // The texts come from one feed line: a damaged size must not become a
+    // huge allocation.
+    if (size > FeedLimits{}.max_line_bytes) {
+        throw std::runtime_error(fmt::format("stored text is damaged: it claims {} bytes", size));
+    }
     const std::string texts =
         dictionary_for(dictionary, source).decompress(value.substr(std::min(offset, value.size())), size);
     offset = 0;
@@ -126,21 +131,34 @@ std::string compressed_stored_text(const Listing& listing) {
     return texts;
 }
 
-std::string stored_text_value(const Listing& listing, const StoredTextDictionary* dictionary) {
-    std::string text(1, text_format);
-    append_text(text, listing.id);
-    append_text(text, listing.title);
-    append_text(text, description_snippet(listing.description));
-    append_text(text, listing.seller_id);
-    append_text(text, listing.image_url);
-    if (dictionary == nullptr) return text;
+namespace {
 
+std::string text_format_value(const Listing& listing) {
+    std::string value(1, text_format);
+    append_text(value, listing.id);
+    append_text(value, listing.title);
+    append_text(value, description_snippet(listing.description));
+    append_text(value, listing.seller_id);
+    append_text(value, listing.image_url);
+    return value;
+}
+
+std::string compressed_format_value(const Listing& listing, const StoredTextDictionary& dictionary) {
     const std::string texts = compressed_stored_text(listing);
-    std::string compressed(1, compressed_format);
-    append_text(compressed, listing.title);
-    append_id(compressed, dictionary->id());
-    append_number(compressed, texts.size());
-    compressed += dictionary->compress(texts);
+    std::string value(1, compressed_format);
+    append_text(value, listing.title);
+    append_id(value, dictionary.id());
+    append_number(value, texts.size());
+    value += dictionary.compress(texts);
+    return value;
+}
+
+}  // namespace
+
+std::string stored_text_value(const Listing& listing, const StoredTextDictionary* dictionary) {
+    std::string text = text_format_value(listing);
+    if (dictionary == nullptr) return text;
+    std::string compressed = compressed_format_value(listing, *dictionary);
     // A listing with little text gains less than the frame and id cost.
     return compressed.size() < text.size() ? compressed : text;
 }

@@ -111,8 +111,16 @@ TEST_CASE("a damaged compressed value is an error, not wrong text") {
     const Xapian::WritableDatabase shard = shard_holding(dir, dictionary);
     std::string value = stored_text_value(listings[1], dictionary.get());
     REQUIRE(stored_text_of(value, shard).id == listings[1].id);
-    value.resize(value.size() - 3);
-    CHECK_THROWS_WITH_AS(stored_text_of(value, shard), doctest::Contains("damaged"), std::runtime_error);
+    std::string cut = value;
+    cut.resize(cut.size() - 3);
+    CHECK_THROWS_WITH_AS(stored_text_of(cut, shard), doctest::Contains("damaged"), std::runtime_error);
+    // A size after the title (1 byte of length + title) and the id (4 bytes)
+    // that claims about 2^63 bytes: refused, not allocated.
+    std::string huge = value;
+    const std::size_t size_at = 1 + 1 + listings[1].title.size() + 4;
+    REQUIRE(listings[1].title.size() < 128);
+    huge.replace(size_at, 1, std::string(9, '\xff') + '\x7f');
+    CHECK_THROWS_WITH_AS(stored_text_of(huge, shard), doctest::Contains("damaged"), std::runtime_error);
 }
 
 TEST_CASE("too few listings train no dictionary, and what is not a dictionary is refused") {
