@@ -14,7 +14,7 @@ struct Candidate {
     double key;
     double newest_first;      // minus created_at
     Xapian::docid global_id;  // the docid across shards, as Xapian numbers them
-    RankedListing listing;
+    ListingAddress listing;
 
     bool operator<(const Candidate& other) const {
         if (key != other.key) return key < other.key;

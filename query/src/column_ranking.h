@@ -18,13 +18,8 @@
 
 namespace query {
 
-struct RankedListing {
-    std::size_t shard = 0;
-    Xapian::docid docid = 0;  // within its shard
-};
-
 struct ColumnRanking {
-    std::vector<RankedListing> page;  // the requested page, best first
+    std::vector<ListingAddress> page;  // the requested page, best first
     std::uint64_t matches = 0;        // every listing matching, exactly
 };
 

@@ -297,10 +297,10 @@ private:
     // that still exist, at most `wanted` of them, with their docids in
     // combined_; how many of those looked at were deleted since the
     // snapshots were built.
-    std::size_t read_hits(const std::vector<RankedListing>& ranked, std::size_t skipped, std::size_t wanted,
+    std::size_t read_hits(const std::vector<ListingAddress>& ranked, std::size_t skipped, std::size_t wanted,
                           std::vector<Hit>& hits, std::vector<Xapian::docid>& combined_docids) const {
         std::size_t deleted = 0;
-        for (const RankedListing& listing : ranked) {
+        for (const ListingAddress& listing : ranked) {
             if (hits.size() == wanted) break;
             try {
                 if (skipped > 0) {
@@ -309,7 +309,7 @@ private:
                     continue;
                 }
                 hits.push_back({.stored_json = stored_fields(listing.shard, listing.docid)});
-                combined_docids.push_back(combined_docid({listing.shard, listing.docid}, shards_.size()));
+                combined_docids.push_back(combined_docid(listing, shards_.size()));
             } catch (const Xapian::DocNotFoundError&) {
                 ++deleted;
             }

@@ -18,8 +18,8 @@ namespace query {
 
 // Where a listing is: its shard and its docid there.
 struct ListingAddress {
-    std::size_t shard;
-    Xapian::docid docid;
+    std::size_t shard = 0;
+    Xapian::docid docid = 0;  // within its shard
 };
 
 // Xapian numbers the documents of a combined database by interleaving its
