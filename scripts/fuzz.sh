@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the feed line parser, the search request parser (query string and
-# JSON body) and the filter grammar with libFuzzer, under AddressSanitizer
+# JSON body), the filter grammar and the reading of stored values (a
+# damaged index's slot 7, compressed or not) with libFuzzer, under AddressSanitizer
 # and UndefinedBehaviorSanitizer, for SECONDS each (default 60). Builds with
 # clang into build-fuzz/; corpora grow in var/fuzz/, seeded from
 # tests/fuzz/corpus/. A crash leaves its input in var/fuzz/ and exits 1.
@@ -20,7 +21,7 @@ fi
 ninja -C build-fuzz >/dev/null
 
 status=0
-for target in feed_line search_request filter; do
+for target in feed_line search_request filter stored_value; do
   corpus="var/fuzz/$target"
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true

@@ -227,7 +227,11 @@ std::string meili_documents_json(query::SearchService& service, std::string_view
 
 DocumentsQuery documents_query_of_params(const std::multimap<std::string, std::string>& params) {
     DocumentsQuery query;
-    for (const auto& [name, value] : params) {
+    for (const auto& param : params) {
+        // Named references, not a structured binding: clang 14 (the fuzz
+        // build) cannot capture those in the lambda below.
+        const std::string& name = param.first;
+        const std::string& value = param.second;
         const auto count = [&](ErrorCode code) {
             if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) {
                 refuse(code, fmt::format("Invalid value in parameter `{}`: could not parse `{}` as a positive integer", name, value));
