@@ -96,7 +96,7 @@ std::vector<std::string> DocumentBuilder::index_title(Xapian::Document& document
     const std::string_view prefix = word_fields[0].prefix;
     std::vector<std::string> terms;
     for (Word& word : analyzer_.analyze(title)) {
-        document.add_posting(prefixed(prefix, word.term), word.position);
+        document.add_term(prefixed(prefix, word.term));
         for (const auto& part : word.parts) document.add_term(prefixed(prefix, part));
         terms.push_back(std::move(word.term));
         terms.insert(terms.end(), word.parts.begin(), word.parts.end());

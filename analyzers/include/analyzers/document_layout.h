@@ -11,8 +11,13 @@
 //    per-listing terms);
 //  - condition and shipping live only in value slots (filters use value
 //    ranges); status gets a term only when sold (sold listings are the few);
-//  - only titles carry positions and only stems are indexed: positions on
-//    long descriptions and STEM_SOME double indexing cost ~4x in speed.
+//  - only stems are indexed (STEM_SOME's double indexing and positions on
+//    descriptions cost ~4x in speed together), and no word carries
+//    positions: nothing searches by them (proximity reranks
+//    from the stored titles, highlights mark the stored text). Title
+//    positions were 12% of the index and 8% of the build's CPU; phrase
+//    matching would need them back (add_posting in index_title) and a
+//    rebuild.
 #pragma once
 
 #include <array>
@@ -37,12 +42,11 @@ struct TextFieldSpec {
     TextField field;
     std::string_view name;    // as used in configs and explanations
     std::string_view prefix;  // Xapian term prefix
-    bool positions;           // index word positions (phrases, highlights)
 };
 
 inline constexpr std::array<TextFieldSpec, 2> word_fields{{
-    {TextField::title, "title", "T", true},
-    {TextField::description, "description", "D", false},
+    {TextField::title, "title", "T"},
+    {TextField::description, "description", "D"},
 }};
 
 // A listing's description is indexed as at most this many distinct terms,
