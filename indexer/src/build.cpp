@@ -69,7 +69,7 @@ std::shared_ptr<const analyzers::StoredTextDictionary> train_stored_text_diction
     if (options.feed == "-" || !(std::filesystem::is_regular_file(options.feed) ||
                                  std::filesystem::is_directory(options.feed))) {
         notify(options.on_notice, "the feed is a stream, which cannot be sampled before it is read: listings' stored "
-                                  "text is not compressed (an index about 7% larger); build from a file to compress it");
+                                  "text is not compressed (a larger index); build from a file to compress it");
         return nullptr;
     }
     FeedSource sample(options.feed, feed_limits.max_line_bytes, [](const std::string&) {});  // said by the real read
