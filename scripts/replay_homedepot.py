@@ -9,6 +9,9 @@ over each half (split by a CRC of the query text). Prints:
     broken the same way, by docid);
   - an oracle that breaks exact score ties by the judgments: how much room
     there is among listings that match a query equally well;
+  - ties broken by what a title shows instead: its length, where the first
+    typed word stands, how many numbers it has, how many titles start
+    with its first word (a brand's size);
   - pseudo-relevance feedback (RM-style): the words the best k titles share,
     weighted by tf/length x IDF, the m strongest, each adding
     alpha x its weight to the titles of the top 100 that have it; with a
@@ -82,6 +85,14 @@ class Replay:
         order = sorted((-score, -gains.get(listing, 0), rank, listing) for rank, (listing, score, _) in enumerate(hits))
         return [listing for *_, listing in order]
 
+    @staticmethod
+    def ties_by(key):
+        """Exact score ties broken by key(query, title), ascending, then as before."""
+        def rerank(query, hits):
+            order = sorted((-score, key(query, title), rank, listing) for rank, (listing, score, title) in enumerate(hits))
+            return [listing for *_, listing in order]
+        return rerank
+
     def feedback(self, k, m, alpha):
         def rerank(query, hits):
             typed = set(words(query))
@@ -125,6 +136,22 @@ def main():
     print("top-10 places whose score ties another's: %d of %d" % (tied, slots))
     oracle = replay.evaluate(replay.oracle_ties)
     print("ties broken by the judgments (oracle)  %.4f (%+.4f)" % (oracle[0], oracle[0] - base[0]))
+    first_words = Counter(title.split()[0].lower() for title in (p["product_title"] for p in products) if title.split())
+
+    def first_typed_word_at(query, title):
+        typed = set(words(query))
+        return next((n for n, word in enumerate(words(title)) if word in typed), 99)
+
+    tie_breakers = {
+        "title length in words": lambda query, title: len(words(title)),
+        "first typed word earliest": first_typed_word_at,
+        "fewer numbers": lambda query, title: sum(1 for word in words(title) if word[0].isdigit()),
+        "brand with most titles first": lambda query, title: -first_words[title.split()[0].lower()] if title.split() else 0,
+    }
+    for name, key in tie_breakers.items():
+        result = replay.evaluate(replay.ties_by(key))
+        print("ties by %-28s %.4f (%+.4f)  halves %+.4f %+.4f"
+              % (name, result[0], result[0] - base[0], result[1] - base[1], result[2] - base[2]))
     for k, m, alpha in ((5, 5, 1), (10, 5, 1), (10, 10, 3), (20, 10, 10), (5, 5, 1e-4), (10, 10, 1e-4), (50, 10, 1e-4)):
         result = replay.evaluate(replay.feedback(k, m, alpha))
         print("feedback k=%-2d m=%-2d alpha=%-6g %.4f (%+.4f)  halves %+.4f %+.4f"
