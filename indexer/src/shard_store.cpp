@@ -27,12 +27,22 @@ std::optional<Xapian::Document> find_in(Xapian::Database& database, const std::s
     return database.get_document(*posting);
 }
 
+// The shard's dictionary; a damaged one stops the follower, naming the shard.
+std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary_of(const Xapian::Database& shard,
+                                                                                const std::filesystem::path& path) {
+    try {
+        return analyzers::StoredTextDictionary::of(shard);
+    } catch (const std::runtime_error& error) {
+        throw std::runtime_error(fmt::format("shard {}: {}", path.string(), error.what()));
+    }
+}
+
 }  // namespace
 
 CheckpointedStore::CheckpointedStore(const std::filesystem::path& path)
     : database_(path.string(), Xapian::DB_CREATE_OR_OPEN),
       checkpoint_(read_checkpoint(database_)),
-      dictionary_(analyzers::StoredTextDictionary::of(database_)) {
+      dictionary_(stored_text_dictionary_of(database_, path)) {
     // A shard the follower starts is analysed as it analyses; one analysed
     // otherwise keeps its version (what the follower adds is analysed anew,
     // the rest is not), and is said once.

@@ -260,3 +260,19 @@ TEST_CASE("a build compresses stored text against one dictionary in every shard,
     const std::string value = followed.get_document(*posting).get_value(analyzers::slot::stored_fields);
     CHECK(value.size() < analyzers::stored_text_value(updated).size());
 }
+
+TEST_CASE("a shard whose stored-text dictionary is damaged stops the follower, which names the shard") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "first", 1));
+    indexer::follow_feed(follow_options(dir, feed));
+    const auto shard = analyzers::shard_path(dir / "index", 1, 0);
+    {
+        Xapian::WritableDatabase database(shard.string());
+        database.set_metadata(analyzers::stored_text_dictionary_key, "not a dictionary");
+        database.commit();
+    }
+    append(feed, listing_line("b", "second", 2));
+    CHECK_THROWS_WITH_AS(indexer::follow_feed(follow_options(dir, feed)),
+                         doctest::Contains("shard-00: stored text dictionary: not a zstd dictionary"), std::runtime_error);
+}
