@@ -29,6 +29,7 @@ std::uint64_t read_a_little(const Xapian::Database& database) {
     const Xapian::Document document = database.get_document(first);
     document.get_value(analyzers::slot::stored_fields);
     document.get_data();
+    analyzers::StoredTextDictionary::of(database);  // a damaged one would fail every listing shown
     if (const auto term = document.termlist_begin(); term != document.termlist_end()) {
         const auto postings = database.postlist_begin(*term);
         if (postings != database.postlist_end(*term)) postings.get_wdf();

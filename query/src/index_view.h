@@ -76,8 +76,9 @@ Page page_of(const Xapian::MSet& matches, StoredFields stored_fields) {
 }
 
 // Reads a little through each table a search uses (postings, a document's
-// terms, values and data) and returns the number of documents; throws
-// Xapian::Error when the database cannot be read.
+// terms, values and data) and the stored-text dictionary, and returns the
+// number of documents; throws Xapian::Error when the database cannot be
+// read, std::runtime_error when its dictionary cannot.
 std::uint64_t read_a_little(const Xapian::Database& database);
 // A shard's health after opening it with `open` and reading a little.
 template <typename Open>
@@ -89,6 +90,8 @@ ShardHealth shard_health(std::string name, Open open) {
         health.warning = analyzers::analysis_mismatch(shard, health.name);
     } catch (const Xapian::Error& error) {
         health.problem = error.get_description();
+    } catch (const std::runtime_error& error) {  // what the shard holds cannot be read: its stored text, say
+        health.problem = error.what();
     }
     return health;
 }

@@ -225,6 +225,21 @@ TEST_CASE("an index analysed otherwise than its queries is served, with a warnin
     CHECK(ids_of(service.search({.text = "razer keyboard"})) == std::vector<std::string>{"b"});
 }
 
+// A damaged dictionary fails every listing whose stored text names it:
+// readiness must say so before a load balancer sends buyers there.
+TEST_CASE("a shard whose stored-text dictionary is damaged is not ready, and readiness names the shard") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    Xapian::WritableDatabase(analyzers::shard_path(dir / "index", 1, 1).string(), Xapian::DB_OPEN)
+        .set_metadata(analyzers::stored_text_dictionary_key, "not a dictionary");
+    SearchService service = open_service(dir);
+    const IndexHealth health = service.check_health();
+    CHECK_FALSE(health.ready());
+    REQUIRE(health.shards.size() == 2);
+    CHECK(health.shards[0].problem.empty());
+    CHECK(health.shards[1].problem.find("not a zstd dictionary") != std::string::npos);
+}
+
 TEST_CASE("opening a directory with no index says what to do") {
     test_support::TempDir dir;
     CHECK_THROWS_WITH(open_service(dir), doctest::Contains("no index in"));
