@@ -66,8 +66,7 @@ constexpr std::size_t dictionary_sample_listings = 5'000;
 // first listings; none for a feed that cannot be read twice (a pipe, stdin)
 // or has too few listings, whose text is then stored as it is.
 std::shared_ptr<const analyzers::StoredTextDictionary> train_stored_text_dictionary(const FeedOptions& options) {
-    if (options.feed == "-" || !(std::filesystem::is_regular_file(options.feed) ||
-                                 std::filesystem::is_directory(options.feed))) {
+    if (FeedSource::is_stream(options.feed)) {
         notify(options.on_notice, "the feed is a stream, which cannot be sampled before it is read: listings' stored "
                                   "text is not compressed (a larger index); build from a file to compress it");
         return nullptr;

@@ -87,12 +87,18 @@ FeedSource::FeedSource(const std::filesystem::path& path, std::size_t max_line_b
     if (is_directory_) segments_.emplace(path, on_notice_);
     // A named pipe is read as it comes, like stdin: opened once (reopening
     // would wait for a writer that may be gone), never sought in.
-    is_stream_ = !is_directory_ && !std::filesystem::is_regular_file(path);
+    is_stream_ = is_stream(path);
     if (is_stream_) read_from(open_for_reading(path), {});
     else seek({});
 }
 
 FeedSource::~FeedSource() { close_file(); }
+
+bool FeedSource::is_stream(const std::filesystem::path& path) {
+    if (path == "-") return true;
+    return std::filesystem::exists(path) && !std::filesystem::is_directory(path) &&
+           !std::filesystem::is_regular_file(path);
+}
 
 void FeedSource::close_file() {
     if (fd_ >= 0 && fd_ != STDIN_FILENO) ::close(fd_);

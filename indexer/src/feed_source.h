@@ -82,6 +82,9 @@ public:
 
     // False for stdin and named pipes: what comes is applied in full.
     bool seekable() const { return !is_stream_; }
+    // Whether `path` names stdin ("-") or a named pipe: a feed that can be
+    // read only once, and that opening may block on (told without opening).
+    static bool is_stream(const std::filesystem::path& path);
     // Continue after what was committed: `start` is the earliest position
     // to read from, `latest` the latest any shard committed. Different when
     // a crash came between two shards' commits; `latest` says which file
