@@ -39,6 +39,22 @@ Xapian::WritableDatabase shard_holding(const test_support::TempDir& dir,
     return shard;
 }
 
+// The sample's listings, and a shard on disk whose metadata holds a
+// dictionary trained on the first `trained` of them.
+struct TrainedShard {
+    explicit TrainedShard(std::size_t trained)
+        : listings(sample_listings()),
+          dictionary(trained_on(listings, 0, trained)),
+          shard(shard_holding(dir, dictionary)) {
+        REQUIRE(dictionary != nullptr);
+    }
+
+    std::vector<Listing> listings;
+    std::shared_ptr<const StoredTextDictionary> dictionary;
+    test_support::TempDir dir;
+    Xapian::WritableDatabase shard;
+};
+
 Lexicon empty_lexicon() {
     TextAnalyzer analyzer;
     return parse_lexicon("", "", analyzer);
@@ -47,12 +63,8 @@ Lexicon empty_lexicon() {
 }  // namespace
 
 TEST_CASE("stored text compressed against the index's dictionary reads back as written, in far fewer bytes") {
-    const auto listings = sample_listings();
-    const auto dictionary = trained_on(listings, 0, 2000);
-    REQUIRE(dictionary != nullptr);
-    const test_support::TempDir dir;
-    const Xapian::WritableDatabase shard = shard_holding(dir, dictionary);
-
+    const TrainedShard trained(2000);
+    const auto& [listings, dictionary, dir, shard] = trained;
     const Lexicon lexicon = empty_lexicon();
     DocumentBuilder compressing(lexicon, dictionary);
     std::size_t compressed_bytes = 0, plain_bytes = 0;
@@ -72,29 +84,23 @@ TEST_CASE("stored text compressed against the index's dictionary reads back as w
 }
 
 TEST_CASE("a dictionary read from the metadata is the one written") {
-    const auto listings = sample_listings();
-    const auto dictionary = trained_on(listings, 0, 1000);
-    REQUIRE(dictionary != nullptr);
-    const test_support::TempDir dir;
-    shard_holding(dir, dictionary).close();
-    const auto read = StoredTextDictionary::of(Xapian::Database((dir / "shard").string()));
+    TrainedShard trained(1000);
+    trained.shard.close();
+    const auto read = StoredTextDictionary::of(Xapian::Database((trained.dir / "shard").string()));
     REQUIRE(read != nullptr);
-    CHECK(read->id() == dictionary->id());
-    CHECK(read->bytes() == dictionary->bytes());
+    CHECK(read->id() == trained.dictionary->id());
+    CHECK(read->bytes() == trained.dictionary->bytes());
     CHECK(StoredTextDictionary::of(Xapian::Database()) == nullptr);
 }
 
 TEST_CASE("a value naming a dictionary the index does not hold is refused, not read as garbage") {
-    const auto listings = sample_listings();
+    const TrainedShard trained(1500);
+    const auto& [listings, held, dir, shard] = trained;
     // Trained on other listings than any other test's: a dictionary this
     // process has not read, so the index's metadata is all there is.
     const auto unknown = trained_on(listings, 1500, 3000);
-    const auto held = trained_on(listings, 0, 1500);
     REQUIRE(unknown != nullptr);
-    REQUIRE(held != nullptr);
     REQUIRE(unknown->id() != held->id());
-    const test_support::TempDir dir;
-    const Xapian::WritableDatabase shard = shard_holding(dir, held);
 
     const std::string value = stored_text_value(listings[0], unknown.get());
     CHECK_THROWS_WITH_AS(stored_text_of(value, shard), doctest::Contains("which the index's metadata does not hold"),
@@ -104,11 +110,8 @@ TEST_CASE("a value naming a dictionary the index does not hold is refused, not r
 }
 
 TEST_CASE("a damaged compressed value is an error, not wrong text") {
-    const auto listings = sample_listings();
-    const auto dictionary = trained_on(listings, 0, 1000);
-    REQUIRE(dictionary != nullptr);
-    const test_support::TempDir dir;
-    const Xapian::WritableDatabase shard = shard_holding(dir, dictionary);
+    const TrainedShard trained(1000);
+    const auto& [listings, dictionary, dir, shard] = trained;
     std::string value = stored_text_value(listings[1], dictionary.get());
     REQUIRE(stored_text_of(value, shard).id == listings[1].id);
     std::string cut = value;

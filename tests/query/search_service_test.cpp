@@ -206,6 +206,15 @@ TEST_CASE("an index published before generation ids existed is told apart from i
     CHECK(service.document_count() == 1);
 }
 
+// Overwrites one metadata entry of shard `shard` of generation 1, as an
+// older build or a damaged file leaves it.
+void set_shard_metadata(const test_support::TempDir& dir, std::size_t shard, const std::string& key,
+                        const std::string& value) {
+    Xapian::WritableDatabase database(analyzers::shard_path(dir / "index", 1, shard).string(), Xapian::DB_OPEN);
+    database.set_metadata(key, value);
+    database.commit();
+}
+
 TEST_CASE("an index analysed otherwise than its queries is served, with a warning naming the shard") {
     test_support::TempDir dir;
     build_index(dir, feed);
@@ -214,8 +223,7 @@ TEST_CASE("an index analysed otherwise than its queries is served, with a warnin
         for (const auto& shard : service.check_health().shards) CHECK(shard.warning.empty());
     }
     // As an index built before the analysis had a version says.
-    Xapian::WritableDatabase(analyzers::shard_path(dir / "index", 1, 1).string(), Xapian::DB_OPEN)
-        .set_metadata(analyzers::analysis_version_key, "");
+    set_shard_metadata(dir, 1, analyzers::analysis_version_key, "");
     SearchService service = open_service(dir);
     const IndexHealth health = service.check_health();
     CHECK(health.ready());
@@ -230,8 +238,7 @@ TEST_CASE("an index analysed otherwise than its queries is served, with a warnin
 TEST_CASE("a shard whose stored-text dictionary is damaged is not ready, and readiness names the shard") {
     test_support::TempDir dir;
     build_index(dir, feed);
-    Xapian::WritableDatabase(analyzers::shard_path(dir / "index", 1, 1).string(), Xapian::DB_OPEN)
-        .set_metadata(analyzers::stored_text_dictionary_key, "not a dictionary");
+    set_shard_metadata(dir, 1, analyzers::stored_text_dictionary_key, "not a dictionary");
     SearchService service = open_service(dir);
     const IndexHealth health = service.check_health();
     CHECK_FALSE(health.ready());
