@@ -92,15 +92,21 @@ std::string DocumentBuilder::filter_key_error(const Listing& listing) {
     return key_error("category", prefix::category, categories.back());  // the whole path: the longest key
 }
 
-std::vector<std::string> DocumentBuilder::index_title(Xapian::Document& document, std::string_view title) {
-    const std::string_view prefix = word_fields[0].prefix;
+bool has_termlists(const Xapian::Database& shard) { return shard.get_metadata(termlists_key) != no_termlists; }
+
+std::vector<std::string> title_terms(std::string_view title, TextAnalyzer& analyzer) {
     std::vector<std::string> terms;
-    for (Word& word : analyzer_.analyze(title)) {
-        document.add_term(prefixed(prefix, word.term));
-        for (const auto& part : word.parts) document.add_term(prefixed(prefix, part));
+    for (Word& word : analyzer.analyze(title)) {
         terms.push_back(std::move(word.term));
         terms.insert(terms.end(), word.parts.begin(), word.parts.end());
     }
+    return terms;
+}
+
+std::vector<std::string> DocumentBuilder::index_title(Xapian::Document& document, std::string_view title) {
+    const std::string_view prefix = word_fields[0].prefix;
+    std::vector<std::string> terms = title_terms(title, analyzer_);
+    for (const std::string& term : terms) document.add_term(prefixed(prefix, term));
     return terms;
 }
 
