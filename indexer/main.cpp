@@ -110,14 +110,21 @@ indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinte
 }
 
 int run_build(int argc, char** argv) {
+    auto options = feed_options();
+    options.push_back({"no-termlists", "", "",
+                       "a frozen generation: no termlists (a smaller index, a faster build), searchable but never "
+                       "followed or updated; the feed must name each listing once",
+                       true});
     const cli::Values values = cli::Parser("listing-indexer build --feed FEED --index DIR [options]",
                                            "Builds a new generation of all shards from the whole feed (or a full\n"
                                            "dump in the same format), compacts it and makes it the serving one.\n"
                                            "Queries keep being answered from the old generation until the switch.",
-                                           feed_options())
+                                           options)
                                    .parse(argc, argv, 2);
     ProgressPrinter printer;
-    const indexer::FeedReport report = indexer::build_generation(read_feed_options(values, printer));
+    indexer::FeedOptions build = read_feed_options(values, printer);
+    build.no_termlists = values.is_on("no-termlists");
+    const indexer::FeedReport report = indexer::build_generation(build);
     printer.done();
     std::cout << indexer::describe(report) << std::endl;
     return 0;

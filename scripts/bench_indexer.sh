@@ -2,7 +2,7 @@
 # Indexing benchmark, two modes:
 #
 #   scripts/bench_indexer.sh [build] [--profile calibrated|light|heavy] [--count N] [--shards N]
-#                            [--feed FILE] [--index DIR] [--work DIR]
+#                            [--feed FILE] [--index DIR] [--work DIR] [--no-termlists]
 #     Generates COUNT listings of the profile (default calibrated, 1,000,000;
 #     scripts/generate_listings.py --seed 7, kept in WORK for the next run) or
 #     takes --feed, and times `listing-indexer build` end to end (JSONL ->
@@ -38,6 +38,7 @@ work="var/bench"
 rate=""
 feed=""
 index=""
+build_options=()
 if [[ "${1:-}" == "build" || "${1:-}" == "follow" ]]; then
   mode="$1"
   shift
@@ -57,6 +58,7 @@ while (($#)); do
     --feed) feed="$2" ;;
     --index) index="$2" ;;
     --work) work="$2" ;;
+    --no-termlists) build_options+=(--no-termlists); shift; continue ;;
     *) echo "bench_indexer.sh: unknown option $1 (see the comment at the top of the script)" >&2; exit 2 ;;
   esac
   shift 2
@@ -117,7 +119,7 @@ if [[ "$mode" == "build" ]]; then
   count=$(grep -c . "$feed")
   rm -rf "$index"
   timed "$work/build" "$INDEXER_BIN" build --quiet --feed "$feed" --index "$index" --shards "$shards" \
-    --dead-letter "$work/dead-letter.jsonl"
+    --dead-letter "$work/dead-letter.jsonl" "${build_options[@]}"
   generation=$(generation_dir "$index")
   printf 'feed:            %s (%d listings, %d MB of JSONL)\n' "$feed" "$count" $(($(stat -c %s "$feed") / 1000000))
   printf 'shards:          %d\n' "$shards"

@@ -28,8 +28,9 @@ std::filesystem::path staging_shard_path(const std::filesystem::path& index_dir,
 // Merging the parts by compaction also leaves each shard's B-trees full
 // and in order: a smaller index that is faster to search. Shards are
 // merged in parallel.
-void merge_shards(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
-                  const PipelineTotals& totals, const std::string& feed_identity) {
+void merge_shards(const FeedOptions& options, const analyzers::Generation& generation, const PipelineTotals& totals,
+                  const std::string& feed_identity) {
+    const std::filesystem::path& index_dir = options.index_dir;
     std::vector<std::thread> threads;
     std::vector<std::string> errors(generation.shard_count);
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
@@ -37,7 +38,7 @@ void merge_shards(const std::filesystem::path& index_dir, const analyzers::Gener
             try {
                 PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard),
                                               analyzers::shard_path(index_dir, generation.number, shard),
-                                              totals.last_committed, feed_identity);
+                                              totals.last_committed, feed_identity, options.no_termlists);
             } catch (const Xapian::Error& error) {
                 errors[shard] = error.get_description();
             }
@@ -91,8 +92,9 @@ PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generatio
     const auto dictionary = train_stored_text_dictionary(options);
     std::vector<std::unique_ptr<ShardStore>> staging;
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        staging.push_back(std::make_unique<PartedBuildStore>(
-            staging_shard_path(options.index_dir, generation.number, shard), options.listings_per_part, dictionary));
+        staging.push_back(std::make_unique<PartedBuildStore>(staging_shard_path(options.index_dir, generation.number, shard),
+                                                             options.listings_per_part, dictionary,
+                                                             options.no_termlists));
     }
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;
@@ -120,6 +122,10 @@ FeedReport build_unchecked(const FeedOptions& options) {
     std::filesystem::create_directories(options.index_dir);
     const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build");
 
+    if (options.no_termlists) {
+        notify(options.on_notice, "building a frozen generation (no termlists): it can be searched but not followed "
+                                  "or updated, and the feed must name each listing once");
+    }
     FeedReport report;
     report.generation = start_generation(options);
     report.dead_letter_path = dead_letter_path(options);
@@ -130,7 +136,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
         totals = index_feed(options, report.generation, source, dead_letters);
         // Compaction writes every shard again: about as much as the parts take.
         disk_reserve(options).check(bytes_under(analyzers::generation_path(options.index_dir, report.generation.number)));
-        merge_shards(options.index_dir, report.generation, totals, source.identity());
+        merge_shards(options, report.generation, totals, source.identity());
         report.late_segments = source.late_segments();
         publish(options, report.generation);
     } catch (...) {

@@ -37,10 +37,43 @@ std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary_of
     }
 }
 
+// A frozen shard cannot be opened for writing at all (Xapian wants its
+// termlist table): say why, and what to do, instead of Xapian's "couldn't
+// open termlist.glass".
+Xapian::WritableDatabase open_for_writing(const std::filesystem::path& path) {
+    if (std::filesystem::exists(path / "iamglass") && !analyzers::has_termlists(Xapian::Database(path.string()))) {
+        throw std::runtime_error(fmt::format(
+            "shard {} belongs to a frozen generation (built with --no-termlists): its listings cannot be updated "
+            "or deleted, so the feed cannot be followed into it; build the next generation without --no-termlists "
+            "to follow the feed",
+            path.string()));
+    }
+    return Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN);
+}
+
+// A later line for a listing already in a part without termlists would
+// need its old document's terms, which only a termlist gives.
+[[noreturn]] void refuse_repeat(const std::string& listing_id, std::string_view what) {
+    throw std::runtime_error(fmt::format(
+        "listing '{}' {} after its first line: a build with --no-termlists takes a dump that names each listing "
+        "once (its latest state); nothing was published",
+        listing_id, what));
+}
+
+// Compaction meets a metadata key in every part that has it: the value of
+// the last part, which merge_parts adds to hold the shard's own keys, wins.
+// (The stored-text dictionary is the same in every part.)
+class LatestMetadataCompactor final : public Xapian::Compactor {
+public:
+    std::string resolve_duplicate_metadata(const std::string&, size_t count, const std::string tags[]) override {
+        return tags[count - 1];
+    }
+};
+
 }  // namespace
 
 CheckpointedStore::CheckpointedStore(const std::filesystem::path& path)
-    : database_(path.string(), Xapian::DB_CREATE_OR_OPEN),
+    : database_(open_for_writing(path)),
       checkpoint_(read_checkpoint(database_)),
       dictionary_(stored_text_dictionary_of(database_, path)) {
     // A shard the follower starts is analysed as it analyses; one analysed
@@ -83,17 +116,26 @@ void CheckpointedStore::close() {
 }
 
 PartedBuildStore::PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part,
-                                   std::shared_ptr<const analyzers::StoredTextDictionary> dictionary)
-    : directory_(std::move(directory)), listings_per_part_(listings_per_part), dictionary_(std::move(dictionary)) {
+                                   std::shared_ptr<const analyzers::StoredTextDictionary> dictionary,
+                                   bool without_termlists)
+    : directory_(std::move(directory)),
+      listings_per_part_(listings_per_part),
+      dictionary_(std::move(dictionary)),
+      without_termlists_(without_termlists) {
     std::filesystem::create_directories(directory_);
+}
+
+int PartedBuildStore::part_flags() const {
+    return Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC | (without_termlists_ ? Xapian::DB_NO_TERMLIST : 0);
 }
 
 Xapian::WritableDatabase& PartedBuildStore::current_part() {
     if (parts_.empty() || listings_in_current_part_ >= listings_per_part_) {
         if (!parts_.empty()) parts_.back().commit();
         const auto path = directory_ / fmt::format("part-{:03}", parts_.size());
-        parts_.emplace_back(path.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+        parts_.emplace_back(path.string(), part_flags());
         if (dictionary_) dictionary_->write_to(parts_.back());
+        if (without_termlists_) parts_.back().set_metadata(analyzers::termlists_key, analyzers::no_termlists);
         listings_in_current_part_ = 0;
     }
     return parts_.back();
@@ -102,6 +144,7 @@ Xapian::WritableDatabase& PartedBuildStore::current_part() {
 void PartedBuildStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
     auto [where, first_time] = part_of_listing_.try_emplace(listing_id, 0);
     if (!first_time) {
+        if (without_termlists_) refuse_repeat(listing_id, "is updated");
         // Updated later in the dump: replace it where it is.
         parts_[where->second].replace_document(analyzers::id_term(listing_id), document);
         return;
@@ -115,6 +158,7 @@ void PartedBuildStore::upsert(const std::string& listing_id, const Xapian::Docum
 void PartedBuildStore::remove(const std::string& listing_id) {
     auto where = part_of_listing_.find(listing_id);
     if (where == part_of_listing_.end()) return;
+    if (without_termlists_) refuse_repeat(listing_id, "is deleted");
     parts_[where->second].delete_document(analyzers::id_term(listing_id));
     part_of_listing_.erase(where);
 }
@@ -122,6 +166,7 @@ void PartedBuildStore::remove(const std::string& listing_id) {
 std::optional<Xapian::Document> PartedBuildStore::find(const std::string& listing_id) {
     auto where = part_of_listing_.find(listing_id);
     if (where == part_of_listing_.end()) return std::nullopt;
+    if (without_termlists_) refuse_repeat(listing_id, "is marked sold");
     return find_in(parts_[where->second], analyzers::id_term(listing_id));
 }
 
@@ -143,24 +188,31 @@ void PartedBuildStore::close() {
 }
 
 void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const std::filesystem::path& destination,
-                                   const std::optional<FeedPosition>& position, const std::string& feed_identity) {
+                                   const std::optional<FeedPosition>& position, const std::string& feed_identity,
+                                   bool without_termlists) {
+    // One more part, empty, holding what the follower resumes from: the
+    // last source, so its metadata wins (LatestMetadataCompactor). A shard
+    // without termlists cannot be opened for writing, so it could not be
+    // given them after merging.
+    {
+        const auto metadata_part = directory / "part-metadata";
+        Xapian::WritableDatabase part(metadata_part.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
+                                                                  (without_termlists ? Xapian::DB_NO_TERMLIST : 0));
+        if (position) part.set_metadata(position_key, position->encode());
+        part.set_metadata(feed_key, feed_identity);
+        part.set_metadata(analyzers::analysis_version_key, std::to_string(analyzers::analysis_version));
+        if (without_termlists) part.set_metadata(analyzers::termlists_key, analyzers::no_termlists);
+        part.commit();
+    }
     Xapian::Database all_parts;
     std::vector<std::filesystem::path> part_paths;
     for (const auto& entry : std::filesystem::directory_iterator(directory)) part_paths.push_back(entry.path());
-    std::sort(part_paths.begin(), part_paths.end());
+    std::sort(part_paths.begin(), part_paths.end());  // part-000, part-001, ..., part-metadata
     for (const auto& path : part_paths) all_parts.add_database(Xapian::Database(path.string()));
-    if (part_paths.empty()) {
-        Xapian::WritableDatabase(destination.string(), Xapian::DB_CREATE_OR_OVERWRITE).commit();
-    } else {
-        all_parts.compact(destination.string(), Xapian::DBCOMPACT_MULTIPASS);
-    }
-    // The follower resumes the feed from here.
-    Xapian::WritableDatabase merged(destination.string(), Xapian::DB_OPEN);
-    if (position) merged.set_metadata(position_key, position->encode());
-    merged.set_metadata(feed_key, feed_identity);
-    merged.set_metadata(analyzers::analysis_version_key, std::to_string(analyzers::analysis_version));
-    merged.commit();
+    LatestMetadataCompactor latest_metadata;
+    all_parts.compact(destination.string(), Xapian::DBCOMPACT_MULTIPASS, 0, latest_metadata);
     std::filesystem::remove_all(directory);
 }
+
 
 }  // namespace indexer

@@ -73,9 +73,12 @@ private:
 class PartedBuildStore final : public ShardStore {
 public:
     // Parts are created as <directory>/part-000, part-001, ..., each with
-    // `dictionary` in its metadata (compaction keeps it).
+    // `dictionary` in its metadata (compaction keeps it). Parts
+    // `without_termlists` make a frozen shard (document_layout.h): then a
+    // listing met again (updated, deleted or sold) is refused.
     PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part,
-                     std::shared_ptr<const analyzers::StoredTextDictionary> dictionary);
+                     std::shared_ptr<const analyzers::StoredTextDictionary> dictionary,
+                     bool without_termlists = false);
     const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
     std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override {
         return dictionary_;
@@ -88,16 +91,20 @@ public:
     void close() override;
 
     // Merges the parts into one compacted database at `destination`, with
-    // the feed position of the last commit, and removes the parts.
+    // the feed position of the last commit, and removes the parts. Parts
+    // built `without_termlists` give a frozen shard.
     static void merge_parts(const std::filesystem::path& directory, const std::filesystem::path& destination,
-                            const std::optional<FeedPosition>& position, const std::string& feed_identity);
+                            const std::optional<FeedPosition>& position, const std::string& feed_identity,
+                            bool without_termlists);
 
 private:
+    int part_flags() const;
     Xapian::WritableDatabase& current_part();
 
     std::filesystem::path directory_;
     std::size_t listings_per_part_;
     std::shared_ptr<const analyzers::StoredTextDictionary> dictionary_;
+    bool without_termlists_;
     std::vector<Xapian::WritableDatabase> parts_;
     std::size_t listings_in_current_part_ = 0;
     // Which part holds each listing, so an update or delete later in the

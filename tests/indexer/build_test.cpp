@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -9,19 +10,25 @@
 
 #include "analyzers/document_layout.h"
 #include "analyzers/index_layout.h"
+#include "feed_source.h"  // private to the indexer: the position a build leaves
 #include "indexer/indexer.h"
 #include "test_support.h"
 
 namespace {
 
-indexer::FeedReport build(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
+// Options to build `feed`, written to dir/feed.jsonl, into dir/index.
+indexer::FeedOptions build_options(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
     test_support::write_file(dir / "feed.jsonl", feed);
     indexer::FeedOptions options;
     options.feed = dir / "feed.jsonl";
     options.index_dir = dir / "index";
     options.data_dir = test_support::project_data_dir();
     options.shard_count = shards;
-    return indexer::build_generation(options);
+    return options;
+}
+
+indexer::FeedReport build(const test_support::TempDir& dir, const std::string& feed, std::size_t shards = 3) {
+    return indexer::build_generation(build_options(dir, feed, shards));
 }
 
 Xapian::Database serving(const test_support::TempDir& dir) {
@@ -211,4 +218,90 @@ TEST_CASE("a build from a pipe stores text uncompressed and says so") {
     CHECK(analyzers::StoredTextDictionary::of(database) == nullptr);
     CHECK(analyzers::stored_listing_of(database.get_document(*database.postlist_begin("Qb")), database).title ==
           "Razer Keyboard");
+}
+
+namespace {
+
+indexer::FeedOptions frozen_build_options(const test_support::TempDir& dir, const std::string& feed) {
+    indexer::FeedOptions options = build_options(dir, feed, 2);
+    options.listings_per_part = 2;  // several parts a shard, merged at the end
+    options.no_termlists = true;
+    options.on_notice = [](const std::string&) {};
+    return options;
+}
+
+std::string sample_listings_feed() {
+    std::ifstream in(test_support::project_data_dir() / "sample_listings.jsonl", std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("a frozen build writes shards without termlists that hold the same listings, terms and metadata") {
+    test_support::TempDir frozen_dir, usual_dir;
+    const std::string feed = sample_listings_feed();
+    const auto frozen = indexer::build_generation(frozen_build_options(frozen_dir, feed));
+    indexer::FeedOptions usual_options = frozen_build_options(usual_dir, feed);
+    usual_options.no_termlists = false;
+    const auto usual = indexer::build_generation(usual_options);
+    REQUIRE(frozen.documents == 3000);
+    CHECK(usual.documents == 3000);
+
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        const Xapian::Database without(analyzers::shard_path(frozen_dir / "index", 1, shard).string());
+        const Xapian::Database with(analyzers::shard_path(usual_dir / "index", 1, shard).string());
+        CHECK_FALSE(analyzers::has_termlists(without));
+        CHECK(analyzers::has_termlists(with));
+        CHECK_THROWS_AS(without.termlist_begin(*without.postlist_begin("")), Xapian::FeatureUnavailableError);
+        CHECK(without.get_doccount() == with.get_doccount());
+        // The same postings, term for term.
+        auto term = with.allterms_begin();
+        for (auto other = without.allterms_begin(); other != without.allterms_end(); ++other, ++term) {
+            REQUIRE(term != with.allterms_end());
+            CHECK(*other == *term);
+            CHECK(without.get_termfreq(*other) == with.get_termfreq(*term));
+        }
+        CHECK(term == with.allterms_end());
+        // What the follower and the server read: where the feed ended, the
+        // analysis version and the dictionary.
+        for (const auto* database : {&without, &with}) {
+            const auto position = indexer::FeedPosition::decode(database->get_metadata("feed.position"));
+            CHECK(position.line == 3000);
+            CHECK(position.offset == feed.size());
+            CHECK_FALSE(database->get_metadata("feed.identity").empty());
+        }
+        for (const char* key : {analyzers::analysis_version_key, analyzers::stored_text_dictionary_key}) {
+            CHECK_MESSAGE(!with.get_metadata(key).empty(), key);
+            CHECK_MESSAGE(without.get_metadata(key) == with.get_metadata(key), key);
+        }
+    }
+}
+
+TEST_CASE("a frozen build refuses a listing the feed names twice, and publishes nothing") {
+    const std::vector<std::pair<std::string, std::string>> repeats = {
+        {R"({"id":"a","title":"Nike Air Max 95","price":90})", "is updated"},
+        {R"({"op":"delete","id":"b"})", "is deleted"},
+        {R"({"op":"sold","id":"c"})", "is marked sold"},
+    };
+    for (const auto& [line, said] : repeats) {
+        test_support::TempDir dir;
+        const auto options = frozen_build_options(dir, std::string(three_listings) + line + "\n");
+        try {
+            indexer::build_generation(options);
+            FAIL("the build went through: " << line);
+        } catch (const std::runtime_error& error) {
+            CHECK_MESSAGE(std::string(error.what()).find(said) != std::string::npos, error.what());
+            CHECK_MESSAGE(std::string(error.what()).find("nothing was published") != std::string::npos, error.what());
+        }
+        CHECK_FALSE(analyzers::serving_generation(dir / "index"));
+        CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(dir / "index", 1)));
+    }
+    // A sold mark or delete of a listing the dump never named changes nothing.
+    test_support::TempDir dir;
+    const auto report = indexer::build_generation(frozen_build_options(
+        dir, std::string(three_listings) + R"({"op":"sold","id":"never-seen"})" "\n"
+                                           R"({"op":"delete","id":"never-seen"})" "\n"));
+    CHECK(report.documents == 3);
 }

@@ -276,3 +276,24 @@ TEST_CASE("a shard whose stored-text dictionary is damaged stops the follower, w
     CHECK_THROWS_WITH_AS(indexer::follow_feed(follow_options(dir, feed)),
                          doctest::Contains("shard-00: stored text dictionary: not a zstd dictionary"), std::runtime_error);
 }
+
+TEST_CASE("a frozen generation (built without termlists) is not followed: the follower says why and changes nothing") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "one", 1) + listing_line("b", "two", 2));
+    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
+    build_options.no_termlists = true;
+    indexer::build_generation(build_options);
+    append(feed, listing_line("c", "three", 3));
+    try {
+        indexer::follow_feed(follow_options(dir, feed));
+        FAIL("the follower wrote into a frozen generation");
+    } catch (const std::runtime_error& error) {
+        const std::string said = error.what();
+        CHECK_MESSAGE(said.find("frozen generation (built with --no-termlists)") != std::string::npos, said);
+        CHECK_MESSAGE(said.find("build the next generation without --no-termlists") != std::string::npos, said);
+    }
+    const auto database = serving(dir);
+    CHECK(database.get_doccount() == 2);
+    CHECK_FALSE(database.term_exists("Qc"));
+}
