@@ -99,18 +99,43 @@ std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context
     return best;
 }
 
-// How many of the listings' titles have each term starting with `typed`.
-std::unordered_map<std::string, std::size_t> title_terms_starting(const std::vector<ListingIn>& listings,
-                                                                 const std::string& typed) {
+// Adds the listing's title terms that start with `typed` to `seen`, each
+// once, read from its termlist.
+void count_indexed_title_terms(const ListingIn& listing, const std::string& typed,
+                               std::unordered_map<std::string, std::size_t>& seen) {
     const std::string title(analyzers::word_fields[0].prefix);
     const std::string wanted = title + typed;
+    const Xapian::Database& database = *listing.database;
+    auto term = database.termlist_begin(listing.docid);
+    for (term.skip_to(wanted); term != database.termlist_end(listing.docid) && starts_with(*term, wanted); ++term) {
+        ++seen[(*term).substr(title.size())];
+    }
+}
+
+// The same for a listing of a frozen shard, which has no termlists: its
+// stored title analysed as the indexer analysed it.
+void count_analysed_title_terms(const ListingIn& listing, const std::string& typed, analyzers::TextAnalyzer& analyzer,
+                                std::unordered_map<std::string, std::size_t>& seen) {
+    const std::string stored = listing.database->get_document(listing.docid).get_value(analyzers::slot::stored_fields);
+    std::vector<std::string> terms = analyzers::title_terms(analyzers::stored_title(stored), analyzer);
+    std::sort(terms.begin(), terms.end());
+    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+    for (const std::string& term : terms) {
+        if (starts_with(term, typed)) ++seen[term];
+    }
+}
+
+// How many of the listings' titles have each term starting with `typed`.
+std::unordered_map<std::string, std::size_t> title_terms_starting(const std::vector<ListingIn>& listings,
+                                                                 const std::string& typed,
+                                                                 analyzers::TextAnalyzer& analyzer) {
     std::unordered_map<std::string, std::size_t> seen;
+    std::unordered_map<const Xapian::Database*, bool> has_termlists;
     for (const ListingIn& listing : listings) {
-        const Xapian::Database& database = *listing.database;
-        auto term = database.termlist_begin(listing.docid);
-        for (term.skip_to(wanted); term != database.termlist_end(listing.docid) && starts_with(*term, wanted); ++term) {
-            ++seen[(*term).substr(title.size())];
-        }
+        auto [known, first_time] = has_termlists.try_emplace(listing.database, false);
+        if (first_time) known->second = analyzers::has_termlists(*listing.database);
+        if (known->second) count_indexed_title_terms(listing, typed, seen);
+        else count_analysed_title_terms(listing, typed, analyzer, seen);
     }
     return seen;
 }
@@ -136,7 +161,8 @@ std::vector<std::string> most_seen_first(const std::unordered_map<std::string, s
 }  // namespace
 
 std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
-                                                const std::vector<ShardView>& shards, const RankingConfig& ranking) {
+                                                const std::vector<ShardView>& shards, const RankingConfig& ranking,
+                                                analyzers::TextAnalyzer& analyzer) {
     const auto typed = completed_word(text);
     const auto context = other_words(text);
     const auto listings_read = static_cast<std::size_t>(ranking.text.typing.context_listings);
@@ -145,7 +171,7 @@ std::vector<std::string> completions_in_context(const TextQuery& text, const Xap
     // other words, before those whose descriptions do.
     auto listings = best_on_snapshots(*context, database, shards, ranking, listings_read);
     if (!listings) listings = best_by_matcher(*context, database, ranking, static_cast<Xapian::doccount>(listings_read));
-    return most_seen_first(title_terms_starting(*listings, *typed), searched_for(text, *typed));
+    return most_seen_first(title_terms_starting(*listings, *typed, analyzer), searched_for(text, *typed));
 }
 
 }  // namespace query

@@ -31,8 +31,11 @@ namespace query {
 // current and no score at the border of those read nearly ties (the same
 // listings as Xapian's matcher finds: "short br" took 29 ms there, weighing
 // each of the 40,000 listings with "short"); otherwise by Xapian's matcher
-// over `database`, the shards combined.
+// over `database`, the shards combined. The titles' terms are read from
+// their termlists, or, in a frozen generation, which has none, by analysing
+// the stored titles with `analyzer`.
 std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
-                                                const std::vector<ShardView>& shards, const RankingConfig& ranking);
+                                                const std::vector<ShardView>& shards, const RankingConfig& ranking,
+                                                analyzers::TextAnalyzer& analyzer);
 
 }  // namespace query

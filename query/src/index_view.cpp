@@ -30,10 +30,11 @@ std::uint64_t read_a_little(const Xapian::Database& database) {
     document.get_value(analyzers::slot::stored_fields);
     document.get_data();
     analyzers::StoredTextDictionary::of(database);  // a damaged one would fail every listing shown
-    if (const auto term = document.termlist_begin(); term != document.termlist_end()) {
+    if (const auto term = database.allterms_begin(); term != database.allterms_end()) {
         const auto postings = database.postlist_begin(*term);
         if (postings != database.postlist_end(*term)) postings.get_wdf();
     }
+    if (analyzers::has_termlists(database)) document.termlist_count();  // a frozen generation has none
     return documents;
 }
 

@@ -76,7 +76,8 @@ Page page_of(const Xapian::MSet& matches, StoredFields stored_fields) {
 }
 
 // Reads a little through each table a search uses (postings, a document's
-// terms, values and data) and the stored-text dictionary, and returns the
+// terms unless the shard is frozen, values and data) and the stored-text
+// dictionary, and returns the
 // number of documents; throws Xapian::Error when the database cannot be
 // read, std::runtime_error when its dictionary cannot.
 std::uint64_t read_a_little(const Xapian::Database& database);

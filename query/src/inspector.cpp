@@ -201,11 +201,14 @@ struct Inspector::Impl {
             parts.push_back({fmt::format("freshness (listed {:.1f} days ago)", (now - created_at) / 86400),
                              config.freshness_at(now).bonus(created_at)});
         }
+        // Through the terms' postings, not the document's termlist, which a
+        // frozen generation does not have.
+        const Xapian::docid docid = document.get_docid();
         const auto has_any = [&](const std::vector<std::string>& terms) {
             for (const auto& term : terms) {
-                auto position = document.termlist_begin();
-                position.skip_to(term);
-                if (position != document.termlist_end() && *position == term) return true;
+                auto posting = database.postlist_begin(term);
+                posting.skip_to(docid);
+                if (posting != database.postlist_end(term) && *posting == docid) return true;
             }
             return false;
         };

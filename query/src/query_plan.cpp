@@ -124,7 +124,8 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
         plan.corrected = true;
     }
     if (completions_capped(plan.text, typed, sources.words, config.text.typing)) {
-        hints.completions = completions_in_context(plan.text, sources.database, sources.shards, config);
+        hints.completions =
+            completions_in_context(plan.text, sources.database, sources.shards, config, builder_.analyzer());
         if (!hints.completions.empty()) {
             plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
         }

@@ -57,12 +57,13 @@ struct Fixture {
     test_support::TempDir dir;
     std::unique_ptr<SearchService> service;
 
-    explicit Fixture(const std::string& config = "relax.min_matches = 0\nfreshness.weight = 0\n") {
-        build_index(dir, catalog());
+    explicit Fixture(const std::string& config = "relax.min_matches = 0\nfreshness.weight = 0\n",
+                     bool frozen = false, bool snapshot_scoring = true) {
+        build_index(dir, catalog(), frozen);
         service = std::make_unique<SearchService>(
             ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
                            .ranking_config = query_test::ranking_file(dir, config),
-                           .result_cache_entries = 0});
+                           .result_cache_entries = 0, .snapshot_scoring = snapshot_scoring});
     }
 
     SearchResult search(const std::string& text, std::size_t limit = 50) {
@@ -245,4 +246,51 @@ TEST_CASE("each behaviour can be switched off in the ranking config") {
     CHECK(f.search("iph").hits.empty());
     CHECK(f.groups("sneekers ") == std::vector<std::string>{"sneekers"});
     CHECK(f.search("northface ").hits.empty());
+}
+
+// A frozen generation (listing-indexer build --no-termlists) has no
+// termlists: completions in context analyse the stored titles instead, and
+// explain and the health check read postings. It must answer as the usual
+// generation does, whether the snapshots or Xapian's matcher rank.
+TEST_CASE("a frozen generation answers as the usual one: completions in context, explain and health included") {
+    const std::string config = "relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n"
+                               "brand_match.weight = 5\n";
+    const std::vector<std::string> queries = {"razer ke", "razer", "ke",        "iph",        "apple ip",
+                                              "nike ho",  "nike",  "north fa",  "sneekers ",  "pokem",
+                                              "anime k",  "ナイキ", "the north", "white sne", "funko p"};
+    for (const bool snapshot_scoring : {true, false}) {
+        CAPTURE(snapshot_scoring);
+        Fixture usual(config, false, snapshot_scoring);
+        Fixture frozen(config, true, snapshot_scoring);
+        for (const auto& text : queries) {
+            CAPTURE(text);
+            const auto expected = usual.search(text);
+            const auto found = frozen.search(text);
+            CHECK(ids_of(found) == ids_of(expected));
+            CHECK(found.interpreted == expected.interpreted);
+        }
+        CHECK(frozen.search("razer ke").interpreted == "razer keyboard");  // the context's completion
+        CHECK(frozen.service->check_health().ready());
+    }
+    Fixture usual(config), frozen(config, true);
+    const auto inspector_of = [](Fixture& f) {
+        return std::make_unique<Inspector>(ServiceOptions{.index_dir = f.dir / "index",
+                                                          .data_dir = test_support::project_data_dir(),
+                                                          .ranking_config = f.dir / "ranking.conf"});
+    };
+    auto usual_inspector = inspector_of(usual), frozen_inspector = inspector_of(frozen);
+    for (const auto& [text, id] : std::vector<std::pair<std::string, std::string>>{
+             {"razer keyboard", "razer-1"}, {"apple ip", "iphone11-1"}, {"nike ho", "hoodie-2"}}) {
+        CAPTURE(text);
+        const Explanation expected = usual_inspector->explain({.text = text}, id);
+        const Explanation found = frozen_inspector->explain({.text = text}, id);
+        REQUIRE(found.parts.size() == expected.parts.size());
+        for (std::size_t n = 0; n < found.parts.size(); ++n) {
+            CHECK(found.parts[n].name == expected.parts[n].name);
+            CHECK(found.parts[n].score == doctest::Approx(expected.parts[n].score));
+        }
+        const bool names_brand = std::any_of(found.parts.begin(), found.parts.end(),
+                                             [](const ScorePart& part) { return part.name == "brand named in the query"; });
+        if (text == "apple ip") CHECK(names_brand);  // found through the brand key's postings
+    }
 }

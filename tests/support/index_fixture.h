@@ -11,13 +11,16 @@
 
 namespace query_test {
 
-inline void build_index(const test_support::TempDir& dir, const std::string& feed) {
+// `frozen`: a generation without termlists (listing-indexer build --no-termlists).
+inline void build_index(const test_support::TempDir& dir, const std::string& feed, bool frozen = false) {
     test_support::write_file(dir / "feed.jsonl", feed);
     indexer::FeedOptions options;
     options.feed = dir / "feed.jsonl";
     options.index_dir = dir / "index";
     options.data_dir = test_support::project_data_dir();
     options.shard_count = 2;
+    options.no_termlists = frozen;
+    options.on_notice = [](const std::string&) {};
     indexer::build_generation(options);
 }
 
