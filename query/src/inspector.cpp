@@ -254,6 +254,32 @@ struct Inspector::Impl {
         add("the query's head noun '" + head.term() + "' in the title", head.bonus(title, ranking->head_noun_weight));
     }
 
+    // The rank (from 1) and score of `docid` among Xapian's `ranked`
+    // matches as the search shows them: the best proximity_window of them
+    // re-ranked by their titles' bonuses, as the searcher does.
+    std::pair<std::size_t, double> rank_shown(const Plan& plan, const Xapian::MSet& ranked, Xapian::docid docid) {
+        struct Ranked {
+            Xapian::docid docid;
+            double score;
+        };
+        std::vector<Ranked> order;
+        for (auto match = ranked.begin(); match != ranked.end(); ++match) order.push_back({*match, match.get_weight()});
+        const std::size_t window = proximity_window(plan.request, plan.text, *ranking);
+        const TitleBonus bonus(plan.text, *ranking);
+        if (window > plan.request.offset && !bonus.empty()) {
+            const auto reranked = order.begin() + static_cast<std::ptrdiff_t>(std::min(window, order.size()));
+            for (auto listing = order.begin(); listing != reranked; ++listing) {
+                const std::string stored = database.get_document(listing->docid).get_value(analyzers::slot::stored_fields);
+                listing->score += bonus.of(planner.analyzer().analyze(analyzers::stored_title(stored)));
+            }
+            std::stable_sort(order.begin(), reranked, [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+        }
+        for (std::size_t n = 0; n < order.size(); ++n) {
+            if (order[n].docid == docid) return {n + 1, order[n].score};
+        }
+        return {0, 0};
+    }
+
     std::optional<Xapian::Document> document_of(const std::string& id_term) {
         auto posting = database.postlist_begin(id_term);
         if (posting == database.postlist_end(id_term)) return std::nullopt;
@@ -330,12 +356,9 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     // The docid in the combined database: a Document read through it knows
     // only its docid within its shard.
     const Xapian::docid docid = *impl.database.postlist_begin(id_term);
-    for (auto match = ranked.begin(); match != ranked.end(); ++match) {
-        if (*match != docid) continue;
-        diagnosis.rank = static_cast<std::size_t>(match.get_rank()) + 1;
-        diagnosis.score = match.get_weight();
-        break;
-    }
+    const auto [rank, score] = impl.rank_shown(plan, ranked, docid);
+    diagnosis.rank = rank;
+    diagnosis.score = score;
     const std::size_t first = request.offset + 1, last = request.offset + request.limit;
     diagnosis.reasons.push_back(fmt::format("it matches: rank {} of {} with score {:.3f}; the requested page shows ranks {}-{}",
                                             diagnosis.rank, ranked.size(), diagnosis.score, first, last));

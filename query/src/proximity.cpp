@@ -63,6 +63,12 @@ double ProximityPairs::bonus(const std::vector<analyzers::Word>& title, double w
     return weight * sum;
 }
 
+TitleBonus::TitleBonus(const TextQuery& text, const RankingConfig& ranking)
+    : pairs_(text),
+      head_(text),
+      proximity_weight_(ranking.proximity_weight),
+      head_noun_weight_(ranking.head_noun_weight) {}
+
 std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking) {
     const bool title_signals = ranking.proximity_weight > 0 || ranking.head_noun_weight > 0;
     if (!title_signals || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analyzers/text_analyzer.h"
+#include "head_noun.h"
 #include "query/ranking.h"
 #include "query_builder.h"
 
@@ -31,6 +32,25 @@ private:
         std::string first, second;
     };
     std::vector<Pair> pairs_;
+};
+
+// What a re-ranked listing's title earns: the proximity bonus and the head
+// noun's (head_noun.h), with the ranking's weights. The searcher re-ranks
+// with it, and a diagnosis gives the rank the search shows with it.
+class TitleBonus {
+public:
+    TitleBonus(const TextQuery& text, const RankingConfig& ranking);
+
+    bool empty() const { return pairs_.empty() && head_.empty(); }
+    // The bonus of a title (analysed as listings are).
+    double of(const std::vector<analyzers::Word>& title) const {
+        return pairs_.bonus(title, proximity_weight_) + head_.bonus(title, head_noun_weight_);
+    }
+
+private:
+    ProximityPairs pairs_;
+    HeadNoun head_;
+    double proximity_weight_, head_noun_weight_;
 };
 
 // How many of the best-ranked listings a request re-ranks by their titles,

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "analyzers/listing.h"
-#include "head_noun.h"
 #include "proximity.h"
 
 namespace query {
@@ -136,14 +135,11 @@ Page Searcher::page_from_matcher(const Plan& plan) {
 }
 
 void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
-    const ProximityPairs pairs(plan.text);
-    const HeadNoun head(plan.text);
-    if (pairs.empty() && head.empty()) return;
+    const TitleBonus bonus(plan.text, *plan.ranking);
+    if (bonus.empty()) return;
     const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
     for (auto hit = hits.begin(); hit != reranked; ++hit) {
-        const auto title = planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title);
-        hit->score +=
-            pairs.bonus(title, plan.ranking->proximity_weight) + head.bonus(title, plan.ranking->head_noun_weight);
+        hit->score += bonus.of(planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title));
     }
     // Stable: listings as close keep the order the index ranked them in.
     std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });

@@ -106,3 +106,40 @@ TEST_CASE("a diagnosis gives every matching listing its rank, whichever shard ho
     CHECK(*ranks.begin() == 1);
     CHECK(*ranks.rbegin() == 12);
 }
+
+// The search re-ranks its best listings by their titles (proximity, head
+// noun); a diagnosis that gave Xapian's rank and score before that told a
+// relevance engineer another order than the one buyers see.
+TEST_CASE("a diagnosis gives the rank and score the search shows, after re-ranking by the titles") {
+    test_support::TempDir dir;
+    const char* titles[] = {"Slot for mail",           "Mail slot",          "Mail slot cover brass",
+                            "Brass mail box slot",     "Slot machine mail",  "Door mail slot flap",
+                            "Mail organizer",          "Coin slot bank",     "Brass door slot for mail"};
+    std::string feed;
+    int n = 0;
+    for (const char* title : titles) {
+        feed += fmt::format(R"({{"id":"l{}","title":"{}","price":{},"created_at":1700000000}})", n, title, 10 + n) +
+                "\n";
+        ++n;
+    }
+    query_test::build_index(dir, feed);
+    const ServiceOptions options{
+        .index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+        .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\nproximity.weight = 4\n"
+                                                        "head_noun.weight = 4\n")};
+    SearchService service(options);
+    Inspector inspector(options);
+    for (const std::string text : {"mail slot", "brass mail slot", "slot mail", "door slot"}) {
+        CAPTURE(text);
+        const auto result = service.search({.text = text, .limit = 20});
+        const auto ids = query_test::ids_of(result);
+        for (std::size_t rank = 0; rank < ids.size(); ++rank) {
+            CAPTURE(ids[rank]);
+            const auto diagnosis = inspector.diagnose({.text = text, .limit = 20}, ids[rank]);
+            CHECK(diagnosis.rank == rank + 1);
+            CHECK(diagnosis.score == doctest::Approx(result.hits[rank].score));
+            const auto explanation = inspector.explain({.text = text}, ids[rank]);
+            CHECK(explanation.score == doctest::Approx(result.hits[rank].score));
+        }
+    }
+}
