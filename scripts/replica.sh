@@ -22,19 +22,25 @@ copy() {  # copy DATABASE from the master to the same relative path here
 
 round() {
   copy serving
-  local generation shards id
+  local generation shards id frozen
   generation=$(xapian-metadata get "$replica/serving" generation)
   shards=$(xapian-metadata get "$replica/serving" shards)
   id=$(xapian-metadata get "$replica/serving" id)  # empty from an indexer older than generation ids
+  frozen=$(xapian-metadata get "$replica/serving" frozen)  # "1": each shard a base and a delta
   local gen_dir
   gen_dir=$(printf 'gen-%06d' "$generation")
   mkdir -p "$replica/$gen_dir"
   local stub
   stub=$(printf '# generation %s of %s shards, written by the indexer' "$generation" "$shards")
   [[ -z "$id" ]] || stub+=$'\n'"# id $id"
-  for ((shard = 0; shard < shards; shard++)); do
-    copy "$gen_dir/$(printf 'shard-%02d' "$shard")"
-    stub+=$'\n'"auto $gen_dir/$(printf 'shard-%02d' "$shard")"
+  [[ "$frozen" != 1 ]] || stub+=$'\n'"# frozen: each shard a base and a delta"
+  local kinds=(shard)
+  [[ "$frozen" != 1 ]] || kinds+=(delta)
+  for kind in "${kinds[@]}"; do  # the order CURRENT lists them in: every base, then every delta
+    for ((shard = 0; shard < shards; shard++)); do
+      copy "$gen_dir/$(printf '%s-%02d' "$kind" "$shard")"
+      stub+=$'\n'"auto $gen_dir/$(printf '%s-%02d' "$kind" "$shard")"
+    done
   done
   if [[ "$(cat "$replica/CURRENT" 2>/dev/null)" != "$stub" ]]; then
     printf '%s\n' "$stub" >"$replica/CURRENT.tmp"

@@ -92,8 +92,6 @@ std::string DocumentBuilder::filter_key_error(const Listing& listing) {
     return key_error("category", prefix::category, categories.back());  // the whole path: the longest key
 }
 
-bool has_termlists(const Xapian::Database& shard) { return shard.get_metadata(termlists_key) != no_termlists; }
-
 std::vector<std::string> title_terms(std::string_view title, TextAnalyzer& analyzer) {
     std::vector<std::string> terms;
     for (Word& word : analyzer.analyze(title)) {

@@ -16,9 +16,11 @@ namespace {
 
 constexpr std::string_view stub_name = "CURRENT";
 constexpr std::string_view id_comment = "id ";  // "# id <hex>" in CURRENT
+constexpr std::string_view frozen_comment = "frozen";  // "# frozen: ..." in CURRENT
 
 std::string generation_dir_name(std::uint64_t generation) { return fmt::format("gen-{:06}", generation); }
 std::string shard_dir_name(std::size_t shard) { return fmt::format("shard-{:02}", shard); }
+std::string delta_dir_name(std::size_t shard) { return fmt::format("delta-{:02}", shard); }
 
 void write_file_durably(const std::filesystem::path& path, std::string_view contents) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -49,6 +51,24 @@ std::filesystem::path shard_path(const std::filesystem::path& index_dir, std::ui
     return generation_path(index_dir, generation) / shard_dir_name(shard);
 }
 
+std::filesystem::path delta_path(const std::filesystem::path& index_dir, std::uint64_t generation, std::size_t shard) {
+    return generation_path(index_dir, generation) / delta_dir_name(shard);
+}
+
+std::vector<std::filesystem::path> serving_databases(const std::filesystem::path& index_dir,
+                                                     const Generation& generation) {
+    std::vector<std::filesystem::path> databases;
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        databases.push_back(shard_path(index_dir, generation.number, shard));
+    }
+    if (generation.frozen) {
+        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+            databases.push_back(delta_path(index_dir, generation.number, shard));
+        }
+    }
+    return databases;
+}
+
 std::size_t shard_of(std::string_view listing_id, std::size_t shard_count) {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     for (char c : listing_id) {
@@ -74,8 +94,9 @@ void publish_generation(const std::filesystem::path& index_dir, const Generation
     // Paths in a stub file are relative to the stub's directory.
     std::string stub = fmt::format("# generation {} of {} shards, written by the indexer\n# {}{}\n",
                                    generation.number, generation.shard_count, id_comment, generation.id);
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        stub += fmt::format("auto {}/{}\n", generation_dir_name(generation.number), shard_dir_name(shard));
+    if (generation.frozen) stub += fmt::format("# {}: each shard a base and a delta\n", frozen_comment);
+    for (const auto& database : serving_databases(index_dir, generation)) {
+        stub += fmt::format("auto {}\n", database.lexically_relative(index_dir).string());
     }
     const auto stub_path = serving_stub_path(index_dir);
     auto temporary = stub_path;
@@ -93,6 +114,7 @@ void write_serving_pointer(const std::filesystem::path& index_dir, const Generat
     pointer.set_metadata("generation", std::to_string(generation.number));
     pointer.set_metadata("shards", std::to_string(generation.shard_count));
     pointer.set_metadata("id", generation.id);
+    pointer.set_metadata("frozen", generation.frozen ? "1" : "");
     pointer.commit();
 }
 
@@ -112,6 +134,7 @@ std::optional<Generation> serving_generation(const std::filesystem::path& index_
     generation.shard_count = shards;
     while (std::getline(in, line) && line.starts_with("#")) {
         if (line.starts_with("# " + std::string(id_comment))) generation.id = line.substr(2 + id_comment.size());
+        if (line.starts_with("# " + std::string(frozen_comment) + ":")) generation.frozen = true;
     }
     return generation;
 }

@@ -68,3 +68,32 @@ TEST_CASE("a stub written before identifiers existed reads with an empty identif
     CHECK(serving->number == 1);
     CHECK(serving->id.empty());
 }
+
+TEST_CASE("a frozen generation's CURRENT lists its bases, then their deltas, and says it is frozen") {
+    test_support::TempDir dir;
+    const Generation generation{.number = 2, .shard_count = 2, .id = new_generation_id(), .frozen = true};
+    create_shards(dir.path(), generation);
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        Xapian::WritableDatabase(delta_path(dir.path(), generation.number, shard).string(), Xapian::DB_CREATE).commit();
+    }
+    publish_generation(dir.path(), generation);
+    const auto serving = serving_generation(dir.path());
+    REQUIRE(serving);
+    CHECK(serving->frozen);
+    CHECK(serving->id == generation.id);
+    const std::string stub = test_support::read_file(serving_stub_path(dir.path()));
+    CHECK(stub.find("auto gen-000002/shard-00\nauto gen-000002/shard-01\nauto gen-000002/delta-00\n"
+                    "auto gen-000002/delta-01\n") != std::string::npos);
+    CHECK(Xapian::Database(serving_stub_path(dir.path()).string()).get_doccount() == 0);  // all four open
+    const auto databases = serving_databases(dir.path(), *serving);
+    REQUIRE(databases.size() == 4);
+    CHECK(databases[3] == delta_path(dir.path(), 2, 1));
+    CHECK(Xapian::Database((dir.path() / serving_pointer_name).string()).get_metadata("frozen") == "1");
+
+    const Generation usual{.number = 3, .shard_count = 2, .id = new_generation_id()};
+    create_shards(dir.path(), usual);
+    publish_generation(dir.path(), usual);
+    CHECK_FALSE(serving_generation(dir.path())->frozen);
+    CHECK(serving_databases(dir.path(), usual).size() == 2);
+    CHECK(Xapian::Database((dir.path() / serving_pointer_name).string()).get_metadata("frozen").empty());
+}

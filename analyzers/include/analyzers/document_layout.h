@@ -28,6 +28,7 @@
 
 #include <xapian.h>
 
+#include "analyzers/frozen_generation.h"
 #include "analyzers/listing.h"
 #include "analyzers/stored_text_dictionary.h"
 #include "analyzers/synonyms.h"
@@ -134,18 +135,6 @@ int analysis_version_of(const Xapian::Database& shard);
 // Why `shard` (at `name`) and this program analyse text differently, or
 // empty when they do not.
 std::string analysis_mismatch(const Xapian::Database& shard, const std::string& name);
-
-// A frozen generation (`listing-indexer build --no-termlists`) is built
-// without Xapian's termlists: a third of the index and a quarter of the
-// build's CPU. Its shards can be searched but never changed (Xapian needs a
-// document's termlist to replace or delete it), and nothing reads a
-// document's terms there: context completions analyse the stored title
-// instead (title_terms). Each such shard says so in its metadata.
-inline constexpr const char* termlists_key = "termlists";
-inline constexpr const char* no_termlists = "none";
-// Whether `shard`'s documents have termlists (for shards combined as one
-// database, the first shard's answer: a generation is one kind or the other).
-bool has_termlists(const Xapian::Database& shard);
 
 // The unprefixed terms a title is indexed as (the word fields' "T" terms):
 // each word's term, then its parts, in the title's order, repeats kept.
