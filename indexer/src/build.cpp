@@ -50,6 +50,15 @@ void merge_shards(const FeedOptions& options, const analyzers::Generation& gener
     }
 }
 
+// A frozen generation's shards each get an empty delta for the follower.
+void create_deltas(const std::filesystem::path& index_dir, analyzers::Generation& generation) {
+    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+        FrozenShardStore::create_delta(analyzers::shard_path(index_dir, generation.number, shard),
+                                       analyzers::delta_path(index_dir, generation.number, shard));
+    }
+    generation.frozen = true;
+}
+
 // Under the generations lock: leftovers of builds that died go first (they
 // can fill the disk), then a number for this build.
 analyzers::Generation start_generation(const FeedOptions& options) {
@@ -123,8 +132,8 @@ FeedReport build_unchecked(const FeedOptions& options) {
     const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build");
 
     if (options.no_termlists) {
-        notify(options.on_notice, "building a frozen generation (no termlists): it can be searched but not followed "
-                                  "or updated, and the feed must name each listing once");
+        notify(options.on_notice, "building a frozen generation (no termlists): the feed must name each listing "
+                                  "once; the follower writes into a delta beside each shard");
     }
     FeedReport report;
     report.generation = start_generation(options);
@@ -137,6 +146,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
         // Compaction writes every shard again: about as much as the parts take.
         disk_reserve(options).check(bytes_under(analyzers::generation_path(options.index_dir, report.generation.number)));
         merge_shards(options, report.generation, totals, source.identity());
+        if (options.no_termlists) create_deltas(options.index_dir, report.generation);
         report.late_segments = source.late_segments();
         publish(options, report.generation);
     } catch (...) {

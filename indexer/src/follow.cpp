@@ -37,13 +37,20 @@ analyzers::Generation ensure_serving_generation(const FeedOptions& options) {
 
 // Opening a shard for writing writes too (a lock file, a new revision): on
 // a full disk it fails like any write, and is retried like one.
+// A frozen generation's shards are written through their deltas.
 std::vector<std::unique_ptr<ShardStore>> open_shards(const std::filesystem::path& index_dir,
-                                                     const analyzers::Generation& generation) {
+                                                     const analyzers::Generation& generation,
+                                                     const analyzers::Lexicon& lexicon) {
     std::vector<std::unique_ptr<ShardStore>> stores;
     try {
         for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-            stores.push_back(
-                std::make_unique<CheckpointedStore>(analyzers::shard_path(index_dir, generation.number, shard)));
+            const auto path = analyzers::shard_path(index_dir, generation.number, shard);
+            if (generation.frozen) {
+                stores.push_back(std::make_unique<FrozenShardStore>(
+                    path, analyzers::delta_path(index_dir, generation.number, shard), lexicon));
+            } else {
+                stores.push_back(std::make_unique<CheckpointedStore>(path));
+            }
         }
     } catch (const Xapian::Error& error) {
         if (may_pass(error)) throw WriteFailure("cannot open a shard for writing: " + error.get_description());
@@ -120,7 +127,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
         bool generation_changed = false;
         const PipelineOptions run = run_options(options, generation, totals.last_committed, generation_changed, retry);
         try {
-            Pipeline pipeline(open_shards(feed.index_dir, generation), lexicon, dead_letters, disk_reserve(feed),
+            Pipeline pipeline(open_shards(feed.index_dir, generation, lexicon), lexicon, dead_letters, disk_reserve(feed),
                               options.group_commit_window);
             add_totals(totals, pipeline.run(source, run, on_progress));
         } catch (const WriteFailure& failure) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <xapian.h>
 
+#include "analyzers/frozen_generation.h"
 #include "notice.h"
 
 namespace indexer {
@@ -90,6 +91,14 @@ void fill_report(FeedReport& report, const PipelineTotals& totals, const std::fi
     report.deletes = totals.counts.deletes;
     report.sold = totals.counts.sold;
     report.documents = Xapian::Database(analyzers::serving_stub_path(index_dir).string()).get_doccount();
+    // A frozen generation's bases still hold the listings their deltas replaced.
+    const auto serving = analyzers::serving_generation(index_dir);
+    if (serving && serving->frozen) {
+        for (std::size_t shard = 0; shard < serving->shard_count; ++shard) {
+            const Xapian::Database delta(analyzers::delta_path(index_dir, serving->number, shard).string());
+            report.documents -= analyzers::ReplacedListings::of(delta).count();
+        }
+    }
 }
 
 }  // namespace indexer

@@ -37,6 +37,22 @@ std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary_of
     }
 }
 
+// Commits the open transaction with the feed position it reaches, and opens
+// the next one.
+void commit_with_position(Xapian::WritableDatabase& database, const FeedPosition& position,
+                          const std::string& feed_identity) {
+    database.set_metadata(position_key, position.encode());
+    database.set_metadata(feed_key, feed_identity);
+    database.commit_transaction();
+    database.begin_transaction();
+}
+
+// Anything after the last commit has no position: it is replayed next time.
+void close_uncommitted(Xapian::WritableDatabase& database) {
+    database.cancel_transaction();
+    database.close();
+}
+
 // A frozen shard cannot be opened for writing at all (Xapian wants its
 // termlist table): say why, and what to do, instead of Xapian's "couldn't
 // open termlist.glass".
@@ -104,16 +120,91 @@ void CheckpointedStore::replace(const std::string& listing_id, const Xapian::Doc
 }
 
 void CheckpointedStore::commit(const FeedPosition& position, const std::string& feed_identity) {
-    database_.set_metadata(position_key, position.encode());
-    database_.set_metadata(feed_key, feed_identity);
-    database_.commit_transaction();
-    database_.begin_transaction();
+    commit_with_position(database_, position, feed_identity);
 }
 
-void CheckpointedStore::close() {
-    database_.cancel_transaction();  // anything after the last commit has no position: replayed next time
-    database_.close();
+void CheckpointedStore::close() { close_uncommitted(database_); }
+
+void FrozenShardStore::create_delta(const std::filesystem::path& base_path, const std::filesystem::path& delta_path) {
+    const Xapian::Database base(base_path.string());
+    Xapian::WritableDatabase delta(delta_path.string(), Xapian::DB_CREATE);
+    for (auto key = base.metadata_keys_begin(); key != base.metadata_keys_end(); ++key) {
+        if (*key != analyzers::termlists_key) delta.set_metadata(*key, base.get_metadata(*key));
+    }
+    delta.set_metadata(analyzers::delta_base_key, base.get_uuid());
+    delta.commit();
 }
+
+namespace {
+
+// A delta is read with the base whose docids it marks, and no other.
+Xapian::WritableDatabase open_delta(const Xapian::Database& base, const std::filesystem::path& base_path,
+                                    const std::filesystem::path& delta_path) {
+    Xapian::WritableDatabase delta(delta_path.string(), Xapian::DB_OPEN);
+    if (delta.get_metadata(analyzers::delta_base_key) != base.get_uuid()) {
+        throw std::runtime_error(fmt::format("{} was not made for the base {}: a frozen generation's shard and its "
+                                             "delta must stay together",
+                                             delta_path.string(), base_path.string()));
+    }
+    return delta;
+}
+
+}  // namespace
+
+FrozenShardStore::FrozenShardStore(const std::filesystem::path& base, const std::filesystem::path& delta,
+                                   const analyzers::Lexicon& lexicon)
+    : base_(base.string()),
+      delta_(open_delta(base_, base, delta)),
+      replaced_(analyzers::ReplacedListings::of(delta_)),
+      checkpoint_(read_checkpoint(delta_)),
+      dictionary_(stored_text_dictionary_of(delta_, delta)),
+      builder_(lexicon, dictionary_) {
+    if (const auto mismatch = analyzers::analysis_mismatch(base_, base.string()); !mismatch.empty()) {
+        std::cerr << "listing-indexer: warning: " << mismatch << std::endl;
+    }
+    delta_.begin_transaction();
+}
+
+std::optional<Xapian::docid> FrozenShardStore::live_in_base(const std::string& id_term) {
+    const auto posting = base_.postlist_begin(id_term);
+    if (posting == base_.postlist_end(id_term) || replaced_.contains(*posting)) return std::nullopt;
+    return *posting;
+}
+
+void FrozenShardStore::replace_in_base(const std::string& id_term) {
+    if (const auto docid = live_in_base(id_term)) replaced_.add(*docid);
+}
+
+void FrozenShardStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
+    replace(listing_id, document);
+}
+
+void FrozenShardStore::remove(const std::string& listing_id) {
+    const std::string id_term = analyzers::id_term(listing_id);
+    delta_.delete_document(id_term);
+    replace_in_base(id_term);
+}
+
+std::optional<Xapian::Document> FrozenShardStore::find(const std::string& listing_id) {
+    const std::string id_term = analyzers::id_term(listing_id);
+    if (auto in_delta = find_in(delta_, id_term)) return in_delta;
+    const auto docid = live_in_base(id_term);
+    if (!docid) return std::nullopt;
+    return builder_.build(analyzers::stored_listing_of(base_.get_document(*docid), base_));
+}
+
+void FrozenShardStore::replace(const std::string& listing_id, const Xapian::Document& document) {
+    const std::string id_term = analyzers::id_term(listing_id);
+    delta_.replace_document(id_term, document);
+    replace_in_base(id_term);
+}
+
+void FrozenShardStore::commit(const FeedPosition& position, const std::string& feed_identity) {
+    replaced_.write_changes(delta_);  // in the same commit as the listings that replaced them
+    commit_with_position(delta_, position, feed_identity);
+}
+
+void FrozenShardStore::close() { close_uncommitted(delta_); }
 
 PartedBuildStore::PartedBuildStore(std::filesystem::path directory, std::size_t listings_per_part,
                                    std::shared_ptr<const analyzers::StoredTextDictionary> dictionary,

@@ -22,7 +22,10 @@
 
 #include <xapian.h>
 
+#include "analyzers/document_layout.h"
+#include "analyzers/frozen_generation.h"
 #include "analyzers/stored_text_dictionary.h"
+#include "analyzers/synonyms.h"
 #include "feed_source.h"
 
 namespace indexer {
@@ -68,6 +71,49 @@ private:
     Xapian::WritableDatabase database_;
     ShardCheckpoint checkpoint_;
     std::shared_ptr<const analyzers::StoredTextDictionary> dictionary_;
+};
+
+// FrozenShardStore (follow, frozen generations): a frozen base, read
+//   only, and its delta, a CheckpointedStore-like database the records go
+//   to. A base listing that is updated, deleted or marked sold is marked
+//   replaced in the delta (analyzers/frozen_generation.h), in the same
+//   commit as the listings and the feed position.
+class FrozenShardStore final : public ShardStore {
+public:
+    // Makes the delta of a frozen shard, empty, with the base's metadata
+    // (feed position, dictionary, analysis version) and the base's uuid.
+    static void create_delta(const std::filesystem::path& base, const std::filesystem::path& delta);
+
+    // `lexicon` must outlive the store: a base listing marked sold is
+    // indexed again, into the delta.
+    FrozenShardStore(const std::filesystem::path& base, const std::filesystem::path& delta,
+                     const analyzers::Lexicon& lexicon);
+    const ShardCheckpoint& checkpoint() const override { return checkpoint_; }
+    std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override {
+        return dictionary_;
+    }
+    void upsert(const std::string& listing_id, const Xapian::Document& document) override;
+    void remove(const std::string& listing_id) override;
+    // A base listing comes back indexed from its stored fields, as it has
+    // no termlist to copy: its description's words are then those of the
+    // stored snippet (the first 280 bytes), where the base had up to
+    // max_description_terms of the whole description.
+    std::optional<Xapian::Document> find(const std::string& listing_id) override;
+    void replace(const std::string& listing_id, const Xapian::Document& document) override;
+    void commit(const FeedPosition& position, const std::string& feed_identity) override;
+    void close() override;
+
+private:
+    // The base's docid of a listing the delta has not replaced yet.
+    std::optional<Xapian::docid> live_in_base(const std::string& id_term);
+    void replace_in_base(const std::string& id_term);
+
+    Xapian::Database base_;
+    Xapian::WritableDatabase delta_;
+    analyzers::ReplacedListings replaced_;
+    ShardCheckpoint checkpoint_;
+    std::shared_ptr<const analyzers::StoredTextDictionary> dictionary_;
+    analyzers::DocumentBuilder builder_;
 };
 
 class PartedBuildStore final : public ShardStore {

@@ -17,6 +17,7 @@
 #include <xapian.h>
 
 #include "analyzers/document_layout.h"
+#include "analyzers/frozen_generation.h"
 #include "analyzers/index_layout.h"
 #include "analyzers/listing.h"
 #include "test_support.h"
@@ -42,12 +43,19 @@ analyzers::Listing generated_listing(int n) {
 }
 
 // Writes a feed of creates (from `source`), updates, sold marks, deletes and
-// bad lines, and returns the state it should leave behind.
+// bad lines, and returns the state it should leave behind. The updates,
+// sold marks and deletes also reach the listings `indexed` already (version
+// 0 of each, as write_dump writes them).
 std::map<std::string, ExpectedListing> write_feed(const std::filesystem::path& path, int listings,
-                                                  const ListingSource& source) {
+                                                  const ListingSource& source,
+                                                  const std::vector<analyzers::Listing>& indexed = {}) {
     std::mt19937 random(20261124);
     std::map<std::string, ExpectedListing> live;
-    std::vector<analyzers::Listing> created;
+    std::vector<analyzers::Listing> created = indexed;
+    for (analyzers::Listing listing : indexed) {
+        listing.title += " version 0";
+        live[listing.id] = {listing.title, listing.price, false};
+    }
     std::ofstream out(path);
     const auto upsert = [&](analyzers::Listing listing, int version) {
         listing.title += fmt::format(" version {}", version);
@@ -73,6 +81,20 @@ std::map<std::string, ExpectedListing> write_feed(const std::filesystem::path& p
         }
     }
     return live;
+}
+
+// A dump of `count` listings (each once, version 0) to build a generation from.
+std::vector<analyzers::Listing> write_dump(const std::filesystem::path& path, int count) {
+    std::vector<analyzers::Listing> dumped;
+    std::ofstream out(path);
+    for (int n = 0; n < count; ++n) {
+        analyzers::Listing listing = generated_listing(n);
+        listing.id = fmt::format("B{}", n);
+        dumped.push_back(listing);
+        listing.title += " version 0";
+        out << analyzers::stored_fields_json(listing) << "\n";
+    }
+    return dumped;
 }
 
 std::vector<std::string> follow_command(const test_support::TempDir& dir) {
@@ -111,6 +133,40 @@ std::size_t wrong_listings(const test_support::TempDir& dir, const std::map<std:
             continue;
         }
         const auto stored = analyzers::stored_listing_of(database.get_document(*database.postlist_begin(term)), database);
+        const bool sold = stored.status == analyzers::ListingStatus::sold;
+        if (stored.title != listing.title || stored.price != listing.price || sold != listing.sold) ++wrong;
+    }
+    return wrong;
+}
+
+// The same for a frozen generation, as the engine reads it: a listing is
+// its delta's copy, or else its base's unless the delta marks it replaced.
+std::size_t wrong_frozen_listings(const test_support::TempDir& dir,
+                                  const std::map<std::string, ExpectedListing>& expected) {
+    const auto generation = analyzers::serving_generation(dir / "index");
+    REQUIRE(generation->frozen);
+    std::vector<Xapian::Database> bases, deltas;
+    std::vector<analyzers::ReplacedListings> replaced;
+    std::size_t live_listings = 0;
+    for (std::size_t shard = 0; shard < generation->shard_count; ++shard) {
+        bases.emplace_back(analyzers::shard_path(dir / "index", generation->number, shard).string());
+        deltas.emplace_back(analyzers::delta_path(dir / "index", generation->number, shard).string());
+        replaced.push_back(analyzers::ReplacedListings::of(deltas.back()));
+        live_listings += bases.back().get_doccount() - replaced.back().count() + deltas.back().get_doccount();
+    }
+    CHECK(live_listings == expected.size());
+    std::size_t wrong = 0;
+    for (const auto& [id, listing] : expected) {
+        const std::string term = analyzers::id_term(id);
+        const std::size_t shard = analyzers::shard_of(id, generation->shard_count);
+        const auto in_base = bases[shard].postlist_begin(term);
+        const bool base_live = in_base != bases[shard].postlist_end(term) && !replaced[shard].contains(*in_base);
+        const Xapian::Database& holder = deltas[shard].get_termfreq(term) == 1 ? deltas[shard] : bases[shard];
+        if (base_live == (&holder == &deltas[shard]) || holder.get_termfreq(term) != 1) {
+            ++wrong;  // in both, or in neither
+            continue;
+        }
+        const auto stored = analyzers::stored_listing_of(holder.get_document(*holder.postlist_begin(term)), holder);
         const bool sold = stored.status == analyzers::ListingStatus::sold;
         if (stored.title != listing.title || stored.price != listing.price || sold != listing.sold) ++wrong;
     }
@@ -158,4 +214,21 @@ TEST_CASE("kill -9 at 20 random points during a real feed loses and duplicates n
     MESSAGE(kills << " kills during the real feed");
     CHECK(kills == 20);
     CHECK(wrong_listings(dir, expected) == 0);
+}
+
+// A frozen generation is followed through its deltas: the listings, the
+// marks of replaced base listings and the feed position commit together.
+TEST_CASE("kill -9 at 20 random points while following a frozen generation loses and duplicates nothing") {
+    test_support::TempDir dir;
+    const auto dumped = write_dump(dir / "dump.jsonl", 20'000);
+    const auto built = test_support::run_command(
+        {test_support::binary("INDEXER_BIN").string(), "build", "--quiet", "--no-termlists", "--feed",
+         (dir / "dump.jsonl").string(), "--index", (dir / "index").string(), "--data-dir",
+         test_support::project_data_dir().string(), "--shards", "3"});
+    REQUIRE(built.exit_code == 0);
+    const auto expected = write_feed(dir / "feed.jsonl", 80'000, generated_listing, dumped);
+    const int kills = kill_and_restart(dir, 20);
+    MESSAGE(kills << " kills while following the frozen generation");
+    CHECK(kills == 20);
+    CHECK(wrong_frozen_listings(dir, expected) == 0);
 }

@@ -239,7 +239,7 @@ std::string sample_listings_feed() {
 
 }  // namespace
 
-TEST_CASE("a frozen build writes shards without termlists that hold the same listings, terms and metadata") {
+TEST_CASE("a frozen build writes shards without termlists that hold the same listings, terms and metadata, and empty deltas") {
     test_support::TempDir frozen_dir, usual_dir;
     const std::string feed = sample_listings_feed();
     const auto frozen = indexer::build_generation(frozen_build_options(frozen_dir, feed));
@@ -276,7 +276,22 @@ TEST_CASE("a frozen build writes shards without termlists that hold the same lis
             CHECK_MESSAGE(!with.get_metadata(key).empty(), key);
             CHECK_MESSAGE(without.get_metadata(key) == with.get_metadata(key), key);
         }
+        // Each frozen shard has an empty delta for the follower, made for
+        // this base, where the follower resumes.
+        const Xapian::Database delta(analyzers::delta_path(frozen_dir / "index", 1, shard).string());
+        CHECK(delta.get_doccount() == 0);
+        CHECK(analyzers::has_termlists(delta));
+        CHECK(delta.get_metadata(analyzers::delta_base_key) == without.get_uuid());
+        for (const char* key : {"feed.position", "feed.identity", analyzers::analysis_version_key,
+                                analyzers::stored_text_dictionary_key}) {
+            CHECK_MESSAGE(delta.get_metadata(key) == without.get_metadata(key), key);
+        }
     }
+    const auto generation = analyzers::serving_generation(frozen_dir / "index");
+    CHECK(generation->frozen);
+    CHECK_FALSE(analyzers::serving_generation(usual_dir / "index")->frozen);
+    CHECK(serving(frozen_dir).get_doccount() == 3000);  // the bases and the empty deltas, through CURRENT
+    CHECK(analyzers::serving_databases(frozen_dir / "index", *generation).size() == 4);
 }
 
 TEST_CASE("a frozen build refuses a listing the feed names twice, and publishes nothing") {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <fstream>
@@ -195,6 +196,49 @@ TEST_CASE("a reindex swaps generations under a running follower, which carries o
     CHECK(analyzers::serving_generation(dir / "index")->shard_count == 3);
 }
 
+namespace {
+
+// The base docids a frozen generation's delta of `shard` marks replaced.
+std::vector<Xapian::docid> replaced_in(const test_support::TempDir& dir, std::size_t shard) {
+    const auto generation = analyzers::serving_generation(dir / "index");
+    const auto replaced = analyzers::ReplacedListings::of(
+        Xapian::Database(analyzers::delta_path(dir / "index", generation->number, shard).string()));
+    std::vector<Xapian::docid> docids;
+    for (Xapian::docid docid = 0; docid < replaced.words().size() * 64; ++docid) {
+        if (replaced.contains(docid)) docids.push_back(docid);
+    }
+    return docids;
+}
+
+Xapian::docid base_docid(const test_support::TempDir& dir, const std::string& id) {
+    const Xapian::Database base(
+        analyzers::shard_path(dir / "index", 1, analyzers::shard_of(id, 2)).string());
+    return *base.postlist_begin(analyzers::id_term(id));
+}
+
+}  // namespace
+
+TEST_CASE("a frozen reindex swaps generations under a running follower, which carries on in its deltas") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "one", 1) + listing_line("b", "two", 2));
+    auto follower = std::make_unique<RunningFollower>(dir, feed);
+    CHECK(eventually([&] { return serving(dir).term_exists("Qb"); }, std::chrono::seconds(2)));
+
+    indexer::FeedOptions rebuild = follower->options().feed;
+    rebuild.no_termlists = true;
+    rebuild.on_notice = [](const std::string&) {};
+    const auto built = indexer::build_generation(rebuild);
+    CHECK(built.generation.number == 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the follower notices the swap
+    append(feed, listing_line("c", "three", 3) + listing_line("a", "one again", 4));
+    CHECK(eventually([&] { return serving(dir).term_exists("Qc"); }, std::chrono::seconds(2)));
+    CHECK(eventually([&] { return replaced_in(dir, analyzers::shard_of("a", 2)).size() == 1; }, std::chrono::seconds(2)));
+    follower.reset();  // stops it
+    CHECK(serving(dir).get_doccount() == 2 + 2);  // a and b in the bases, a and c in the deltas
+    CHECK(analyzers::serving_generation(dir / "index")->frozen);
+}
+
 TEST_CASE("old generations are removed after a swap, the replaced one is kept") {
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
@@ -277,23 +321,74 @@ TEST_CASE("a shard whose stored-text dictionary is damaged stops the follower, w
                          doctest::Contains("shard-00: stored text dictionary: not a zstd dictionary"), std::runtime_error);
 }
 
-TEST_CASE("a frozen generation (built without termlists) is not followed: the follower says why and changes nothing") {
+
+TEST_CASE("a frozen generation is followed through its deltas: base listings replaced are marked, never changed") {
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
-    test_support::write_file(feed, listing_line("a", "one", 1) + listing_line("b", "two", 2));
+    std::string listings;
+    for (const char* id : {"a", "b", "c", "e"}) listings += listing_line(id, std::string("first ") + id, 1);
+    test_support::write_file(feed, listings);
     indexer::FeedOptions build_options = follow_options(dir, feed).feed;
     build_options.no_termlists = true;
+    build_options.on_notice = [](const std::string&) {};
     indexer::build_generation(build_options);
-    append(feed, listing_line("c", "three", 3));
-    try {
-        indexer::follow_feed(follow_options(dir, feed));
-        FAIL("the follower wrote into a frozen generation");
-    } catch (const std::runtime_error& error) {
-        const std::string said = error.what();
-        CHECK_MESSAGE(said.find("frozen generation (built with --no-termlists)") != std::string::npos, said);
-        CHECK_MESSAGE(said.find("build the next generation without --no-termlists") != std::string::npos, said);
+    const auto generation = analyzers::serving_generation(dir / "index");
+    REQUIRE(generation->frozen);
+
+    append(feed, listing_line("d", "new listing", 4) + listing_line("a", "second a", 5) +
+                     R"({"op":"delete","id":"b"})" "\n" R"({"op":"sold","id":"c"})" "\n"
+                     R"({"op":"sold","id":"never-seen"})" "\n");
+    const auto report = indexer::follow_feed(follow_options(dir, feed));
+    CHECK(report.documents == 4);  // a (second), c (sold), d, e
+    CHECK(report.upserts == 2);
+    CHECK(report.deletes == 1);
+    CHECK(report.sold == 1);
+
+    // The bases are as built; the deltas have the new versions.
+    std::size_t base_listings = 0;
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        const Xapian::Database base(analyzers::shard_path(dir / "index", 1, shard).string());
+        CHECK_FALSE(analyzers::has_termlists(base));
+        base_listings += base.get_doccount();
     }
+    CHECK(base_listings == 4);
     const auto database = serving(dir);
-    CHECK(database.get_doccount() == 2);
-    CHECK_FALSE(database.term_exists("Qc"));
+    CHECK(database.get_doccount() == 4 + 3);  // the bases' four, and a, c and d in the deltas
+    CHECK(database.get_termfreq("Qa") == 2);
+    CHECK(database.get_termfreq("Qb") == 1);   // the base's, marked replaced
+    CHECK(database.get_termfreq("XTsold") == 1);  // c, indexed again from its stored fields, in a delta
+    for (const char* id : {"a", "b", "c"}) {
+        const auto marked = replaced_in(dir, analyzers::shard_of(id, 2));
+        CHECK_MESSAGE(std::count(marked.begin(), marked.end(), base_docid(dir, id)) == 1, id);
+    }
+    CHECK(replaced_in(dir, 0).size() + replaced_in(dir, 1).size() == 3);  // not e, not d
+
+    // A second run resumes after the last commit: nothing applied twice.
+    const auto again = indexer::follow_feed(follow_options(dir, feed));
+    CHECK(again.upserts == 0);
+    CHECK(again.documents == 4);
+    CHECK(serving(dir).get_doccount() == 7);
+}
+
+TEST_CASE("a listing replaced twice in a frozen generation is marked once, and its delta copy updated in place") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "first", 1));
+    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
+    build_options.no_termlists = true;
+    build_options.on_notice = [](const std::string&) {};
+    indexer::build_generation(build_options);
+    append(feed, listing_line("a", "second", 2));
+    indexer::follow_feed(follow_options(dir, feed));
+    append(feed, listing_line("a", "third", 3) + R"({"op":"sold","id":"a"})" "\n");
+    const auto report = indexer::follow_feed(follow_options(dir, feed));
+    CHECK(report.documents == 1);
+    CHECK(stored_title(serving(dir), "a") == "first");  // the base's copy comes first in the combined database
+    const Xapian::Database delta(analyzers::delta_path(dir / "index", 1, analyzers::shard_of("a", 2)).string());
+    CHECK(delta.get_doccount() == 1);
+    const auto posting = delta.postlist_begin(analyzers::id_term("a"));
+    const auto listing = analyzers::stored_listing_of(delta.get_document(*posting), delta);
+    CHECK(listing.title == "third");
+    CHECK(listing.status == analyzers::ListingStatus::sold);
+    CHECK(replaced_in(dir, analyzers::shard_of("a", 2)).size() == 1);
 }
