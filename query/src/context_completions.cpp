@@ -58,11 +58,13 @@ struct ListingIn {
 
 // The best `count` listings matching `context` by `ranking`'s BM25, through
 // Xapian's matcher over the combined database.
-std::vector<ListingIn> best_by_matcher(const QueryTree& context, const Xapian::Database& database,
+std::vector<ListingIn> best_by_matcher(const QueryTree& context, const PlanSources& sources,
                                        const RankingConfig& ranking, Xapian::doccount count) {
+    const Xapian::Database& database = sources.database;
     Xapian::Enquire enquire(database);
     enquire.set_weighting_scheme(bm25_of(ranking));
-    enquire.set_query(context.to_xapian());
+    const Xapian::Query matching = context.to_xapian();
+    enquire.set_query(sources.replaced ? sources.replaced->left_out_of(matching) : matching);
     const Xapian::MSet listings = enquire.get_mset(0, count);
     std::vector<ListingIn> best;
     for (auto listing = listings.begin(); listing != listings.end(); ++listing) best.push_back({&database, *listing});
@@ -160,17 +162,16 @@ std::vector<std::string> most_seen_first(const std::unordered_map<std::string, s
 
 }  // namespace
 
-std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
-                                                const std::vector<ShardView>& shards, const RankingConfig& ranking,
-                                                analyzers::TextAnalyzer& analyzer) {
+std::vector<std::string> completions_in_context(const TextQuery& text, const PlanSources& sources,
+                                                const RankingConfig& ranking, analyzers::TextAnalyzer& analyzer) {
     const auto typed = completed_word(text);
     const auto context = other_words(text);
     const auto listings_read = static_cast<std::size_t>(ranking.text.typing.context_listings);
     if (!typed || !context || listings_read == 0) return {};
     // The best listings by the ranking's BM25: those whose titles have the
     // other words, before those whose descriptions do.
-    auto listings = best_on_snapshots(*context, database, shards, ranking, listings_read);
-    if (!listings) listings = best_by_matcher(*context, database, ranking, static_cast<Xapian::doccount>(listings_read));
+    auto listings = best_on_snapshots(*context, sources.database, sources.shards, ranking, listings_read);
+    if (!listings) listings = best_by_matcher(*context, sources, ranking, static_cast<Xapian::doccount>(listings_read));
     return most_seen_first(title_terms_starting(*listings, *typed, analyzer), searched_for(text, *typed));
 }
 

@@ -15,6 +15,7 @@
 
 #include "query/ranking.h"
 #include "query_builder.h"
+#include "query_plan.h"
 #include "shard_view.h"
 
 namespace query {
@@ -31,11 +32,10 @@ namespace query {
 // current and no score at the border of those read nearly ties (the same
 // listings as Xapian's matcher finds: "short br" took 29 ms there, weighing
 // each of the 40,000 listings with "short"); otherwise by Xapian's matcher
-// over `database`, the shards combined. The titles' terms are read from
-// their termlists, or, in a frozen generation, which has none, by analysing
-// the stored titles with `analyzer`.
-std::vector<std::string> completions_in_context(const TextQuery& text, const Xapian::Database& database,
-                                                const std::vector<ShardView>& shards, const RankingConfig& ranking,
-                                                analyzers::TextAnalyzer& analyzer);
+// over `database`, the shards combined (`sources` has both). The titles'
+// terms are read from their termlists, or, in a frozen generation, whose
+// bases have none, by analysing the stored titles with `analyzer`.
+std::vector<std::string> completions_in_context(const TextQuery& text, const PlanSources& sources,
+                                                const RankingConfig& ranking, analyzers::TextAnalyzer& analyzer);
 
 }  // namespace query

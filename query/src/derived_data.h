@@ -51,13 +51,13 @@ struct TextDerivedData {
     SnapshotCache<WordDictionary> words;
 };
 
-// The generation's local shards, opened afresh, one by one.
+// The generation's local databases, opened afresh, one by one, in the
+// order CURRENT lists them: the shards (a frozen generation's bases), then
+// a frozen generation's deltas. The engine ranks and counts each as a shard.
 inline std::vector<Xapian::Database> open_local_shards(const std::filesystem::path& index_dir,
                                                        const analyzers::Generation& generation) {
     std::vector<Xapian::Database> shards;
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        shards.emplace_back(analyzers::shard_path(index_dir, generation.number, shard).string());
-    }
+    for (const auto& path : analyzers::serving_databases(index_dir, generation)) shards.emplace_back(path.string());
     return shards;
 }
 
@@ -71,9 +71,14 @@ public:
                   for (const auto& shard : open_local_shards(index_dir, generation)) {
                       // The shard's previous snapshot tells which terms are hot.
                       const std::size_t index = snapshots->size();
-                      const ShardSnapshot* before =
-                          previous && index < previous->size() ? (*previous)[index].get() : nullptr;
-                      snapshots->push_back(ShardSnapshot::build(shard, before));
+                      const auto before = previous && index < previous->size() ? (*previous)[index] : nullptr;
+                      // A shard nothing was committed to keeps its snapshot: a
+                      // frozen generation's bases, while their deltas change.
+                      if (before && before->uuid() == shard.get_uuid() && before->is_current_for(shard)) {
+                          snapshots->push_back(before);
+                      } else {
+                          snapshots->push_back(ShardSnapshot::build(shard, before.get()));
+                      }
                   }
                   return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));
               },

@@ -11,6 +11,7 @@
 #include "analyzers/index_layout.h"
 #include "analyzers/listing.h"
 #include "analyzers/synonyms.h"
+#include "derived_data.h"
 #include "field_vocabulary.h"
 #include "function_words.h"
 #include "head_noun.h"
@@ -84,6 +85,9 @@ struct Inspector::Impl {
     Xapian::Database database;
     FieldVocabulary vocabulary;
     std::shared_ptr<const WordDictionary> words;
+    // A frozen generation's replaced base listings: explained as the search
+    // sees them, that is never.
+    std::shared_ptr<const ReplacedListings> replaced;
     double now = now_seconds();
 
     explicit Impl(const ServiceOptions& options)
@@ -96,32 +100,39 @@ struct Inspector::Impl {
         database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
         vocabulary = FieldVocabulary::from_database(database, planner.analyzer());
         words = WordDictionary::build(database);
+        const auto generation = analyzers::serving_generation(options.index_dir);
+        if (generation && generation->frozen) {
+            replaced = ReplacedListings::read(open_local_shards(options.index_dir, *generation), generation->shard_count);
+        }
     }
+
+    Xapian::Query live(const Xapian::Query& query) const { return replaced ? replaced->left_out_of(query) : query; }
 
     // The request planned as the service plans it: all words, or any of
     // them once all together match too few.
     Plan plan_of(const SearchRequest& request) {
-        Plan plan = planner.plan(request, ranking, {vocabulary, *words, database});
+        Plan plan = planner.plan(request, ranking, {vocabulary, *words, database, {}, replaced});
         if (planner.should_relax(plan, count(planner.filtered(plan)))) planner.relax(plan);
         return plan;
     }
 
     Xapian::Query ranked(const Plan& plan) {
         const RankingContext context{.sold_shown = plan.request.filters.status != StatusFilter::on_sale,
-                                     .now_seconds = now};
+                                     .now_seconds = now,
+                                     .replaced = replaced};
         return planner.ranked(plan, context);
     }
 
     Xapian::Enquire enquire(const Xapian::Query& query) { return enquire_for(database, query, *ranking); }
 
     std::uint64_t count(const Xapian::Query& query) {
-        return enquire(query).get_mset(0, 0, database.get_doccount()).get_matches_estimated();
+        return enquire(live(query)).get_mset(0, 0, database.get_doccount()).get_matches_estimated();
     }
 
     // The weight `query` gives the listing, or -1 if it does not match.
     double weight_of(const Xapian::Query& query, const std::string& id_term) {
         const auto matches =
-            enquire(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(id_term))).get_mset(0, 1);
+            enquire(Xapian::Query(Xapian::Query::OP_FILTER, live(query), Xapian::Query(id_term))).get_mset(0, 1);
         return matches.empty() ? -1 : matches.begin().get_weight();
     }
 
@@ -280,10 +291,19 @@ struct Inspector::Impl {
         return {0, 0};
     }
 
+    // The listing's docid in the combined database (a Document read through
+    // it knows only its docid within its shard), past a replaced base copy.
+    std::optional<Xapian::docid> docid_of(const std::string& id_term) {
+        for (auto posting = database.postlist_begin(id_term); posting != database.postlist_end(id_term); ++posting) {
+            if (!replaced || !replaced->contains_combined(*posting)) return *posting;
+        }
+        return std::nullopt;
+    }
+
     std::optional<Xapian::Document> document_of(const std::string& id_term) {
-        auto posting = database.postlist_begin(id_term);
-        if (posting == database.postlist_end(id_term)) return std::nullopt;
-        return database.get_document(*posting);
+        const auto docid = docid_of(id_term);
+        if (!docid) return std::nullopt;
+        return database.get_document(*docid);
     }
 };
 
@@ -353,10 +373,7 @@ Diagnosis Inspector::diagnose(const SearchRequest& request, const std::string& l
     auto enquire = impl.enquire(impl.ranked(plan));
     set_order(enquire, request.sort, plan.text.empty());
     const auto ranked = enquire.get_mset(0, impl.database.get_doccount());
-    // The docid in the combined database: a Document read through it knows
-    // only its docid within its shard.
-    const Xapian::docid docid = *impl.database.postlist_begin(id_term);
-    const auto [rank, score] = impl.rank_shown(plan, ranked, docid);
+    const auto [rank, score] = impl.rank_shown(plan, ranked, *impl.docid_of(id_term));
     diagnosis.rank = rank;
     diagnosis.score = score;
     const std::size_t first = request.offset + 1, last = request.offset + request.limit;

@@ -74,13 +74,13 @@ public:
     }
 
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
-        return {.sold_shown = sold_shown, .now_seconds = now_seconds, .snapshots = snapshots_};
+        return {.sold_shown = sold_shown, .now_seconds = now_seconds, .snapshots = snapshots_, .replaced = replaced_};
     }
 
     // With snapshot scoring off, Xapian's matcher ranks everything.
     PlanSources plan_sources() const override {
-        if (!options_.snapshot_scoring) return IndexView::plan_sources();
-        return {*vocabulary_, *words_, combined_, shard_views()};
+        if (!options_.snapshot_scoring) return {*vocabulary_, *words_, combined_, {}, replaced_};
+        return {*vocabulary_, *words_, combined_, shard_views(), replaced_};
     }
 
     // Sorted results, and an empty query's, come from the snapshots'
@@ -94,7 +94,7 @@ public:
     }
 
     FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) override {
-        return query::count_facets(shard_views(), plan.request, planner.filtered_queries(plan),
+        return query::count_facets(shard_views(), plan.request, filtered_queries(plan, planner),
                                    page.snapshot_matches.get());
     }
 
@@ -103,8 +103,34 @@ private:
         serving_ = read_serving_generation(options_.index_dir);
         combined_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
         shards_ = open_local_shards(options_.index_dir, serving_.generation);
+        read_replaced();
         last_refresh_ = Clock::now();
         take_derived_data(true);
+    }
+
+    // What a frozen generation's deltas replaced, at the revisions the
+    // view's handles read.
+    void read_replaced() {
+        replaced_ = serving_.generation.frozen ? ReplacedListings::read(shards_, serving_.generation.shard_count)
+                                               : nullptr;
+        replaced_sets_.assign(shards_.size(), nullptr);
+        if (!replaced_) return;
+        // Sized as the shard's snapshot: a base never changes, so its
+        // snapshot holds every docid it has.
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
+            replaced_sets_[shard] = replaced_->of(shard, shards_[shard].get_lastdocid() + 1);
+        }
+    }
+
+    // The request's queries; those for Xapian leave the replaced listings
+    // out (the snapshots' matches do already: matches_in_snapshot).
+    FilteredQueries filtered_queries(const Plan& plan, Planner& planner) const {
+        FilteredQueries queries = planner.filtered_queries(plan);
+        if (!replaced_ || replaced_->empty()) return queries;
+        queries.with_all_filters = [all = std::move(queries.with_all_filters), replaced = replaced_](const Filters& f) {
+            return replaced->left_out_of(all(f));
+        };
+        return queries;
     }
 
     // The shared vocabulary, spelling dictionary and shard snapshots for
@@ -119,6 +145,7 @@ private:
     bool reopen_all() {
         bool changed = reopened(combined_);
         for (auto& shard : shards_) changed = reopened(shard) || changed;
+        if (changed) read_replaced();
         return changed;
     }
 
@@ -129,7 +156,8 @@ private:
     std::vector<ShardView> shard_views() const {
         std::vector<ShardView> views;
         for (std::size_t shard = 0; shard < shards_.size(); ++shard) {
-            views.push_back({.database = shards_[shard], .snapshot = (*snapshots_)[shard]});
+            views.push_back(
+                {.database = shards_[shard], .snapshot = (*snapshots_)[shard], .replaced = replaced_sets_[shard]});
         }
         return views;
     }
@@ -139,7 +167,7 @@ private:
         const auto views = shard_views();
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
                                               bm25_parameters(*plan.ranking), plan.request.filters,
-                                              planner.filtered_queries(plan), plan.first_rank + plan.rank_count,
+                                              filtered_queries(plan, planner), plan.first_rank + plan.rank_count,
                                               scoring_bound(options_.top_k_bound));
         if (!candidates) return std::nullopt;
         if (scores == ScoreSource::snapshots_when_current && !snapshots_behind()) {
@@ -267,7 +295,7 @@ private:
         const std::size_t above_page = plan.first_rank - from;
         std::size_t window = above_page + plan.rank_count;
         for (int attempt = 1;; ++attempt) {
-            auto ranked = rank_by_columns(shard_views(), plan.request.filters, planner.filtered_queries(plan), order,
+            auto ranked = rank_by_columns(shard_views(), plan.request.filters, filtered_queries(plan, planner), order,
                                           from, window);
             if (!ranked) return std::nullopt;
             Page page{.ranked_by = RankedBy::columns};
@@ -359,6 +387,8 @@ private:
     SnapshotsCache& snapshot_cache_;
     std::vector<Xapian::Database> shards_;  // the same shards as combined_, one by one
     std::shared_ptr<const ShardSnapshots> snapshots_;
+    std::shared_ptr<const ReplacedListings> replaced_;  // null: not a frozen generation
+    std::vector<std::shared_ptr<const DocidSet>> replaced_sets_;  // by shard, as ShardView::replaced
     ServingGeneration serving_;
     Clock::time_point last_refresh_;
 };
@@ -383,11 +413,11 @@ public:
         try {
             const analyzers::Generation generation = read_serving_generation(options_.index_dir).generation;
             health.generation = generation.number;
-            for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-                const auto path = analyzers::shard_path(options_.index_dir, generation.number, shard);
+            for (const auto& path : analyzers::serving_databases(options_.index_dir, generation)) {
                 const auto name = path.lexically_relative(options_.index_dir).string();
                 health.shards.push_back(shard_health(name, [&] { return Xapian::Database(path.string()); }));
             }
+            if (generation.frozen) leave_out_replaced(health, generation);
         } catch (const std::exception& error) {  // no index, or a CURRENT not ours
             health.problem = error.what();
         }
@@ -395,6 +425,24 @@ public:
     }
 
 private:
+    // A frozen generation's bases count the listings their deltas have
+    // replaced no more (a delta that cannot be read is its own problem).
+    void leave_out_replaced(IndexHealth& health, const analyzers::Generation& generation) const {
+        for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
+            ShardHealth& delta = health.shards[generation.shard_count + shard];
+            try {
+                const Xapian::Database database(
+                    analyzers::delta_path(options_.index_dir, generation.number, shard).string());
+                const auto replaced = analyzers::ReplacedListings::of(database).count();
+                health.shards[shard].documents -= std::min<std::uint64_t>(replaced, health.shards[shard].documents);
+            } catch (const Xapian::Error& error) {
+                if (delta.problem.empty()) delta.problem = error.get_description();
+            } catch (const std::runtime_error& error) {
+                if (delta.problem.empty()) delta.problem = error.what();
+            }
+        }
+    }
+
     const ServiceOptions& options_;
     TextDerivedData text_;
     SnapshotsCache snapshots_;

@@ -124,8 +124,7 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
         plan.corrected = true;
     }
     if (completions_capped(plan.text, typed, sources.words, config.text.typing)) {
-        hints.completions =
-            completions_in_context(plan.text, sources.database, sources.shards, config, builder_.analyzer());
+        hints.completions = completions_in_context(plan.text, sources, config, builder_.analyzer());
         if (!hints.completions.empty()) {
             plan.text = builder_.build(typed, config.text, &sources.vocabulary, &sources.words, &hints);
         }
@@ -161,7 +160,8 @@ FilteredQueries Planner::filtered_queries(const Plan& plan) {
 }
 
 Xapian::Query Planner::ranked(const Plan& plan, const RankingContext& context) {
-    return with_business_signals(filtered(plan), plan.text, *plan.ranking, context);
+    const Xapian::Query ranked = with_business_signals(filtered(plan), plan.text, *plan.ranking, context);
+    return context.replaced ? context.replaced->left_out_of(ranked) : ranked;
 }
 
 QueryTree Planner::scored(const Plan& plan, const RankingContext& context) const {

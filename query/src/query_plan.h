@@ -57,6 +57,8 @@ struct PlanSources {
     const WordDictionary& words;
     const Xapian::Database& database;
     std::vector<ShardView> shards = {};
+    // A frozen generation's replaced base listings, which choose nothing.
+    std::shared_ptr<const ReplacedListings> replaced = nullptr;
 };
 
 // Not thread-safe (owns a QueryBuilder): one per searcher.

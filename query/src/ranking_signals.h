@@ -10,6 +10,7 @@
 #include <xapian.h>
 
 #include "query_builder.h"
+#include "replaced_listings.h"
 #include "query_tree.h"
 #include "query/ranking.h"
 #include "query/search_request.h"
@@ -51,6 +52,9 @@ struct RankingContext {
     // Off where the freshness posting source cannot run (xapian-tcpsrv
     // cannot unserialise our own posting sources): the signal is left out.
     bool with_freshness = true;
+    // A frozen generation's replaced base listings, which no ranked query
+    // matches (null or empty: none).
+    std::shared_ptr<const ReplacedListings> replaced;
 };
 
 // The config's business signals for a text query, as one tree that adds

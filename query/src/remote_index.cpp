@@ -2,12 +2,26 @@
 // named in a stub file of "remote HOST:PORT" lines. Reindex swaps are the
 // shard servers' business.
 #include "derived_data.h"
+#include "analyzers/frozen_generation.h"
 #include "index_view.h"
+#include "query/errors.h"
 
 namespace query {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A frozen generation's replaced base listings are left out by our own
+// posting source, which the stock xapian-tcpsrv cannot run: its listings
+// would show twice. Told by the first database the stub names (a frozen
+// generation's stub names a base first).
+void refuse_frozen(const Xapian::Database& combined) {
+    if (analyzers::has_termlists(combined) && combined.get_metadata(analyzers::delta_base_key).empty()) return;
+    throw IndexError(IndexError::Kind::unavailable,
+                     "the remote shards are a frozen generation's (built with --no-termlists), which remote shards "
+                     "cannot serve: their replaced listings would show; serve it locally, or build without "
+                     "--no-termlists");
+}
 
 // A remote database has no generations: the whole stub is generation 1.
 const ServingGeneration remote_generation{.generation = {.number = 1, .shard_count = 0}, .id = "remote"};
@@ -16,6 +30,7 @@ class RemoteIndexView : public IndexView {
 public:
     RemoteIndexView(const ServiceOptions& options, TextDerivedData& text) : options_(options), text_(text) {
         combined_ = Xapian::Database(options_.remote_stub.string());
+        refuse_frozen(combined_);
         last_refresh_ = Clock::now();
         take_derived_data(true);
     }

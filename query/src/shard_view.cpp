@@ -7,6 +7,7 @@ std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filter
     const ShardSnapshot& snapshot = *shard.snapshot;
     auto matches = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
     if (!matches) return std::nullopt;
+    if (shard.replaced) matches->subtract(*shard.replaced);
     const auto value_filter =
         snapshot.value_filter(filters.price_min, filters.price_max, filters.conditions, filters.shipping);
     if (value_filter.none()) return matches;

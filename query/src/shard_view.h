@@ -31,10 +31,13 @@ inline ListingAddress address_in_combined(Xapian::docid combined, std::size_t sh
     return {(combined - 1) % shard_count, static_cast<Xapian::docid>((combined - 1) / shard_count + 1)};
 }
 
-// One shard as the engine reads it: its live database and its snapshot.
+// One shard as the engine reads it: its live database and its snapshot,
+// and, for a frozen generation's base, the listings its delta replaced
+// (left out of every match; null when none).
 struct ShardView {
     Xapian::Database database;
     std::shared_ptr<const ShardSnapshot> snapshot;
+    std::shared_ptr<const DocidSet> replaced = nullptr;
 };
 
 // The query for a set of filters, built from the caller's text query:
