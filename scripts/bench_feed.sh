@@ -6,6 +6,8 @@
 # latency percentiles before and during the feed; any failed request stops
 # the run with its error.
 #   scripts/bench_feed.sh [RATE] [ROUNDS]   (defaults 50 listings/s, 20 rounds)
+# BENCH_INDEX names another index to copy (a frozen generation's, say);
+# the default, var/bench/index, is built on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate="${1:-50}"
@@ -16,14 +18,15 @@ source scripts/binaries.sh
 require_binary SERVER_BIN
 require_binary INDEXER_BIN
 
-if [[ ! -f var/bench/index/CURRENT ]]; then
+index="${BENCH_INDEX:-var/bench/index}"
+if [[ "$index" == var/bench/index && ! -f var/bench/index/CURRENT ]]; then
   echo "no benchmark index yet: building 1M listings with scripts/bench_indexer.sh ..."
   bash scripts/bench_indexer.sh
 fi
 work="var/bench-feed"
 rm -rf "$work"
 mkdir -p "$work"
-cp -r var/bench/index "$work/index"  # the benchmark index itself stays as built
+cp -r "$index" "$work/index"  # the benchmark index itself stays as built
 python3 scripts/generate_listings.py --count 20000 --seed 11 --id-prefix F --updates-fraction 0.2 \
   --output "$work/source.jsonl" >/dev/null
 : >"$work/feed.jsonl"
