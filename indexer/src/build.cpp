@@ -25,6 +25,12 @@ std::filesystem::path staging_shard_path(const std::filesystem::path& index_dir,
     return analyzers::generation_path(index_dir, generation) / fmt::format("staging-{:02}", shard);
 }
 
+// Where a frozen build puts the listings the feed names again (FrozenBuildStore).
+std::filesystem::path staging_delta_path(const std::filesystem::path& index_dir, std::uint64_t generation,
+                                         std::size_t shard) {
+    return analyzers::generation_path(index_dir, generation) / fmt::format("staging-delta-{:02}", shard);
+}
+
 // Merging the parts by compaction also leaves each shard's B-trees full
 // and in order: a smaller index that is faster to search. Shards are
 // merged in parallel.
@@ -36,11 +42,17 @@ void merge_shards(const FeedOptions& options, const analyzers::Generation& gener
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
         threads.emplace_back([&, shard] {
             try {
-                PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard),
-                                              analyzers::shard_path(index_dir, generation.number, shard),
+                const auto base = analyzers::shard_path(index_dir, generation.number, shard);
+                PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard), base,
                                               totals.last_committed, feed_identity, options.no_termlists);
+                if (options.no_termlists) {
+                    FrozenShardStore::create_delta(base, analyzers::delta_path(index_dir, generation.number, shard),
+                                                   staging_delta_path(index_dir, generation.number, shard));
+                }
             } catch (const Xapian::Error& error) {
                 errors[shard] = error.get_description();
+            } catch (const std::exception& error) {
+                errors[shard] = error.what();
             }
         });
     }
@@ -48,15 +60,6 @@ void merge_shards(const FeedOptions& options, const analyzers::Generation& gener
     for (const auto& error : errors) {
         if (!error.empty()) throw std::runtime_error("merging shard parts failed: " + error);
     }
-}
-
-// A frozen generation's shards each get an empty delta for the follower.
-void create_deltas(const std::filesystem::path& index_dir, analyzers::Generation& generation) {
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        FrozenShardStore::create_delta(analyzers::shard_path(index_dir, generation.number, shard),
-                                       analyzers::delta_path(index_dir, generation.number, shard));
-    }
-    generation.frozen = true;
 }
 
 // Under the generations lock: leftovers of builds that died go first (they
@@ -101,9 +104,14 @@ PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generatio
     const auto dictionary = train_stored_text_dictionary(options);
     std::vector<std::unique_ptr<ShardStore>> staging;
     for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        staging.push_back(std::make_unique<PartedBuildStore>(staging_shard_path(options.index_dir, generation.number, shard),
-                                                             options.listings_per_part, dictionary,
-                                                             options.no_termlists));
+        const auto parts = staging_shard_path(options.index_dir, generation.number, shard);
+        if (options.no_termlists) {
+            staging.push_back(std::make_unique<FrozenBuildStore>(
+                parts, staging_delta_path(options.index_dir, generation.number, shard), options.listings_per_part,
+                dictionary, lexicon));
+        } else {
+            staging.push_back(std::make_unique<PartedBuildStore>(parts, options.listings_per_part, dictionary));
+        }
     }
     PipelineOptions pipeline_options;
     pipeline_options.commit_every_lines = options.commit_every_lines;
@@ -132,8 +140,8 @@ FeedReport build_unchecked(const FeedOptions& options) {
     const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build");
 
     if (options.no_termlists) {
-        notify(options.on_notice, "building a frozen generation (no termlists): the feed must name each listing "
-                                  "once; the follower writes into a delta beside each shard");
+        notify(options.on_notice, "building a frozen generation (no termlists): listings the feed names again, and "
+                                  "later the follower's, go to a delta beside each shard");
     }
     FeedReport report;
     report.generation = start_generation(options);
@@ -146,7 +154,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
         // Compaction writes every shard again: about as much as the parts take.
         disk_reserve(options).check(bytes_under(analyzers::generation_path(options.index_dir, report.generation.number)));
         merge_shards(options, report.generation, totals, source.identity());
-        if (options.no_termlists) create_deltas(options.index_dir, report.generation);
+        report.generation.frozen = options.no_termlists;
         report.late_segments = source.late_segments();
         publish(options, report.generation);
     } catch (...) {

@@ -1,6 +1,7 @@
 #include "shard_store.h"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -67,14 +68,14 @@ Xapian::WritableDatabase open_for_writing(const std::filesystem::path& path) {
     return Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN);
 }
 
-// A later line for a listing already in a part without termlists would
-// need its old document's terms, which only a termlist gives.
-[[noreturn]] void refuse_repeat(const std::string& listing_id, std::string_view what) {
-    throw std::runtime_error(fmt::format(
-        "listing '{}' {} after its first line: a build with --no-termlists takes a dump that names each listing "
-        "once (its latest state); nothing was published",
-        listing_id, what));
+// A listing in a part without termlists cannot be changed there (Xapian
+// needs its old document's terms): FrozenBuildStore sends such changes to
+// its delta instead.
+[[noreturn]] void refuse_change(const std::string& listing_id) {
+    throw std::logic_error(fmt::format("listing '{}' cannot be changed in a part without termlists", listing_id));
 }
+
+constexpr const char* replaced_ids_file = "replaced-ids";
 
 // Compaction meets a metadata key in every part that has it: the value of
 // the last part, which merge_parts adds to hold the shard's own keys, wins.
@@ -125,14 +126,27 @@ void CheckpointedStore::commit(const FeedPosition& position, const std::string& 
 
 void CheckpointedStore::close() { close_uncommitted(database_); }
 
-void FrozenShardStore::create_delta(const std::filesystem::path& base_path, const std::filesystem::path& delta_path) {
+void FrozenShardStore::create_delta(const std::filesystem::path& base_path, const std::filesystem::path& delta_path,
+                                    const std::filesystem::path& built) {
     const Xapian::Database base(base_path.string());
-    Xapian::WritableDatabase delta(delta_path.string(), Xapian::DB_CREATE);
+    const bool anything_built = std::filesystem::exists(built / "iamglass");
+    if (anything_built) {
+        Xapian::Database(built.string()).compact(delta_path.string());  // written and synced afresh
+    }
+    Xapian::WritableDatabase delta(delta_path.string(), anything_built ? Xapian::DB_OPEN : Xapian::DB_CREATE);
     for (auto key = base.metadata_keys_begin(); key != base.metadata_keys_end(); ++key) {
         if (*key != analyzers::termlists_key) delta.set_metadata(*key, base.get_metadata(*key));
     }
     delta.set_metadata(analyzers::delta_base_key, base.get_uuid());
+    analyzers::ReplacedListings replaced;
+    for (const std::string& id : FrozenBuildStore::replaced_ids(built)) {
+        const std::string id_term = analyzers::id_term(id);
+        const auto posting = base.postlist_begin(id_term);
+        if (posting != base.postlist_end(id_term)) replaced.add(*posting);
+    }
+    replaced.write_changes(delta);
     delta.commit();
+    std::filesystem::remove_all(built);
 }
 
 namespace {
@@ -235,7 +249,7 @@ Xapian::WritableDatabase& PartedBuildStore::current_part() {
 void PartedBuildStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
     auto [where, first_time] = part_of_listing_.try_emplace(listing_id, 0);
     if (!first_time) {
-        if (without_termlists_) refuse_repeat(listing_id, "is updated");
+        if (without_termlists_) refuse_change(listing_id);
         // Updated later in the dump: replace it where it is.
         parts_[where->second].replace_document(analyzers::id_term(listing_id), document);
         return;
@@ -249,7 +263,7 @@ void PartedBuildStore::upsert(const std::string& listing_id, const Xapian::Docum
 void PartedBuildStore::remove(const std::string& listing_id) {
     auto where = part_of_listing_.find(listing_id);
     if (where == part_of_listing_.end()) return;
-    if (without_termlists_) refuse_repeat(listing_id, "is deleted");
+    if (without_termlists_) refuse_change(listing_id);
     parts_[where->second].delete_document(analyzers::id_term(listing_id));
     part_of_listing_.erase(where);
 }
@@ -257,7 +271,7 @@ void PartedBuildStore::remove(const std::string& listing_id) {
 std::optional<Xapian::Document> PartedBuildStore::find(const std::string& listing_id) {
     auto where = part_of_listing_.find(listing_id);
     if (where == part_of_listing_.end()) return std::nullopt;
-    if (without_termlists_) refuse_repeat(listing_id, "is marked sold");
+    if (without_termlists_) refuse_change(listing_id);
     return find_in(parts_[where->second], analyzers::id_term(listing_id));
 }
 
@@ -276,6 +290,15 @@ void PartedBuildStore::commit(const FeedPosition&, const std::string&) {
 void PartedBuildStore::close() {
     for (auto& part : parts_) part.close();
     parts_.clear();
+}
+
+std::optional<analyzers::Listing> PartedBuildStore::stored_listing(const std::string& listing_id) {
+    auto where = part_of_listing_.find(listing_id);
+    if (where == part_of_listing_.end()) return std::nullopt;
+    Xapian::WritableDatabase& part = parts_[where->second];
+    const auto document = find_in(part, analyzers::id_term(listing_id));
+    if (!document) return std::nullopt;
+    return analyzers::stored_listing_of(*document, part);
 }
 
 void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const std::filesystem::path& destination,
@@ -305,5 +328,77 @@ void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const
     std::filesystem::remove_all(directory);
 }
 
+
+FrozenBuildStore::FrozenBuildStore(std::filesystem::path parts_directory, std::filesystem::path delta_directory,
+                                   std::size_t listings_per_part,
+                                   std::shared_ptr<const analyzers::StoredTextDictionary> dictionary,
+                                   const analyzers::Lexicon& lexicon)
+    : parts_(std::move(parts_directory), listings_per_part, dictionary, /*without_termlists=*/true),
+      delta_directory_(std::move(delta_directory)),
+      builder_(lexicon, std::move(dictionary)) {}
+
+Xapian::WritableDatabase& FrozenBuildStore::delta() {
+    if (!delta_) {
+        delta_.emplace(delta_directory_.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+        if (const auto& dictionary = parts_.stored_text_dictionary()) dictionary->write_to(*delta_);
+    }
+    return *delta_;
+}
+
+bool FrozenBuildStore::moved_to_delta(const std::string& listing_id) {
+    if (replaced_.count(listing_id) != 0) return true;
+    if (!parts_.holds(listing_id)) return false;
+    replaced_.insert(listing_id);
+    return true;
+}
+
+void FrozenBuildStore::upsert(const std::string& listing_id, const Xapian::Document& document) {
+    if (moved_to_delta(listing_id)) {
+        delta().replace_document(analyzers::id_term(listing_id), document);
+    } else {
+        parts_.upsert(listing_id, document);  // its first time
+    }
+}
+
+void FrozenBuildStore::remove(const std::string& listing_id) {
+    if (moved_to_delta(listing_id)) delta().delete_document(analyzers::id_term(listing_id));
+}
+
+std::optional<Xapian::Document> FrozenBuildStore::find(const std::string& listing_id) {
+    if (replaced_.count(listing_id) != 0) return delta_ ? find_in(*delta_, analyzers::id_term(listing_id)) : std::nullopt;
+    // A part's copy has no termlist to carry over: indexed again from its
+    // stored fields, as FrozenShardStore::find does.
+    const auto stored = parts_.stored_listing(listing_id);
+    if (!stored) return std::nullopt;
+    return builder_.build(*stored);
+}
+
+void FrozenBuildStore::commit(const FeedPosition& position, const std::string& feed_identity) {
+    parts_.commit(position, feed_identity);
+    if (delta_) delta_->commit();
+}
+
+void FrozenBuildStore::close() {
+    parts_.close();
+    if (delta_) delta_->close();
+    if (replaced_.empty()) return;
+    std::filesystem::create_directories(delta_directory_);
+    std::ofstream out(delta_directory_ / replaced_ids_file, std::ios::binary);
+    for (const std::string& id : replaced_) out << id.size() << ' ' << id;  // ids may hold any character
+    if (!out.flush()) throw std::runtime_error("cannot write " + (delta_directory_ / replaced_ids_file).string());
+}
+
+std::vector<std::string> FrozenBuildStore::replaced_ids(const std::filesystem::path& delta_directory) {
+    std::vector<std::string> ids;
+    std::ifstream in(delta_directory / replaced_ids_file, std::ios::binary);
+    std::size_t size = 0;
+    while (in >> size) {
+        in.get();  // the space
+        std::string id(size, '\0');
+        in.read(id.data(), static_cast<std::streamsize>(size));
+        ids.push_back(std::move(id));
+    }
+    return ids;
+}
 
 }  // namespace indexer

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <xapian.h>
@@ -80,9 +81,12 @@ private:
 //   commit as the listings and the feed position.
 class FrozenShardStore final : public ShardStore {
 public:
-    // Makes the delta of a frozen shard, empty, with the base's metadata
-    // (feed position, dictionary, analysis version) and the base's uuid.
-    static void create_delta(const std::filesystem::path& base, const std::filesystem::path& delta);
+    // Makes the delta of a frozen shard, with the base's metadata (feed
+    // position, dictionary, analysis version) and the base's uuid: empty,
+    // or from what a FrozenBuildStore left in `built` (listings the feed
+    // named again, and the ids of the base listings they replaced).
+    static void create_delta(const std::filesystem::path& base, const std::filesystem::path& delta,
+                             const std::filesystem::path& built);
 
     // `lexicon` must outlive the store: a base listing marked sold is
     // indexed again, into the delta.
@@ -136,6 +140,11 @@ public:
     void commit(const FeedPosition& position, const std::string& feed_identity) override;
     void close() override;
 
+    // Whether a part holds the listing.
+    bool holds(const std::string& listing_id) const { return part_of_listing_.count(listing_id) != 0; }
+    // The listing as a part stores it for display, if a part holds it.
+    std::optional<analyzers::Listing> stored_listing(const std::string& listing_id);
+
     // Merges the parts into one compacted database at `destination`, with
     // the feed position of the last commit, and removes the parts. Parts
     // built `without_termlists` give a frozen shard.
@@ -157,6 +166,47 @@ private:
     // dump finds it (and no listing is ever in two parts).
     std::unordered_map<std::string, std::uint32_t> part_of_listing_;
     ShardCheckpoint checkpoint_;  // always empty: a build starts from nothing
+};
+
+// FrozenBuildStore (build --no-termlists): listings go to parts without
+//   termlists (a PartedBuildStore) the first time the feed names them; a
+//   listing named again (updated, deleted, marked sold) goes to a delta
+//   database, and its base copy is listed as replaced, as the follower
+//   would do later. FrozenShardStore::create_delta makes the generation's
+//   delta of it once the parts are merged.
+class FrozenBuildStore final : public ShardStore {
+public:
+    // `lexicon` must outlive the store (a base listing marked sold is
+    // indexed again).
+    FrozenBuildStore(std::filesystem::path parts_directory, std::filesystem::path delta_directory,
+                     std::size_t listings_per_part, std::shared_ptr<const analyzers::StoredTextDictionary> dictionary,
+                     const analyzers::Lexicon& lexicon);
+    const ShardCheckpoint& checkpoint() const override { return parts_.checkpoint(); }
+    std::shared_ptr<const analyzers::StoredTextDictionary> stored_text_dictionary() const override {
+        return parts_.stored_text_dictionary();
+    }
+    void upsert(const std::string& listing_id, const Xapian::Document& document) override;
+    void remove(const std::string& listing_id) override;
+    std::optional<Xapian::Document> find(const std::string& listing_id) override;
+    void replace(const std::string& listing_id, const Xapian::Document& document) override { upsert(listing_id, document); }
+    void commit(const FeedPosition& position, const std::string& feed_identity) override;
+    void close() override;
+
+    // The ids of the base listings replaced, as close() leaves them in
+    // `delta_directory`.
+    static std::vector<std::string> replaced_ids(const std::filesystem::path& delta_directory);
+
+private:
+    // Whether the listing's base copy is replaced; if it is not yet, makes
+    // it so (true) when the parts hold it.
+    bool moved_to_delta(const std::string& listing_id);
+    Xapian::WritableDatabase& delta();
+
+    PartedBuildStore parts_;
+    std::filesystem::path delta_directory_;
+    std::optional<Xapian::WritableDatabase> delta_;  // made at the first listing named again
+    std::unordered_set<std::string> replaced_;
+    analyzers::DocumentBuilder builder_;
 };
 
 }  // namespace indexer

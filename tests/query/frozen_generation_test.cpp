@@ -52,13 +52,19 @@ std::string changes() {
     return feed;
 }
 
+// The catalog and its changes, applied by the follower after the build, or
+// (`built_together`) built from one feed.
 struct Followed {
     test_support::TempDir dir;
     std::unique_ptr<SearchService> service;
 
-    Followed(bool frozen, bool snapshot_scoring) {
-        query_test::build_index(dir, catalog(), frozen);
-        query_test::follow_once(dir, changes());
+    Followed(bool frozen, bool snapshot_scoring, bool built_together = false) {
+        if (built_together) {
+            query_test::build_index(dir, catalog() + changes(), frozen);
+        } else {
+            query_test::build_index(dir, catalog(), frozen);
+            query_test::follow_once(dir, changes());
+        }
         service = std::make_unique<SearchService>(ServiceOptions{
             .index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
             .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\nfreshness.weight = 0\n"),
@@ -95,10 +101,11 @@ std::vector<SearchRequest> requests() {
 
 }  // namespace
 
-TEST_CASE("a followed frozen generation answers as a followed usual generation, its replaced listings never matching") {
-    for (const bool snapshot_scoring : {true, false}) {
+TEST_CASE("a frozen generation answers as a usual one given the same lines, its replaced listings never matching") {
+    for (const auto [snapshot_scoring, built_together] : {std::pair{true, false}, {false, false}, {true, true}}) {
         CAPTURE(snapshot_scoring);
-        Followed usual(false, snapshot_scoring), frozen(true, snapshot_scoring);
+        CAPTURE(built_together);
+        Followed usual(false, snapshot_scoring, built_together), frozen(true, snapshot_scoring, built_together);
         for (const SearchRequest& request : requests()) {
             CAPTURE(request.text);
             CAPTURE(static_cast<int>(request.sort));
