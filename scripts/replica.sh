@@ -27,20 +27,22 @@ round() {
   shards=$(xapian-metadata get "$replica/serving" shards)
   id=$(xapian-metadata get "$replica/serving" id)  # empty from an indexer older than generation ids
   frozen=$(xapian-metadata get "$replica/serving" frozen)  # "1": each shard a base and a delta
+  if [[ "$frozen" == 1 ]]; then
+    # xapian-replicate opens every database it updates for writing, which
+    # a base built without termlists cannot be.
+    echo "replica: generation $generation is frozen (built with --no-termlists): xapian-replicate cannot copy" \
+      "its bases; serve replicas from a generation built without --no-termlists" >&2
+    exit 1
+  fi
   local gen_dir
   gen_dir=$(printf 'gen-%06d' "$generation")
   mkdir -p "$replica/$gen_dir"
   local stub
   stub=$(printf '# generation %s of %s shards, written by the indexer' "$generation" "$shards")
   [[ -z "$id" ]] || stub+=$'\n'"# id $id"
-  [[ "$frozen" != 1 ]] || stub+=$'\n'"# frozen: each shard a base and a delta"
-  local kinds=(shard)
-  [[ "$frozen" != 1 ]] || kinds+=(delta)
-  for kind in "${kinds[@]}"; do  # the order CURRENT lists them in: every base, then every delta
-    for ((shard = 0; shard < shards; shard++)); do
-      copy "$gen_dir/$(printf '%s-%02d' "$kind" "$shard")"
-      stub+=$'\n'"auto $gen_dir/$(printf '%s-%02d' "$kind" "$shard")"
-    done
+  for ((shard = 0; shard < shards; shard++)); do
+    copy "$gen_dir/$(printf 'shard-%02d' "$shard")"
+    stub+=$'\n'"auto $gen_dir/$(printf 'shard-%02d' "$shard")"
   done
   if [[ "$(cat "$replica/CURRENT" 2>/dev/null)" != "$stub" ]]; then
     printf '%s\n' "$stub" >"$replica/CURRENT.tmp"

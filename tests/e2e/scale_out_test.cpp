@@ -181,3 +181,36 @@ TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches u
     CHECK_FALSE(std::filesystem::exists(std::filesystem::path(replica) / "gen-000001"));
     ::unsetenv("XAPIAN_MAX_CHANGESETS");
 }
+
+// A frozen generation's bases cannot be opened for writing, which both
+// xapian-replicate and a replaced listing's exclusion need on the other
+// side: replicas and remote shards say so instead of serving it wrong.
+TEST_CASE("replicas and remote shards refuse a frozen generation, saying why") {
+    test_support::TempDir dir;
+    const std::string index = (dir / "index").string();
+    run_indexer({"build", "--no-termlists", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index,
+                 "--shards", "2"});
+
+    const int port = free_port();
+    test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
+                                       std::to_string(port), index});
+    wait_for_port(port);
+    const auto script = test_support::project_data_dir().parent_path() / "scripts" / "replica.sh";
+    const auto replica = dir / "replica";
+    const auto replicated = run_command({"bash", script.string(), "127.0.0.1", std::to_string(port), replica.string(), "0"});
+    CHECK(replicated.exit_code == 1);
+    CHECK_MESSAGE(replicated.output.find("is frozen (built with --no-termlists)") != std::string::npos, replicated.output);
+    CHECK_FALSE(std::filesystem::exists(replica / "CURRENT"));
+
+    const int shard_port = free_port();
+    test_support::ChildProcess shard_server({"/usr/bin/xapian-tcpsrv", "--port", std::to_string(shard_port),
+                                             "--interface", "127.0.0.1", "--quiet", index + "/gen-000001/shard-00"});
+    wait_for_port(shard_port);
+    test_support::write_file(dir / "remote.stub", "remote 127.0.0.1:" + std::to_string(shard_port) + "\n");
+    const auto served = run_command({test_support::binary("SERVER_BIN").string(), "--remote-stub",
+                                     (dir / "remote.stub").string(), "--data-dir", data_dir(), "--port",
+                                     std::to_string(free_port())});
+    CHECK(served.exit_code == 1);  // at start, not with every search
+    CHECK_MESSAGE(served.output.find("a frozen generation's (built with --no-termlists)") != std::string::npos,
+                  served.output);
+}
