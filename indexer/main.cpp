@@ -112,8 +112,8 @@ indexer::FeedOptions read_feed_options(const cli::Values& values, ProgressPrinte
 int run_build(int argc, char** argv) {
     auto options = feed_options();
     options.push_back({"no-termlists", "", "",
-                       "a frozen generation: no termlists (a smaller index, a faster build), searchable but never "
-                       "followed or updated; the feed must name each listing once",
+                       "a frozen generation: shards without termlists (a smaller index, a faster build) that never "
+                       "change, each with a delta the follower writes to; served by one machine (see README)",
                        true});
     const cli::Values values = cli::Parser("listing-indexer build --feed FEED --index DIR [options]",
                                            "Builds a new generation of all shards from the whole feed (or a full\n"

@@ -54,15 +54,15 @@ void close_uncommitted(Xapian::WritableDatabase& database) {
     database.close();
 }
 
-// A frozen shard cannot be opened for writing at all (Xapian wants its
-// termlist table): say why, and what to do, instead of Xapian's "couldn't
-// open termlist.glass".
+// A frozen generation's base cannot be opened for writing at all (Xapian
+// wants its termlist table); the follower writes its delta instead, when
+// CURRENT says the generation is frozen. Should a CURRENT not say so, this
+// says what is wrong instead of Xapian's "couldn't open termlist.glass".
 Xapian::WritableDatabase open_for_writing(const std::filesystem::path& path) {
     if (std::filesystem::exists(path / "iamglass") && !analyzers::has_termlists(Xapian::Database(path.string()))) {
         throw std::runtime_error(fmt::format(
-            "shard {} belongs to a frozen generation (built with --no-termlists): its listings cannot be updated "
-            "or deleted, so the feed cannot be followed into it; build the next generation without --no-termlists "
-            "to follow the feed",
+            "shard {} is a frozen generation's base (built with --no-termlists), which is never written, but CURRENT "
+            "does not name the generation frozen (a '# frozen' line and its deltas): was it written by hand?",
             path.string()));
     }
     return Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE_OR_OPEN);

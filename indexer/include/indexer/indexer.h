@@ -43,9 +43,8 @@ struct FeedOptions {
     // merges them at the end: cheaper commits than one growing database.
     std::size_t listings_per_part = 100'000;
     // Build a frozen generation: shards without Xapian's termlists (a third
-    // smaller, a quarter less CPU to build), which can be searched but
-    // never changed, so not followed; the feed must name each listing once
-    // (a dump). See analyzers/document_layout.h.
+    // smaller, a quarter less CPU to build) that never change, each with a
+    // delta for what changes (analyzers/frozen_generation.h).
     bool no_termlists = false;
     // Commits stop (a follower retries them) while less than this is free
     // on the index's filesystem: Xapian 1.4 can abort the process when a
