@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <xapian.h>
@@ -391,4 +392,29 @@ TEST_CASE("a listing replaced twice in a frozen generation is marked once, and i
     CHECK(listing.title == "third");
     CHECK(listing.status == analyzers::ListingStatus::sold);
     CHECK(replaced_in(dir, analyzers::shard_of("a", 2)).size() == 1);
+}
+
+TEST_CASE("a frozen base named in a CURRENT that does not say frozen is not written, and the follower says why") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, listing_line("a", "one", 1));
+    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
+    build_options.no_termlists = true;
+    build_options.on_notice = [](const std::string&) {};
+    indexer::build_generation(build_options);
+    // CURRENT as if written by hand, without the '# frozen' line and the deltas.
+    const auto stub = analyzers::serving_stub_path(dir / "index");
+    std::string kept;
+    std::istringstream lines(test_support::read_file(stub));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("frozen") == std::string::npos && line.find("delta") == std::string::npos) kept += line + "\n";
+    }
+    test_support::write_file(stub, kept);
+    append(feed, listing_line("b", "two", 2));
+    try {
+        indexer::follow_feed(follow_options(dir, feed));
+        FAIL("the follower wrote into a frozen base");
+    } catch (const std::runtime_error& error) {
+        CHECK_MESSAGE(std::string(error.what()).find("is a frozen generation's base") != std::string::npos, error.what());
+    }
 }
