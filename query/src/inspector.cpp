@@ -1,5 +1,6 @@
 #include "query/inspector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <unordered_map>
@@ -248,10 +249,24 @@ struct Inspector::Impl {
         }
     }
 
+    // Whether the search ranks the listing again by its title: it is among
+    // the best proximity_window Xapian ranks, and the request's page starts
+    // within them (as in Searcher::run).
+    bool reranked_by_title(const Plan& plan, Xapian::docid docid) {
+        const std::size_t window = proximity_window(plan.request, plan.text, *ranking);
+        if (window <= plan.request.offset) return false;
+        auto best = enquire(ranked(plan));
+        set_order(best, plan.request.sort, plan.text.empty());
+        const auto matches = best.get_mset(0, static_cast<Xapian::doccount>(window));
+        return std::any_of(matches.begin(), matches.end(), [&](Xapian::docid match) { return match == docid; });
+    }
+
     // The title bonuses the service adds when it ranks the best listings
-    // again (whether this one is among them or not): proximity, head noun.
-    void add_title_parts(const Plan& plan, const Xapian::Document& document, Explanation& explanation) {
-        if (proximity_window(plan.request, plan.text, *ranking) == 0) return;
+    // again, if this one (`docid` in the combined database) is among them:
+    // proximity, head noun.
+    void add_title_parts(const Plan& plan, Xapian::docid docid, const Xapian::Document& document,
+                         Explanation& explanation) {
+        if (!reranked_by_title(plan, docid)) return;
         const auto title =
             planner.analyzer().analyze(analyzers::stored_title(document.get_value(analyzers::slot::stored_fields)));
         const auto add = [&](std::string name, double bonus) {
@@ -322,7 +337,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *document, explanation.parts);
     impl.add_function_word_parts(plan, explanation.parts);
-    if (explanation.score > 0) impl.add_title_parts(plan, *document, explanation);
+    if (explanation.score > 0) impl.add_title_parts(plan, *impl.docid_of(id_term), *document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;
