@@ -1,6 +1,7 @@
 #include "analyzers/frozen_generation.h"
 
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -28,7 +29,12 @@ ReplacedListings ReplacedListings::of(const Xapian::Database& delta) {
     const std::string prefix(replaced_key_prefix);
     for (auto key = delta.metadata_keys_begin(prefix); key != delta.metadata_keys_end(prefix); ++key) {
         const std::string name = *key;
-        const std::size_t chunk = std::stoul(name.substr(prefix.size()), nullptr, 16);
+        std::size_t chunk = 0;
+        const std::string_view number = std::string_view(name).substr(prefix.size());
+        const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), chunk, 16);
+        if (error != std::errc() || end != number.data() + number.size()) {
+            throw std::runtime_error(fmt::format("replaced listings: '{}' names no chunk", name));
+        }
         const std::string bits = delta.get_metadata(name);
         if (bits.size() != chunk_bytes) {
             throw std::runtime_error(fmt::format("replaced listings: chunk {} holds {} bytes, not {}", chunk,

@@ -37,6 +37,11 @@ TEST_CASE("replaced base listings round-trip through a delta's metadata, a chunk
     delta.commit();
     CHECK(delta.get_metadata("frozen.replaced.00000001") == "left alone");
     CHECK_THROWS_WITH_AS(ReplacedListings::of(delta), doctest::Contains("chunk 1 holds 10 bytes"), std::runtime_error);
+    delta.set_metadata("frozen.replaced.00000001", "");  // removed
+    delta.set_metadata("frozen.replaced.zz", std::string(8192, '\0'));
+    delta.commit();
+    CHECK_THROWS_WITH_AS(ReplacedListings::of(delta), doctest::Contains("'frozen.replaced.zz' names no chunk"),
+                         std::runtime_error);
 }
 
 TEST_CASE("a database says whether it has termlists") {
