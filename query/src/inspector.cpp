@@ -206,7 +206,10 @@ struct Inspector::Impl {
         }
     }
 
-    void add_signal_parts(const Plan& plan, const Xapian::Document& document, std::vector<ScorePart>& parts) {
+    // `docid`: the listing's in the combined database (its Document knows
+    // only its docid within its shard).
+    void add_signal_parts(const Plan& plan, Xapian::docid docid, const Xapian::Document& document,
+                          std::vector<ScorePart>& parts) {
         const RankingConfig& config = *ranking;
         if (config.freshness_weight > 0) {
             const double created_at = Xapian::sortable_unserialise(document.get_value(analyzers::slot::created_at));
@@ -215,7 +218,6 @@ struct Inspector::Impl {
         }
         // Through the terms' postings, not the document's termlist, which a
         // frozen generation does not have.
-        const Xapian::docid docid = document.get_docid();
         const auto has_any = [&](const std::vector<std::string>& terms) {
             for (const auto& term : terms) {
                 auto posting = database.postlist_begin(term);
@@ -329,15 +331,16 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     Impl& impl = *impl_;
     const std::string id_term = analyzers::id_term(listing_id);
     Explanation explanation{.listing_id = listing_id};
-    const auto document = impl.document_of(id_term);
-    if (!document) throw RequestError(fmt::format("no listing '{}' in the index", listing_id));
+    const auto docid = impl.docid_of(id_term);
+    if (!docid) throw RequestError(fmt::format("no listing '{}' in the index", listing_id));
+    const Xapian::Document document = impl.database.get_document(*docid);
     const Plan plan = impl.plan_of(request);
     explanation.score = std::max(0.0, impl.weight_of(impl.ranked(plan), id_term));
     impl.note_expansions(plan.text);
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
-    impl.add_signal_parts(plan, *document, explanation.parts);
+    impl.add_signal_parts(plan, *docid, document, explanation.parts);
     impl.add_function_word_parts(plan, explanation.parts);
-    if (explanation.score > 0) impl.add_title_parts(plan, *impl.docid_of(id_term), *document, explanation);
+    if (explanation.score > 0) impl.add_title_parts(plan, *docid, document, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;

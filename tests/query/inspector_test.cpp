@@ -148,3 +148,28 @@ TEST_CASE("a diagnosis gives the rank and score the search shows, after re-ranki
         }
     }
 }
+
+// Regression: the brand and category signals were looked up by the docid a
+// Document read through the combined database knows, its docid within its
+// shard: over several shards, explain named a brand match for listings of
+// other brands and missed it for listings of the brand.
+TEST_CASE("explain names a brand match for every listing of the brand, whichever shard holds it") {
+    test_support::TempDir dir;
+    std::string feed;
+    for (int n = 0; n < 24; ++n) {
+        const char* brand = n % 2 == 0 ? "Nike" : "Adidas";
+        feed += fmt::format(R"({{"id":"s{}","title":"running shoes {}","brand":"{}","price":{},"created_at":1700000000}})",
+                            n, n, brand, 10 + n) +
+                "\n";
+    }
+    query_test::build_index(dir, feed);
+    const ServiceOptions options{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                                 .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\n"
+                                                                                 "brand_match.weight = 5\n")};
+    Inspector inspector(options);
+    for (int n = 0; n < 24; ++n) {
+        CAPTURE(n);
+        const auto explanation = inspector.explain({.text = "nike running shoes"}, fmt::format("s{}", n));
+        CHECK(has_part(explanation, "brand named in the query") == (n % 2 == 0));
+    }
+}
