@@ -122,6 +122,9 @@ public:
 
     // All shards as one database.
     const Xapian::Database& combined() const { return combined_; }
+    // The listings served (a frozen generation's replaced base listings left out).
+    virtual std::uint64_t listing_count() const { return combined_.get_doccount(); }
+    virtual DeltaCounts delta_counts() const { return {}; }
     virtual PlanSources plan_sources() const { return {*vocabulary_, *words_, combined_}; }
 
     // What the ranking signals may read here.

@@ -73,6 +73,19 @@ public:
         return version;
     }
 
+    std::uint64_t listing_count() const override {
+        return combined_.get_doccount() - (replaced_ ? replaced_->count() : 0);
+    }
+
+    DeltaCounts delta_counts() const override {
+        if (!serving_.generation.frozen) return {};
+        DeltaCounts counts{.replaced = replaced_ ? replaced_->count() : 0};
+        for (std::size_t shard = serving_.generation.shard_count; shard < shards_.size(); ++shard) {
+            counts.listings += shards_[shard].get_doccount();
+        }
+        return counts;
+    }
+
     RankingContext ranking_context(bool sold_shown, double now_seconds) const override {
         return {.sold_shown = sold_shown, .now_seconds = now_seconds, .snapshots = snapshots_, .replaced = replaced_};
     }

@@ -128,6 +128,13 @@ std::uint64_t SearchService::document_count() {
     });
 }
 
+DeltaCounts SearchService::delta_counts() {
+    return pool_->with_searcher([](Searcher& searcher) {
+        searcher.refresh();
+        return searcher.delta_counts();
+    });
+}
+
 IndexProgress SearchService::progress() {
     return pool_->with_searcher([](Searcher& searcher) {
         searcher.refresh();

@@ -27,7 +27,8 @@ public:
     void refresh() { view_->refresh(); }
     // Changes whenever what this searcher sees changes.
     IndexVersion version() const { return view_->version(); }
-    std::uint64_t document_count() const { return view_->combined().get_doccount(); }
+    std::uint64_t document_count() const { return view_->listing_count(); }
+    DeltaCounts delta_counts() const { return view_->delta_counts(); }
 
     // Throws Xapian::Error when the index cannot be read, after retrying
     // reads that writers overtook.

@@ -273,7 +273,7 @@ struct HttpApi::Impl : RequestHandler {
             response.set_content(R"({"status":"alive"})", json_type);
         });
         router.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-            response.set_content(metrics.render(service.serving_generation(), service.document_count()),
+            response.set_content(metrics.render(service.serving_generation(), service.document_count(), service.delta_counts()),
                                  "text/plain; version=0.0.4");
         });
         // Called for every request, whatever its outcome, once the response

@@ -36,7 +36,7 @@ void Metrics::observe_search_latency(double milliseconds) {
     latency_sum_us_.fetch_add(static_cast<std::uint64_t>(milliseconds * 1000), std::memory_order_relaxed);
 }
 
-std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) const {
+std::string Metrics::render(std::uint64_t generation, std::uint64_t documents, const query::DeltaCounts& deltas) const {
     std::string text;
     auto out = std::back_inserter(text);
     fmt::format_to(out, "# HELP listing_http_requests_total HTTP requests by route and status class.\n"
@@ -76,6 +76,13 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents) c
                         "# TYPE listing_index_generation gauge\nlisting_index_generation {}\n", generation);
     fmt::format_to(out, "# HELP listing_index_documents Listings in the serving index.\n"
                         "# TYPE listing_index_documents gauge\nlisting_index_documents {}\n", documents);
+    fmt::format_to(out, "# HELP listing_index_delta_listings Listings in a frozen generation's deltas (0 otherwise): "
+                        "searches slow down as they grow, until the next build.\n"
+                        "# TYPE listing_index_delta_listings gauge\nlisting_index_delta_listings {}\n", deltas.listings);
+    fmt::format_to(out, "# HELP listing_index_replaced_listings Base listings a frozen generation's deltas replaced "
+                        "(0 otherwise).\n"
+                        "# TYPE listing_index_replaced_listings gauge\nlisting_index_replaced_listings {}\n",
+                   deltas.replaced);
     return text;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "query/index_health.h"
 #include "query/search_request.h"
 #include "query/search_result.h"
 
@@ -23,7 +24,7 @@ public:
     void count_search(const query::SearchResult& result);
 
     // The exposition text; the gauges are read by the caller.
-    std::string render(std::uint64_t generation, std::uint64_t documents) const;
+    std::string render(std::uint64_t generation, std::uint64_t documents, const query::DeltaCounts& deltas) const;
 
 private:
     static constexpr std::array<double, 11> latency_buckets_ms{0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};

@@ -119,6 +119,7 @@ TEST_CASE("the bundled sample is indexed and searched over HTTP") {
         CHECK(metrics.body.find("listing_search_ranked_total{by=\"matcher\"} 0") != std::string::npos);
         CHECK(metrics.body.find("listing_index_generation 1") != std::string::npos);
         CHECK(metrics.body.find("listing_index_documents 3000") != std::string::npos);
+        CHECK(metrics.body.find("listing_index_delta_listings 0") != std::string::npos);  // not a frozen generation
     }
     SUBCASE("a Japanese query finds Japanese listings") {
         CHECK_FALSE(first_hit_id(server.port(), "%E3%82%B9%E3%83%8B%E3%83%BC%E3%82%AB%E3%83%BC").empty());  // スニーカー

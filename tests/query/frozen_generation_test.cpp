@@ -155,6 +155,9 @@ TEST_CASE("a frozen generation's service sees a follower's replacements at its n
                                          .result_cache_entries = 0});
     CHECK(service.search({.text = "renamed"}).hits.empty());
     const auto before = service.search({.text = "", .limit = 100}).total;
+    CHECK(service.document_count() == 40);
+    CHECK(service.delta_counts().listings == 0);
+    CHECK(service.delta_counts().replaced == 0);
     query_test::follow_once(dir, changes());
     const auto renamed = ids_of(service.search({.text = "renamed", .limit = 50}));
     CHECK(renamed.size() == 8);
@@ -165,4 +168,7 @@ TEST_CASE("a frozen generation's service sees a follower's replacements at its n
     std::uint64_t documents = 0;
     for (const auto& shard : health.shards) documents += shard.documents;
     CHECK(documents == 40 - 5 + 6);  // sold listings are still listings
+    CHECK(service.document_count() == 40 - 5 + 6);
+    CHECK(service.delta_counts().listings == 8 + 5 + 6);  // updated, sold (indexed again), new
+    CHECK(service.delta_counts().replaced == 8 + 5 + 5);  // updated, deleted, sold
 }

@@ -18,6 +18,14 @@ struct ShardHealth {
     std::string warning;
 };
 
+// What a frozen generation's deltas hold (analyzers/frozen_generation.h):
+// the larger, the slower searches get until the next build. Zero for a
+// usual generation.
+struct DeltaCounts {
+    std::uint64_t listings = 0;  // in the deltas: new listings and new versions
+    std::uint64_t replaced = 0;  // base listings they replaced, deleted or marked sold
+};
+
 struct IndexHealth {
     std::uint64_t generation = 0;
     std::vector<ShardHealth> shards;

@@ -41,7 +41,9 @@ public:
     // Throws RequestError for a request that cannot be answered as asked,
     // IndexError when the index cannot be read.
     SearchResult search(const SearchRequest& request);
+    // The listings served, and what a frozen generation's deltas hold.
     std::uint64_t document_count();
+    DeltaCounts delta_counts();
     // Catches up with the index first, as a search does.
     IndexProgress progress();
     // Opens every shard of the serving index afresh and reads a little of
