@@ -50,10 +50,12 @@ std::string first_hit_id(int port, const std::string& query) {
     return std::string(std::string_view(hits.value().at(0)["listing"]["id"]));
 }
 
-void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards) {
-    const auto result = test_support::run_command(
-        {test_support::binary("INDEXER_BIN").string(), "build", "--feed", feed.string(), "--index", index_dir.string(),
-         "--shards", std::to_string(shards), "--data-dir", test_support::project_data_dir().string()});
+void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards, bool frozen) {
+    std::vector<std::string> command{test_support::binary("INDEXER_BIN").string(), "build", "--feed", feed.string(),
+                                     "--index", index_dir.string(), "--shards", std::to_string(shards), "--data-dir",
+                                     test_support::project_data_dir().string()};
+    if (frozen) command.push_back("--no-termlists");
+    const auto result = test_support::run_command(command);
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
 }

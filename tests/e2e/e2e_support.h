@@ -26,7 +26,9 @@ simdjson::dom::element parse_json(simdjson::dom::parser& parser, const std::stri
 std::string first_hit_id(int port, const std::string& query);
 
 // listing-indexer build of `feed` into `index_dir`; REQUIREs success.
-void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2);
+// `frozen`: build --no-termlists.
+void index_feed(const std::filesystem::path& feed, const std::filesystem::path& index_dir, int shards = 2,
+                bool frozen = false);
 
 test_support::ServerProcess start_server(const std::filesystem::path& index_dir);
 // The bundled 3,000-listing sample, indexed once for the whole run (doctest

@@ -237,6 +237,56 @@ TEST_CASE("queries keep succeeding while new generations are swapped in") {
     CHECK(analyzers::serving_generation(dir / "index")->number == 4);
 }
 
+// A frozen generation (build --no-termlists) through the real binaries: the
+// follower's new version of a base listing replaces it within a second, and
+// swaps between frozen and usual generations keep every query answered.
+TEST_CASE("a frozen generation over HTTP: a followed update replaces its base listing, and swaps keep queries going") {
+    test_support::TempDir dir;
+    const auto feed = dir / "feed.jsonl";
+    test_support::write_file(feed, "{\"id\":\"a\",\"title\":\"Vintage Polaroid camera\",\"price\":60}\n"
+                                   "{\"id\":\"b\",\"title\":\"Fujifilm Instax mini camera\",\"price\":45}\n");
+    index_feed(feed, dir / "index", 2, /*frozen=*/true);
+    REQUIRE(analyzers::serving_generation(dir / "index")->frozen);
+    auto server = start_server(dir / "index");
+    REQUIRE(first_hit_id(server.port(), "polaroid") == "a");
+
+    test_support::ChildProcess follower({binary("INDEXER_BIN").string(), "follow", "--quiet", "--feed", feed.string(),
+                                         "--index", (dir / "index").string(), "--data-dir",
+                                         test_support::project_data_dir().string()});
+    {
+        std::ofstream out(feed, std::ios::app);
+        out << "{\"id\":\"a\",\"title\":\"Vintage Kodak camera\",\"price\":65}\n";
+    }
+    const auto appended = std::chrono::steady_clock::now();
+    std::string found;
+    while (found.empty() && std::chrono::steady_clock::now() - appended < std::chrono::seconds(3)) {
+        found = first_hit_id(server.port(), "kodak");
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appended).count();
+    MESSAGE("the new version was searchable after " << seconds * 1000 << " ms");
+    CHECK(found == "a");
+    CHECK(seconds < 1.0);
+    CHECK(first_hit_id(server.port(), "polaroid").empty());  // the base's old version matches no more
+    CHECK(get(server.port(), "/v1/search?q=camera").body.find("\"total\":2,") != std::string::npos);
+
+    std::atomic<bool> done{false};
+    std::atomic<int> ok{0}, failed{0};
+    std::thread load([&] {
+        httplib::Client client("127.0.0.1", server.port());
+        while (!done) {
+            auto result = client.Get("/v1/search?q=camera&limit=5");
+            if (result && result->status == 200 && result->body.find("\"hits\":[{") != std::string::npos) ++ok;
+            else ++failed;
+        }
+    });
+    for (const bool frozen : {false, true, false}) index_feed(feed, dir / "index", 2, frozen);
+    done = true;
+    load.join();
+    MESSAGE(ok.load() << " queries answered during 3 swaps between frozen and usual generations");
+    CHECK(ok > 20);
+    CHECK(failed == 0);
+}
+
 TEST_CASE("the indexer follows a feed on stdin") {
     test_support::TempDir dir;
     const std::string command =
