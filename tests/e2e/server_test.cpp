@@ -37,6 +37,41 @@ bool nothing_committed_yet(const test_support::TempDir& dir) {
     }
 }
 
+// Searches `query` until its first hit is `id` (for at most 3 s); how long
+// that took, in seconds.
+double seconds_until_first_hit(int port, const std::string& query, const std::string& id) {
+    const auto started = std::chrono::steady_clock::now();
+    while (first_hit_id(port, query) != id && std::chrono::steady_clock::now() - started < std::chrono::seconds(3)) {
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+// A client searching `path` over and over on its own thread until stopped,
+// counting the answers with hits and the rest.
+class QueryLoad {
+public:
+    QueryLoad(int port, std::string path) : thread_([this, port, path = std::move(path)] {
+        httplib::Client client("127.0.0.1", port);
+        while (!done_) {
+            auto result = client.Get(path.c_str());
+            if (result && result->status == 200 && result->body.find("\"hits\":[{") != std::string::npos) ++ok_;
+            else ++failed_;
+        }
+    }) {}
+    ~QueryLoad() { stop(); }
+    void stop() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    int ok() const { return ok_; }
+    int failed() const { return failed_; }
+
+private:
+    std::atomic<bool> done_{false};
+    std::atomic<int> ok_{0}, failed_{0};
+    std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("the bundled sample is indexed and searched over HTTP") {
@@ -202,14 +237,9 @@ TEST_CASE("a followed listing is searchable over HTTP within a second") {
         std::ofstream feed(dir / "feed.jsonl", std::ios::app);
         feed << "{\"id\":\"b\",\"title\":\"Fujifilm Instax mini camera\",\"price\":45}\n";
     }
-    const auto appended = std::chrono::steady_clock::now();
-    std::string found;
-    while (found.empty() && std::chrono::steady_clock::now() - appended < std::chrono::seconds(3)) {
-        found = first_hit_id(server.port(), "instax");
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appended).count();
+    const double seconds = seconds_until_first_hit(server.port(), "instax", "b");
     MESSAGE("searchable after " << seconds * 1000 << " ms");
-    CHECK(found == "b");
+    CHECK(first_hit_id(server.port(), "instax") == "b");
     CHECK(seconds < 1.0);
 }
 
@@ -218,22 +248,12 @@ TEST_CASE("queries keep succeeding while new generations are swapped in") {
     const auto sample = test_support::project_data_dir() / "sample_listings.jsonl";
     index_feed(sample, dir / "index");
     auto server = start_server(dir / "index");
-    std::atomic<bool> done{false};
-    std::atomic<int> ok{0}, failed{0};
-    std::thread load([&] {
-        httplib::Client client("127.0.0.1", server.port());
-        while (!done) {
-            auto result = client.Get("/v1/search?q=nike&limit=5");
-            if (result && result->status == 200 && result->body.find("\"hits\":[{") != std::string::npos) ++ok;
-            else ++failed;
-        }
-    });
+    QueryLoad load(server.port(), "/v1/search?q=nike&limit=5");
     for (int swap = 0; swap < 3; ++swap) index_feed(sample, dir / "index", 2 + swap);
-    done = true;
-    load.join();
-    MESSAGE(ok.load() << " queries answered during 3 swaps");
-    CHECK(ok > 50);
-    CHECK(failed == 0);
+    load.stop();
+    MESSAGE(load.ok() << " queries answered during 3 swaps");
+    CHECK(load.ok() > 50);
+    CHECK(load.failed() == 0);
     CHECK(analyzers::serving_generation(dir / "index")->number == 4);
 }
 
@@ -257,34 +277,19 @@ TEST_CASE("a frozen generation over HTTP: a followed update replaces its base li
         std::ofstream out(feed, std::ios::app);
         out << "{\"id\":\"a\",\"title\":\"Vintage Kodak camera\",\"price\":65}\n";
     }
-    const auto appended = std::chrono::steady_clock::now();
-    std::string found;
-    while (found.empty() && std::chrono::steady_clock::now() - appended < std::chrono::seconds(3)) {
-        found = first_hit_id(server.port(), "kodak");
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appended).count();
+    const double seconds = seconds_until_first_hit(server.port(), "kodak", "a");
     MESSAGE("the new version was searchable after " << seconds * 1000 << " ms");
-    CHECK(found == "a");
+    CHECK(first_hit_id(server.port(), "kodak") == "a");
     CHECK(seconds < 1.0);
     CHECK(first_hit_id(server.port(), "polaroid").empty());  // the base's old version matches no more
     CHECK(get(server.port(), "/v1/search?q=camera").body.find("\"total\":2,") != std::string::npos);
 
-    std::atomic<bool> done{false};
-    std::atomic<int> ok{0}, failed{0};
-    std::thread load([&] {
-        httplib::Client client("127.0.0.1", server.port());
-        while (!done) {
-            auto result = client.Get("/v1/search?q=camera&limit=5");
-            if (result && result->status == 200 && result->body.find("\"hits\":[{") != std::string::npos) ++ok;
-            else ++failed;
-        }
-    });
+    QueryLoad load(server.port(), "/v1/search?q=camera&limit=5");
     for (const bool frozen : {false, true, false}) index_feed(feed, dir / "index", 2, frozen);
-    done = true;
-    load.join();
-    MESSAGE(ok.load() << " queries answered during 3 swaps between frozen and usual generations");
-    CHECK(ok > 20);
-    CHECK(failed == 0);
+    load.stop();
+    MESSAGE(load.ok() << " queries answered during 3 swaps between frozen and usual generations");
+    CHECK(load.ok() > 20);
+    CHECK(load.failed() == 0);
 }
 
 TEST_CASE("the indexer follows a feed on stdin") {
