@@ -49,6 +49,14 @@ std::string stored_title(const Xapian::Database& database, const std::string& id
 
 using test_support::eventually;
 
+// Builds a frozen generation (build --no-termlists) of `feed` into dir/index.
+void build_frozen(const test_support::TempDir& dir, const std::filesystem::path& feed) {
+    indexer::FeedOptions options = follow_options(dir, feed).feed;
+    options.no_termlists = true;
+    options.on_notice = [](const std::string&) {};
+    indexer::build_generation(options);
+}
+
 // follow_feed running in a thread until the object goes out of scope.
 class RunningFollower {
 public:
@@ -322,17 +330,13 @@ TEST_CASE("a shard whose stored-text dictionary is damaged stops the follower, w
                          doctest::Contains("shard-00: stored text dictionary: not a zstd dictionary"), std::runtime_error);
 }
 
-
 TEST_CASE("a frozen generation is followed through its deltas: base listings replaced are marked, never changed") {
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
     std::string listings;
     for (const char* id : {"a", "b", "c", "e"}) listings += listing_line(id, std::string("first ") + id, 1);
     test_support::write_file(feed, listings);
-    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
-    build_options.no_termlists = true;
-    build_options.on_notice = [](const std::string&) {};
-    indexer::build_generation(build_options);
+    build_frozen(dir, feed);
     const auto generation = analyzers::serving_generation(dir / "index");
     REQUIRE(generation->frozen);
 
@@ -375,10 +379,7 @@ TEST_CASE("a listing replaced twice in a frozen generation is marked once, and i
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
     test_support::write_file(feed, listing_line("a", "first", 1));
-    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
-    build_options.no_termlists = true;
-    build_options.on_notice = [](const std::string&) {};
-    indexer::build_generation(build_options);
+    build_frozen(dir, feed);
     append(feed, listing_line("a", "second", 2));
     indexer::follow_feed(follow_options(dir, feed));
     append(feed, listing_line("a", "third", 3) + R"({"op":"sold","id":"a"})" "\n");
@@ -398,10 +399,7 @@ TEST_CASE("a frozen base named in a CURRENT that does not say frozen is not writ
     test_support::TempDir dir;
     const auto feed = dir / "feed.jsonl";
     test_support::write_file(feed, listing_line("a", "one", 1));
-    indexer::FeedOptions build_options = follow_options(dir, feed).feed;
-    build_options.no_termlists = true;
-    build_options.on_notice = [](const std::string&) {};
-    indexer::build_generation(build_options);
+    build_frozen(dir, feed);
     // CURRENT as if written by hand, without the '# frozen' line and the deltas.
     const auto stub = analyzers::serving_stub_path(dir / "index");
     std::string kept;
