@@ -13,14 +13,10 @@ namespace {
 // combined one); none in any other database.
 class ReplacedSource : public Xapian::PostingSource {
 public:
-    using ByUuid = std::unordered_map<std::string, const std::vector<Xapian::docid>*>;
-
-    ReplacedSource(std::shared_ptr<const ReplacedListings> owner, std::shared_ptr<const ByUuid> by_uuid)
-        : owner_(std::move(owner)), by_uuid_(std::move(by_uuid)) {}
+    explicit ReplacedSource(std::shared_ptr<const ReplacedListings> replaced) : replaced_(std::move(replaced)) {}
 
     void init(const Xapian::Database& database) override {
-        const auto found = by_uuid_->find(database.get_uuid());
-        docids_ = found == by_uuid_->end() ? &none_ : found->second;
+        docids_ = &replaced_->docids_of(database.get_uuid());
         position_ = 0;
         started_ = false;
     }
@@ -38,14 +34,12 @@ public:
     }
     bool at_end() const override { return started_ && position_ >= docids_->size(); }
     Xapian::docid get_docid() const override { return (*docids_)[position_]; }
-    ReplacedSource* clone() const override { return new ReplacedSource(owner_, by_uuid_); }
+    ReplacedSource* clone() const override { return new ReplacedSource(replaced_); }
     std::string name() const override { return "listing.Replaced"; }
 
 private:
-    inline static const std::vector<Xapian::docid> none_{};
-    std::shared_ptr<const ReplacedListings> owner_;  // keeps the docids alive
-    std::shared_ptr<const ByUuid> by_uuid_;
-    const std::vector<Xapian::docid>* docids_ = &none_;
+    std::shared_ptr<const ReplacedListings> replaced_;  // keeps the docids alive
+    const std::vector<Xapian::docid>* docids_ = nullptr;  // set by init
     std::size_t position_ = 0;
     bool started_ = false;
 };
@@ -79,6 +73,14 @@ std::shared_ptr<const DocidSet> ReplacedListings::of(std::size_t index, std::siz
     return set;
 }
 
+const std::vector<Xapian::docid>& ReplacedListings::docids_of(const std::string& uuid) const {
+    static const std::vector<Xapian::docid> none;
+    for (const Base& base : bases_) {
+        if (base.uuid == uuid) return base.docids;
+    }
+    return none;  // a delta, or another database
+}
+
 bool ReplacedListings::contains_combined(Xapian::docid combined) const {
     if (database_count_ == 0) return false;
     const std::size_t index = (combined - 1) % database_count_;
@@ -90,12 +92,10 @@ bool ReplacedListings::contains_combined(Xapian::docid combined) const {
 
 Xapian::Query ReplacedListings::left_out_of(const Xapian::Query& query) const {
     if (empty()) return query;
-    auto by_uuid = std::make_shared<ReplacedSource::ByUuid>();
-    for (const Base& base : bases_) (*by_uuid)[base.uuid] = &base.docids;
     // The source (and Xapian's clones of it) keep the docids alive: a query
     // may outlive the view that made it.
     return Xapian::Query(Xapian::Query::OP_AND_NOT, query,
-                         Xapian::Query((new ReplacedSource(shared_from_this(), std::move(by_uuid)))->release()));
+                         Xapian::Query((new ReplacedSource(shared_from_this()))->release()));
 }
 
 }  // namespace query

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <xapian.h>
@@ -31,6 +30,8 @@ public:
     std::uint64_t count() const { return count_; }
     // Those of database `index` (CURRENT's order), sized `size`; null when none.
     std::shared_ptr<const DocidSet> of(std::size_t index, std::size_t size) const;
+    // Those of the base database with this uuid, ascending (none for others).
+    const std::vector<Xapian::docid>& docids_of(const std::string& uuid) const;
     // Whether docid `combined` of the databases combined is replaced.
     bool contains_combined(Xapian::docid combined) const;
     // `query` without the replaced listings (`query` itself when there are none).
