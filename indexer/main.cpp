@@ -113,7 +113,7 @@ int run_build(int argc, char** argv) {
     auto options = feed_options();
     options.push_back({"no-termlists", "", "",
                        "a frozen generation: shards without termlists (a smaller index, a faster build) that never "
-                       "change, each with a delta the follower writes to; served by one machine (see README)",
+                       "change, each with a delta the follower writes to; replicas, not remote shards (see README)",
                        true});
     const cli::Values values = cli::Parser("listing-indexer build --feed FEED --index DIR [options]",
                                            "Builds a new generation of all shards from the whole feed (or a full\n"

@@ -11,6 +11,16 @@
 namespace indexer {
 namespace {
 
+// Xapian's replication client opens every database it copies for writing,
+// and glass opens a base without its termlist table only for reading. An
+// empty table file lets replicas copy a frozen base (scripts/replica.sh).
+// It changes nothing else: the base's metadata still says it has no
+// termlists, and nothing of ours opens a base for writing.
+void leave_empty_termlist_table(const std::filesystem::path& base) {
+    std::ofstream table(base / "termlist.glass", std::ios::binary);
+    if (!table) throw std::runtime_error(fmt::format("cannot create {}", (base / "termlist.glass").string()));
+}
+
 constexpr const char* position_key = "feed.position";
 constexpr const char* feed_key = "feed.identity";
 
@@ -54,10 +64,10 @@ void close_uncommitted(Xapian::WritableDatabase& database) {
     database.close();
 }
 
-// A frozen generation's base cannot be opened for writing at all (Xapian
-// wants its termlist table); the follower writes its delta instead, when
-// CURRENT says the generation is frozen. Should a CURRENT not say so, this
-// says what is wrong instead of Xapian's "couldn't open termlist.glass".
+// A frozen generation's base is never written (Xapian would add termlists
+// to its empty table); the follower writes its delta instead, when CURRENT
+// says the generation is frozen. Should a CURRENT not say so, this refuses
+// the base and says what is wrong.
 Xapian::WritableDatabase open_for_writing(const std::filesystem::path& path) {
     if (std::filesystem::exists(path / "iamglass") && !analyzers::has_termlists(Xapian::Database(path.string()))) {
         throw std::runtime_error(fmt::format(
@@ -305,9 +315,9 @@ void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const
                                    const std::optional<FeedPosition>& position, const std::string& feed_identity,
                                    bool without_termlists) {
     // One more part, empty, holding what the follower resumes from: the
-    // last source, so its metadata wins (LatestMetadataCompactor). A shard
-    // without termlists cannot be opened for writing, so it could not be
-    // given them after merging.
+    // last source, so its metadata wins (LatestMetadataCompactor). A base
+    // without termlists is never opened for writing after merging: its
+    // first revision is the one replicas copy.
     {
         const auto metadata_part = directory / "part-metadata";
         Xapian::WritableDatabase part(metadata_part.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC |
@@ -326,6 +336,7 @@ void PartedBuildStore::merge_parts(const std::filesystem::path& directory, const
     LatestMetadataCompactor latest_metadata;
     all_parts.compact(destination.string(), Xapian::DBCOMPACT_MULTIPASS, 0, latest_metadata);
     std::filesystem::remove_all(directory);
+    if (without_termlists) leave_empty_termlist_table(destination);
 }
 
 

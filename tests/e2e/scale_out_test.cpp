@@ -1,6 +1,6 @@
 // Scale-out with Xapian's own pieces, several processes on loopback:
 // shards served by xapian-tcpsrv and searched through the remote backend,
-// and a replica kept current by xapian-replicate-server/xapian-replicate.
+// and replicas kept current by xapian-replicate-server/xapian-replicate.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -137,12 +137,21 @@ TEST_CASE("shards served by xapian-tcpsrv answer as the local shards do, new lis
     CHECK(finds(remote.port(), "q=zeppelin", "zz-new"));
 }
 
-TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches up, and follows reindex swaps") {
+namespace {
+
+// Builds an index (`build_flags` added), keeps a replica of it, and checks
+// that the replica answers as the primary does, catches up with a followed
+// new listing and a followed update of a built one, and follows a reindex
+// into a new generation of three usual shards.
+void check_replica_keeps_up(const std::vector<std::string>& build_flags) {
     test_support::TempDir dir;
     const std::string index = (dir / "index").string(), replica = (dir / "replica").string();
     // The indexer writes changesets, so replicas get only the changes.
     ::setenv("XAPIAN_MAX_CHANGESETS", "10", 1);
-    run_indexer({"build", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index, "--shards", "2"});
+    std::vector<std::string> build{"build", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index,
+                                   "--shards", "2"};
+    build.insert(build.end(), build_flags.begin(), build_flags.end());
+    run_indexer(build);
     const int port = free_port();
     test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
                                        std::to_string(port), index});
@@ -158,15 +167,25 @@ TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches u
     const auto replica_id = [&] { return analyzers::serving_generation(replica)->id; };
     CHECK(replica_id().size() == 32);
     CHECK(replica_id() == analyzers::serving_generation(index)->id);
+    CHECK(analyzers::serving_generation(replica)->frozen == analyzers::serving_generation(index)->frozen);
     test_support::ServerProcess primary({"--index", index, "--data-dir", data_dir()});
     test_support::ServerProcess copy({"--index", replica, "--data-dir", data_dir()});
     check_same_answers(primary.port(), copy.port());
+    CHECK(summary(copy.port(), "q=sweater+sleeve").first_ids.find("L0000002") != std::string::npos);
 
-    // A followed listing reaches the replica with the next round.
-    test_support::write_file(dir / "more.jsonl", R"({"id":"zz-new","title":"Zeppelin lunchbox","price":12})" "\n");
+    // A followed listing reaches the replica with the next round, and so
+    // does a followed update of a built one: in a frozen generation, the
+    // new version in the delta and the mark that leaves the base's out.
+    test_support::write_file(dir / "more.jsonl", R"({"id":"zz-new","title":"Zeppelin lunchbox","price":12})" "\n"
+                                                 R"({"id":"L0000002","title":"Quokka plush","price":30})" "\n");
     run_indexer({"follow", "--once", "--feed", (dir / "more.jsonl").string(), "--index", index});
     replicate();
     CHECK(finds(copy.port(), "q=zeppelin", "zz-new"));
+    CHECK(finds(copy.port(), "q=quokka", "L0000002"));
+    CHECK(finds(primary.port(), "q=quokka", "L0000002"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // results cached before the update expire
+    CHECK(summary(copy.port(), "q=sweater+sleeve").first_ids.find("L0000002") == std::string::npos);
+    check_same_answers(primary.port(), copy.port());
 
     // A reindex into a new generation (three shards now) is followed too.
     test_support::write_file(dir / "dump.jsonl", R"({"id":"yy-1","title":"Yamaha keyboard","price":90})" "\n"
@@ -182,25 +201,26 @@ TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches u
     ::unsetenv("XAPIAN_MAX_CHANGESETS");
 }
 
-// A frozen generation's bases cannot be opened for writing, which both
-// xapian-replicate and a replaced listing's exclusion need on the other
-// side: replicas and remote shards say so instead of serving it wrong.
-TEST_CASE("replicas and remote shards refuse a frozen generation, saying why") {
+}  // namespace
+
+TEST_CASE("a replica kept by xapian-replicate serves the same answers, catches up, and follows reindex swaps") {
+    check_replica_keeps_up({});
+}
+
+// A frozen base is copied once; its delta carries the follower's listings
+// and the marks of the base listings they replace.
+TEST_CASE("a replica of a frozen generation serves the same answers and catches up through the deltas") {
+    check_replica_keeps_up({"--no-termlists"});
+}
+
+// xapian-tcpsrv cannot run the posting source that leaves a frozen
+// generation's replaced base listings out: remote shards say so instead of
+// serving them.
+TEST_CASE("remote shards refuse a frozen generation, saying why") {
     test_support::TempDir dir;
     const std::string index = (dir / "index").string();
     run_indexer({"build", "--no-termlists", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index,
                  "--shards", "2"});
-
-    const int port = free_port();
-    test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
-                                       std::to_string(port), index});
-    wait_for_port(port);
-    const auto script = test_support::project_data_dir().parent_path() / "scripts" / "replica.sh";
-    const auto replica = dir / "replica";
-    const auto replicated = run_command({"bash", script.string(), "127.0.0.1", std::to_string(port), replica.string(), "0"});
-    CHECK(replicated.exit_code == 1);
-    CHECK_MESSAGE(replicated.output.find("is frozen (built with --no-termlists)") != std::string::npos, replicated.output);
-    CHECK_FALSE(std::filesystem::exists(replica / "CURRENT"));
 
     const int shard_port = free_port();
     test_support::ChildProcess shard_server({"/usr/bin/xapian-tcpsrv", "--port", std::to_string(shard_port),

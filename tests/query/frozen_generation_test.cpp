@@ -102,7 +102,7 @@ std::vector<SearchRequest> requests() {
 }  // namespace
 
 TEST_CASE("a frozen generation answers as a usual one given the same lines, its replaced listings never matching") {
-    for (const auto [snapshot_scoring, built_together] : {std::pair{true, false}, {false, false}, {true, true}}) {
+    for (const auto& [snapshot_scoring, built_together] : {std::pair{true, false}, {false, false}, {true, true}}) {
         CAPTURE(snapshot_scoring);
         CAPTURE(built_together);
         Followed usual(false, snapshot_scoring, built_together), frozen(true, snapshot_scoring, built_together);

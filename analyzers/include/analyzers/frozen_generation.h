@@ -3,8 +3,8 @@
 //
 // The base is built without Xapian's termlists: a third of the index and
 // a quarter of the build's CPU. Xapian needs a document's termlist to
-// replace or delete it, so a base is never changed (it cannot even be
-// opened for writing). The follower writes into the shard's delta, a
+// replace or delete it, so a base is never changed (nothing of ours opens
+// one for writing). The follower writes into the shard's delta, a
 // usual database: new listings, and new versions of base listings. The
 // base listings it has replaced, deleted or marked sold are kept as a
 // bitmap of base docids in the delta's metadata, written in the same
