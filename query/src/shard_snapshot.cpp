@@ -322,6 +322,10 @@ std::shared_ptr<const DocidSet> ShardSnapshot::term_docs(const std::string& term
 
 std::shared_ptr<const TermPostings> ShardSnapshot::term_postings(const std::string& term,
                                                                  const Xapian::Database& live) const {
+    // An empty shard (a frozen generation's delta before the follower
+    // writes to it) has no postings: no cache lookup, no Xapian read.
+    static const auto no_postings = std::make_shared<const TermPostings>();
+    if (size() <= 1) return no_postings;
     if (auto cached = term_postings_cache_.find(term)) return cached;
     if (auto rare = rare_postings_cache_.find(term)) return rare;
     auto postings = std::make_shared<const TermPostings>(postings_below(live, term, size()));

@@ -736,6 +736,11 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         const ShardView& shard = shards[shard_index];
         auto matches = matches_in_snapshot(shard, filters, queries);
         if (!matches) return std::nullopt;
+        const std::size_t match_count = matches->count();
+        if (match_count == 0) {  // nothing to weigh: no term of the tree is looked up
+            candidates.matching.push_back(std::move(*matches));
+            continue;
+        }
         ShardReads reads(shard, combined, termfreqs, bm25);
         const auto weigh_into_best = [&](const DocidSet& listings) {
             ShardScorer scorer(reads, listings);
@@ -744,7 +749,6 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
             return true;
         };
         const std::size_t kept = count + candidate_margin;
-        const std::size_t match_count = matches->count();
         const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
                                                     (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
         const auto worth_weighing =
