@@ -213,6 +213,30 @@ TEST_CASE("a replica of a frozen generation serves the same answers and catches 
     check_replica_keeps_up({"--no-termlists"});
 }
 
+// A frozen base from before bases carried an empty termlist table cannot
+// be copied by xapian-replicate: the replica script says what to do.
+TEST_CASE("a replica of a frozen base without its empty termlist table stops and says to rebuild") {
+    test_support::TempDir dir;
+    const std::string index = (dir / "index").string();
+    run_indexer({"build", "--no-termlists", "--feed", data_dir() + "/sample_listings.jsonl", "--index", index,
+                 "--shards", "2"});
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+        REQUIRE(std::filesystem::remove(analyzers::shard_path(index, 1, shard) / "termlist.glass"));
+    }
+    const int port = free_port();
+    test_support::ChildProcess master({"/usr/bin/xapian-replicate-server", "--interface", "127.0.0.1", "--port",
+                                       std::to_string(port), index});
+    wait_for_port(port);
+    const auto script = test_support::project_data_dir().parent_path() / "scripts" / "replica.sh";
+    const auto replica = dir / "replica";
+    const auto replicated = run_command({"bash", script.string(), "127.0.0.1", std::to_string(port), replica.string(), "0"});
+    CHECK(replicated.exit_code == 1);
+    CHECK_MESSAGE(replicated.output.find("rebuild the generation (listing-indexer build --no-termlists)") !=
+                      std::string::npos,
+                  replicated.output);
+    CHECK_FALSE(std::filesystem::exists(replica / "CURRENT"));
+}
+
 // xapian-tcpsrv cannot run the posting source that leaves a frozen
 // generation's replaced base listings out: remote shards say so instead of
 // serving them.
