@@ -1,5 +1,4 @@
 #include <chrono>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -37,29 +36,15 @@ std::filesystem::path staging_delta_path(const std::filesystem::path& index_dir,
 void merge_shards(const FeedOptions& options, const analyzers::Generation& generation, const PipelineTotals& totals,
                   const std::string& feed_identity) {
     const std::filesystem::path& index_dir = options.index_dir;
-    std::vector<std::thread> threads;
-    std::vector<std::string> errors(generation.shard_count);
-    for (std::size_t shard = 0; shard < generation.shard_count; ++shard) {
-        threads.emplace_back([&, shard] {
-            try {
-                const auto base = analyzers::shard_path(index_dir, generation.number, shard);
-                PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard), base,
-                                              totals.last_committed, feed_identity, options.no_termlists);
-                if (options.no_termlists) {
-                    FrozenShardStore::create_delta(base, analyzers::delta_path(index_dir, generation.number, shard),
-                                                   staging_delta_path(index_dir, generation.number, shard));
-                }
-            } catch (const Xapian::Error& error) {
-                errors[shard] = error.get_description();
-            } catch (const std::exception& error) {
-                errors[shard] = error.what();
-            }
-        });
-    }
-    for (auto& thread : threads) thread.join();
-    for (const auto& error : errors) {
-        if (!error.empty()) throw std::runtime_error("merging shard parts failed: " + error);
-    }
+    for_each_shard_in_parallel(generation.shard_count, "merging shard parts", [&](std::size_t shard) {
+        const auto base = analyzers::shard_path(index_dir, generation.number, shard);
+        PartedBuildStore::merge_parts(staging_shard_path(index_dir, generation.number, shard), base,
+                                      totals.last_committed, feed_identity, options.no_termlists);
+        if (options.no_termlists) {
+            FrozenShardStore::create_delta(base, analyzers::delta_path(index_dir, generation.number, shard),
+                                           staging_delta_path(index_dir, generation.number, shard));
+        }
+    });
 }
 
 // Under the generations lock: leftovers of builds that died go first (they
@@ -120,14 +105,6 @@ PipelineTotals index_feed(const FeedOptions& options, const analyzers::Generatio
         .run(source, pipeline_options, options.on_progress);
 }
 
-// A generation that will never be published is deleted at once: no reader
-// has it, and it would only take disk space (a full disk is a likely cause).
-void discard_unpublished(const FeedOptions& options, const analyzers::Generation& generation) {
-    const IndexLock generations = IndexLock::for_generations(options.index_dir);
-    const auto serving = analyzers::serving_generation(options.index_dir);
-    if (!serving || serving->id != generation.id) discard_generation(options.index_dir, generation, options.on_notice);
-}
-
 void publish(const FeedOptions& options, const analyzers::Generation& generation) {
     const IndexLock generations = IndexLock::for_generations(options.index_dir);
     publish_and_clean_up(options.index_dir, generation);
@@ -158,7 +135,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
         report.late_segments = source.late_segments();
         publish(options, report.generation);
     } catch (...) {
-        discard_unpublished(options, report.generation);
+        discard_unpublished(options.index_dir, report.generation, options.on_notice);
         throw;
     }
     fill_report(report, totals, options.index_dir);

@@ -3,11 +3,14 @@
 #include <charconv>
 #include <optional>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <xapian.h>
 
 #include "analyzers/frozen_generation.h"
+#include "index_lock.h"
 #include "notice.h"
 
 namespace indexer {
@@ -75,6 +78,34 @@ void discard_generation(const std::filesystem::path& index_dir, const analyzers:
     std::filesystem::remove_all(path, error);
     if (error) notify(on_notice, fmt::format("could not remove the unfinished {}: {}", path.string(), error.message()));
     else notify(on_notice, fmt::format("removed the unfinished {}", path.string()));
+}
+
+void discard_unpublished(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
+                         const NoticeCallback& on_notice) {
+    const IndexLock generations = IndexLock::for_generations(index_dir);
+    const auto serving = analyzers::serving_generation(index_dir);
+    if (!serving || serving->id != generation.id) discard_generation(index_dir, generation, on_notice);
+}
+
+void for_each_shard_in_parallel(std::size_t shard_count, std::string_view what,
+                                const std::function<void(std::size_t)>& work) {
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(shard_count);
+    for (std::size_t shard = 0; shard < shard_count; ++shard) {
+        threads.emplace_back([&, shard] {
+            try {
+                work(shard);
+            } catch (const Xapian::Error& error) {
+                errors[shard] = error.get_description();
+            } catch (const std::exception& error) {
+                errors[shard] = error.what();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& error : errors) {
+        if (!error.empty()) throw std::runtime_error(fmt::format("{} failed: {}", what, error));
+    }
 }
 
 std::filesystem::path dead_letter_path(const FeedOptions& options) {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string_view>
 
 #include "analyzers/index_layout.h"
 #include "disk_reserve.h"
@@ -29,6 +31,18 @@ void publish_and_clean_up(const std::filesystem::path& index_dir, const analyzer
 // Deletes a generation that will not be published (its build failed).
 void discard_generation(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
                         const NoticeCallback& on_notice);
+
+// Takes the generations lock itself: deletes `generation` at once unless it
+// got published. No reader has it, and it would only take disk space (a
+// full disk is a likely cause of the failure that left it).
+void discard_unpublished(const std::filesystem::path& index_dir, const analyzers::Generation& generation,
+                         const NoticeCallback& on_notice);
+
+// Runs work(shard) for every shard, each on a thread of its own, and waits
+// for all of them. Then throws std::runtime_error naming `what` and the
+// first shard's error (Xapian's included), if any failed.
+void for_each_shard_in_parallel(std::size_t shard_count, std::string_view what,
+                                const std::function<void(std::size_t)>& work);
 
 // The size of the files under `dir`.
 std::uint64_t bytes_under(const std::filesystem::path& dir);

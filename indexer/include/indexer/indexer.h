@@ -2,10 +2,13 @@
 //
 // Two jobs share one pipeline (feed -> parse -> shard by id -> commit with
 // the feed position):
-//   build_generation  a batch reindex: a new generation of all shards from a
-//                     full feed or dump, compacted, then swapped in atomically;
-//   follow_feed       streaming ingest into the serving generation, resuming
-//                     exactly where the last commit left off after a crash.
+//   build_generation    a batch reindex: a new generation of all shards from a
+//                       full feed or dump, compacted, then swapped in atomically;
+//   follow_feed         streaming ingest into the serving generation, resuming
+//                       exactly where the last commit left off after a crash.
+// A third keeps a followed index small:
+//   compact_generation  the serving generation copied compacted into a new
+//                       one, swapped in the same way.
 #pragma once
 
 #include <atomic>
@@ -100,7 +103,33 @@ struct FollowOptions {
 // follow = false it throws at the first failed write instead.
 FeedReport follow_feed(const FollowOptions& options);
 
+struct CompactOptions {
+    std::filesystem::path index_dir;
+    std::uint64_t reserved_disk_bytes = 64 << 20;  // as FeedOptions::reserved_disk_bytes
+    NoticeCallback on_notice;                       // unset: printed to stderr
+};
+
+struct CompactReport {
+    analyzers::Generation compacted;  // the generation that was serving
+    analyzers::Generation generation;  // the one serving now
+    std::uint64_t bytes_before = 0;
+    std::uint64_t bytes_after = 0;
+    std::uint64_t documents = 0;
+    double seconds = 0;
+};
+
+// Copies the serving generation into a new one, compacted (glass leaves
+// half full every B-tree block an update touches: a followed index grows to
+// twice its built size), points CURRENT at it, and removes the old one.
+// The same shards and listings, the feed positions included: a running
+// follower switches to it and applies again the lines it committed since
+// the shards were read. Much faster than a build, which reads the whole
+// feed. A frozen generation is refused: only a build leaves its replaced
+// listings out. Throws std::runtime_error when it cannot be done.
+CompactReport compact_generation(const CompactOptions& options);
+
 // A short human-readable summary, for the command line.
 std::string describe(const FeedReport& report);
+std::string describe(const CompactReport& report);
 
 }  // namespace indexer
