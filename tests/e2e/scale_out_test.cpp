@@ -187,6 +187,18 @@ void check_replica_keeps_up(const std::vector<std::string>& build_flags) {
     CHECK(summary(copy.port(), "q=sweater+sleeve").first_ids.find("L0000002") == std::string::npos);
     check_same_answers(primary.port(), copy.port());
 
+    // A compaction (a usual generation's) publishes a new generation with
+    // the same answers, which the replica follows.
+    if (build_flags.empty()) {
+        const auto compacted = run_command({binary("INDEXER_BIN").string(), "compact", "--index", index});
+        REQUIRE_MESSAGE(compacted.exit_code == 0, compacted.output);
+        replicate();
+        CHECK(replica_id() == analyzers::serving_generation(index)->id);
+        CHECK(analyzers::serving_generation(replica)->number == 2);
+        CHECK(finds(copy.port(), "q=quokka", "L0000002"));
+        check_same_answers(primary.port(), copy.port());
+    }
+
     // A reindex into a new generation (three shards now) is followed too.
     test_support::write_file(dir / "dump.jsonl", R"({"id":"yy-1","title":"Yamaha keyboard","price":90})" "\n"
                                                  R"({"id":"yy-2","title":"Yamaha guitar","price":150})" "\n");
