@@ -114,7 +114,7 @@ FeedReport build_unchecked(const FeedOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     if (options.shard_count == 0) throw std::runtime_error("shard count must be at least 1");
     std::filesystem::create_directories(options.index_dir);
-    const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build");
+    const IndexLock build_lock = IndexLock::for_job(options.index_dir, "build", "build");
 
     if (options.no_termlists) {
         notify(options.on_notice, "building a frozen generation (no termlists): listings the feed names again, and "

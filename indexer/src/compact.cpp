@@ -60,7 +60,7 @@ CompactReport compact_unchecked(const CompactOptions& options) {
     }
     // One job that makes generations at a time: a build and a compaction
     // would each publish over the other.
-    const IndexLock build_lock = IndexLock::for_job(index_dir, "build");
+    const IndexLock build_lock = IndexLock::for_job(index_dir, "build", "compact");
     const auto serving = analyzers::serving_generation(index_dir);
     if (!serving) throw std::runtime_error(fmt::format("{} serves no generation: nothing to compact", index_dir.string()));
     if (serving->frozen) {

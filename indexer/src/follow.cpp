@@ -110,7 +110,7 @@ FeedReport follow_unchecked(const FollowOptions& options) {
     const auto started = Clock::now();
     const FeedOptions& feed = options.feed;
     std::filesystem::create_directories(feed.index_dir);
-    const IndexLock follow_lock = IndexLock::for_job(feed.index_dir, "follow");
+    const IndexLock follow_lock = IndexLock::for_job(feed.index_dir, "follow", "follow");
     const analyzers::Lexicon lexicon = analyzers::load_lexicon(feed.data_dir);
     FeedSource source(feed.feed, feed_limits.max_line_bytes, feed.on_notice);
 

@@ -20,20 +20,33 @@ int open_lock_file(const std::filesystem::path& path) {
     return fd;
 }
 
-// The pid written by the holder, for the message; a guess at worst.
-std::string holder_of(int fd) {
-    char text[32] = {};
+// What the holder wrote ("PID JOB"; older indexers wrote the pid alone),
+// for the message; a guess at worst.
+struct Holder {
+    std::string pid;
+    std::string job;
+};
+
+Holder holder_of(int fd) {
+    char text[64] = {};
     const ssize_t length = ::pread(fd, text, sizeof text - 1, 0);
-    const std::string pid = length > 0 ? std::string(text, static_cast<std::size_t>(length)) : "";
-    return pid.empty() ? "" : fmt::format(" (pid {})", pid);
+    const std::string written = length > 0 ? std::string(text, static_cast<std::size_t>(length)) : "";
+    const auto space = written.find(' ');
+    if (space == std::string::npos) return {written, ""};
+    return {written.substr(0, space), written.substr(space + 1)};
 }
 
 // Only for the message a refused second writer gets: failing to write it
 // (a full disk) is harmless.
-void record_holder(int fd) {
-    const std::string pid = std::to_string(::getpid());
+void record_holder(int fd, std::string_view job) {
+    const std::string holder = fmt::format("{} {}", ::getpid(), job);
     if (::ftruncate(fd, 0) != 0) return;
-    [[maybe_unused]] const ssize_t written = ::pwrite(fd, pid.data(), pid.size(), 0);
+    [[maybe_unused]] const ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
+}
+
+// Which jobs take a lock, for the message.
+std::string_view jobs_sharing(std::string_view lock) {
+    return lock == "build" ? "build or compact" : lock;
 }
 
 }  // namespace
@@ -42,21 +55,23 @@ IndexLock::~IndexLock() {
     if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-IndexLock IndexLock::for_job(const std::filesystem::path& index_dir, std::string_view job) {
-    const auto path = index_dir / fmt::format("{}.lock", job);
+IndexLock IndexLock::for_job(const std::filesystem::path& index_dir, std::string_view lock, std::string_view job) {
+    const auto path = index_dir / fmt::format("{}.lock", lock);
     const int fd = open_lock_file(path);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         const int error = errno;
-        const std::string holder = error == EWOULDBLOCK ? holder_of(fd) : "";
+        const Holder holder = error == EWOULDBLOCK ? holder_of(fd) : Holder{};
         ::close(fd);
         if (error != EWOULDBLOCK) {
             throw std::runtime_error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(error)));
         }
         throw std::runtime_error(fmt::format("another listing-indexer {} is already running on {}{}: one {} at a "
                                              "time per index directory (lock: {})",
-                                             job, index_dir.string(), holder, job, path.string()));
+                                             holder.job.empty() ? lock : holder.job, index_dir.string(),
+                                             holder.pid.empty() ? "" : fmt::format(" (pid {})", holder.pid),
+                                             jobs_sharing(lock), path.string()));
     }
-    record_holder(fd);
+    record_holder(fd, job);
     return IndexLock(fd);
 }
 

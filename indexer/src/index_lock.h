@@ -2,7 +2,7 @@
 // when the process ends, even by kill -9), so that writers that must not
 // overlap exclude each other:
 //
-//   INDEX/build.lock        held by `build` for its whole run: one build at a time
+//   INDEX/build.lock        held by `build` or `compact` for its whole run: one at a time
 //   INDEX/follow.lock       held by `follow` for its whole run: one follower at a time
 //   INDEX/generations.lock  held for a moment by both, while a generation
 //                           number is allocated, a generation published, or
@@ -25,10 +25,10 @@ public:
     IndexLock& operator=(const IndexLock&) = delete;
     ~IndexLock();
 
-    // The job's lock (`job` is "build" or "follow"). Throws
-    // std::runtime_error at once, naming the holder, if another process
-    // (or thread) runs the same job on this index directory.
-    static IndexLock for_job(const std::filesystem::path& index_dir, std::string_view job);
+    // The lock `lock` ("build", which compact takes too, or "follow") for
+    // `job`. Throws std::runtime_error at once, naming the holder's job and
+    // pid, if another process (or thread) holds it on this index directory.
+    static IndexLock for_job(const std::filesystem::path& index_dir, std::string_view lock, std::string_view job);
     // The lock for allocating, publishing and deleting generations; waits
     // for it (it is only ever held for a moment).
     static IndexLock for_generations(const std::filesystem::path& index_dir);

@@ -270,7 +270,7 @@ TEST_CASE("a second build of an index is refused at once while the first runs") 
     CHECK(std::chrono::steady_clock::now() - started < 3s);
     CHECK(second.exit_code == 1);
     CHECK(second.output.find(fmt::format("error: another listing-indexer build is already running on {} (pid {}): "
-                                         "one build at a time per index directory (lock: {})",
+                                         "one build or compact at a time per index directory (lock: {})",
                                          index.string(), first.pid(), (index / "build.lock").string())) !=
           std::string::npos);
 

@@ -2,6 +2,8 @@
 // new one, the same listings and feed positions, under a running follower.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -12,6 +14,7 @@
 
 #include "analyzers/document_layout.h"
 #include "analyzers/index_layout.h"
+#include "index_lock.h"  // private to the indexer; tested directly
 #include "indexer/indexer.h"
 #include "test_support.h"
 
@@ -160,4 +163,17 @@ TEST_CASE("compact refuses a frozen generation and an index without one, saying 
                          doctest::Contains("is frozen (built with --no-termlists)"), std::runtime_error);
     CHECK(analyzers::serving_generation(index)->number == 1);
     CHECK_FALSE(std::filesystem::exists(analyzers::generation_path(index, 2)));
+}
+
+// A build and a compaction would publish over each other: they share the
+// build lock, and the one refused is told which job holds it.
+TEST_CASE("a build is refused while a compaction holds the index, and told so") {
+    test_support::TempDir dir;
+    std::filesystem::create_directories(dir / "index");
+    const indexer::IndexLock compacting = indexer::IndexLock::for_job(dir / "index", "build", "compact");
+    const std::string expected = fmt::format("another listing-indexer compact is already running on {} (pid {}): "
+                                             "one build or compact at a time",
+                                             (dir / "index").string(), ::getpid());
+    CHECK_THROWS_WITH_AS(indexer::IndexLock::for_job(dir / "index", "build", "build"),
+                         doctest::Contains(expected.c_str()), std::runtime_error);
 }
