@@ -23,10 +23,12 @@ copy() {  # copy DATABASE from the master to the same relative path here
 
 # A frozen base built before bases carried an empty termlist table cannot
 # be opened for writing, which xapian-replicate does with every copy.
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 copy_shard() {  # DATABASE FROZEN
-  if ! copy "$1" 2>"$replica/.copy-errors"; then
-    cat "$replica/.copy-errors" >&2
-    if [[ "$2" == 1 ]] && grep -q termlist "$replica/.copy-errors"; then
+  if ! copy "$1" 2>"$errors"; then
+    cat "$errors" >&2
+    if [[ "$2" == 1 ]] && grep -q termlist "$errors"; then
       echo "replica: $1 is a frozen base from an indexer before replicas could copy one; rebuild the" \
         "generation (listing-indexer build --no-termlists) with this version" >&2
     fi
