@@ -280,6 +280,11 @@ struct Inspector::Impl {
             ProximityPairs(plan.text).bonus(title, ranking->proximity_weight));
         const HeadNoun head(plan.text);
         add("the query's head noun '" + head.term() + "' in the title", head.bonus(title, ranking->head_noun_weight));
+        // A factor on the score so far: shown as what it adds.
+        const double share = TypedWords(plan.text).share_in(title);
+        add(fmt::format("{:.0f}% of the typed words in the title as typed (score x {:.3g})", share * 100,
+                        1 + ranking->exact_weight * share),
+            explanation.score * ranking->exact_weight * share);
     }
 
     // The rank (from 1) and score of `docid` among Xapian's `ranked`
@@ -298,7 +303,7 @@ struct Inspector::Impl {
             const auto reranked = order.begin() + static_cast<std::ptrdiff_t>(std::min(window, order.size()));
             for (auto listing = order.begin(); listing != reranked; ++listing) {
                 const std::string stored = database.get_document(listing->docid).get_value(analyzers::slot::stored_fields);
-                listing->score += bonus.of(planner.analyzer().analyze(analyzers::stored_title(stored)));
+                listing->score = bonus.rescored(listing->score, planner.analyzer().analyze(analyzers::stored_title(stored)));
             }
             std::stable_sort(order.begin(), reranked, [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
         }

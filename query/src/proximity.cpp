@@ -1,5 +1,6 @@
 #include "proximity.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -63,14 +64,47 @@ double ProximityPairs::bonus(const std::vector<analyzers::Word>& title, double w
     return weight * sum;
 }
 
+// A word as written, normalised and unstemmed, an English plural's "s"
+// aside: "controller" is not "control" here, "valves" is "valve".
+std::string as_written(const analyzers::Word& word) {
+    std::string written = word.surface.empty() ? word.term : word.surface;
+    const bool plural = written.size() > 3 && written.back() == 's' && written[written.size() - 2] != 's';
+    if (plural) written.pop_back();
+    return written;
+}
+
+TypedWords::TypedWords(const TextQuery& text) {
+    for (const auto& word : text.words) {
+        const std::string written = as_written(word);
+        if (written.empty() || std::find(words_.begin(), words_.end(), written) != words_.end()) continue;
+        words_.push_back(written);
+    }
+}
+
+double TypedWords::share_in(const std::vector<analyzers::Word>& title) const {
+    if (words_.empty()) return 0;
+    std::vector<std::string> in_title;
+    for (const auto& word : title) {
+        in_title.push_back(as_written(word));
+        in_title.insert(in_title.end(), word.parts.begin(), word.parts.end());
+    }
+    const auto found = [&](const std::string& word) {
+        return std::find(in_title.begin(), in_title.end(), word) != in_title.end();
+    };
+    return static_cast<double>(std::count_if(words_.begin(), words_.end(), found)) / words_.size();
+}
+
 TitleBonus::TitleBonus(const TextQuery& text, const RankingConfig& ranking)
     : pairs_(text),
       head_(text),
+      typed_(text),
       proximity_weight_(ranking.proximity_weight),
-      head_noun_weight_(ranking.head_noun_weight) {}
+      head_noun_weight_(ranking.head_noun_weight),
+      exact_weight_(ranking.exact_weight) {}
 
 std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking) {
-    const bool title_signals = ranking.proximity_weight > 0 || ranking.head_noun_weight > 0;
+    const bool title_signals =
+        ranking.proximity_weight > 0 || ranking.head_noun_weight > 0 || ranking.exact_weight > 0;
     if (!title_signals || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;
     return static_cast<std::size_t>(std::max(0.0, ranking.proximity_window));
 }

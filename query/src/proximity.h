@@ -34,23 +34,47 @@ private:
     std::vector<Pair> pairs_;
 };
 
+// The share of the typed words (each counted once) that a title has as
+// typed: written the same (a plural's "s" aside), not a stem, typo,
+// completion, synonym, split or join of it.
+class TypedWords {
+public:
+    explicit TypedWords(const TextQuery& text);
+
+    bool empty() const { return words_.empty(); }
+    double share_in(const std::vector<analyzers::Word>& title) const;
+
+private:
+    std::vector<std::string> words_;  // as written
+};
+
 // What a re-ranked listing's title earns: the proximity bonus and the head
-// noun's (head_noun.h), with the ranking's weights. The searcher re-ranks
-// with it, and a diagnosis gives the rank the search shows with it.
+// noun's (head_noun.h) added, then the score multiplied by 1 +
+// exact.weight x the share of the typed words the title has. The searcher
+// re-ranks with it, and a diagnosis gives the rank the search shows with it.
 class TitleBonus {
 public:
     TitleBonus(const TextQuery& text, const RankingConfig& ranking);
 
-    bool empty() const { return pairs_.empty() && head_.empty(); }
-    // The bonus of a title (analysed as listings are).
-    double of(const std::vector<analyzers::Word>& title) const {
+    bool empty() const { return pairs_.empty() && head_.empty() && typed_.empty(); }
+    // The bonuses of a title (analysed as listings are), added.
+    double added(const std::vector<analyzers::Word>& title) const {
         return pairs_.bonus(title, proximity_weight_) + head_.bonus(title, head_noun_weight_);
+    }
+    // What the typed words the title has multiply its score by.
+    double factor(const std::vector<analyzers::Word>& title) const {
+        return 1 + exact_weight_ * typed_.share_in(title);
+    }
+    // A listing's score with its title's bonuses.
+    double rescored(double score, const std::vector<analyzers::Word>& title) const {
+        return (score + added(title)) * factor(title);
     }
 
 private:
     ProximityPairs pairs_;
     HeadNoun head_;
-    double proximity_weight_, head_noun_weight_;
+    TypedWords typed_;
+    double proximity_weight_, head_noun_weight_, exact_weight_;
 };
 
 // How many of the best-ranked listings a request re-ranks by their titles,

@@ -119,6 +119,8 @@ const std::array settings{
             "how many of the best-ranked listings are ranked again by proximity and head noun"},
     Setting{"head_noun.weight", [](RankingConfig& c) -> SettingField { return &c.head_noun_weight; }, 0, unbounded,
             "bonus of a title with the query's head noun (\"door\" in \"door with mail slot\")"},
+    Setting{"exact.weight", [](RankingConfig& c) -> SettingField { return &c.exact_weight; }, 0, unbounded,
+            "a re-ranked title's score times 1 + this x the share of the typed words it has as typed"},
     Setting{"spelling.auto_correct", [](RankingConfig& c) -> SettingField { return &c.spelling_auto_correct; }, 0, 1,
             "1: search the correction of words no listing contains; 0: only suggest it"},
 };

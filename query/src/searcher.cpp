@@ -139,7 +139,8 @@ void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const P
     if (bonus.empty()) return;
     const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
     for (auto hit = hits.begin(); hit != reranked; ++hit) {
-        hit->score += bonus.of(planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title));
+        hit->score = bonus.rescored(
+            hit->score, planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title));
     }
     // Stable: listings as close keep the order the index ranked them in.
     std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });

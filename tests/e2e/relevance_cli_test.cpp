@@ -145,13 +145,13 @@ TEST_CASE("real judgments: the default ranking beats plain BM25 on the Home Depo
     MESSAGE("Home Depot nDCG@10: plain BM25 " << bm25 << ", default ranking " << tuned);
     CHECK(int64_t(scores["a"]["queries"]) == 3537);
     // The issue asked for 1.15 times plain BM25; the default reaches about
-    // 1.126 (0.4327 against 0.3843: README, "Tuning the default ranking"):
+    // 1.138 (0.4404 against 0.3870: README, "Tuning the default ranking"):
     // this guards what it has, about 0.005 below each figure.
-    CHECK(tuned >= 1.112 * bm25);
+    CHECK(tuned >= 1.125 * bm25);
     const auto compared = scores["configs"].at(0);
-    CHECK(double(compared["gain"]["mean"]) > 0.043);
-    CHECK(double(compared["gain_half_0"]["mean"]) > 0.042);  // on each half of the queries
-    CHECK(double(compared["gain_half_1"]["mean"]) > 0.042);
-    CHECK(double(compared["gain"]["low"]) > 0.037);  // the 95% interval's lower end
+    CHECK(double(compared["gain"]["mean"]) > 0.048);
+    CHECK(double(compared["gain_half_0"]["mean"]) > 0.047);  // on each half of the queries
+    CHECK(double(compared["gain_half_1"]["mean"]) > 0.048);
+    CHECK(double(compared["gain"]["low"]) > 0.042);  // the 95% interval's lower end
     CHECK(double(scores["b"]["recall"]) >= double(scores["a"]["recall"]));
 }

@@ -108,7 +108,7 @@ TEST_CASE("a diagnosis gives every matching listing its rank, whichever shard ho
 }
 
 // The search re-ranks its best listings by their titles (proximity, head
-// noun); a diagnosis that gave Xapian's rank and score before that told a
+// noun, the typed words as written); a diagnosis that gave Xapian's rank and score before that told a
 // relevance engineer another order than the one buyers see.
 TEST_CASE("a diagnosis gives the rank and score the search shows, after re-ranking by the titles") {
     test_support::TempDir dir;
@@ -130,7 +130,8 @@ TEST_CASE("a diagnosis gives the rank and score the search shows, after re-ranki
         const ServiceOptions options{
             .index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
             .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\nproximity.weight = 4\n"
-                                                            "head_noun.weight = 4\nproximity.window = " + window + "\n")};
+                                                            "head_noun.weight = 4\nexact.weight = 0.7\n"
+                                                            "proximity.window = " + window + "\n")};
         SearchService service(options);
         Inspector inspector(options);
         for (const std::string text : {"mail slot", "brass mail slot", "slot mail", "door slot"}) {
