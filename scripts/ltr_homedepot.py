@@ -18,17 +18,16 @@ data/ranking.conf), hence /usr/bin/python3.
     /usr/bin/python3 scripts/ltr_homedepot.py --port 18160 --rounds 400 --depth 1
 """
 import argparse
-import math
 import os
 import sys
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 import xgboost as xgb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from replay_homedepot import DEV, PRODUCTS, Replay, fetch_top, read_csv, words  # noqa: E402
+from replay_homedepot import load_replay, words  # noqa: E402
 
 FEATURES = ["score", "score/top", "rank", "title_len", "matched", "matched/typed", "matched/title", "first_pos",
             "last_word_typed", "numbers", "brand_freq", "query_len", "bigrams", "idf_coverage", "hits", "ties"]
@@ -63,17 +62,9 @@ def main():
     parser.add_argument("--depth", type=int, default=1, help="tree depth (1: an additive model, one feature a tree)")
     parser.add_argument("--eta", type=float, default=0.1, help="learning rate")
     args = parser.parse_args()
-    judgments = defaultdict(dict)
-    for row in read_csv(DEV):
-        judgments[row["search_term"]][row["product_uid"]] = float(row["relevance"]) - 1
-    products = read_csv(PRODUCTS)
-    df = Counter()
-    for product in products:
-        df.update(set(words(product["product_title"])))
-    idf = {w: math.log(len(products) / (1 + c)) for w, c in df.items()}
+    replay, products = load_replay(args.port)
+    judgments, top, idf = replay.judgments, replay.top, replay.idf
     first_words = Counter(t.split()[0].lower() for t in (p["product_title"] for p in products) if t.split())
-    top = fetch_top(args.port, sorted(judgments))
-    replay = Replay(judgments, top, idf)
     base = replay.evaluate(lambda q, hits: [l for l, _, _ in hits])
     print("replayed default nDCG@10 %.4f halves %.4f %.4f" % base)
     halves = [[q for q in top if zlib.crc32(q.encode()) % 2 == h and top[q]] for h in (0, 1)]

@@ -113,11 +113,9 @@ class Replay:
         return rerank
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, required=True, help="a search-server on the Home Depot index")
-    args = parser.parse_args()
-
+def load_replay(port):
+    """The judgments, the products and their words' IDF, and the top 100 the
+    server on `port` gives for every dev query: (replay, products)."""
     judgments = defaultdict(dict)
     for row in read_csv(DEV):
         judgments[row["search_term"]][row["product_uid"]] = float(row["relevance"]) - 1
@@ -126,7 +124,15 @@ def main():
     for product in products:
         document_frequency.update(set(words(product["product_title"])))
     idf = {word: math.log(len(products) / (1 + count)) for word, count in document_frequency.items()}
-    replay = Replay(judgments, fetch_top(args.port, sorted(judgments)), idf)
+    return Replay(judgments, fetch_top(port, sorted(judgments)), idf), products
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True, help="a search-server on the Home Depot index")
+    args = parser.parse_args()
+
+    replay, products = load_replay(args.port)
 
     base = replay.evaluate(lambda query, hits: [listing for listing, _, _ in hits])
     print("replayed default      nDCG@10 %.4f  halves %.4f %.4f" % base)
