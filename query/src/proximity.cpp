@@ -46,6 +46,15 @@ double closeness(const std::vector<Token>& tokens, std::string_view first, std::
     return best;
 }
 
+// A word as written, normalised and unstemmed, an English plural's "s"
+// aside: "controller" is not "control" here, "valves" is "valve".
+std::string as_written(const analyzers::Word& word) {
+    std::string written = word.surface.empty() ? word.term : word.surface;
+    const bool plural = written.size() > 3 && written.back() == 's' && written[written.size() - 2] != 's';
+    if (plural) written.pop_back();
+    return written;
+}
+
 }  // namespace
 
 ProximityPairs::ProximityPairs(const TextQuery& text) {
@@ -62,15 +71,6 @@ double ProximityPairs::bonus(const std::vector<analyzers::Word>& title, double w
     double sum = 0;
     for (const auto& pair : pairs_) sum += closeness(tokens, pair.first, pair.second);
     return weight * sum;
-}
-
-// A word as written, normalised and unstemmed, an English plural's "s"
-// aside: "controller" is not "control" here, "valves" is "valve".
-std::string as_written(const analyzers::Word& word) {
-    std::string written = word.surface.empty() ? word.term : word.surface;
-    const bool plural = written.size() > 3 && written.back() == 's' && written[written.size() - 2] != 's';
-    if (plural) written.pop_back();
-    return written;
 }
 
 TypedWords::TypedWords(const TextQuery& text) {

@@ -56,7 +56,7 @@ class TitleBonus {
 public:
     TitleBonus(const TextQuery& text, const RankingConfig& ranking);
 
-    bool empty() const { return pairs_.empty() && head_.empty() && typed_.empty(); }
+    bool empty() const { return pairs_.empty() && head_.empty() && (typed_.empty() || exact_weight_ <= 0); }
     // The bonuses of a title (analysed as listings are), added.
     double added(const std::vector<analyzers::Word>& title) const {
         return pairs_.bonus(title, proximity_weight_) + head_.bonus(title, head_noun_weight_);

@@ -112,10 +112,10 @@ struct RankingConfig {
     // is: "door" in "fiberglass door with mail slot") earns this much, on
     // the same best `proximity_window` listings.
     double head_noun_weight = 0;
-    // On the same listings, a title with the typed words as typed (or
-    // stemmed, not through a typo, completion, synonym, split or join)
-    // multiplies its score by 1 + this times the share of the typed words
-    // it has: the "exact" criterion of Algolia's ranking.
+    // On the same listings, a title's score is multiplied by 1 + this
+    // times the share of the typed words it has as written (a plural's "s"
+    // aside; not through a stem, typo, completion, synonym, split or join):
+    // the "exact" criterion of Algolia's ranking.
     double exact_weight = 0;
     // Search the correction of words no listing contains (1) or only
     // suggest it (0).
