@@ -21,10 +21,6 @@ double share_of(const std::string& query, const std::string& title) {
     return TypedWords(builder.build(query)).share_in(analyzer.analyze(title));
 }
 
-std::string listing(const std::string& id, const std::string& title) {
-    return R"({"id":")" + id + R"(","title":")" + title + R"(","price":10,"created_at":1700000000})" "\n";
-}
-
 }  // namespace
 
 TEST_CASE("the share of the typed words a title has as written: not their stems, a plural's s aside") {
@@ -39,16 +35,15 @@ TEST_CASE("the share of the typed words a title has as written: not their stems,
 TEST_CASE("a title with the typed words as written ranks above one matching them through their stems") {
     // Both match every stem and score alike; without the factor the one
     // indexed first leads.
-    const std::string feed = listing("control", "temperature control box") +
-                             listing("controller", "temperature controller box") +
-                             listing("other", "garden hose reel");
+    using query_test::titled_listing;
+    const std::string feed = titled_listing("control", "temperature control box") +
+                             titled_listing("controller", "temperature controller box") +
+                             titled_listing("other", "garden hose reel");
     test_support::TempDir dir;
     query_test::build_index(dir, feed);
     const auto options_with = [&](const std::string& config) {
-        return ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .ranking_config = query_test::ranking_file(
-                                  dir, "freshness.weight = 0\nproximity.weight = 0\nhead_noun.weight = 0\n" + config),
-                              .result_cache_entries = 0};
+        return query_test::options_with_ranking(
+            dir, "freshness.weight = 0\nproximity.weight = 0\nhead_noun.weight = 0\n" + config);
     };
     SearchService without(options_with("exact.weight = 0\n"));
     SearchService with(options_with("exact.weight = 0.7\n"));

@@ -21,10 +21,6 @@ std::string head_of(const std::string& text) {
     return head.empty() ? "(none)" : head.term();
 }
 
-std::string listing(const std::string& id, const std::string& title) {
-    return R"({"id":")" + id + R"(","title":")" + title + R"(","price":10,"created_at":1700000000})" "\n";
-}
-
 }  // namespace
 
 TEST_CASE("the head noun is the last word naming a thing, before with, for, in") {
@@ -44,15 +40,14 @@ TEST_CASE("relaxed: a title with the head noun ranks above one matching as many 
     // "mail slot door": both listings match two of the three words; the
     // one that is a door is what the buyer named, though "door" is the
     // most common word.
-    std::string feed = listing("slot-cover", "mail slot cover") + listing("door", "oak door with slot");
-    for (int n = 0; n < 5; ++n) feed += listing("filler-" + std::to_string(n), "brass door knob " + std::to_string(n));
+    using query_test::titled_listing;
+    std::string feed = titled_listing("slot-cover", "mail slot cover") + titled_listing("door", "oak door with slot");
+    for (int n = 0; n < 5; ++n) feed += titled_listing("filler-" + std::to_string(n), "brass door knob " + std::to_string(n));
     test_support::TempDir dir;
     query_test::build_index(dir, feed);
     const auto options_with = [&](const std::string& config) {
-        return ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .ranking_config = query_test::ranking_file(
-                                  dir, "freshness.weight = 0\nproximity.weight = 0\nrelax.min_matches = 1000\n" + config),
-                              .result_cache_entries = 0};
+        return query_test::options_with_ranking(
+            dir, "freshness.weight = 0\nproximity.weight = 0\nrelax.min_matches = 1000\n" + config);
     };
     SearchService without(options_with("head_noun.weight = 0\n"));
     SearchService with(options_with("head_noun.weight = 40\n"));

@@ -48,4 +48,18 @@ inline std::filesystem::path ranking_file(const test_support::TempDir& dir, cons
     return dir / name;
 }
 
+// A feed line of a listing with this title (price 10, a fixed date).
+inline std::string titled_listing(const std::string& id, const std::string& title) {
+    return R"({"id":")" + id + R"(","title":")" + title + R"(","price":10,"created_at":1700000000})" "\n";
+}
+
+// The service over dir/index with a ranking config of these lines, and no
+// result cache.
+inline query::ServiceOptions options_with_ranking(const test_support::TempDir& dir, const std::string& lines) {
+    return query::ServiceOptions{.index_dir = dir / "index",
+                                 .data_dir = test_support::project_data_dir(),
+                                 .ranking_config = ranking_file(dir, lines),
+                                 .result_cache_entries = 0};
+}
+
 }  // namespace query_test
