@@ -194,7 +194,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     const std::size_t size = static_cast<std::size_t>(shard.get_lastdocid()) + 1;
     snapshot->uuid_ = shard.get_uuid();
     snapshot->revision_ = shard.get_revision();
-    snapshot->present_ = DocidSet(size);
+    snapshot->present_ = std::make_shared<DocidSet>(size);
     for (auto& column : snapshot->ids_) column.assign(size, 0);
     snapshot->price_.assign(size, std::numeric_limits<double>::quiet_NaN());
     snapshot->created_at_.assign(size, 0);
@@ -213,7 +213,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     };
     // Every listing has a price: it marks which docids are listings.
     for_each_value(analyzers::slot::price, [&](Xapian::docid docid, const std::string& value) {
-        snapshot->present_.add(docid);
+        snapshot->present_->add(docid);
         snapshot->price_[docid] = Xapian::sortable_unserialise(value);
     });
     for_each_value(analyzers::slot::created_at, [&](Xapian::docid docid, const std::string& value) {
@@ -240,7 +240,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     for_each_value(analyzers::slot::category, [&](Xapian::docid docid, const std::string& value) {
         snapshot->category_written_[docid] = written_id(value);
     });
-    snapshot->present_.for_each([&](Xapian::docid docid) { snapshot->newest_first_.push_back(docid); });
+    snapshot->present_->for_each([&](Xapian::docid docid) { snapshot->newest_first_.push_back(docid); });
     std::stable_sort(snapshot->newest_first_.begin(), snapshot->newest_first_.end(),
                      [&](Xapian::docid a, Xapian::docid b) { return snapshot->created_at_[a] > snapshot->created_at_[b]; });
     snapshot->doc_length_.assign(size, 0);
@@ -451,7 +451,7 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, cons
     const auto subquery = [&](std::size_t n) { return evaluate(query.get_subquery(n), live); };
     switch (query.get_type()) {
         case Xapian::Query::LEAF_TERM: return *term_docs(*query.get_terms_begin(), live);
-        case Xapian::Query::LEAF_MATCH_ALL: return present_;
+        case Xapian::Query::LEAF_MATCH_ALL: return *present_;
         case Xapian::Query::LEAF_MATCH_NOTHING: return DocidSet(size());
         case Xapian::Query::OP_SCALE_WEIGHT: return subquery(0);
         case Xapian::Query::OP_AND_MAYBE: return subquery(0);  // the rest only adds weight

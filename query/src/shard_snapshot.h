@@ -69,7 +69,7 @@ public:
     ShardSnapshot();
 
     // Docids below this are in the snapshot.
-    std::size_t size() const { return present_.size(); }
+    std::size_t size() const { return present_->size(); }
     // The shard's database UUID, to recognise it inside a combined search.
     const std::string& uuid() const { return uuid_; }
     // The shard's revision when the build began: every commit up to it is
@@ -80,7 +80,7 @@ public:
     // alone (no commit came in during the build) and holds the listing.
     // Its columns then tell the listing's values without reading them.
     bool holds_as_in(const Xapian::Database& live, Xapian::docid docid) const {
-        return is_current_for(live) && present_.contains(docid);
+        return is_current_for(live) && present_->contains(docid);
     }
     // Whether the snapshot holds `live` (the same shard) exactly: read from
     // live's revision alone. A term's postings read through it are then the
@@ -94,6 +94,8 @@ public:
     // boolean operators and terms that text queries and term filters use;
     // nullopt for anything else (value ranges are checked on the columns).
     std::optional<DocidSet> evaluate(const Xapian::Query& query, const Xapian::Database& live) const;
+    // The listings in the snapshot, shared (what a match-all node matches).
+    std::shared_ptr<const DocidSet> present() const { return present_; }
 
     // A filter on the value columns: price range, conditions, shipping.
     struct ValueFilter {
@@ -188,7 +190,7 @@ private:
     std::string uuid_;
     Xapian::rev revision_ = 0;
     bool one_revision_ = false;  // no commit came in while the build read the shard
-    DocidSet present_;
+    std::shared_ptr<DocidSet> present_ = std::make_shared<DocidSet>();
     DocidSet sold_;
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;

@@ -166,23 +166,82 @@ private:
 };
 
 // The listings a node is weighed for, with their number (counted once,
-// not once per term: a word in 300 brand names has 300 terms).
-struct Gate {
-    explicit Gate(const DocidSet& listings) : docs(listings), count(listings.count()) {}
-    const DocidSet& docs;
-    std::size_t count;
+// not once per term: a word in 300 brand names has 300 terms). Few
+// listings (the first pass of the top-k bound weighs a few hundred of a
+// shard's 500,000) are kept as a sorted list: narrowing a gate to an
+// operator node's matches then tests each listing, where a bitmap took a
+// pass over 62 KB and another to count it, for every node and pass.
+class Gate {
+public:
+    explicit Gate(const DocidSet& listings) : docs_(&listings), count_(listings.count()) {}
 
-    // The docids, listed once for all the terms that look them up.
+    std::size_t count() const { return count_; }
+
+    // The docids in increasing order, listed once for all the terms that look them up.
     const std::vector<Xapian::docid>& listed() const {
         if (!listed_) {
             listed_.emplace();
-            listed_->reserve(count);
-            docs.for_each([&](Xapian::docid docid) { listed_->push_back(docid); });
+            listed_->reserve(count_);
+            docs_->for_each([&](Xapian::docid docid) { listed_->push_back(docid); });
         }
         return *listed_;
     }
 
+    template <typename Visit>
+    void for_each(Visit visit) const {
+        if (docs_ == nullptr) {
+            for (const Xapian::docid docid : *listed_) visit(docid);
+        } else {
+            docs_->for_each(visit);
+        }
+    }
+
+    // Calls visit(n) for each n where sorted `docids`[n] is in the gate.
+    template <typename Visit>
+    void for_each_of(const std::vector<Xapian::docid>& docids, Visit visit) const {
+        if (docs_ != nullptr) {
+            for (std::size_t n = 0; n < docids.size(); ++n) {
+                if (docs_->contains(docids[n])) visit(n);
+            }
+            return;
+        }
+        const std::vector<Xapian::docid>& gate = *listed_;
+        for (std::size_t n = 0, g = 0; n < docids.size() && g < gate.size();) {
+            if (docids[n] < gate[g]) {
+                ++n;
+            } else if (gate[g] < docids[n]) {
+                ++g;
+            } else {
+                visit(n++);
+                ++g;
+            }
+        }
+    }
+
+    // The listings of the gate in `matching`.
+    Gate narrowed_to(const DocidSet& matching) const {
+        if (docs_ != nullptr && count_ * listed_below_share >= matching.size()) {
+            auto narrowed = std::make_shared<const DocidSet>(DocidSet::intersection(matching, *docs_));
+            return Gate(std::move(narrowed));
+        }
+        std::vector<Xapian::docid> kept;
+        for (const Xapian::docid docid : listed()) {
+            if (matching.contains(docid)) kept.push_back(docid);
+        }
+        return Gate(std::move(kept));
+    }
+
 private:
+    // A gate holding fewer than one listing in this many of the shard's is listed.
+    static constexpr std::size_t listed_below_share = 64;
+
+    explicit Gate(std::shared_ptr<const DocidSet> owned)
+        : owned_(std::move(owned)), docs_(owned_.get()), count_(owned_->count()) {}
+    explicit Gate(std::vector<Xapian::docid> listed) : count_(listed.size()), listed_(std::move(listed)) {}
+
+    std::shared_ptr<const DocidSet> owned_;
+    const DocidSet* docs_ = nullptr;  // null for a listed gate
+    std::size_t count_;
     mutable std::optional<std::vector<Xapian::docid>> listed_;
 };
 
@@ -234,10 +293,7 @@ SharedMatches tree_matches(const ShardView& shard, const QueryTree& node) {
     switch (node.op()) {
         case Op::term: return snapshot.term_docs(node.term_name(), shard.database);
         case Op::leaf:
-        case Op::match_all: {
-            auto all = snapshot.evaluate(Xapian::Query::MatchAll, shard.database);
-            return all ? std::make_shared<const DocidSet>(std::move(*all)) : nullptr;
-        }
+        case Op::match_all: return snapshot.present();
         case Op::scale:
         case Op::and_maybe:
         case Op::filter:
@@ -250,8 +306,11 @@ SharedMatches tree_matches(const ShardView& shard, const QueryTree& node) {
     if (node.op() == Op::any_of) return tree_matches_any(shard, children);
     SharedMatches first = tree_matches(shard, children.front());
     if (!first || children.size() == 1 || node.op() == Op::scale || node.op() == Op::and_maybe) return first;
-    DocidSet result = *first;
-    for (std::size_t n = 1; n < children.size(); ++n) {
+    const auto second = tree_matches(shard, children[1]);
+    if (!second) return nullptr;
+    DocidSet result = node.op() == Op::and_not ? *first : DocidSet::intersection(*first, *second);
+    if (node.op() == Op::and_not) result.subtract(*second);
+    for (std::size_t n = 2; n < children.size(); ++n) {
         const auto next = tree_matches(shard, children[n]);
         if (!next) return nullptr;
         fold(node.op(), result, *next);
@@ -392,9 +451,7 @@ private:
         if (weighs_its_postings(child) || child.op() == Op::leaf) return weigh(child, factor, gate);
         const DocidSet* all_matching = reads_.matches_of(child);
         if (all_matching == nullptr) return false;
-        DocidSet matching = *all_matching;
-        matching &= gate.docs;
-        return weigh(child, factor, Gate(matching));
+        return weigh(child, factor, gate.narrowed_to(*all_matching));
     }
 
     void weigh_term(const std::string& term, double factor, const Gate& gate) {
@@ -407,7 +464,7 @@ private:
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
-        if (gate.count * few_in_gate_ratio < docids.size()) {
+        if (gate.count() * few_in_gate_ratio < docids.size()) {
             auto from = docids.begin();
             for (const Xapian::docid docid : gate.listed()) {
                 from = std::lower_bound(from, docids.end(), docid);
@@ -416,9 +473,7 @@ private:
             }
             return;
         }
-        for (std::size_t n = 0; n < docids.size(); ++n) {
-            if (gate.docs.contains(docids[n])) add(n);
-        }
+        gate.for_each_of(docids, add);
     }
 
     bool weigh_leaf(const WeightedLeaf& leaf, double factor, const Gate& gate) {
@@ -426,11 +481,11 @@ private:
         // Xapian multiplies a posting source's weight by the factor.
         if (const auto* constant = dynamic_cast<const ConstantLeaf*>(&leaf)) {
             const double weight = factor * constant->weight();
-            gate.docs.for_each([&](Xapian::docid docid) { scores_.add(docid, weight); });
+            gate.for_each([&](Xapian::docid docid) { scores_.add(docid, weight); });
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
-            gate.docs.for_each([&](Xapian::docid docid) {
+            gate.for_each([&](Xapian::docid docid) {
                 scores_.add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
             });
             return true;
