@@ -78,7 +78,8 @@ std::vector<ListingIn> best_by_matcher(const QueryTree& context, const PlanSourc
 // scores are ordered by docid in both).
 std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context, const Xapian::Database& combined,
                                                         const std::vector<ShardView>& shards,
-                                                        const RankingConfig& ranking, std::size_t count) {
+                                                        const RankingConfig& ranking, std::size_t count,
+                                                        bool side_by_side) {
     if (shards.empty()) return std::nullopt;
     for (const ShardView& shard : shards) {
         if (!shard.snapshot->is_current_for(shard.database)) return std::nullopt;
@@ -87,7 +88,8 @@ std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context
     const FilteredQueries queries{.with_term_filters = [&](const Filters&) { return matching; },
                                   .with_all_filters = [&](const Filters&) { return matching; }};
     const auto candidates = snapshot_candidates(shards, combined, context, bm25_parameters(ranking),
-                                                Filters{.status = StatusFilter::any}, queries, count);
+                                                Filters{.status = StatusFilter::any}, queries, count,
+                                                ScoringBound::top_k, side_by_side);
     if (!candidates) return std::nullopt;
     const auto& ranked = candidates->ranked;
     if (ranked.size() > count) {
@@ -170,7 +172,8 @@ std::vector<std::string> completions_in_context(const TextQuery& text, const Pla
     if (!typed || !context || listings_read == 0) return {};
     // The best listings by the ranking's BM25: those whose titles have the
     // other words, before those whose descriptions do.
-    auto listings = best_on_snapshots(*context, sources.database, sources.shards, ranking, listings_read);
+    auto listings =
+        best_on_snapshots(*context, sources.database, sources.shards, ranking, listings_read, sources.parallel_shards);
     if (!listings) listings = best_by_matcher(*context, sources, ranking, static_cast<Xapian::doccount>(listings_read));
     return most_seen_first(title_terms_starting(*listings, *typed, analyzer), searched_for(text, *typed));
 }

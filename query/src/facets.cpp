@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analyzers/document_layout.h"
+#include "shard_tasks.h"
 
 namespace query {
 namespace {
@@ -115,72 +116,97 @@ void add_counts(FacetTally& tally, const ShardSnapshot& snapshot, FacetDimension
     }
 }
 
-// Counts the snapshot's matches by array lookups, in one pass over the
-// bitmap (a few nanoseconds a match); returns how many matched. The
-// category levels are counted by path (one column read a match instead of
-// three) and added up by level afterwards, over ~1,300 paths.
-std::uint64_t count_in_snapshot(const ShardSnapshot& snapshot, const DocidSet& matching, FacetDimensions dimensions,
-                                bool price, FacetTally& tally) {
-    const bool by_path = !snapshot.category_paths().empty();
+// One shard's matches counted by value id, by array lookups in one pass
+// over the bitmap per column (a few nanoseconds a match): what can be
+// counted on a thread of its own. The category levels are counted by path
+// (one column read a match instead of three) and added up by level
+// afterwards, over ~1,300 paths.
+struct ShardCounts {
+    std::uint64_t matches = 0;
     std::vector<ValueCounter> counters;
-    std::vector<FacetDimension> levels_by_path;
+    std::vector<FacetDimension> levels_by_path;  // counted in the last counter, by path
+    PriceTally prices;
+};
+
+ShardCounts count_columns(const ShardSnapshot& snapshot, const DocidSet& matching, FacetDimensions dimensions,
+                          bool price, bool price_values) {
+    ShardCounts counts;
+    const bool by_path = !snapshot.category_paths().empty();
     for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
         if (!dimensions[dimension]) continue;
         const auto facet = static_cast<FacetDimension>(dimension);
         if (by_path && is_category_level(facet)) {
-            levels_by_path.push_back(facet);
+            counts.levels_by_path.push_back(facet);
             continue;
         }
-        counters.push_back({facet, &snapshot.facet_column(facet),
-                            std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
+        counts.counters.push_back({facet, &snapshot.facet_column(facet),
+                                   std::vector<std::uint64_t>(snapshot.facet_value_count(facet) + 1, 0)});
     }
-    if (!levels_by_path.empty()) {
-        counters.push_back({FacetDimension::category_1, &snapshot.category_path_column(),
-                            std::vector<std::uint64_t>(snapshot.category_paths().size() + 1, 0)});
+    if (!counts.levels_by_path.empty()) {
+        counts.counters.push_back({FacetDimension::category_1, &snapshot.category_path_column(),
+                                   std::vector<std::uint64_t>(snapshot.category_paths().size() + 1, 0)});
     }
-    PriceTally prices;
-    prices.keep_values = tally.wants_price_values();
-    const std::uint64_t matches = matching.count();
+    counts.prices.keep_values = price_values;
+    counts.matches = matching.count();
     // One tight pass per column: a loop over the counters inside the pass
     // reloaded each counter's arrays at every match.
-    for (ValueCounter& counter : counters) {
+    for (ValueCounter& counter : counts.counters) {
         const std::uint32_t* column = counter.column->data();
         std::uint64_t* by_id = counter.by_id.data();
         matching.for_each([column, by_id](Xapian::docid docid) { ++by_id[column[docid]]; });
     }
-    if (tally.wants_created_at()) {
-        matching.for_each([&](Xapian::docid docid) { tally.add_created_at(snapshot.created_at(docid)); });
-    }
-    if (price) matching.for_each([&](Xapian::docid docid) { prices.add(snapshot.price(docid)); });
-    if (!levels_by_path.empty()) {
-        const std::vector<std::uint64_t> by_path_counts = std::move(counters.back().by_id);
-        counters.pop_back();
-        for (FacetDimension level : levels_by_path) {
+    if (price) matching.for_each([&](Xapian::docid docid) { counts.prices.add(snapshot.price(docid)); });
+    return counts;
+}
+
+// Adds one shard's counts to the request's tally, by name.
+void add_to_tally(const ShardSnapshot& snapshot, ShardCounts& counts, bool price, FacetTally& tally) {
+    if (!counts.levels_by_path.empty()) {
+        const std::vector<std::uint64_t> by_path_counts = std::move(counts.counters.back().by_id);
+        counts.counters.pop_back();
+        for (FacetDimension level : counts.levels_by_path) {
             add_counts(tally, snapshot, level, level_counts(snapshot, level, by_path_counts));
         }
     }
-    for (const ValueCounter& counter : counters) add_counts(tally, snapshot, counter.facet, counter.by_id);
-    if (price) tally.add_prices(prices);
-    return matches;
+    for (const ValueCounter& counter : counts.counters) add_counts(tally, snapshot, counter.facet, counter.by_id);
+    if (price) tally.add_prices(counts.prices);
 }
 
-// One counting pass over every shard; returns the number of matches.
+// One counting pass over every shard (their snapshots side by side when
+// `side_by_side`); returns the number of matches.
 std::uint64_t count_pass(const std::vector<ShardView>& shards, const Filters& filters, const FilteredQueries& queries,
                          FacetDimensions dimensions, bool price, FacetTally& tally,
-                         const std::vector<DocidSet>* known) {
+                         const std::vector<DocidSet>* known, bool side_by_side) {
     tally.mark_tallied(dimensions, price);
+    // Read out of Xapian's query objects here, once (see MatchExpression).
+    const std::optional<MatchExpression> matching =
+        known ? std::nullopt : std::optional(MatchExpression::of(queries.with_term_filters(filters)));
+    std::vector<std::optional<DocidSet>> evaluated(shards.size());
+    std::vector<std::optional<ShardCounts>> counted(shards.size());
+    // The dates go into the tally as they are read: one thread.
+    run_shard_tasks(
+        shards.size(),
+        [&](std::size_t n) {
+            if (!known) evaluated[n] = matches_in_snapshot(shards[n], filters, *matching);
+            const DocidSet* in_snapshot = known ? &(*known)[n] : evaluated[n] ? &*evaluated[n] : nullptr;
+            if (in_snapshot == nullptr) return;  // not a query the snapshot can evaluate: all through Xapian
+            counted[n] = count_columns(*shards[n].snapshot, *in_snapshot, dimensions, price, tally.wants_price_values());
+        },
+        side_by_side && !tally.wants_created_at());
     std::uint64_t matches = 0;
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const ShardView& shard = shards[shard_index];
         const ShardSnapshot& snapshot = *shard.snapshot;
-        std::optional<DocidSet> evaluated;
-        if (!known) evaluated = matches_in_snapshot(shard, filters, queries);
-        const DocidSet* matching = known ? &(*known)[shard_index] : evaluated ? &*evaluated : nullptr;
-        if (matching == nullptr) {  // not a query the snapshot can evaluate: all through Xapian
+        if (!counted[shard_index]) {
             matches += count_through_xapian(shard, queries.with_all_filters(filters), 1, dimensions, price, tally);
             continue;
         }
-        matches += count_in_snapshot(snapshot, *matching, dimensions, price, tally);
+        if (tally.wants_created_at()) {
+            const DocidSet& in_snapshot = known ? (*known)[shard_index] : *evaluated[shard_index];
+            in_snapshot.for_each([&](Xapian::docid docid) { tally.add_created_at(snapshot.created_at(docid)); });
+        }
+        matches += counted[shard_index]->matches;
+        add_to_tally(snapshot, *counted[shard_index], price, tally);
         if (shard.database.get_lastdocid() >= snapshot.size()) {
             matches += count_through_xapian(shard, queries.with_all_filters(filters),
                                             static_cast<Xapian::docid>(snapshot.size()), dimensions, price, tally);
@@ -396,10 +422,12 @@ FacetCountingResult count_in_passes(const SearchRequest& request, const CountPas
 }  // namespace
 
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQueries& queries, const std::vector<DocidSet>* known) {
+                                 const FilteredQueries& queries, const std::vector<DocidSet>* known,
+                                 bool side_by_side) {
     return count_in_passes(request, [&](const Filters& filters, bool request_filters, FacetDimensions dimensions,
                                         bool price, FacetTally& tally) {
-        return count_pass(shards, filters, queries, dimensions, price, tally, request_filters ? known : nullptr);
+        return count_pass(shards, filters, queries, dimensions, price, tally, request_filters ? known : nullptr,
+                          side_by_side);
     });
 }
 

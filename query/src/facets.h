@@ -102,9 +102,11 @@ struct FacetCountingResult {
 // per facet whose own filter is in use, without that filter (disjunctive).
 // `known`, when the caller has it already: each shard's snapshot listings
 // matching the request with all its filters (the pass that counts those
-// then skips evaluating the query again).
+// then skips evaluating the query again). `side_by_side`: the shards are
+// counted on two threads when a helper is idle (run_shard_tasks).
 FacetCountingResult count_facets(const std::vector<ShardView>& shards, const SearchRequest& request,
-                                 const FilteredQueries& queries, const std::vector<DocidSet>* known = nullptr);
+                                 const FilteredQueries& queries, const std::vector<DocidSet>* known = nullptr,
+                                 bool side_by_side = false);
 
 // The same through Xapian's ValueCountMatchSpy over `database`, for shards
 // behind a remote backend, where there are no snapshots (slower: every

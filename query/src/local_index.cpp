@@ -93,7 +93,7 @@ public:
     // With snapshot scoring off, Xapian's matcher ranks everything.
     PlanSources plan_sources() const override {
         if (!options_.snapshot_scoring) return {*vocabulary_, *words_, combined_, {}, replaced_};
-        return {*vocabulary_, *words_, combined_, shard_views(), replaced_};
+        return {*vocabulary_, *words_, combined_, shard_views(), replaced_, options_.parallel_shards};
     }
 
     // Sorted results, and an empty query's, come from the snapshots'
@@ -108,7 +108,7 @@ public:
 
     FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) override {
         return query::count_facets(shard_views(), plan.request, filtered_queries(plan, planner),
-                                   page.snapshot_matches.get());
+                                   page.snapshot_matches.get(), options_.parallel_shards);
     }
 
 private:
@@ -181,7 +181,7 @@ private:
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
                                               bm25_parameters(*plan.ranking), plan.request.filters,
                                               filtered_queries(plan, planner), plan.first_rank + plan.rank_count,
-                                              scoring_bound(options_.top_k_bound));
+                                              scoring_bound(options_.top_k_bound), options_.parallel_shards);
         if (!candidates) return std::nullopt;
         if (scores == ScoreSource::snapshots_when_current && !snapshots_behind()) {
             if (auto page = page_from_snapshot_scores(plan, planner, *candidates)) return page;

@@ -59,6 +59,8 @@ struct PlanSources {
     std::vector<ShardView> shards = {};
     // A frozen generation's replaced base listings, which choose nothing.
     std::shared_ptr<const ReplacedListings> replaced = nullptr;
+    // The shards may be read on two threads (ServiceOptions::parallel_shards).
+    bool parallel_shards = false;
 };
 
 // Not thread-safe (owns a QueryBuilder): one per searcher.

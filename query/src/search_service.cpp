@@ -11,6 +11,7 @@
 #include "query/errors.h"
 #include "result_cache.h"
 #include "searcher.h"
+#include "shard_tasks.h"
 
 namespace query {
 namespace {
@@ -104,6 +105,7 @@ SearchService::SearchService(ServiceOptions options)
 SearchService::~SearchService() = default;
 
 SearchResult SearchService::search(const SearchRequest& request) {
+    const RunningRequest running;  // whether its shards may go side by side
     return pool_->with_searcher([&](Searcher& searcher) {
         const auto started = Clock::now();
         searcher.refresh();

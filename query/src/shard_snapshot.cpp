@@ -391,28 +391,56 @@ bool is_any_of(const Xapian::Query& query) {
 // Splits the subqueries of an OR into terms (through scaling and nested ORs:
 // a word's fields, its completions and typo alternatives, read as one
 // union) and the rest.
-void split_any_of(const Xapian::Query& query, std::vector<std::string>& terms, std::vector<Xapian::Query>& others) {
+void split_any_of(const Xapian::Query& query, MatchExpression& expression) {
     for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
         Xapian::Query subquery = query.get_subquery(n);
         while (subquery.get_type() == Xapian::Query::OP_SCALE_WEIGHT) subquery = subquery.get_subquery(0);
         if (subquery.get_type() == Xapian::Query::LEAF_TERM) {
-            terms.push_back(*subquery.get_terms_begin());
+            expression.terms.push_back(*subquery.get_terms_begin());
         } else if (is_any_of(subquery)) {
-            split_any_of(subquery, terms, others);
+            split_any_of(subquery, expression);
         } else {
-            others.push_back(subquery);
+            expression.children.push_back(MatchExpression::of(subquery));
         }
     }
 }
 
+MatchExpression with_children(MatchExpression::Op op, const Xapian::Query& query) {
+    MatchExpression expression{.op = op};
+    for (std::size_t n = 0; n < query.get_num_subqueries(); ++n) {
+        expression.children.push_back(MatchExpression::of(query.get_subquery(n)));
+    }
+    return expression;
+}
+
 }  // namespace
 
-std::optional<DocidSet> ShardSnapshot::any_of(const Xapian::Query& query, const Xapian::Database& live) const {
-    std::vector<std::string> terms;
-    std::vector<Xapian::Query> others;
-    split_any_of(query, terms, others);
-    std::optional<DocidSet> result = terms.empty() ? DocidSet(size()) : *union_docs(terms, live);
-    for (const Xapian::Query& other : others) {
+MatchExpression MatchExpression::of(const Xapian::Query& query) {
+    using Op = MatchExpression::Op;
+    switch (query.get_type()) {
+        case Xapian::Query::LEAF_TERM: return {.op = Op::term, .term = *query.get_terms_begin()};
+        case Xapian::Query::LEAF_MATCH_ALL: return {.op = Op::match_all};
+        case Xapian::Query::LEAF_MATCH_NOTHING: return {.op = Op::match_nothing};
+        case Xapian::Query::OP_SCALE_WEIGHT:
+        case Xapian::Query::OP_AND_MAYBE: return of(query.get_subquery(0));  // the rest only adds weight
+        case Xapian::Query::OP_AND:
+        case Xapian::Query::OP_FILTER: return with_children(Op::all_of, query);
+        case Xapian::Query::OP_OR:
+        case Xapian::Query::OP_MAX:
+        case Xapian::Query::OP_SYNONYM: {
+            MatchExpression expression{.op = Op::any_of};
+            split_any_of(query, expression);
+            return expression;
+        }
+        case Xapian::Query::OP_AND_NOT: return with_children(Op::and_not, query);
+        default: return {};
+    }
+}
+
+std::optional<DocidSet> ShardSnapshot::any_of(const MatchExpression& expression, const Xapian::Database& live) const {
+    std::optional<DocidSet> result =
+        expression.terms.empty() ? DocidSet(size()) : *union_docs(expression.terms, live);
+    for (const MatchExpression& other : expression.children) {
         const auto next = evaluate(other, live);
         if (!next) return std::nullopt;
         *result |= *next;
@@ -420,27 +448,23 @@ std::optional<DocidSet> ShardSnapshot::any_of(const Xapian::Query& query, const 
     return result;
 }
 
-// The first subquery's set folded with each following one's by `fold`.
+// The first part's set folded with each following one's by `fold`.
 template <typename Fold>
-std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const Xapian::Database& live,
+std::optional<DocidSet> ShardSnapshot::combine(const MatchExpression& expression, const Xapian::Database& live,
                                                Fold fold) const {
-    auto result = evaluate(query.get_subquery(0), live);
-    for (std::size_t n = 1; n < query.get_num_subqueries() && result; ++n) {
-        const Xapian::Query subquery = query.get_subquery(n);
-        if (subquery.get_type() == Xapian::Query::LEAF_TERM) {  // the cached set as it is, not a copy
-            fold(*result, *term_docs(*subquery.get_terms_begin(), live));
+    using Op = MatchExpression::Op;
+    auto result = evaluate(expression.children.front(), live);
+    for (std::size_t n = 1; n < expression.children.size() && result; ++n) {
+        const MatchExpression& part = expression.children[n];
+        if (part.op == Op::term) {  // the cached set as it is, not a copy
+            fold(*result, *term_docs(part.term, live));
             continue;
         }
-        if (is_any_of(subquery)) {  // a word's terms: their union as cached, not a copy
-            std::vector<std::string> terms;
-            std::vector<Xapian::Query> others;
-            split_any_of(subquery, terms, others);
-            if (others.empty() && !terms.empty()) {
-                fold(*result, *union_docs(terms, live));
-                continue;
-            }
+        if (part.op == Op::any_of && part.children.empty() && !part.terms.empty()) {
+            fold(*result, *union_docs(part.terms, live));  // a word's terms: their union as cached, not a copy
+            continue;
         }
-        auto next = evaluate(subquery, live);
+        auto next = evaluate(part, live);
         if (!next) return std::nullopt;
         fold(*result, *next);
     }
@@ -448,22 +472,26 @@ std::optional<DocidSet> ShardSnapshot::combine(const Xapian::Query& query, const
 }
 
 std::optional<DocidSet> ShardSnapshot::evaluate(const Xapian::Query& query, const Xapian::Database& live) const {
-    const auto subquery = [&](std::size_t n) { return evaluate(query.get_subquery(n), live); };
-    switch (query.get_type()) {
-        case Xapian::Query::LEAF_TERM: return *term_docs(*query.get_terms_begin(), live);
-        case Xapian::Query::LEAF_MATCH_ALL: return *present_;
-        case Xapian::Query::LEAF_MATCH_NOTHING: return DocidSet(size());
-        case Xapian::Query::OP_SCALE_WEIGHT: return subquery(0);
-        case Xapian::Query::OP_AND_MAYBE: return subquery(0);  // the rest only adds weight
-        case Xapian::Query::OP_AND:
-        case Xapian::Query::OP_FILTER: return combine(query, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
-        case Xapian::Query::OP_OR:
-        case Xapian::Query::OP_MAX:
-        case Xapian::Query::OP_SYNONYM: return any_of(query, live);
-        case Xapian::Query::OP_AND_NOT:
-            return combine(query, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
-        default: return std::nullopt;
+    return evaluate(MatchExpression::of(query), live);
+}
+
+std::optional<DocidSet> ShardSnapshot::evaluate(const MatchExpression& expression,
+                                                const Xapian::Database& live) const {
+    using Op = MatchExpression::Op;
+    switch (expression.op) {
+        case Op::term: return *term_docs(expression.term, live);
+        case Op::match_all: return *present_;
+        case Op::match_nothing: return DocidSet(size());
+        case Op::all_of:
+            if (expression.children.empty()) return std::nullopt;
+            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
+        case Op::any_of: return any_of(expression, live);
+        case Op::and_not:
+            if (expression.children.empty()) return std::nullopt;
+            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
+        case Op::unsupported: return std::nullopt;
     }
+    return std::nullopt;
 }
 
 }  // namespace query

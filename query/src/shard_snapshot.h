@@ -52,6 +52,21 @@ struct PostingsGroup {
     }
 };
 
+// The boolean side of a query (which listings match it), read out of a
+// Xapian::Query once. Xapian's query objects count their references
+// without locks, so shards evaluated side by side on two threads must not
+// walk one; this copy holds only what matching needs (weights, scale
+// factors and AND_MAYBE's optional part do not change which listings match).
+struct MatchExpression {
+    enum class Op { term, match_all, match_nothing, all_of, any_of, and_not, unsupported };
+    Op op = Op::unsupported;
+    std::string term;                       // Op::term
+    std::vector<std::string> terms;         // Op::any_of: its terms (through scaling and nested ORs), as one union
+    std::vector<MatchExpression> children;  // all_of, and_not (the first less the others), any_of's other parts
+
+    static MatchExpression of(const Xapian::Query& query);
+};
+
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
 inline constexpr std::size_t facet_dimension_count = 6;
 
@@ -94,6 +109,8 @@ public:
     // boolean operators and terms that text queries and term filters use;
     // nullopt for anything else (value ranges are checked on the columns).
     std::optional<DocidSet> evaluate(const Xapian::Query& query, const Xapian::Database& live) const;
+    // The same for a query already read (safe while other threads evaluate copies of it).
+    std::optional<DocidSet> evaluate(const MatchExpression& expression, const Xapian::Database& live) const;
     // The listings in the snapshot, shared (what a match-all node matches).
     std::shared_ptr<const DocidSet> present() const { return present_; }
 
@@ -179,8 +196,8 @@ private:
     using Column = std::vector<std::uint32_t>;
 
     template <typename Fold>
-    std::optional<DocidSet> combine(const Xapian::Query& query, const Xapian::Database& live, Fold fold) const;
-    std::optional<DocidSet> any_of(const Xapian::Query& query, const Xapian::Database& live) const;
+    std::optional<DocidSet> combine(const MatchExpression& expression, const Xapian::Database& live, Fold fold) const;
+    std::optional<DocidSet> any_of(const MatchExpression& expression, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);
     std::string written_at(Xapian::docid docid, bool category, Xapian::Database& shard, Xapian::valueno slot) const;

@@ -4,12 +4,18 @@ namespace query {
 
 std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
                                             const FilteredQueries& queries) {
-    const ShardSnapshot& snapshot = *shard.snapshot;
     // An empty shard (a frozen generation's delta, until the follower
     // writes to it) matches nothing, without a lookup per query term (2% of
     // the long-tail log's time with two empty deltas beside 1M listings).
+    if (shard.snapshot->size() <= 1) return DocidSet(shard.snapshot->size());
+    return matches_in_snapshot(shard, filters, MatchExpression::of(queries.with_term_filters(filters)));
+}
+
+std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
+                                            const MatchExpression& with_term_filters) {
+    const ShardSnapshot& snapshot = *shard.snapshot;
     if (snapshot.size() <= 1) return DocidSet(snapshot.size());
-    auto matches = snapshot.evaluate(queries.with_term_filters(filters), shard.database);
+    auto matches = snapshot.evaluate(with_term_filters, shard.database);
     if (!matches) return std::nullopt;
     if (shard.replaced) matches->subtract(*shard.replaced);
     const auto value_filter =

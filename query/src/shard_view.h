@@ -52,5 +52,9 @@ struct FilteredQueries {
 // `filters`; nullopt if the snapshot cannot evaluate the query.
 std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
                                             const FilteredQueries& queries);
+// The same for the text query with the term filters already read
+// (`with_term_filters`, safe on any thread: see MatchExpression).
+std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
+                                            const MatchExpression& with_term_filters);
 
 }  // namespace query

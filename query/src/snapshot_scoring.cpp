@@ -7,11 +7,13 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <queue>
 #include <string>
 #include <unordered_map>
 
 #include "posting_sources.h"
+#include "shard_tasks.h"
 
 namespace query {
 namespace {
@@ -49,10 +51,10 @@ constexpr double bound_rounding_margin = 1e-9;
 // from the statistics of the combined database.
 class TermWeight {
 public:
-    TermWeight(const Bm25Parameters& bm25, const Xapian::Database& combined, Xapian::doccount termfreq_of_term,
-               double factor)
+    TermWeight(const Bm25Parameters& bm25, Xapian::doccount doccount, Xapian::totallength total_length,
+               Xapian::doccount termfreq_of_term, double factor)
         : bm25_(bm25) {
-        const double collection_size = combined.get_doccount();
+        const double collection_size = doccount;
         const double termfreq = termfreq_of_term;
         double tw = (collection_size - termfreq + 0.5) / (termfreq + 0.5);
         if (tw < 2) tw = tw * 0.5 + 1;
@@ -61,7 +63,7 @@ public:
         termweight_ *= (k3 + 1) * wqf / (k3 + wqf);
         termweight_ *= (bm25.k1 + 1);
         if (bm25.b != 0 && bm25.k1 != 0 && collection_size > 0) {
-            const double average_length = double(combined.get_total_length()) / collection_size;
+            const double average_length = double(total_length) / collection_size;
             if (average_length != 0) length_factor_ = 1 / average_length;
         }
         // Most postings have wdf 1 and a short listing: their weights are
@@ -128,41 +130,83 @@ private:
     std::vector<double> scores_;
 };
 
-// Terms' frequencies over the combined database, each found once per
-// query. When every snapshot is current, a term's frequency is the length
-// of its postings in the snapshots, which the query weighs anyway (and the
-// snapshots cache); otherwise the combined database is asked, which reads
-// B-tree blocks of every shard (5% of a query matching a few hundred
-// listings, as much as weighing them).
-class TermFrequencies {
+// What BM25 reads of the combined database: its size, its length, its
+// shortest listing and each query term's frequency, read before the shards
+// are weighed (side by side, a shard's thread must touch neither the
+// combined database nor another shard's handle: Xapian's handles are not
+// to be shared between threads). When every snapshot is current, a term's
+// frequency is the length of its postings in the snapshots, which the
+// query weighs anyway (and the snapshots cache), read by each shard's
+// task; otherwise the combined database is asked, which reads B-tree
+// blocks of every shard (5% of a query matching a few hundred listings).
+class CollectionStatistics {
 public:
-    TermFrequencies(const Xapian::Database& combined, const std::vector<ShardView>& shards)
-        : combined_(combined), shards_(shards), snapshots_current_(all_current(shards)) {}
-
-    Xapian::doccount of(const std::string& term) {
-        auto [found, added] = known_.try_emplace(term, 0);
-        if (added) found->second = snapshots_current_ ? in_snapshots(term) : combined_.get_termfreq(term);
-        return found->second;
+    CollectionStatistics(const Xapian::Database& combined, const std::vector<ShardView>& shards, const QueryTree& tree,
+                         bool side_by_side)
+        : doccount(combined.get_doccount()),
+          total_length(combined.get_total_length()),
+          shortest(combined.get_doclength_lower_bound()) {
+        std::vector<std::string> terms = distinct_terms_of(tree);
+        const std::vector<Xapian::doccount> frequencies =
+            all_current(shards) ? frequencies_in_snapshots(shards, terms, side_by_side)
+                                : frequencies_in(combined, terms);
+        for (std::size_t n = 0; n < terms.size(); ++n) frequency_.emplace(std::move(terms[n]), frequencies[n]);
     }
 
+    // A term of the tree's frequency.
+    Xapian::doccount frequency_of(const std::string& term) const { return frequency_.at(term); }
+
+    const Xapian::doccount doccount;
+    const Xapian::totallength total_length;
+    const Xapian::termcount shortest;  // the shortest listing's length
+
 private:
+    static std::vector<std::string> distinct_terms_of(const QueryTree& tree) {
+        std::vector<std::string> terms;
+        const std::function<void(const QueryTree&)> collect = [&](const QueryTree& node) {
+            if (node.op() == QueryTree::Op::term) terms.push_back(node.term_name());
+            for (const QueryTree& child : node.children()) collect(child);
+        };
+        collect(tree);
+        std::sort(terms.begin(), terms.end());
+        terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+        return terms;
+    }
+
     static bool all_current(const std::vector<ShardView>& shards) {
         return std::all_of(shards.begin(), shards.end(),
                            [](const ShardView& shard) { return shard.snapshot->is_current_for(shard.database); });
     }
 
-    Xapian::doccount in_snapshots(const std::string& term) const {
-        Xapian::doccount frequency = 0;
-        for (const ShardView& shard : shards_) {
-            frequency += static_cast<Xapian::doccount>(shard.snapshot->term_postings(term, shard.database)->docids.size());
+    // Each shard's task reads its own snapshot's postings.
+    static std::vector<Xapian::doccount> frequencies_in_snapshots(const std::vector<ShardView>& shards,
+                                                                  const std::vector<std::string>& terms,
+                                                                  bool side_by_side) {
+        std::vector<std::vector<Xapian::doccount>> in_shard(shards.size());
+        run_shard_tasks(
+            shards.size(),
+            [&](std::size_t n) {
+                for (const std::string& term : terms) {
+                    const auto postings = shards[n].snapshot->term_postings(term, shards[n].database);
+                    in_shard[n].push_back(static_cast<Xapian::doccount>(postings->docids.size()));
+                }
+            },
+            side_by_side);
+        std::vector<Xapian::doccount> frequencies(terms.size(), 0);
+        for (const auto& counts : in_shard) {
+            for (std::size_t n = 0; n < terms.size(); ++n) frequencies[n] += counts[n];
         }
-        return frequency;
+        return frequencies;
     }
 
-    const Xapian::Database& combined_;
-    const std::vector<ShardView>& shards_;
-    const bool snapshots_current_;
-    std::unordered_map<std::string, Xapian::doccount> known_;
+    static std::vector<Xapian::doccount> frequencies_in(const Xapian::Database& combined,
+                                                        const std::vector<std::string>& terms) {
+        std::vector<Xapian::doccount> frequencies;
+        for (const std::string& term : terms) frequencies.push_back(combined.get_termfreq(term));
+        return frequencies;
+    }
+
+    std::unordered_map<std::string, Xapian::doccount> frequency_;
 };
 
 // The listings a node is weighed for, with their number (counted once,
@@ -353,15 +397,15 @@ void fold(Op op, DocidSet& result, const DocidSet& next) {
 // its terms' postings as one group, cached in the snapshot.
 class ShardReads {
 public:
-    ShardReads(const ShardView& shard, const Xapian::Database& combined, TermFrequencies& termfreqs,
-               const Bm25Parameters& bm25)
-        : shard_(shard), combined_(combined), termfreqs_(termfreqs), bm25_(bm25) {}
+    ShardReads(const ShardView& shard, const CollectionStatistics& statistics, const Bm25Parameters& bm25)
+        : shard_(shard), statistics_(statistics), bm25_(bm25) {}
 
     const ShardView& shard() const { return shard_; }
-    const Xapian::Database& combined() const { return combined_; }
+    const CollectionStatistics& statistics() const { return statistics_; }
     // The BM25 weight of `term` times `factor`, with the combined database's statistics.
-    TermWeight weight_of(const std::string& term, double factor) {
-        return TermWeight(bm25_, combined_, termfreqs_.of(term), factor);
+    TermWeight weight_of(const std::string& term, double factor) const {
+        return TermWeight(bm25_, statistics_.doccount, statistics_.total_length, statistics_.frequency_of(term),
+                          factor);
     }
 
     // The listings matching `node`, a node of the tree every pass reads
@@ -393,8 +437,7 @@ public:
 
 private:
     const ShardView& shard_;
-    const Xapian::Database& combined_;
-    TermFrequencies& termfreqs_;
+    const CollectionStatistics& statistics_;
     const Bm25Parameters& bm25_;
     std::unordered_map<std::string, std::shared_ptr<const TermPostings>> known_;
     std::unordered_map<const QueryTree*, SharedMatches> matches_;
@@ -589,8 +632,7 @@ private:
     double term_bound(const std::string& term, const TermPostings* postings = nullptr) {
         const TermWeight weight = reads_.weight_of(term, 1.0);
         if (postings == nullptr) postings = &reads_.of(term);
-        if (!shortest_) shortest_ = reads_.combined().get_doclength_lower_bound();
-        return weight.upper_bound(postings->max_wdf, *shortest_);
+        return weight.upper_bound(postings->max_wdf, reads_.statistics().shortest);
     }
 
     std::optional<double> leaf_bound(const WeightedLeaf& leaf) const {
@@ -631,7 +673,6 @@ private:
     const DocidSet& matches_;
     MatchScores bounds_;  // by match, without the part every match gets
     double everywhere_ = 0;
-    std::optional<Xapian::termcount> shortest_;  // the shortest listing's length
 };
 
 // A listing and its score, ordered as Xapian orders its matches: higher
@@ -653,16 +694,19 @@ class BestListings {
 public:
     explicit BestListings(std::size_t count) : count_(count) {}
 
+    void offer(const Scored& scored) {
+        if (best_.size() < count_) {
+            best_.push(scored);
+        } else if (count_ > 0 && scored < best_.top()) {
+            best_.pop();
+            best_.push(scored);
+        }
+    }
+
     void offer_all(const DocidSet& matches, const MatchScores& scores, std::size_t shard, std::size_t shard_count) {
         std::size_t n = 0;
         matches.for_each([&](Xapian::docid docid) {
-            const Scored scored{scores.nth(n++), combined_docid({shard, docid}, shard_count), shard, docid};
-            if (best_.size() < count_) {
-                best_.push(scored);
-            } else if (count_ > 0 && scored < best_.top()) {
-                best_.pop();
-                best_.push(scored);
-            }
+            offer({scores.nth(n++), combined_docid({shard, docid}, shard_count), shard, docid});
         });
     }
 
@@ -778,46 +822,96 @@ std::uint64_t SnapshotCandidates::candidate_count() const {
     return total;
 }
 
+namespace {
+
+// The highest kept-th best score of any shard weighed so far. Each shard's
+// kept-th best is a score the query's final `kept` all reach, so shards
+// weighed after one (or beside it, once it is done) bound against it.
+class SharedThreshold {
+public:
+    std::optional<double> get() const {
+        std::lock_guard lock(mutex_);
+        return value_;
+    }
+    void raise(std::optional<double> score) {
+        if (!score) return;
+        std::lock_guard lock(mutex_);
+        if (!value_ || *score > *value_) value_ = score;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::optional<double> value_;
+};
+
+// The best `kept` listings of one shard's matches, weighed on its snapshot;
+// nullopt when the tree holds something the snapshot cannot weigh.
+std::optional<std::vector<Scored>> best_in_shard(const ShardView& shard, std::size_t shard_index,
+                                                 std::size_t shard_count, const DocidSet& matches,
+                                                 const CollectionStatistics& statistics, const QueryTree& scored,
+                                                 const Bm25Parameters& bm25, std::size_t kept, ScoringBound bound,
+                                                 SharedThreshold& threshold) {
+    const std::size_t match_count = matches.count();
+    if (match_count == 0) return std::vector<Scored>{};
+    ShardReads reads(shard, statistics, bm25);
+    const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
+                                                (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
+    const auto worth_weighing =
+        bounded ? listings_that_may_rank(reads, scored, matches, kept, threshold.get()) : std::nullopt;
+    const DocidSet& weighed = worth_weighing ? *worth_weighing : matches;
+    ShardScorer scorer(reads, weighed);
+    if (!scorer.weigh(scored, 1.0, Gate(weighed))) return std::nullopt;
+    BestListings best(kept);
+    best.offer_all(weighed, scorer.scores(), shard_index, shard_count);
+    threshold.raise(best.threshold());
+    return best.take();
+}
+
+}  // namespace
+
 std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
-                                                      std::size_t count, ScoringBound bound) {
+                                                      std::size_t count, ScoringBound bound, bool side_by_side) {
+    const std::size_t shard_count = shards.size();
+    // Read out of Xapian's query objects here, once: see MatchExpression.
+    const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
+    std::vector<std::optional<DocidSet>> matches(shard_count);
+    run_shard_tasks(
+        shard_count, [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
+        side_by_side);
     SnapshotCandidates candidates;
-    candidates.docids.resize(shards.size());
-    BestListings best(count + candidate_margin);
-    TermFrequencies termfreqs(combined, shards);
-    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
-        const ShardView& shard = shards[shard_index];
-        auto matches = matches_in_snapshot(shard, filters, queries);
-        if (!matches) return std::nullopt;
-        const std::size_t match_count = matches->count();
-        if (match_count == 0) {  // nothing to weigh: no term of the tree is looked up
-            candidates.matching.push_back(std::move(*matches));
-            continue;
-        }
-        ShardReads reads(shard, combined, termfreqs, bm25);
-        const auto weigh_into_best = [&](const DocidSet& listings) {
-            ShardScorer scorer(reads, listings);
-            if (!scorer.weigh(scored, 1.0, Gate(listings))) return false;
-            best.offer_all(listings, scorer.scores(), shard_index, shards.size());
-            return true;
-        };
+    candidates.docids.resize(shard_count);
+    for (const auto& shard_matches : matches) {
+        if (!shard_matches) return std::nullopt;
+        candidates.matches += shard_matches->count();
+    }
+    if (candidates.matches > 0) {  // else no term of the tree is looked up
+        const CollectionStatistics statistics(combined, shards, scored, side_by_side);
         const std::size_t kept = count + candidate_margin;
-        const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
-                                                    (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
-        const auto worth_weighing =
-            bounded ? listings_that_may_rank(reads, scored, *matches, kept, best.threshold()) : std::nullopt;
-        if (!weigh_into_best(worth_weighing ? *worth_weighing : *matches)) return std::nullopt;
-        candidates.matches += match_count;
-        candidates.matching.push_back(std::move(*matches));
+        SharedThreshold threshold;
+        std::vector<std::optional<std::vector<Scored>>> best_of_shard(shard_count);
+        run_shard_tasks(
+            shard_count,
+            [&](std::size_t n) {
+                best_of_shard[n] = best_in_shard(shards[n], n, shard_count, *matches[n], statistics, scored, bm25,
+                                                 kept, bound, threshold);
+            },
+            side_by_side);
+        BestListings best(kept);
+        for (const auto& shard_best : best_of_shard) {
+            if (!shard_best) return std::nullopt;
+            for (const Scored& listing : *shard_best) best.offer(listing);
+        }
+        for (const Scored& listing : best.take()) {
+            candidates.docids[listing.shard].push_back(listing.docid);
+            candidates.ranked.push_back({listing.score, listing.shard, listing.docid});
+        }
+        std::reverse(candidates.ranked.begin(), candidates.ranked.end());  // taken worst first
+        for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());
     }
-    for (const Scored& listing : best.take()) {
-        candidates.docids[listing.shard].push_back(listing.docid);
-        candidates.ranked.push_back({listing.score, listing.shard, listing.docid});
-    }
-    std::reverse(candidates.ranked.begin(), candidates.ranked.end());  // taken worst first
-    for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());
+    for (auto& shard_matches : matches) candidates.matching.push_back(std::move(*shard_matches));
     return candidates;
 }
 
@@ -826,7 +920,7 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
                                                    const Bm25Parameters& bm25,
                                                    const std::vector<ListingAddress>& listings) {
     std::vector<double> scores(listings.size());
-    TermFrequencies termfreqs(combined, shards);
+    const CollectionStatistics statistics(combined, shards, scored, false);
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
         const auto in_shard = [&](const ListingAddress& listing) { return listing.shard == shard_index; };
         if (std::none_of(listings.begin(), listings.end(), in_shard)) continue;
@@ -837,7 +931,7 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
             if (listing.docid == 0 || listing.docid >= shard.snapshot->size()) return std::nullopt;
             listed.add(listing.docid);
         }
-        ShardReads reads(shard, combined, termfreqs, bm25);
+        ShardReads reads(shard, statistics, bm25);
         const auto in_docid_order = exact_scores(reads, scored, listed);
         if (!in_docid_order) return std::nullopt;
         // The n-th listing of the set in docid order has the n-th score.

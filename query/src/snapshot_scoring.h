@@ -60,11 +60,14 @@ enum class ScoringBound { top_k, top_k_always, all };
 // with its ranking signals) among those matching `filters`. nullopt when a
 // shard's snapshot cannot evaluate the filters or the tree holds something
 // it cannot weigh: the caller then ranks through Xapian alone.
+// `side_by_side`: the shards are matched and weighed on two threads when a
+// helper is idle (run_shard_tasks); the candidates are the same.
 std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
-                                                      std::size_t count, ScoringBound bound = ScoringBound::top_k);
+                                                      std::size_t count, ScoringBound bound = ScoringBound::top_k,
+                                                      bool side_by_side = false);
 
 // The scores under `scored` of `listings` (each below its snapshot's size
 // and matching the query), in that order, as snapshot_candidates weighs

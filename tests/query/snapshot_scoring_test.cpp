@@ -212,6 +212,35 @@ TEST_CASE("the top-k bound's first pass over a few listings of a large shard ran
     }
 }
 
+// Issue 17, sixth pass: a request's shards are matched, weighed and counted
+// on two threads when a helper is idle. Each thread reads only its own
+// shard (and a copy of the query read out of Xapian's objects); the
+// results must be those of the shards taken one after another.
+TEST_CASE("shards matched, weighed and counted side by side give the results of one after another") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, long_tail_catalog(12000));
+    const auto service = [&](bool parallel) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .parallel_shards = parallel});
+    };
+    SearchService side_by_side = service(true), one_after_another = service(false);
+    for (const std::string text : {"", "new", "co", "tiffany co authentic", "black leather bag gold chain", "neckl",
+                                   "leathr bag", "black -shirt", "kids running shoes size"}) {
+        std::vector<SearchRequest> requests = requests_for(text);
+        requests.push_back({.text = text,
+                            .limit = 20,
+                            .filters = {.brands = {"Nike", "Coach"}, .category = "Women", .price_max = 100},
+                            .facets = {.brand = true, .category = true, .condition = true, .price = true,
+                                       .disjunctive = true}});
+        for (const SearchRequest& request : requests) {
+            CAPTURE(text);
+            CAPTURE(request.offset);
+            check_same_results(side_by_side.search(request), one_after_another.search(request));
+        }
+    }
+}
+
 // Regression test for issue 17, third round: a page sorted by price or date
 // shows each listing's relevance score, now weighed on the snapshots
 // rather than by Xapian's matcher over the page's listings. The scores

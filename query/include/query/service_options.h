@@ -34,6 +34,10 @@ struct ServiceOptions {
     // (every match weighed). The same results.
     enum class TopKBound { many_matches, always, off };
     TopKBound top_k_bound = TopKBound::many_matches;
+    // Match, weigh and count a request's shards on two threads when a
+    // helper thread is idle (a quiet server), one after another otherwise.
+    // The same results.
+    bool parallel_shards = true;
 };
 
 }  // namespace query

@@ -1,0 +1,119 @@
+#include "shard_tasks.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace query {
+namespace {
+
+unsigned processors() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::atomic<unsigned> running_requests{0};
+
+// One request's tasks. Whoever runs one (the request's thread or a
+// helper) takes the next index; the request's thread waits until all are
+// done. A helper that takes the job after every index was taken runs none,
+// so the job may outlive the request's `task` (shared ownership), never use it.
+struct Job {
+    const std::function<void(std::size_t)>* task;
+    std::size_t count;
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::size_t done = 0;
+    std::exception_ptr error;
+
+    // Runs tasks until none is left to take.
+    void work() {
+        for (std::size_t index = next++; index < count; index = next++) {
+            std::exception_ptr failed;
+            try {
+                (*task)(index);
+            } catch (...) {
+                failed = std::current_exception();
+            }
+            std::lock_guard lock(mutex);
+            if (failed && !error) error = failed;
+            if (++done == count) all_done.notify_one();
+        }
+    }
+};
+
+// Helper threads, one fewer than the processors (at least one), for the
+// life of the process.
+class Helpers {
+public:
+    // Never destroyed: the helpers wait on it until the process ends (a
+    // static's destructor would wait at exit for them to stop waiting).
+    static Helpers& instance() {
+        static Helpers& helpers = *new Helpers(processors() - 1);
+        return helpers;
+    }
+
+    // Hands `job` to an idle helper; false if none is idle.
+    bool offer(const std::shared_ptr<Job>& job) {
+        std::lock_guard lock(mutex_);
+        if (idle_ == 0 || !waiting_.empty()) return false;
+        waiting_.push_back(job);
+        wake_.notify_one();
+        return true;
+    }
+
+private:
+    explicit Helpers(unsigned count) {
+        for (unsigned n = 0; n < count; ++n) std::thread([this] { serve(); }).detach();  // live as long as the process
+    }
+
+    void serve() {
+        for (;;) {
+            std::shared_ptr<Job> job;
+            {
+                std::unique_lock lock(mutex_);
+                ++idle_;
+                wake_.wait(lock, [&] { return !waiting_.empty(); });
+                --idle_;
+                job = std::move(waiting_.front());
+                waiting_.pop_front();
+            }
+            job->work();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::shared_ptr<Job>> waiting_;
+    unsigned idle_ = 0;
+};
+
+}  // namespace
+
+RunningRequest::RunningRequest() { ++running_requests; }
+RunningRequest::~RunningRequest() { --running_requests; }
+
+void run_shard_tasks(std::size_t count, const std::function<void(std::size_t)>& task, bool side_by_side) {
+    if (count <= 1 || !side_by_side || running_requests.load(std::memory_order_relaxed) >= processors()) {
+        for (std::size_t index = 0; index < count; ++index) task(index);
+        return;
+    }
+    auto job = std::make_shared<Job>();
+    job->task = &task;
+    job->count = count;
+    Helpers::instance().offer(job);
+    job->work();
+    std::exception_ptr error;
+    {
+        std::unique_lock lock(job->mutex);
+        job->all_done.wait(lock, [&] { return job->done == job->count; });
+        error = std::move(job->error);  // a helper may drop the job later: it must not hold the exception
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace query
