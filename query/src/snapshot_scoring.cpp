@@ -14,6 +14,7 @@
 
 #include "posting_sources.h"
 #include "shard_tasks.h"
+#include "sorted_search.h"
 
 namespace query {
 namespace {
@@ -510,7 +511,7 @@ private:
         if (gate.count() * few_in_gate_ratio < docids.size()) {
             auto from = docids.begin();
             for (const Xapian::docid docid : gate.listed()) {
-                from = std::lower_bound(from, docids.end(), docid);
+                from = gallop_to(from, docids.end(), docid);
                 if (from == docids.end()) break;
                 if (*from == docid) add(static_cast<std::size_t>(from - docids.begin()));
             }
