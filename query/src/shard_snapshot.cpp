@@ -437,6 +437,12 @@ MatchExpression MatchExpression::of(const Xapian::Query& query) {
     }
 }
 
+std::size_t MatchExpression::term_count() const {
+    std::size_t count = terms.size() + (op == Op::term ? 1 : 0);
+    for (const MatchExpression& child : children) count += child.term_count();
+    return count;
+}
+
 std::optional<DocidSet> ShardSnapshot::any_of(const MatchExpression& expression, const Xapian::Database& live) const {
     std::optional<DocidSet> result =
         expression.terms.empty() ? DocidSet(size()) : *union_docs(expression.terms, live);

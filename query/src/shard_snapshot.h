@@ -65,6 +65,8 @@ struct MatchExpression {
     std::vector<MatchExpression> children;  // all_of, and_not (the first less the others), any_of's other parts
 
     static MatchExpression of(const Xapian::Query& query);
+    // How many terms it reads.
+    std::size_t term_count() const;
 };
 
 enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };

@@ -44,6 +44,12 @@ constexpr std::size_t min_matches_to_bound = 2048;
 // -2.4% server time, 2 about as much, 1 -0.8%, 16 +0.8%; 512 or 8,192
 // matches to bound from instead of 2,048 both lose (+1.3%, +0.4%).
 constexpr std::size_t first_pass_per_kept = 4;
+// Handing a shard's part of a request to a helper thread costs some tens
+// of microseconds (waking a thread on a VM): side by side only where the
+// part is larger, by the terms it reads or the matches it weighs.
+constexpr std::size_t min_terms_side_by_side = 16;
+constexpr std::uint64_t min_matches_side_by_side = 2048;
+
 // Relative slack between a score and its bound for rounding.
 constexpr double bound_rounding_margin = 1e-9;
 
@@ -149,7 +155,8 @@ public:
           shortest(combined.get_doclength_lower_bound()) {
         std::vector<std::string> terms = distinct_terms_of(tree);
         const std::vector<Xapian::doccount> frequencies =
-            all_current(shards) ? frequencies_in_snapshots(shards, terms, side_by_side)
+            all_current(shards)
+                ? frequencies_in_snapshots(shards, terms, side_by_side && terms.size() >= min_terms_side_by_side)
                                 : frequencies_in(combined, terms);
         for (std::size_t n = 0; n < terms.size(); ++n) frequency_.emplace(std::move(terms[n]), frequencies[n]);
     }
@@ -881,7 +888,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
     std::vector<std::optional<DocidSet>> matches(shard_count);
     run_shard_tasks(
         shard_count, [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
-        side_by_side);
+        side_by_side && matching.term_count() >= min_terms_side_by_side);
     SnapshotCandidates candidates;
     candidates.docids.resize(shard_count);
     for (const auto& shard_matches : matches) {
@@ -899,7 +906,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                 best_of_shard[n] = best_in_shard(shards[n], n, shard_count, *matches[n], statistics, scored, bm25,
                                                  kept, bound, threshold);
             },
-            side_by_side);
+            side_by_side && candidates.matches >= min_matches_side_by_side);
         BestListings best(kept);
         for (const auto& shard_best : best_of_shard) {
             if (!shard_best) return std::nullopt;
