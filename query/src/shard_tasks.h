@@ -2,9 +2,8 @@
 // thread and, when one is idle, on a helper thread. On a quiet server a
 // request over two shards then takes two cores (issue 17: one client's
 // latency). Under load (as many requests running as processors) the
-// request's thread runs every task itself: handing tasks to a helper then
-// only adds a thread to the cores' queues (wrk, 16 connections: about 10%
-// fewer requests a second when helpers took tasks whenever idle).
+// request's thread runs every task itself: every core is busy, and handing
+// tasks to a helper would only add a thread to the cores' queues.
 #pragma once
 
 #include <cstddef>
