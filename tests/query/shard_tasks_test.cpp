@@ -1,5 +1,5 @@
 // run_shard_tasks: a request's per-shard work on its own thread and an idle
-// helper (issue 17, sixth pass).
+// helper (issue 17, eighth pass).
 #include <atomic>
 #include <mutex>
 #include <set>

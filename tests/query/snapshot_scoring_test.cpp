@@ -166,10 +166,25 @@ std::string long_tail_catalog(int count = 2000) {
 }
 
 // A service on the index in `dir` with the given top-k bound, no cache.
-SearchService service_with(const test_support::TempDir& dir, ServiceOptions::TopKBound bound) {
+SearchService service_with(const test_support::TempDir& dir, ServiceOptions::TopKBound bound,
+                           bool parallel_shards = true) {
     return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
                           .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
-                          .top_k_bound = bound});
+                          .top_k_bound = bound, .parallel_shards = parallel_shards});
+}
+
+// Each text's requests (top 20 at least) give the same results with the
+// top-k bound always on as with every match weighed, on `catalog`.
+void check_bound_is_exact(const std::string& catalog, std::initializer_list<const char*> texts) {
+    test_support::TempDir dir;
+    query_test::build_index(dir, catalog);
+    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
+    SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
+    for (const std::string text : texts) {
+        std::vector<SearchRequest> requests = requests_for(text);
+        for (SearchRequest& request : requests) request.limit = std::max<std::size_t>(request.limit, 20);
+        check_same_on_both(bounded, exhaustive, requests);
+    }
 }
 
 }  // namespace
@@ -178,53 +193,34 @@ SearchService service_with(const test_support::TempDir& dir, ServiceOptions::Top
 // tree, relaxation bonuses and business signals included) must leave the
 // page exactly as weighing every match does.
 TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive results") {
-    test_support::TempDir dir;
-    query_test::build_index(dir, long_tail_catalog());
-    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
-    SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
     // Single words in many listings and brand names, several words (relaxed),
     // a word being typed (completions), a typo, an excluded word.
-    for (const std::string text :
-         {"co", "black", "kids", "new", "shirt", "tiffany co authentic", "black leather bag gold chain",
-          "vintage silver necklace small", "kids running shoes size", "black diamond", "old navy dress medium lot",
-          "neckl", "lea", "runing shoes", "leathr bag", "black -shirt", "authentic tiffany & co necklace silver"}) {
-        std::vector<SearchRequest> requests = requests_for(text);
-        for (SearchRequest& request : requests) request.limit = std::max<std::size_t>(request.limit, 20);
-        check_same_on_both(bounded, exhaustive, requests);
-    }
+    check_bound_is_exact(long_tail_catalog(),
+                         {"co", "black", "kids", "new", "shirt", "tiffany co authentic", "black leather bag gold chain",
+                          "vintage silver necklace small", "kids running shoes size", "black diamond",
+                          "old navy dress medium lot", "neckl", "lea", "runing shoes", "leathr bag", "black -shirt",
+                          "authentic tiffany & co necklace silver"});
 }
 
 // The first pass of the top-k bound weighs a few hundred listings; in a
 // shard of more than 64 times as many, it and the operator nodes under it
 // (a relaxed word's bonus, a word's best way) are weighed over a sorted
-// list of them rather than a bitmap of the whole shard (issue 17, sixth
+// list of them rather than a bitmap of the whole shard (issue 17, eighth
 // pass). Both must give the exhaustive page.
 TEST_CASE("the top-k bound's first pass over a few listings of a large shard ranks exactly as weighing every match") {
-    test_support::TempDir dir;
-    query_test::build_index(dir, long_tail_catalog(12000));
-    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
-    SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
-    for (const std::string text : {"new", "tiffany co authentic", "black leather bag gold chain",
-                                   "kids running shoes size", "neckl", "leathr bag", "black -shirt"}) {
-        std::vector<SearchRequest> requests = requests_for(text);
-        for (SearchRequest& request : requests) request.limit = std::max<std::size_t>(request.limit, 20);
-        check_same_on_both(bounded, exhaustive, requests);
-    }
+    check_bound_is_exact(long_tail_catalog(12000), {"new", "tiffany co authentic", "black leather bag gold chain",
+                                                    "kids running shoes size", "neckl", "leathr bag", "black -shirt"});
 }
 
-// Issue 17, sixth pass: a request's shards are matched, weighed and counted
+// Issue 17, eighth pass: a request's shards are matched, weighed and counted
 // on two threads when a helper is idle. Each thread reads only its own
 // shard (and a copy of the query read out of Xapian's objects); the
 // results must be those of the shards taken one after another.
 TEST_CASE("shards matched, weighed and counted side by side give the results of one after another") {
     test_support::TempDir dir;
     query_test::build_index(dir, long_tail_catalog(12000));
-    const auto service = [&](bool parallel) {
-        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
-                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
-                              .parallel_shards = parallel});
-    };
-    SearchService side_by_side = service(true), one_after_another = service(false);
+    SearchService side_by_side = service_with(dir, ServiceOptions::TopKBound::many_matches, true);
+    SearchService one_after_another = service_with(dir, ServiceOptions::TopKBound::many_matches, false);
     for (const std::string text : {"", "new", "co", "tiffany co authentic", "black leather bag gold chain", "neckl",
                                    "leathr bag", "black -shirt", "kids running shoes size"}) {
         std::vector<SearchRequest> requests = requests_for(text);
