@@ -60,6 +60,9 @@ TEST_CASE("the shipped data files load") {
     const Lexicon lexicon = load_lexicon(data_dir);
     CHECK(lexicon.synonyms.size() > 10);
     CHECK(lexicon.brands.size() > 5);
+    // A plural the stemmer leaves apart from its singular meets it through the table.
+    CHECK(lexicon.synonyms.longest_match(words_of("glass shelf"), 1).alternatives == std::vector<Phrase>{{"shelv"}});
+    CHECK(lexicon.synonyms.longest_match(words_of("scarves"), 0).alternatives == std::vector<Phrase>{{"scarf"}});
 }
 
 TEST_CASE("a missing data directory is an error, not an empty lexicon") {
