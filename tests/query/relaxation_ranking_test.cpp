@@ -132,6 +132,19 @@ TEST_CASE("spelling: of two corrections as close, the one listings have with the
     CHECK(f.ids("contorl valve ").front().starts_with("control-"));
 }
 
+TEST_CASE("spelling: of corrections listings have with other words, the one they have with the most") {
+    // "pire" is one edit from fire and from pipe. Pipe is the more common,
+    // and some listing has it with "gas"; a listing has fire with both
+    // "gas" and "column".
+    std::string feed;
+    for (int n = 0; n < 6; ++n) feed += listing("pipe-" + std::to_string(n), "gas pipe fitting");
+    for (int n = 0; n < 3; ++n) feed += listing("fire-" + std::to_string(n), "propane gas fire pit column");
+    Fixture f(feed, "");
+    CHECK(f.service->search({.text = "gas pire "}).suggestion == "gas pipe");
+    CHECK(f.service->search({.text = "gas pire column "}).suggestion == "gas fire column");
+    CHECK(f.ids("gas pire column ").front().starts_with("fire-"));
+}
+
 TEST_CASE("a word weighs the best way a title matches it: its completion in the same title adds nothing") {
     // "pro" being typed also matches its completion "protector": a title
     // with both weighs "pro" once, as a title with "pro" alone of the same
