@@ -107,13 +107,7 @@ std::vector<std::uint64_t> level_counts(const ShardSnapshot& snapshot, FacetDime
 
 void add_counts(FacetTally& tally, const ShardSnapshot& snapshot, FacetDimension facet,
                 const std::vector<std::uint64_t>& by_id) {
-    // Room for every value counted, once: thousands of brands grew the
-    // tally's table a dozen times.
-    tally.expect(facet, static_cast<std::size_t>(std::count_if(by_id.begin() + 1, by_id.end(),
-                                                                [](std::uint64_t count) { return count > 0; })));
-    for (std::uint32_t id = 1; id < by_id.size(); ++id) {
-        tally.add_lasting(facet, snapshot.facet_name(facet, id), by_id[id]);  // the caller holds the snapshot
-    }
+    tally.add_by_ids(facet, snapshot.shared_facet_ids(facet), by_id);
 }
 
 // One shard's matches counted by value id, by array lookups in one pass
@@ -228,11 +222,6 @@ void FacetTally::add(FacetDimension dimension, std::string_view name, std::uint6
     if (count > 0) count_name(counts_[index_of(dimension)], name, count);
 }
 
-void FacetTally::add_lasting(FacetDimension dimension, std::string_view name, std::uint64_t count) {
-    tallied_[index_of(dimension)] = true;
-    if (count > 0) counts_[index_of(dimension)][name] += count;
-}
-
 void FacetTally::count_name(Counts& counts, std::string_view name, std::uint64_t count) {
     if (const auto found = counts.find(name); found != counts.end()) {
         found->second += count;
@@ -241,9 +230,14 @@ void FacetTally::count_name(Counts& counts, std::string_view name, std::uint64_t
     }
 }
 
-void FacetTally::expect(FacetDimension dimension, std::size_t more_values) {
-    Counts& counts = counts_[index_of(dimension)];
-    counts.reserve(counts.size() + more_values);
+void FacetTally::add_by_ids(FacetDimension dimension, const std::vector<std::uint32_t>& shared_ids,
+                            const std::vector<std::uint64_t>& by_id) {
+    tallied_[index_of(dimension)] = true;
+    std::vector<std::uint64_t>& counts = by_shared_id_[index_of(dimension)];
+    // Every id the snapshot holds was numbered before the snapshot was shared.
+    const std::size_t numbered = FacetNames::shared().size(dimension);
+    if (counts.size() < numbered) counts.resize(numbered, 0);
+    for (std::size_t id = 1; id < by_id.size(); ++id) counts[shared_ids[id]] += by_id[id];
 }
 
 void FacetTally::mark_tallied(FacetDimensions dimensions, bool price) {
@@ -275,6 +269,27 @@ void FacetTally::add_prices(const PriceTally& prices) {
     add_all(batch);
 }
 
+std::vector<std::pair<std::string_view, std::uint64_t>> FacetTally::merged_counts(FacetDimension dimension) const {
+    const FacetNames& names = FacetNames::shared();
+    std::vector<std::pair<std::string_view, std::uint64_t>> entries;
+    // A name read through Xapian that a snapshot also counted adds to its count.
+    std::vector<std::uint64_t> by_id = by_shared_id_[index_of(dimension)];
+    for (const auto& [name, count] : counts_[index_of(dimension)]) {
+        const auto id = names.find(dimension, name);
+        if (id && *id < by_id.size()) {
+            by_id[*id] += count;
+        } else {
+            entries.emplace_back(name, count);
+        }
+    }
+    // The names outlive the reader: they are never moved or removed.
+    const FacetNames::Reader reader(names);
+    for (std::uint32_t id = 0; id < by_id.size(); ++id) {
+        if (by_id[id] > 0) entries.emplace_back(reader.name(dimension, id), by_id[id]);
+    }
+    return entries;
+}
+
 void FacetTally::write_created_at_to(FacetCounts& counts, std::size_t limit) const {
     PriceSummary summary;
     for (const auto& [date, count] : created_at_values_) {
@@ -303,6 +318,10 @@ void PriceTally::add(double price) {
 void FacetTally::add_all(const FacetTally& other) {
     for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
         for (const auto& [name, count] : other.counts_[dimension]) count_name(counts_[dimension], name, count);
+        const auto& theirs = other.by_shared_id_[dimension];
+        auto& ours = by_shared_id_[dimension];
+        if (ours.size() < theirs.size()) ours.resize(theirs.size(), 0);
+        for (std::size_t id = 0; id < theirs.size(); ++id) ours[id] += theirs[id];
     }
     if (other.price_count_ == 0) return;
     price_min_ = price_count_ == 0 ? other.price_min_ : std::min(price_min_, other.price_min_);
@@ -322,18 +341,19 @@ void FacetTally::write_to(FacetCounts& counts, std::size_t limit) const {
         if (!tallied_[dimension]) continue;
         auto& values = counts_of(counts, static_cast<FacetDimension>(dimension));
         values.clear();
+        const auto entries = merged_counts(static_cast<FacetDimension>(dimension));
+        using Entry = std::pair<std::string_view, std::uint64_t>;
+        std::vector<const Entry*> order;
+        order.reserve(entries.size());
+        for (const Entry& entry : entries) order.push_back(&entry);
         // Only the top `limit` of thousands of brands are sorted and copied.
-        using Entry = std::pair<const std::string_view, std::uint64_t>;
-        std::vector<const Entry*> entries;
-        entries.reserve(counts_[dimension].size());
-        for (const Entry& entry : counts_[dimension]) entries.push_back(&entry);
-        const std::size_t kept = std::min(limit, entries.size());
+        const std::size_t kept = std::min(limit, order.size());
         // Most first; ties by name so that results are stable.
-        std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(kept), entries.end(),
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end(),
                           [](const Entry* a, const Entry* b) {
                               return a->second != b->second ? a->second > b->second : a->first < b->first;
                           });
-        for (std::size_t n = 0; n < kept; ++n) values.push_back({std::string(entries[n]->first), entries[n]->second});
+        for (std::size_t n = 0; n < kept; ++n) values.push_back({std::string(order[n]->first), order[n]->second});
     }
     if (!prices_tallied_) return;
     PriceSummary summary;

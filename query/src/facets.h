@@ -22,6 +22,7 @@
 #include <xapian.h>
 
 #include "query/search_request.h"
+#include "facet_names.h"
 #include "query/search_result.h"
 #include "shard_snapshot.h"
 #include "shard_view.h"
@@ -42,8 +43,9 @@ struct PriceTally {
     void add(double price);
 };
 
-// Counts merged over shards (and over the passes of disjunctive facets),
-// keyed by display name.
+// Counts merged over shards (and over the passes of disjunctive facets):
+// by the values' ids in FacetNames::shared() as the snapshots count them,
+// and by display name as Xapian reads them.
 class FacetTally {
 public:
     // `price_values`: count listings at each price too (FacetRequest::price_values).
@@ -58,11 +60,11 @@ public:
     // The dates counted, as FacetCounts::created_at.
     void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
     void add(FacetDimension dimension, std::string_view name, std::uint64_t count);
-    // The same for a name that outlives the tally (a snapshot's, while the
-    // caller holds the snapshot): it is not copied.
-    void add_lasting(FacetDimension dimension, std::string_view name, std::uint64_t count);
-    // Makes room for up to `more_values` new values of `dimension`.
-    void expect(FacetDimension dimension, std::size_t more_values);
+    // One shard's counts by its snapshot's value ids (`by_id`, index 0 for
+    // no value), added up by the values' ids in FacetNames::shared()
+    // (`shared_ids`, the snapshot's shared_facet_ids): no name is hashed.
+    void add_by_ids(FacetDimension dimension, const std::vector<std::uint32_t>& shared_ids,
+                    const std::vector<std::uint64_t>& by_id);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     void add_prices(const PriceTally& prices);
     void add_all(const FacetTally& other);
@@ -72,14 +74,15 @@ public:
     void mark_tallied(FacetDimensions dimensions, bool price);
 
 private:
-    // Keyed by views: of the snapshots' names (thousands of brands a
-    // request, copied into strings they were a third of facet counting),
-    // or of owned_names_, copies of the names read through Xapian.
+    // Names read through Xapian, keyed by views of owned_names_.
     using Counts = std::unordered_map<std::string_view, std::uint64_t>;
 
     void count_name(Counts& counts, std::string_view name, std::uint64_t count);
+    // Every value of `dimension` counted, with its count (in no order).
+    std::vector<std::pair<std::string_view, std::uint64_t>> merged_counts(FacetDimension dimension) const;
 
     std::array<Counts, facet_dimension_count> counts_;
+    std::array<std::vector<std::uint64_t>, facet_dimension_count> by_shared_id_;
     std::deque<std::string> owned_names_;  // a deque: adding never moves the others
     std::array<bool, facet_dimension_count> tallied_{};
     bool prices_tallied_ = false;

@@ -122,7 +122,10 @@ Xapian::Query listings_from(Xapian::docid from) { return Xapian::Query((new Doci
 std::uint32_t ShardSnapshot::intern(FacetDimension dimension, const std::string& name) {
     auto& ids = id_of_name_[index_of(dimension)];
     auto [found, added] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
-    if (added) names_[index_of(dimension)].push_back(name);
+    if (added) {
+        names_[index_of(dimension)].push_back(name);
+        shared_ids_[index_of(dimension)].push_back(FacetNames::shared().id_of(dimension, name));
+    }
     return found->second;
 }
 
@@ -187,7 +190,9 @@ void ShardSnapshot::fill_category_paths() {
 ShardSnapshot::ShardSnapshot()
     : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
       group_postings_cache_(group_postings_cache_budget_bytes),
-      rare_postings_cache_(rare_postings_cache_budget_bytes) {}
+      rare_postings_cache_(rare_postings_cache_budget_bytes) {
+    for (Column& ids : shared_ids_) ids.assign(1, 0);  // ids count from 1
+}
 
 std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous) {
     auto snapshot = std::make_shared<ShardSnapshot>();

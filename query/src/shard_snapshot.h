@@ -23,6 +23,7 @@
 #include <xapian.h>
 
 #include "docid_set.h"
+#include "facet_names.h"
 #include "term_cache.h"
 
 namespace query {
@@ -68,9 +69,6 @@ struct MatchExpression {
     // How many terms it reads.
     std::size_t term_count() const;
 };
-
-enum class FacetDimension { brand, category_1, category_2, category_3, condition, shipping };
-inline constexpr std::size_t facet_dimension_count = 6;
 
 // Thread-safe: immutable once built and shared by every searcher; its term
 // caches lock themselves.
@@ -152,6 +150,10 @@ public:
     std::size_t facet_value_count(FacetDimension dimension) const {
         return names_[static_cast<std::size_t>(dimension)].size();
     }
+    // Each value's id in FacetNames::shared(), by the snapshot's id (index 0, no value, unused).
+    const std::vector<std::uint32_t>& shared_facet_ids(FacetDimension dimension) const {
+        return shared_ids_[static_cast<std::size_t>(dimension)];
+    }
     // A listing's category at all three levels as one id (0: none at any
     // level), so that counting the three levels reads one column per match.
     struct CategoryPath {
@@ -214,6 +216,7 @@ private:
     std::array<Column, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
+    std::array<Column, facet_dimension_count> shared_ids_;  // index 0 (no value) unused
     Column category_path_;
     std::vector<CategoryPath> category_paths_;
     std::vector<double> price_;

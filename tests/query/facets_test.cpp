@@ -46,3 +46,31 @@ TEST_CASE("a tally adds each name's counts over shards and writes the most frequ
     tally.write_to(none, 5);
     CHECK(none.condition.empty());
 }
+
+TEST_CASE("counts by the shared ids of two shards and by name through Xapian add up by name") {
+    FacetNames& names = FacetNames::shared();
+    // Two snapshots numbered their brands in different orders; index 0 is no value.
+    const std::vector<std::uint32_t> first_shard{0, names.id_of(FacetDimension::brand, "Tally Nike"),
+                                                 names.id_of(FacetDimension::brand, "Tally Adidas")};
+    const std::vector<std::uint32_t> second_shard{0, names.id_of(FacetDimension::brand, "Tally Adidas"),
+                                                  names.id_of(FacetDimension::brand, "Tally Zara"),
+                                                  names.id_of(FacetDimension::brand, "Tally Nike")};
+    CHECK(first_shard[2] == second_shard[1]);
+    CHECK(names.find(FacetDimension::brand, "Tally Zara") == second_shard[2]);
+    CHECK_FALSE(names.find(FacetDimension::brand, "Tally Gap").has_value());
+    CHECK_FALSE(names.find(FacetDimension::category_1, "Tally Nike").has_value());  // numbered per dimension
+
+    FacetTally tally;
+    tally.add_by_ids(FacetDimension::brand, first_shard, {7, 2, 1});      // listings without a brand: not counted
+    tally.add_by_ids(FacetDimension::brand, second_shard, {0, 4, 3, 1});
+    tally.add(FacetDimension::brand, "Tally Zara", 1);  // a listing newer than its snapshot, read through Xapian
+    tally.add(FacetDimension::brand, "Tally Puma", 2);  // a name no snapshot has
+    FacetTally other_pass;
+    other_pass.add_by_ids(FacetDimension::brand, first_shard, {0, 0, 1});
+    tally.add_all(other_pass);
+
+    FacetCounts counts;
+    tally.write_to(counts, 10);
+    CHECK(listed(counts.brand) == std::vector<std::pair<std::string, std::uint64_t>>{
+                                      {"Tally Adidas", 6}, {"Tally Zara", 4}, {"Tally Nike", 3}, {"Tally Puma", 2}});
+}
