@@ -142,11 +142,23 @@ ShardCounts count_columns(const ShardSnapshot& snapshot, const DocidSet& matchin
     }
     counts.prices.keep_values = price_values;
     counts.matches = matching.count();
-    // One tight pass per column: a loop over the counters inside the pass
-    // reloaded each counter's arrays at every match.
-    for (ValueCounter& counter : counts.counters) {
-        const std::uint32_t* column = counter.column->data();
-        std::uint64_t* by_id = counter.by_id.data();
+    // Two columns a pass (brand and category, usually all there is): one
+    // walk over the bitmap's bits for both. A loop over the counters inside
+    // the pass reloaded each counter's arrays at every match.
+    std::size_t next = 0;
+    for (; next + 1 < counts.counters.size(); next += 2) {
+        const std::uint32_t* first_column = counts.counters[next].column->data();
+        const std::uint32_t* second_column = counts.counters[next + 1].column->data();
+        std::uint64_t* first_by_id = counts.counters[next].by_id.data();
+        std::uint64_t* second_by_id = counts.counters[next + 1].by_id.data();
+        matching.for_each([=](Xapian::docid docid) {
+            ++first_by_id[first_column[docid]];
+            ++second_by_id[second_column[docid]];
+        });
+    }
+    if (next < counts.counters.size()) {
+        const std::uint32_t* column = counts.counters[next].column->data();
+        std::uint64_t* by_id = counts.counters[next].by_id.data();
         matching.for_each([column, by_id](Xapian::docid docid) { ++by_id[column[docid]]; });
     }
     if (price) matching.for_each([&](Xapian::docid docid) { counts.prices.add(snapshot.price(docid)); });
