@@ -142,16 +142,27 @@ ShardCounts count_columns(const ShardSnapshot& snapshot, const DocidSet& matchin
     }
     counts.prices.keep_values = price_values;
     counts.matches = matching.count();
-    // Two columns a pass (brand and category, usually all there is): one
-    // walk over the bitmap's bits for both. A loop over the counters inside
-    // the pass reloaded each counter's arrays at every match.
+    // Two columns a walk over the bitmap's bits (brand and category,
+    // usually all there is), and the prices in the first walk: one walk
+    // for all of them. A loop over the counters inside the walk reloaded
+    // each counter's arrays at every match.
+    PriceTally* prices = price ? &counts.prices : nullptr;
+    const std::vector<double>& price_column = snapshot.prices();
+    const auto walk = [&](auto count_one) {
+        if (prices == nullptr) return matching.for_each(count_one);
+        matching.for_each([&](Xapian::docid docid) {
+            count_one(docid);
+            prices->add(price_column[docid]);
+        });
+        prices = nullptr;  // counted once
+    };
     std::size_t next = 0;
     for (; next + 1 < counts.counters.size(); next += 2) {
         const std::uint32_t* first_column = counts.counters[next].column->data();
         const std::uint32_t* second_column = counts.counters[next + 1].column->data();
         std::uint64_t* first_by_id = counts.counters[next].by_id.data();
         std::uint64_t* second_by_id = counts.counters[next + 1].by_id.data();
-        matching.for_each([=](Xapian::docid docid) {
+        walk([=](Xapian::docid docid) {
             ++first_by_id[first_column[docid]];
             ++second_by_id[second_column[docid]];
         });
@@ -159,9 +170,9 @@ ShardCounts count_columns(const ShardSnapshot& snapshot, const DocidSet& matchin
     if (next < counts.counters.size()) {
         const std::uint32_t* column = counts.counters[next].column->data();
         std::uint64_t* by_id = counts.counters[next].by_id.data();
-        matching.for_each([column, by_id](Xapian::docid docid) { ++by_id[column[docid]]; });
+        walk([=](Xapian::docid docid) { ++by_id[column[docid]]; });
     }
-    if (price) matching.for_each([&](Xapian::docid docid) { counts.prices.add(snapshot.price(docid)); });
+    if (prices != nullptr) matching.for_each([&](Xapian::docid docid) { prices->add(price_column[docid]); });
     return counts;
 }
 
