@@ -1,7 +1,6 @@
 #include "query_plan.h"
 
 #include <algorithm>
-#include <span>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -35,19 +34,19 @@ bool some_listing_matches(Xapian::Enquire& enquire, const Xapian::Query& query) 
     return !enquire.get_mset(0, 1).empty();
 }
 
-// At most this many corrections are tried in context: each try is a match
-// that stops at its first listing, but one that finds none reads the
-// correction's postings through.
-constexpr std::size_t max_corrections_tried = 8;
+// At most this many corrections are tried with every other typed word:
+// each try is a match that stops at its first listing, but one that finds
+// none reads the correction's postings through.
+constexpr std::size_t max_tried_with_every_word = 8;
 
 // Of an unknown word's corrections (closest, then most common, first), the
-// first that some listing has together with every other typed word ("gas
-// pire column": fire, in "gas fire pit column", before air, which listings
-// have with gas or with column but not both); else the first found with
-// any of them ("contorl valve": control, found with valve, before
-// contort); else the first. Counting the most words found together
-// (Xapian's CoordWeight) read every listing of a common correction: "air
-// force 1" went from 13 to 37 ms on a million listings.
+// first of the first few that some listing has together with every other
+// typed word ("gas pire column": fire, in "gas fire pit column", before
+// air, which listings have with gas or with column but not both); else the
+// first found with any of them ("contorl valve": control, found with
+// valve, before contort); else the first. Counting the most words found
+// together (Xapian's CoordWeight) read every listing of a common
+// correction: "air force 1" went from 13 to 37 ms on a million listings.
 const WordDictionary::Correction& correction_in_context(const std::vector<WordDictionary::Correction>& corrections,
                                                         const TextQuery& text, std::size_t word,
                                                         const Xapian::Database& database) {
@@ -60,16 +59,16 @@ const WordDictionary::Correction& correction_in_context(const std::vector<WordDi
     const Xapian::Query any_other(Xapian::Query::OP_OR, others.begin(), others.end());
     Xapian::Enquire enquire(database);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
+    const auto found_with = [&](const WordDictionary::Correction& correction, const Xapian::Query& words) {
+        return some_listing_matches(enquire, Xapian::Query(Xapian::Query::OP_AND, in_any_field(correction.term), words));
+    };
     const WordDictionary::Correction* found_with_one = nullptr;
-    const std::size_t tried = std::min(corrections.size(), max_corrections_tried);
-    for (const auto& correction : std::span(corrections).first(tried)) {
-        const Xapian::Query candidate = in_any_field(correction.term);
-        if (found_with_one == nullptr && !some_listing_matches(enquire, Xapian::Query(Xapian::Query::OP_AND, candidate, any_other))) {
-            continue;
-        }
-        if (others.size() == 1) return correction;  // with any other word is with all of them
-        if (some_listing_matches(enquire, Xapian::Query(Xapian::Query::OP_AND, candidate, every_other))) return correction;
-        if (found_with_one == nullptr) found_with_one = &correction;
+    for (std::size_t n = 0; n < corrections.size(); ++n) {
+        const bool try_every_word = others.size() > 1 && n < max_tried_with_every_word;
+        if (found_with_one != nullptr && !try_every_word) break;
+        if (found_with_one == nullptr && !found_with(corrections[n], any_other)) continue;
+        if (!try_every_word || found_with(corrections[n], every_other)) return corrections[n];
+        if (found_with_one == nullptr) found_with_one = &corrections[n];
     }
     return found_with_one != nullptr ? *found_with_one : corrections.front();
 }
