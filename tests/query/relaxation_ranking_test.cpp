@@ -20,6 +20,13 @@ std::string listing(const std::string& id, const std::string& title) {
     return line.str();
 }
 
+// `count` listings with the same title, ids "prefix-0", "prefix-1"...
+std::string listings(const std::string& prefix, int count, const std::string& title) {
+    std::string feed;
+    for (int n = 0; n < count; ++n) feed += listing(prefix + "-" + std::to_string(n), title);
+    return feed;
+}
+
 // Filler titles so that "with" and "door" are common and "plane" known.
 std::string common_words(int count) {
     std::string feed;
@@ -122,24 +129,18 @@ TEST_CASE("units: an abbreviation matches the unit written out, both ways") {
 }
 
 TEST_CASE("spelling: of two corrections as close, the one listings have with the other words") {
-    std::string feed;
-    for (int n = 0; n < 3; ++n) feed += listing("control-" + std::to_string(n), "brass control valve");
-    for (int n = 0; n < 6; ++n) feed += listing("contort-" + std::to_string(n), "contort yoga mat");
-    Fixture f(feed, "");
+    Fixture f(listings("control", 3, "brass control valve") + listings("contort", 6, "contort yoga mat"), "");
     // "contorl" is one edit from both; contort is the more common alone.
     CHECK(f.service->search({.text = "contorl "}).suggestion == "contort");
     CHECK(f.service->search({.text = "contorl valve "}).suggestion == "control valve");
     CHECK(f.ids("contorl valve ").front().starts_with("control-"));
 }
 
-TEST_CASE("spelling: of corrections listings have with other words, the one they have with the most") {
+TEST_CASE("spelling: of corrections listings have with other words, one they have with every other word first") {
     // "pire" is one edit from fire and from pipe. Pipe is the more common,
     // and some listing has it with "gas"; a listing has fire with both
     // "gas" and "column".
-    std::string feed;
-    for (int n = 0; n < 6; ++n) feed += listing("pipe-" + std::to_string(n), "gas pipe fitting");
-    for (int n = 0; n < 3; ++n) feed += listing("fire-" + std::to_string(n), "propane gas fire pit column");
-    Fixture f(feed, "");
+    Fixture f(listings("pipe", 6, "gas pipe fitting") + listings("fire", 3, "propane gas fire pit column"), "");
     CHECK(f.service->search({.text = "gas pire "}).suggestion == "gas pipe");
     CHECK(f.service->search({.text = "gas pire column "}).suggestion == "gas fire column");
     CHECK(f.ids("gas pire column ").front().starts_with("fire-"));
