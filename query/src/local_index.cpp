@@ -181,12 +181,14 @@ private:
     std::optional<Page> page_from_snapshot_candidates(const Plan& plan, Planner& planner, ScoreSource scores) {
         const RankingContext context = ranking_context_of(plan);
         const auto views = shard_views();
+        const bool from_snapshots = scores == ScoreSource::snapshots_when_current && !snapshots_behind();
         auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
                                               bm25_parameters(*plan.ranking), plan.request.filters,
                                               filtered_queries(plan, planner), plan.first_rank + plan.rank_count,
-                                              scoring_bound(options_.top_k_bound), options_.parallel_shards);
+                                              scoring_bound(options_.top_k_bound), options_.parallel_shards,
+                                              ranked_from_matches(plan, planner, from_snapshots));
         if (!candidates) return std::nullopt;
-        if (scores == ScoreSource::snapshots_when_current && !snapshots_behind()) {
+        if (from_snapshots) {
             if (auto page = page_from_snapshot_scores(plan, planner, *candidates)) return page;
         }
         return page_from_final_pass(plan, planner, views, std::move(*candidates));
@@ -205,7 +207,8 @@ private:
                   .exact = true,
                   .ranked_by = RankedBy::snapshot_candidates,
                   .scores_rounded = true};
-        // A page the searcher is about to relax away is not read.
+        // A page the searcher is about to relax away is neither ranked
+        // (ranked_from_matches) nor read.
         if (!planner.should_relax(plan, page.matches)) {
             const std::size_t last = std::min(candidates.ranked.size(), plan.first_rank + plan.rank_count);
             if (near_tie_on_page(candidates.ranked, plan.first_rank, last)) return std::nullopt;
@@ -223,6 +226,13 @@ private:
         }
         page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));
         return page;
+    }
+
+    // The matches from which a page is worth ranking: fewer, and the
+    // searcher relaxes the query. Only when the snapshots' count is the
+    // whole count (listings newer than the snapshots would add to it).
+    static std::uint64_t ranked_from_matches(const Plan& plan, const Planner& planner, bool from_snapshots) {
+        return from_snapshots ? planner.relaxed_below(plan) : 0;
     }
 
     void read_partial_hits(Page& page) override {
@@ -307,7 +317,8 @@ private:
         // columns, and are passed over here: above the page too (ranked from
         // the top then), and the window reaches further down so that the page
         // stays full.
-        const std::size_t from = snapshots_behind() ? 0 : plan.first_rank;
+        const bool behind = snapshots_behind();
+        const std::size_t from = behind ? 0 : plan.first_rank;
         const std::size_t above_page = plan.first_rank - from;
         std::size_t window = above_page + plan.rank_count;
         for (int attempt = 1;; ++attempt) {
@@ -315,6 +326,13 @@ private:
                                           from, window);
             if (!ranked) return std::nullopt;
             Page page{.ranked_by = RankedBy::columns};
+            // A page the searcher is about to relax away is not read, when
+            // the columns' count is the whole count.
+            if (!behind && planner.should_relax(plan, ranked->matches)) {
+                page.matches = ranked->matches;
+                page.exact = true;
+                return page;
+            }
             std::vector<Xapian::docid> combined_docids;  // of page.hits
             const std::size_t deleted = read_hits(ranked->page, above_page, plan.rank_count, page.hits, combined_docids);
             const bool no_more = ranked->page.size() < window;

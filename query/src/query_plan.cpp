@@ -156,9 +156,9 @@ Plan Planner::plan(const SearchRequest& request, std::shared_ptr<const RankingCo
     return with_matching(std::move(plan));
 }
 
-bool Planner::should_relax(const Plan& plan, std::uint64_t all_words_matches) const {
-    return !plan.relaxed && plan.strategy != MatchingStrategy::all &&
-           relaxes(all_words_matches, plan.text, *plan.ranking);
+std::uint64_t Planner::relaxed_below(const Plan& plan) const {
+    if (plan.relaxed || plan.strategy == MatchingStrategy::all) return 0;
+    return relaxed_below_matches(plan.text, *plan.ranking);
 }
 
 void Planner::relax(Plan& plan) const {

@@ -72,7 +72,11 @@ public:
     // All words of the request's text, corrected as the ranking config says.
     Plan plan(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking, const PlanSources& sources);
     // Whether an all-words plan with this many matches is to be relaxed.
-    bool should_relax(const Plan& plan, std::uint64_t all_words_matches) const;
+    bool should_relax(const Plan& plan, std::uint64_t all_words_matches) const {
+        return all_words_matches < relaxed_below(plan);
+    }
+    // The number of matches below which the plan is relaxed (0: never).
+    std::uint64_t relaxed_below(const Plan& plan) const;
     // Switches the plan to listings matching any word (more words rank higher).
     void relax(Plan& plan) const;
 

@@ -89,8 +89,8 @@ void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query) {
     }
 }
 
-bool relaxes(std::uint64_t all_words_matches, const TextQuery& text, const RankingConfig& config) {
-    return text.clauses.size() > 1 && all_words_matches < static_cast<std::uint64_t>(config.relax_min_matches);
+std::uint64_t relaxed_below_matches(const TextQuery& text, const RankingConfig& config) {
+    return text.clauses.size() > 1 ? static_cast<std::uint64_t>(config.relax_min_matches) : 0;
 }
 
 }  // namespace query

@@ -83,7 +83,8 @@ Xapian::BM25Weight bm25_of(const RankingConfig& config);
 // alone, and its equal scores go newest first, as the column ranking has them.
 void set_order(Xapian::Enquire& enquire, SortOrder sort, bool empty_query);
 
-// Whether an all-words query with this many matches is relaxed to any word.
-bool relaxes(std::uint64_t all_words_matches, const TextQuery& text, const RankingConfig& config);
+// An all-words query with fewer matches than this is relaxed to any word
+// (0: never; a one-word query has nothing to relax).
+std::uint64_t relaxed_below_matches(const TextQuery& text, const RankingConfig& config);
 
 }  // namespace query

@@ -881,7 +881,8 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
-                                                      std::size_t count, ScoringBound bound, bool side_by_side) {
+                                                      std::size_t count, ScoringBound bound, bool side_by_side,
+                                                      std::uint64_t ranked_from_matches) {
     const std::size_t shard_count = shards.size();
     // Read out of Xapian's query objects here, once: see MatchExpression.
     const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
@@ -895,7 +896,8 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
         if (!shard_matches) return std::nullopt;
         candidates.matches += shard_matches->count();
     }
-    if (candidates.matches > 0) {  // else no term of the tree is looked up
+    // With no match, no term of the tree is looked up.
+    if (candidates.matches > 0 && candidates.matches >= ranked_from_matches) {
         const CollectionStatistics statistics(combined, shards, scored, side_by_side);
         const std::size_t kept = count + candidate_margin;
         SharedThreshold threshold;

@@ -61,13 +61,16 @@ enum class ScoringBound { top_k, top_k_always, all };
 // shard's snapshot cannot evaluate the filters or the tree holds something
 // it cannot weigh: the caller then ranks through Xapian alone.
 // `side_by_side`: the shards are matched and weighed on two threads when a
-// helper is idle (run_shard_tasks); the candidates are the same.
+// helper is idle (run_shard_tasks); the candidates are the same. Fewer
+// matches than `ranked_from_matches` are counted and not weighed: no
+// candidates (a query the searcher relaxes when too few listings have
+// every word).
 std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardView>& shards,
                                                       const Xapian::Database& combined,
                                                       const QueryTree& scored, const Bm25Parameters& bm25,
                                                       const Filters& filters, const FilteredQueries& queries,
                                                       std::size_t count, ScoringBound bound = ScoringBound::top_k,
-                                                      bool side_by_side = false);
+                                                      bool side_by_side = false, std::uint64_t ranked_from_matches = 0);
 
 // The scores under `scored` of `listings` (each below its snapshot's size
 // and matching the query), in that order, as snapshot_candidates weighs

@@ -461,6 +461,22 @@ TEST_CASE("the snapshot scorer weighs listings as Xapian's BM25Weight does") {
         CHECK(listed.score == doctest::Approx(all[rank].get_weight()).epsilon(1e-12));
     }
 
+    // Fewer matches than a page is ranked from (a query about to be
+    // relaxed) are counted, with their sets for the facets, and not ranked.
+    const auto counted = snapshot_candidates(shards, combined, tree, bm25, no_filters, queries, 3,
+                                             ScoringBound::top_k, false, all.size() + 1);
+    REQUIRE(counted);
+    CHECK(counted->matches == all.size());
+    CHECK(counted->ranked.empty());
+    CHECK(counted->candidate_count() == 0);
+    std::uint64_t in_sets = 0;
+    for (const DocidSet& matching : counted->matching) in_sets += matching.count();
+    CHECK(in_sets == all.size());
+    const auto ranked_at_threshold = snapshot_candidates(shards, combined, tree, bm25, no_filters, queries, 3,
+                                                         ScoringBound::top_k, false, all.size());
+    REQUIRE(ranked_at_threshold);
+    CHECK(ranked_at_threshold->ranked.size() == candidates->ranked.size());
+
     // A scored match-all is not weighed here: the caller falls back to Xapian.
     const QueryTree unsupported = QueryTree::combine(Op::all_of, {QueryTree::term("Tnike"), QueryTree::match_all()});
     CHECK_FALSE(snapshot_candidates(shards, combined, unsupported, bm25, no_filters, queries, 3));
