@@ -270,6 +270,13 @@ public:
         }
     }
 
+    // Whether the gate holds few of a shard's listings: looked up one by
+    // one rather than as a set.
+    bool is_few(std::size_t shard_size) const { return count_ * listed_below_share < shard_size; }
+
+    // A gate of `listed` (ascending).
+    static Gate of_listed(std::vector<Xapian::docid> listed) { return Gate(std::move(listed)); }
+
     // The listings of the gate in `matching`.
     Gate narrowed_to(const DocidSet& matching) const {
         if (docs_ != nullptr && count_ * listed_below_share >= matching.size()) {
@@ -451,6 +458,95 @@ private:
     std::unordered_map<const QueryTree*, SharedMatches> matches_;
 };
 
+// The docids of `listed` in `postings` (both ascending): a few listings
+// are looked up in a long posting list, or a short one walked beside them.
+std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed,
+                                     const std::vector<Xapian::docid>& postings) {
+    std::vector<Xapian::docid> found;
+    if (listed.size() * few_in_gate_ratio < postings.size()) {
+        auto from = postings.begin();
+        for (const Xapian::docid docid : listed) {
+            from = gallop_to(from, postings.end(), docid);
+            if (from == postings.end()) break;
+            if (*from == docid) found.push_back(docid);
+        }
+        return found;
+    }
+    std::set_intersection(listed.begin(), listed.end(), postings.begin(), postings.end(), std::back_inserter(found));
+    return found;
+}
+
+std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed, const DocidSet& set) {
+    std::vector<Xapian::docid> found;
+    for (const Xapian::docid docid : listed) {
+        if (set.contains(docid)) found.push_back(docid);
+    }
+    return found;
+}
+
+std::vector<Xapian::docid> sorted_union(const std::vector<Xapian::docid>& a, const std::vector<Xapian::docid>& b) {
+    std::vector<Xapian::docid> both;
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+    return both;
+}
+
+std::vector<Xapian::docid> sorted_difference(const std::vector<Xapian::docid>& a,
+                                             const std::vector<Xapian::docid>& b) {
+    std::vector<Xapian::docid> rest;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(rest));
+    return rest;
+}
+
+// The listings of `listed` (ascending, a few of a shard's) that match
+// `node`, each looked up in the node's terms: what tree_matches gives, in
+// the gate, without building the node's set (a 62 KB bitmap a shard for
+// every operator node, most of a query's weighing when it matches a few
+// hundred listings).
+std::vector<Xapian::docid> listed_matching(ShardReads& reads, const QueryTree& node,
+                                           const std::vector<Xapian::docid>& listed) {
+    if (listed.empty()) return {};
+    const ShardSnapshot& snapshot = *reads.shard().snapshot;
+    switch (node.op()) {
+        case Op::term: return listed_in(listed, reads.of(node.term_name()).docids);
+        case Op::leaf:
+        case Op::match_all: return listed_in(listed, *snapshot.present());
+        case Op::scale:
+        case Op::and_maybe: return listed_matching(reads, node.children().front(), listed);
+        case Op::filter:
+        case Op::all_of: {
+            std::vector<Xapian::docid> matching = listed;
+            for (const QueryTree& child : node.children()) matching = listed_matching(reads, child, matching);
+            return matching;
+        }
+        case Op::and_not: {
+            const auto& children = node.children();
+            std::vector<Xapian::docid> matching = listed_matching(reads, children.front(), listed);
+            for (std::size_t n = 1; n < children.size(); ++n) {
+                matching = sorted_difference(matching, listed_matching(reads, children[n], matching));
+            }
+            return matching;
+        }
+        case Op::any_of: break;
+    }
+    // A word in many brand or category names: its terms' union, cached in
+    // the snapshot, is looked up once rather than each term.
+    std::vector<std::string> terms;
+    for (const QueryTree& child : node.children()) {
+        if (weighs_its_postings(child)) collect_terms(child, terms);
+    }
+    std::vector<Xapian::docid> matching;
+    if (ShardSnapshot::kept_as_group(terms)) {
+        matching = listed_in(listed, *snapshot.union_docs(terms, reads.shard().database));
+    } else {
+        for (const std::string& term : terms) matching = sorted_union(matching, listed_in(listed, reads.of(term).docids));
+    }
+    for (const QueryTree& child : node.children()) {
+        if (weighs_its_postings(child)) continue;
+        matching = sorted_union(matching, listed_matching(reads, child, sorted_difference(listed, matching)));
+    }
+    return matching;
+}
+
 // Weighs the matches of one shard's snapshot the way Xapian's matcher
 // weighs a query tree: a node's weight is the sum of its weighted
 // children that match.
@@ -500,6 +596,9 @@ private:
     // listing; an operator node weighs the listings of the gate it matches.
     bool weigh_where_it_matches(const QueryTree& child, double factor, const Gate& gate) {
         if (weighs_its_postings(child) || child.op() == Op::leaf) return weigh(child, factor, gate);
+        if (gate.is_few(snapshot_.size())) {
+            return weigh(child, factor, Gate::of_listed(listed_matching(reads_, child, gate.listed())));
+        }
         const DocidSet* all_matching = reads_.matches_of(child);
         if (all_matching == nullptr) return false;
         return weigh(child, factor, gate.narrowed_to(*all_matching));
