@@ -29,6 +29,10 @@ constexpr std::size_t max_kept_prefix_bytes = 3;
 
 std::uint64_t hash_of(std::string_view text) { return std::hash<std::string_view>{}(text); }
 
+// The bucket of a hash among 2^bits, by its top bits (hashes sorted are
+// sorted by bucket).
+std::size_t bucket_of(std::uint64_t hash, int bits) { return bits == 0 ? 0 : static_cast<std::size_t>(hash >> (64 - bits)); }
+
 bool plain_latin_word(std::string_view term) {
     return term.size() >= min_typo_length && term.size() <= max_typo_length &&
            std::all_of(term.begin(), term.end(), [](char c) { return c >= 'a' && c <= 'z'; });
@@ -160,6 +164,24 @@ void WordDictionary::index_typo_variants() {
         for (const auto& variant : with_deletions(forms_[form].text, 1)) variants_.emplace_back(hash_of(variant), form);
     }
     std::sort(variants_.begin(), variants_.end());
+    // About two variants a bucket.
+    while ((std::size_t{1} << variant_bucket_bits_) * 2 < variants_.size()) ++variant_bucket_bits_;
+    const std::size_t bucket_count = std::size_t{1} << variant_bucket_bits_;
+    variant_buckets_.assign(bucket_count + 1, 0);
+    std::size_t next = 0;
+    for (std::size_t bucket = 0; bucket <= bucket_count; ++bucket) {
+        while (next < variants_.size() && bucket_of(variants_[next].first, variant_bucket_bits_) < bucket) ++next;
+        variant_buckets_[bucket] = static_cast<std::uint32_t>(next);
+    }
+}
+
+template <typename Visit>
+void WordDictionary::for_each_form_with_variant(std::uint64_t key, Visit visit) const {
+    if (variants_.empty()) return;
+    const std::size_t bucket = bucket_of(key, variant_bucket_bits_);
+    for (std::size_t n = variant_buckets_[bucket]; n < variant_buckets_[bucket + 1]; ++n) {
+        if (variants_[n].first == key) visit(variants_[n].second);
+    }
 }
 
 // Titles are indexed as stems ("vintag", "run"): the words sellers write
@@ -260,9 +282,7 @@ std::vector<WordDictionary::Alternative> WordDictionary::typo_alternatives(const
     for (const std::string* word : {&typed, &term}) {
         if (!plain_latin_word(*word)) continue;
         for (const auto& variant : with_deletions(*word, max_distance)) {
-            const auto key = hash_of(variant);
-            auto found = std::lower_bound(variants_.begin(), variants_.end(), std::make_pair(key, std::uint32_t{0}));
-            for (; found != variants_.end() && found->first == key; ++found) candidates.insert(found->second);
+            for_each_form_with_variant(hash_of(variant), [&](std::uint32_t form) { candidates.insert(form); });
         }
     }
     // The closest form of each term.

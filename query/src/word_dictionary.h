@@ -109,6 +109,16 @@ private:
     // Hash of each form and of each one-letter deletion of it -> index into
     // forms_, sorted.
     std::vector<std::pair<std::uint64_t, std::uint32_t>> variants_;
+    // Where in variants_ the hashes with each value of their top
+    // `variant_bucket_bits_` bits start (and, last, its size): a typed word's
+    // dozens of deletions are each found in one step rather than by a
+    // binary search through millions of variants.
+    std::vector<std::uint32_t> variant_buckets_;
+    int variant_bucket_bits_ = 0;
+
+    // The forms with a variant of hash `key`.
+    template <typename Visit>
+    void for_each_form_with_variant(std::uint64_t key, Visit visit) const;
     // The most frequent completions of the short prefixes that start very
     // many terms, so that typing "s" does not scan a hundred thousand.
     std::unordered_map<std::string, std::vector<std::uint32_t>> popular_completions_;
