@@ -810,10 +810,12 @@ public:
         }
     }
 
-    void offer_all(const DocidSet& matches, const MatchScores& scores, std::size_t shard, std::size_t shard_count) {
+    // `score_of(n)`: the score of the n-th of `listings` in docid order.
+    template <typename ScoreOf>
+    void offer_all(const DocidSet& listings, ScoreOf score_of, std::size_t shard, std::size_t shard_count) {
         std::size_t n = 0;
-        matches.for_each([&](Xapian::docid docid) {
-            offer({scores.nth(n++), combined_docid({shard, docid}, shard_count), shard, docid});
+        listings.for_each([&](Xapian::docid docid) {
+            offer({score_of(n++), combined_docid({shard, docid}, shard_count), shard, docid});
         });
     }
 
@@ -860,15 +862,25 @@ double kth_largest(const std::vector<double>& values, std::size_t k) {
     return heap.front();
 }
 
+// The matches of a shard that may rank: those weighed to find the
+// threshold, with their scores, and the others to weigh.
+struct MayRank {
+    DocidSet weighed;
+    std::vector<double> scores;  // of `weighed`, in docid order
+    DocidSet to_weigh;
+};
+
 // MaxScore over the whole tree, in two steps: the `kept` listings with the
 // highest bounds are weighed, and the kept-th best of their scores (or the
 // best kept so far over the shards, when higher) is a score the final
 // `kept` all reach; only the matches whose bound reaches it can rank, and
-// they are returned to be weighed. nullopt when the tree cannot be bounded
-// (everything is weighed then). Listings left out score below the kept-th
-// best: the top `kept` and their order are exactly the exhaustive ones.
-std::optional<DocidSet> listings_that_may_rank(ShardReads& reads, const QueryTree& scored, const DocidSet& matches,
-                                               std::size_t kept, std::optional<double> best_so_far) {
+// those not weighed yet are returned to be weighed (weighing the first ones
+// again was a fifth of the weighing of a relaxed query). nullopt when the
+// tree cannot be bounded (everything is weighed then). Listings left out
+// score below the kept-th best: the top `kept` and their order are exactly
+// the exhaustive ones.
+std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree& scored, const DocidSet& matches,
+                                              std::size_t kept, std::optional<double> best_so_far) {
     MatchBounds bounds(reads, matches);
     if (!bounds.add(scored, 1.0)) return std::nullopt;
     const std::size_t count = matches.count();
@@ -905,14 +917,16 @@ std::optional<DocidSet> listings_that_may_rank(ShardReads& reads, const QueryTre
     };
     // Any listings give a threshold: the final `kept` best all score at
     // least the kept-th best of them.
-    const DocidSet first = highest_bounded(std::min(count, kept * first_pass_per_kept));
-    const auto first_scores = exact_scores(reads, scored, first);
+    DocidSet first = highest_bounded(std::min(count, kept * first_pass_per_kept));
+    auto first_scores = exact_scores(reads, scored, first);
     if (!first_scores) return std::nullopt;
     double threshold = kth_largest(*first_scores, kept);
     if (best_so_far) threshold = std::max(threshold, *best_so_far);
     // Scores are sums of the same terms in another order than the bounds:
     // a margin far above rounding keeps a listing that ties the threshold.
-    return listings_bounded_from(threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+    DocidSet to_weigh = listings_bounded_from(threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+    to_weigh.subtract(first);
+    return MayRank{.weighed = std::move(first), .scores = std::move(*first_scores), .to_weigh = std::move(to_weigh)};
 }
 
 // A thousand times the rounding seen, and still far below what a ranking
@@ -963,13 +977,16 @@ std::optional<std::vector<Scored>> best_in_shard(const ShardView& shard, std::si
     ShardReads reads(shard, statistics, bm25);
     const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
                                                 (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
-    const auto worth_weighing =
-        bounded ? listings_that_may_rank(reads, scored, matches, kept, threshold.get()) : std::nullopt;
-    const DocidSet& weighed = worth_weighing ? *worth_weighing : matches;
-    ShardScorer scorer(reads, weighed);
-    if (!scorer.weigh(scored, 1.0, Gate(weighed))) return std::nullopt;
+    const auto may_rank = bounded ? listings_that_may_rank(reads, scored, matches, kept, threshold.get()) : std::nullopt;
     BestListings best(kept);
-    best.offer_all(weighed, scorer.scores(), shard_index, shard_count);
+    if (may_rank) {
+        best.offer_all(may_rank->weighed, [&](std::size_t n) { return may_rank->scores[n]; }, shard_index,
+                       shard_count);
+    }
+    const DocidSet& to_weigh = may_rank ? may_rank->to_weigh : matches;
+    ShardScorer scorer(reads, to_weigh);
+    if (!scorer.weigh(scored, 1.0, Gate(to_weigh))) return std::nullopt;
+    best.offer_all(to_weigh, [&](std::size_t n) { return scorer.scores().nth(n); }, shard_index, shard_count);
     threshold.raise(best.threshold());
     return best.take();
 }
