@@ -84,6 +84,7 @@ struct TextQuery {
     MatchedTerms match_terms;
     std::optional<QueryTree> excluded;  // "-hoodie": listings matching any of these are left out
     std::vector<std::string> excluded_words;  // as typed, normalised
+    std::size_t words_left_out = 0;  // past max_query_words, not searched
     std::vector<Expansion> expansions;  // every completion, typo, split and join searched
     // Per word: it matches as typed, or through a synonym, a completion, a
     // split or a join (else spelling correction may help).

@@ -245,11 +245,11 @@ QueryTree relaxed_query(const TextQuery& text, const RankingConfig& ranking, Mat
     if (ranking.relax_word_bonus <= 0 && ranking.relax_idf_bonus <= 0) return any;
     std::vector<QueryTree> bonuses;
     for (const auto& unit : text.units) bonuses.push_back(word_bonus(unit, ranking));
-    return QueryTree::combine(Op::and_maybe, {std::move(any), QueryTree::combine(Op::any_of, std::move(bonuses))});
+    return QueryTree::combine(Op::and_maybe, {std::move(any), QueryTree::summed(Op::any_of, std::move(bonuses))});
 }
 
 std::string Plan::interpreted() const {
-    if (text.readings.empty() && !corrected) return "";
+    if (text.readings.empty() && !corrected && text.words_left_out == 0) return "";
     std::vector<std::string> shown;
     const auto& words = text.words;
     for (std::size_t n = 0; n < words.size();) {

@@ -1,5 +1,6 @@
 #include "query_tree.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace query {
@@ -46,6 +47,38 @@ QueryTree QueryTree::combine(Op op, std::vector<QueryTree> children) {
     QueryTree tree(op);
     tree.children_ = std::move(children);
     return tree;
+}
+
+QueryTree QueryTree::summed(Op op, std::vector<QueryTree> children) {
+    if (op != Op::all_of && op != Op::any_of) throw std::invalid_argument("only all_of and any_of sum their children");
+    std::vector<QueryTree> distinct;
+    std::vector<std::size_t> times;
+    for (QueryTree& child : children) {
+        const auto alike = std::find_if(distinct.begin(), distinct.end(),
+                                        [&](const QueryTree& kept) { return kept.same_as(child); });
+        if (alike != distinct.end()) {
+            ++times[static_cast<std::size_t>(alike - distinct.begin())];
+            continue;
+        }
+        distinct.push_back(std::move(child));
+        times.push_back(1);
+    }
+    for (std::size_t n = 0; n < distinct.size(); ++n) {
+        if (times[n] > 1) distinct[n] = scaled(std::move(distinct[n]), static_cast<double>(times[n]));
+    }
+    return combine(op, std::move(distinct));
+}
+
+bool QueryTree::same_as(const QueryTree& other) const {
+    if (op_ != other.op_ || term_ != other.term_ || factor_ != other.factor_ ||
+        children_.size() != other.children_.size()) {
+        return false;
+    }
+    if (leaf_ != other.leaf_ && (!leaf_ || !other.leaf_ || !leaf_->same_as(*other.leaf_))) return false;
+    for (std::size_t n = 0; n < children_.size(); ++n) {
+        if (!children_[n].same_as(other.children_[n])) return false;
+    }
+    return true;
 }
 
 Xapian::Query QueryTree::to_xapian() const {

@@ -22,6 +22,8 @@ class WeightedLeaf {
 public:
     virtual ~WeightedLeaf() = default;
     virtual Xapian::Query to_xapian() const = 0;
+    // Whether `other` weighs every listing as this one does.
+    virtual bool same_as(const WeightedLeaf& other) const { return this == &other; }
 };
 
 class QueryTree {
@@ -51,6 +53,14 @@ public:
     // A node of `op` over `children`; one child of all_of or any_of is
     // returned as it is.
     static QueryTree combine(Op op, std::vector<QueryTree> children);
+    // The same, all_of or any_of, with children alike taken once and
+    // scaled by their number: it matches and weighs as the children summed,
+    // and is weighed once.
+    static QueryTree summed(Op op, std::vector<QueryTree> children);
+
+    // Whether `other` matches and weighs every listing as this tree does,
+    // node for node.
+    bool same_as(const QueryTree& other) const;
 
     Op op() const { return op_; }
     const std::string& term_name() const { return term_; }

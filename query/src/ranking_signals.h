@@ -26,6 +26,10 @@ public:
     explicit ConstantLeaf(double weight) : weight_(weight) {}
     double weight() const { return weight_; }
     Xapian::Query to_xapian() const override;
+    bool same_as(const WeightedLeaf& other) const override {
+        const auto* constant = dynamic_cast<const ConstantLeaf*>(&other);
+        return constant != nullptr && constant->weight_ == weight_;
+    }
 
 private:
     double weight_;

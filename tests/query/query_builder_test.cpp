@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "analyzers/document_layout.h"
+#include "query/request_checks.h"
 #include "query_builder.h"
 #include "test_support.h"
 
@@ -52,6 +54,20 @@ public:
         auto ids = search(text);
         return {ids.begin(), ids.end()};
     }
+
+    // Each matching listing's weight under `query`, by id.
+    using Weights = std::map<std::string, double>;
+    Weights weights(const Xapian::Query& query) {
+        Xapian::Enquire enquire(database_);
+        enquire.set_query(query);
+        Weights found;
+        for (auto match = enquire.get_mset(0, 100).begin(); match != Xapian::MSetIterator(); ++match) {
+            found[stored_listing_of(match.get_document(), database_).id] = match.get_weight();
+        }
+        return found;
+    }
+
+    const Xapian::Database& database() const { return database_; }
 
 private:
     test_support::TempDir dir_;
@@ -175,4 +191,53 @@ TEST_CASE("an empty query matches everything") {
     index.add("a", "one");
     index.add("b", "two");
     CHECK(index.search_set("  ").size() == 2);
+}
+
+TEST_CASE("a word typed twice weighs twice and is searched once") {
+    SmallIndex index;
+    index.add("1", "black hoodie black zip");
+    index.add("2", "black hoodie");
+    index.add("3", "grey hoodie with black print");
+    TextAnalyzer analyzer;
+    const Lexicon lexicon = parse_lexicon("", "", analyzer);
+    QueryBuilder builder(lexicon);
+    const TextQuery text = builder.build("black hoodie black ", {});
+    REQUIRE(text.clauses.size() == 3);
+    // The clauses as typed, and summed: "black" once, scaled by 2.
+    const QueryTree as_typed = QueryTree::combine(QueryTree::Op::all_of, text.clauses);
+    const QueryTree summed = text.all_words();
+    REQUIRE(summed.children().size() == 2);
+    CHECK(summed.children().front().op() == QueryTree::Op::scale);
+    CHECK(summed.children().front().factor() == 2);
+    CHECK(summed.children().front().children().front().same_as(text.clauses.front()));
+    CHECK_FALSE(text.clauses.front().same_as(text.clauses[1]));
+    // Both match and weigh every listing alike.
+    const auto typed_weights = index.weights(as_typed.to_xapian());
+    const auto summed_weights = index.weights(summed.to_xapian());
+    REQUIRE(typed_weights.size() == 3);
+    REQUIRE(summed_weights.size() == typed_weights.size());
+    for (const auto& [id, weight] : typed_weights) {
+        CAPTURE(id);
+        REQUIRE(summed_weights.count(id) == 1);
+        CHECK(summed_weights.at(id) == doctest::Approx(weight).epsilon(1e-12));
+    }
+    // Relaxed the same way: any word, each word's bonus summed.
+    CHECK(text.any_word().children().size() == 2);
+}
+
+TEST_CASE("words past the 32nd of a query are not searched, and none of them is being typed") {
+    SmallIndex index;
+    index.add("1", "hoodie");
+    std::string text;
+    for (std::size_t n = 1; n < max_query_words; ++n) text += "w" + std::to_string(n) + " ";
+    text += "hoo w33 w34 w35";  // "hoo", the 32nd, would be completed if it were typed last
+    TextAnalyzer analyzer;
+    const Lexicon lexicon = parse_lexicon("", "", analyzer);
+    QueryBuilder builder(lexicon);
+    const FieldVocabulary vocabulary = FieldVocabulary::from_database(index.database(), builder.analyzer());
+    const TextQuery query = builder.build(text, {}, &vocabulary);
+    CHECK(query.words.size() == max_query_words);
+    CHECK(query.words_left_out == 3);
+    CHECK(query.words.back().surface == "hoo");
+    for (const Expansion& expansion : query.expansions) CHECK(expansion.kind != Expansion::Kind::completion);
 }

@@ -7,6 +7,7 @@
 
 #include "analyzers/document_layout.h"
 #include "analyzers/index_layout.h"
+#include "query/request_checks.h"
 #include "index_fixture.h"
 
 using namespace query;
@@ -370,4 +371,20 @@ TEST_CASE("price stats and price filters keep cents exactly") {
     CHECK(ids_of(service.search({.text = "lego", .filters = {.price_max = 19.99}})) == std::vector<std::string>{"b"});
     CHECK(service.search({.text = "lego", .filters = {.price_min = 19.99, .price_max = 19.99}, .facets = {.brand = true}})
               .total == 1);
+}
+
+TEST_CASE("a query of more than 32 words searches the first 32 and says so") {
+    test_support::TempDir dir;
+    build_index(dir, feed);
+    SearchService service = open_service(dir);
+    std::string text = "nike";
+    std::string searched = "nike";
+    for (std::size_t n = 2; n <= max_query_words + 5; ++n) {
+        text += " nike";
+        if (n <= max_query_words) searched += " nike";
+    }
+    const SearchResult result = service.search({.text = text});
+    CHECK(ids_of(result) == std::vector<std::string>{"a"});
+    CHECK(result.interpreted == searched);
+    CHECK(service.search({.text = "nike air"}).interpreted.empty());
 }
