@@ -35,7 +35,7 @@ QueryTree QueryTree::leaf(std::shared_ptr<const WeightedLeaf> leaf) {
 QueryTree QueryTree::scaled(QueryTree child, double factor) {
     QueryTree tree(Op::scale);
     tree.factor_ = factor;
-    tree.children_.push_back(std::move(child));
+    tree.children_ = std::make_shared<const std::vector<QueryTree>>(1, std::move(child));
     return tree;
 }
 
@@ -45,7 +45,7 @@ QueryTree QueryTree::combine(Op op, std::vector<QueryTree> children) {
         return std::move(children.front());
     }
     QueryTree tree(op);
-    tree.children_ = std::move(children);
+    tree.children_ = std::make_shared<const std::vector<QueryTree>>(std::move(children));
     return tree;
 }
 
@@ -70,15 +70,23 @@ QueryTree QueryTree::summed(Op op, std::vector<QueryTree> children) {
 }
 
 bool QueryTree::same_as(const QueryTree& other) const {
+    const auto& children = this->children();
+    const auto& other_children = other.children();
     if (op_ != other.op_ || term_ != other.term_ || factor_ != other.factor_ ||
-        children_.size() != other.children_.size()) {
+        children.size() != other_children.size()) {
         return false;
     }
     if (leaf_ != other.leaf_ && (!leaf_ || !other.leaf_ || !leaf_->same_as(*other.leaf_))) return false;
-    for (std::size_t n = 0; n < children_.size(); ++n) {
-        if (!children_[n].same_as(other.children_[n])) return false;
+    if (children_ == other.children_) return true;
+    for (std::size_t n = 0; n < children.size(); ++n) {
+        if (!children[n].same_as(other_children[n])) return false;
     }
     return true;
+}
+
+const std::vector<QueryTree>& QueryTree::no_children() {
+    static const std::vector<QueryTree> none;
+    return none;
 }
 
 Xapian::Query QueryTree::to_xapian() const {
@@ -86,12 +94,12 @@ Xapian::Query QueryTree::to_xapian() const {
         case Op::term: return Xapian::Query(term_);
         case Op::leaf: return leaf_->to_xapian();
         case Op::match_all: return Xapian::Query::MatchAll;
-        case Op::scale: return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, children_.front().to_xapian(), factor_);
+        case Op::scale: return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, children().front().to_xapian(), factor_);
         default: break;
     }
     std::vector<Xapian::Query> children;
-    children.reserve(children_.size());
-    for (const QueryTree& child : children_) children.push_back(child.to_xapian());
+    children.reserve(this->children().size());
+    for (const QueryTree& child : this->children()) children.push_back(child.to_xapian());
     return Xapian::Query(xapian_op(op_), children.begin(), children.end());
 }
 

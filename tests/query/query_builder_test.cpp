@@ -229,7 +229,7 @@ TEST_CASE("words past the 32nd of a query are not searched, and none of them is 
     SmallIndex index;
     index.add("1", "hoodie");
     std::string text;
-    for (std::size_t n = 1; n < max_query_words; ++n) text += "w" + std::to_string(n) + " ";
+    for (std::size_t n = 1; n < max_query_words; ++n) text.append("w").append(std::to_string(n)).append(" ");
     text += "hoo w33 w34 w35";  // "hoo", the 32nd, would be completed if it were typed last
     TextAnalyzer analyzer;
     const Lexicon lexicon = parse_lexicon("", "", analyzer);
