@@ -217,6 +217,32 @@ private:
     std::unordered_map<std::string, Xapian::doccount> frequency_;
 };
 
+// Calls visit(n) for each n where `docids`[n] is among `listed` (both
+// ascending): a few listings are looked up in a long posting list by
+// galloping, or a shorter list is walked beside them.
+template <typename Visit>
+void for_each_listed(const std::vector<Xapian::docid>& listed, const std::vector<Xapian::docid>& docids, Visit visit) {
+    if (listed.size() * few_in_gate_ratio < docids.size()) {
+        auto from = docids.begin();
+        for (const Xapian::docid docid : listed) {
+            from = gallop_to(from, docids.end(), docid);
+            if (from == docids.end()) return;
+            if (*from == docid) visit(static_cast<std::size_t>(from - docids.begin()));
+        }
+        return;
+    }
+    for (std::size_t n = 0, g = 0; n < docids.size() && g < listed.size();) {
+        if (docids[n] < listed[g]) {
+            ++n;
+        } else if (listed[g] < docids[n]) {
+            ++g;
+        } else {
+            visit(n++);
+            ++g;
+        }
+    }
+}
+
 // The listings a node is weighed for, with their number (counted once,
 // not once per term: a word in 300 brand names has 300 terms). Few
 // listings (the first pass of the top-k bound weighs a few hundred of a
@@ -257,17 +283,7 @@ public:
             }
             return;
         }
-        const std::vector<Xapian::docid>& gate = *listed_;
-        for (std::size_t n = 0, g = 0; n < docids.size() && g < gate.size();) {
-            if (docids[n] < gate[g]) {
-                ++n;
-            } else if (gate[g] < docids[n]) {
-                ++g;
-            } else {
-                visit(n++);
-                ++g;
-            }
-        }
+        for_each_listed(*listed_, docids, visit);
     }
 
     // Whether the gate holds few of a shard's listings: looked up one by
@@ -458,21 +474,11 @@ private:
     std::unordered_map<const QueryTree*, SharedMatches> matches_;
 };
 
-// The docids of `listed` in `postings` (both ascending): a few listings
-// are looked up in a long posting list, or a short one walked beside them.
+// The docids of `listed` in `postings` (both ascending).
 std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed,
                                      const std::vector<Xapian::docid>& postings) {
     std::vector<Xapian::docid> found;
-    if (listed.size() * few_in_gate_ratio < postings.size()) {
-        auto from = postings.begin();
-        for (const Xapian::docid docid : listed) {
-            from = gallop_to(from, postings.end(), docid);
-            if (from == postings.end()) break;
-            if (*from == docid) found.push_back(docid);
-        }
-        return found;
-    }
-    std::set_intersection(listed.begin(), listed.end(), postings.begin(), postings.end(), std::back_inserter(found));
+    for_each_listed(listed, postings, [&](std::size_t n) { found.push_back(postings[n]); });
     return found;
 }
 
@@ -614,15 +620,7 @@ private:
         };
         // A few listings in the gate (the first pass of a query about to be
         // relaxed, say) are looked up in a long posting list, not the reverse.
-        if (gate.count() * few_in_gate_ratio < docids.size()) {
-            auto from = docids.begin();
-            for (const Xapian::docid docid : gate.listed()) {
-                from = gallop_to(from, docids.end(), docid);
-                if (from == docids.end()) break;
-                if (*from == docid) add(static_cast<std::size_t>(from - docids.begin()));
-            }
-            return;
-        }
+        if (gate.count() * few_in_gate_ratio < docids.size()) return for_each_listed(gate.listed(), docids, add);
         gate.for_each_of(docids, add);
     }
 
