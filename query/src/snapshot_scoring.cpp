@@ -353,6 +353,16 @@ void collect_terms(const QueryTree& node, std::vector<std::string>& terms) {
     for (const QueryTree& child : node.children()) collect_terms(child, terms);
 }
 
+// The terms of those of an any_of node's children that weigh their
+// postings, as one list (read as one union).
+std::vector<std::string> terms_weighing_postings(const std::vector<QueryTree>& children) {
+    std::vector<std::string> terms;
+    for (const QueryTree& child : children) {
+        if (weighs_its_postings(child)) collect_terms(child, terms);
+    }
+    return terms;
+}
+
 // A node's matches: a set the snapshot caches (a term's, a union's), shared
 // as it is, or one built for the node. Null when the snapshot cannot tell.
 using SharedMatches = std::shared_ptr<const DocidSet>;
@@ -397,10 +407,7 @@ SharedMatches tree_matches(const ShardView& shard, const QueryTree& node) {
 // brand or category names), then the other children.
 SharedMatches tree_matches_any(const ShardView& shard, const std::vector<QueryTree>& children) {
     const ShardSnapshot& snapshot = *shard.snapshot;
-    std::vector<std::string> terms;
-    for (const QueryTree& child : children) {
-        if (weighs_its_postings(child)) collect_terms(child, terms);
-    }
+    const std::vector<std::string> terms = terms_weighing_postings(children);
     SharedMatches of_terms =
         terms.empty() ? std::make_shared<const DocidSet>(snapshot.size()) : snapshot.union_docs(terms, shard.database);
     const bool others = std::any_of(children.begin(), children.end(),
@@ -536,10 +543,7 @@ std::vector<Xapian::docid> listed_matching(ShardReads& reads, const QueryTree& n
     }
     // A word in many brand or category names: its terms' union, cached in
     // the snapshot, is looked up once rather than each term.
-    std::vector<std::string> terms;
-    for (const QueryTree& child : node.children()) {
-        if (weighs_its_postings(child)) collect_terms(child, terms);
-    }
+    const std::vector<std::string> terms = terms_weighing_postings(node.children());
     std::vector<Xapian::docid> matching;
     if (ShardSnapshot::kept_as_group(terms)) {
         matching = listed_in(listed, *snapshot.union_docs(terms, reads.shard().database));
