@@ -127,13 +127,9 @@ int main(int argc, char** argv) {
     http.search_key = values.get("search-key");
     http.reindex_command = values.get("reindex-command");
     http.reindex_stop_grace = std::chrono::seconds(values.get_integer("reindex-grace-seconds", 0, 3600));
-    const std::string scoring = values.get("snapshot-scoring");
-    if (scoring != "on" && scoring != "off") cli::Values::fail("--snapshot-scoring must be on or off");
-    const bool snapshot_scoring = scoring == "on";
-    const std::string bound = values.get("top-k-bound");
-    if (bound != "on" && bound != "off") cli::Values::fail("--top-k-bound must be on or off");
-    const std::string parallel = values.get("parallel-shards");
-    if (parallel != "on" && parallel != "off") cli::Values::fail("--parallel-shards must be on or off");
+    const bool snapshot_scoring = values.get_on_off("snapshot-scoring");
+    const bool top_k_bound = values.get_on_off("top-k-bound");
+    const bool parallel_shards = values.get_on_off("parallel-shards");
     try {
         query::SearchService service(
             {.index_dir = values.get("index"),
@@ -143,9 +139,9 @@ int main(int argc, char** argv) {
              .result_cache_entries = static_cast<std::size_t>(values.get_integer("cache-entries", 0, 1'000'000)),
              .result_cache_max_stale = std::chrono::milliseconds(values.get_integer("cache-stale-ms", 0, 60'000)),
              .snapshot_scoring = snapshot_scoring,
-             .top_k_bound = bound == "on" ? query::ServiceOptions::TopKBound::many_matches
-                                          : query::ServiceOptions::TopKBound::off,
-             .parallel_shards = parallel == "on"});
+             .top_k_bound = top_k_bound ? query::ServiceOptions::TopKBound::many_matches
+                                        : query::ServiceOptions::TopKBound::off,
+             .parallel_shards = parallel_shards});
         for (const auto& shard : service.check_health().shards) {
             if (!shard.warning.empty()) std::cerr << "warning: " << shard.warning << std::endl;
         }

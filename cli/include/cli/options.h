@@ -41,6 +41,13 @@ public:
         return number;
     }
 
+    // "on" (true) or "off" (false); exits with a clear message otherwise.
+    bool get_on_off(const std::string& name) const {
+        const std::string& text = get(name);
+        if (text != "on" && text != "off") fail("--" + name + " must be on or off, not \"" + text + "\"");
+        return text == "on";
+    }
+
     // A finite number within [min, max]; exits with a clear message otherwise.
     double get_number(const std::string& name, double min, double max) const {
         const std::string& text = get(name);
