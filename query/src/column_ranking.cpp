@@ -5,6 +5,7 @@
 
 #include "analyzers/document_layout.h"
 #include "ranking_signals.h"
+#include "shard_tasks.h"
 
 namespace query {
 namespace {
@@ -36,6 +37,10 @@ public:
             heap_.pop();
             heap_.push(candidate);
         }
+    }
+
+    void offer_all(TopCandidates& other) {
+        for (; !other.heap_.empty(); other.heap_.pop()) offer(other.heap_.top());
     }
 
     std::vector<Candidate> best_first() {
@@ -123,40 +128,66 @@ void offer_newest(const ShardSnapshot& snapshot, const DocidSet& matches, std::s
     }
 }
 
+// Handing a shard to a helper costs some tens of microseconds: worth it
+// for a query of many terms to match, or many matches to order.
+constexpr std::size_t min_terms_side_by_side = 16;
+constexpr std::uint64_t min_matches_side_by_side = 2048;
+
+// One shard's best `wanted` matches in its snapshot by `keys`.
+TopCandidates best_in_snapshot(const ShardView& shard, std::size_t shard_index, const DocidSet& matches,
+                               const ColumnOrder& order, const KeyMaker& keys, std::size_t wanted) {
+    TopCandidates top(wanted);
+    const ShardSnapshot& snapshot = *shard.snapshot;
+    // Only the relevance order with sold listings shown tells sold apart.
+    const bool sold_matters = order.sort == SortOrder::relevance && order.sold_shown;
+    const auto sold =
+        sold_matters ? snapshot.evaluate(Xapian::Query(std::string(analyzers::sold_term)), shard.database) : std::nullopt;
+    const auto offer = [&](Xapian::docid docid) {
+        const bool is_sold = sold && sold->contains(docid);
+        top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), is_sold, shard_index, docid));
+    };
+    if (newest_first(order) && walk_is_shorter(wanted, matches.count(), snapshot.size())) {
+        offer_newest(snapshot, matches, wanted, offer);
+    } else {
+        matches.for_each(offer);
+    }
+    return top;
+}
+
 }  // namespace
 
 std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shards, const Filters& filters,
                                              const FilteredQueries& queries, const ColumnOrder& order,
-                                             std::size_t offset, std::size_t limit) {
+                                             std::size_t offset, std::size_t limit, bool side_by_side) {
     const KeyMaker keys(order, shards.size());
-    TopCandidates top(offset + limit);
+    const std::size_t wanted = offset + limit;
+    // Read out of Xapian's query objects here, once: see MatchExpression.
+    const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
+    std::vector<std::optional<DocidSet>> matches(shards.size());
+    run_shard_tasks(
+        shards.size(), [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
+        side_by_side && matching.term_count() >= min_terms_side_by_side);
     ColumnRanking ranking;
-    const std::string sold_term(analyzers::sold_term);
+    for (const auto& shard_matches : matches) {
+        if (!shard_matches) return std::nullopt;
+        ranking.matches += shard_matches->count();
+    }
+    std::vector<TopCandidates> best_of_shard(shards.size(), TopCandidates(wanted));
+    run_shard_tasks(
+        shards.size(),
+        [&](std::size_t n) { best_of_shard[n] = best_in_snapshot(shards[n], n, *matches[n], order, keys, wanted); },
+        side_by_side && ranking.matches >= min_matches_side_by_side);
+    TopCandidates top(wanted);
     for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+        top.offer_all(best_of_shard[shard_index]);
         const ShardView& shard = shards[shard_index];
-        const ShardSnapshot& snapshot = *shard.snapshot;
-        const auto matches = matches_in_snapshot(shard, filters, queries);
-        if (!matches) return std::nullopt;
-        // Only the relevance order with sold listings shown tells sold apart.
-        const bool sold_matters = order.sort == SortOrder::relevance && order.sold_shown;
-        const auto sold = sold_matters ? snapshot.evaluate(Xapian::Query(sold_term), shard.database) : std::nullopt;
-        const auto offer = [&](Xapian::docid docid) {
-            const bool is_sold = sold && sold->contains(docid);
-            top.offer(keys.make(snapshot.price(docid), snapshot.created_at(docid), is_sold, shard_index, docid));
-        };
-        const std::size_t match_count = matches->count();
-        ranking.matches += match_count;
-        if (newest_first(order) && walk_is_shorter(offset + limit, match_count, snapshot.size())) {
-            offer_newest(snapshot, *matches, offset + limit, offer);
-        } else {
-            matches->for_each(offer);
-        }
-        if (shard.database.get_lastdocid() >= snapshot.size()) {
+        if (shard.database.get_lastdocid() >= shard.snapshot->size()) {
             ranking.matches += offer_new_listings(shard, shard_index, queries.with_all_filters(filters), keys, top);
         }
     }
     const std::vector<Candidate> best = top.best_first();
     for (std::size_t rank = offset; rank < best.size(); ++rank) ranking.page.push_back(best[rank].listing);
+    for (auto& shard_matches : matches) ranking.matching.push_back(std::move(*shard_matches));
     return ranking;
 }
 

@@ -21,6 +21,7 @@ namespace query {
 struct ColumnRanking {
     std::vector<ListingAddress> page;  // the requested page, best first
     std::uint64_t matches = 0;        // every listing matching, exactly
+    std::vector<DocidSet> matching;   // the snapshots' listings matching, per shard (for facet counting)
 };
 
 // How listings are ordered: the request's sort, ties broken by newest then
@@ -32,9 +33,11 @@ struct ColumnOrder {
     double now_seconds = 0;
 };
 
-// nullopt if a shard's query cannot be evaluated on its snapshot.
+// nullopt if a shard's query cannot be evaluated on its snapshot. With
+// `side_by_side`, the shards' snapshots are read on two threads (see
+// run_shard_tasks) when the work is worth it.
 std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shards, const Filters& filters,
                                              const FilteredQueries& queries, const ColumnOrder& order,
-                                             std::size_t offset, std::size_t limit);
+                                             std::size_t offset, std::size_t limit, bool side_by_side = false);
 
 }  // namespace query

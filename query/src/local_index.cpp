@@ -323,9 +323,11 @@ private:
         std::size_t window = above_page + plan.rank_count;
         for (int attempt = 1;; ++attempt) {
             auto ranked = rank_by_columns(shard_views(), plan.request.filters, filtered_queries(plan, planner), order,
-                                          from, window);
+                                          from, window, options_.parallel_shards);
             if (!ranked) return std::nullopt;
             Page page{.ranked_by = RankedBy::columns};
+            // Facets count these matches again only for their own filters.
+            page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(ranked->matching));
             // A page the searcher is about to relax away is not read, when
             // the columns' count is the whole count.
             if (!behind && planner.should_relax(plan, ranked->matches)) {

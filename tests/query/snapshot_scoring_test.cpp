@@ -263,6 +263,49 @@ TEST_CASE("a sorted page's relevance scores are the matcher's") {
     }
 }
 
+// Issue 17, eleventh pass: a sorted page's shards are matched and ordered
+// side by side, and its facets count the matches the page was ranked from
+// (they were matched a second time). Filters the facets leave out for
+// their own counts (brand, price) and listings newer than the snapshots
+// must still count as the matcher counts them.
+TEST_CASE("a sorted page's facets count the matches it was ranked from, newer listings included") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, long_tail_catalog(12000));
+    SearchService side_by_side = service_with(dir, ServiceOptions::TopKBound::many_matches, true);
+    SearchService one_after_another = service_with(dir, ServiceOptions::TopKBound::many_matches, false);
+    SearchService matcher = open_service(dir, false);
+    const auto check_all = [&] {
+        for (const std::string text : {"", "new", "co", "tiffany co authentic", "neckl", "black -shirt"}) {
+            for (const SortOrder sort : {SortOrder::price_asc, SortOrder::price_desc, SortOrder::newest}) {
+                const FacetRequest facets{
+                    .brand = true, .category = true, .condition = true, .price = true, .disjunctive = true};
+                for (const SearchRequest& request :
+                     {SearchRequest{.text = text, .limit = 20, .sort = sort, .facets = facets},
+                      SearchRequest{.text = text,
+                                    .offset = 10,
+                                    .limit = 20,
+                                    .filters = {.brands = {"Nike", "Coach"}, .category = "Women", .price_max = 100},
+                                    .sort = sort,
+                                    .facets = facets}}) {
+                    CAPTURE(text);
+                    CAPTURE(static_cast<int>(sort));
+                    CAPTURE(request.offset);
+                    const SearchResult first = side_by_side.search(request);
+                    CHECK(first.ranked_by == RankedBy::columns);
+                    check_same_results(first, one_after_another.search(request));
+                    check_same_results(first, matcher.search(request));
+                }
+            }
+        }
+    };
+    check_all();
+    // Listings newer than the snapshots, one of a brand the filter names.
+    query_test::follow_once(dir, R"({"id":"late-1","title":"Nike new shirt","brand":"Nike","category":"Women/Bags/Totes","price":1})"
+                                 "\n"
+                                 R"({"id":"late-2","title":"Coach new bag","brand":"Coach","price":999})" "\n");
+    check_all();
+}
+
 // A word in thousands of listings gives them all the same bound, so the
 // first pass of the top-k bound takes a page's worth of the tying
 // listings by docid rather than all of them (which weighed every match
