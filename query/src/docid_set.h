@@ -47,6 +47,22 @@ public:
         }
     }
 
+    // The docids of this set whose rank in it (0 for the lowest) passes
+    // `keep(rank)`, asked in increasing order; built a word at a time.
+    template <typename Keep>
+    DocidSet subset_by_rank(Keep keep) const {
+        DocidSet subset(size_);
+        std::size_t rank = 0;
+        for (std::size_t word_index = 0; word_index < words_.size(); ++word_index) {
+            std::uint64_t kept = 0;
+            for (std::uint64_t word = words_[word_index]; word != 0; word &= word - 1) {
+                if (keep(rank++)) kept |= word & (~word + 1);  // the lowest bit left
+            }
+            subset.words_[word_index] = kept;
+        }
+        return subset;
+    }
+
 private:
     std::size_t size_ = 0;
     std::vector<std::uint64_t> words_;

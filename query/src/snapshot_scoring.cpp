@@ -121,6 +121,14 @@ public:
 
     // `docid` must be a match.
     void add(Xapian::docid docid, double weight) { add_at(slot_of(docid), weight); }
+    // Adds `weight` if `docid` is a match, reading its bitmap word once.
+    void add_if_match(Xapian::docid docid, double weight) {
+        const std::size_t word = docid >> 6;
+        if (word >= words_.size()) return;
+        const std::uint64_t bits = words_[word], bit = std::uint64_t{1} << (docid & 63);
+        if ((bits & bit) == 0) return;
+        scores_[ranks_before_[word] + static_cast<std::size_t>(std::popcount(bits & (bit - 1)))] += weight;
+    }
     void add_at(std::size_t slot, double weight) { scores_[slot] += weight; }
     // The score of the n-th match in docid order.
     double nth(std::size_t n) const { return scores_[n]; }
@@ -667,7 +675,7 @@ bool has_leaf(const QueryTree& node) {
 // bounds are summed per listing over the matches.
 class MatchBounds {
 public:
-    MatchBounds(ShardReads& reads, const DocidSet& matches) : reads_(reads), matches_(matches), bounds_(matches) {}
+    MatchBounds(ShardReads& reads, const DocidSet& matches) : reads_(reads), bounds_(matches) {}
 
     // False if the tree holds something it cannot bound.
     bool add(const QueryTree& node, double factor) {
@@ -721,16 +729,12 @@ public:
 private:
     void add_at(const std::vector<Xapian::docid>& docids, double bound) {
         if (bound == 0) return;
-        for (const Xapian::docid docid : docids) {
-            if (matches_.contains(docid)) bounds_.add(docid, bound);
-        }
+        for (const Xapian::docid docid : docids) bounds_.add_if_match(docid, bound);
     }
 
     void add_where(const DocidSet& where, double bound) {
         if (bound == 0) return;
-        where.for_each([&](Xapian::docid docid) {
-            if (matches_.contains(docid)) bounds_.add(docid, bound);
-        });
+        where.for_each([&](Xapian::docid docid) { bounds_.add_if_match(docid, bound); });
     }
 
     // The most the term weighs in this shard: at its highest wdf among the
@@ -779,7 +783,6 @@ private:
     }
 
     ShardReads& reads_;
-    const DocidSet& matches_;
     MatchScores bounds_;  // by match, without the part every match gets
     double everywhere_ = 0;
 };
@@ -889,12 +892,7 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
     std::vector<double> bound_of(count);
     for (std::size_t n = 0; n < count; ++n) bound_of[n] = bounds.nth(n);
     const auto listings_bounded_from = [&](double lowest) {
-        DocidSet listings(matches.size());
-        std::size_t n = 0;
-        matches.for_each([&](Xapian::docid docid) {
-            if (bound_of[n++] >= lowest) listings.add(docid);
-        });
-        return listings;
+        return matches.subset_by_rank([&](std::size_t n) { return bound_of[n] >= lowest; });
     };
     // Exactly `wanted` listings, the highest bounds first and, among those
     // tying at the lowest bound taken, the first by docid: a word's bounds
@@ -904,18 +902,13 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
         const auto above = static_cast<std::size_t>(
             std::count_if(bound_of.begin(), bound_of.end(), [&](double bound) { return bound > lowest; }));
         std::size_t ties_taken = wanted - above;
-        DocidSet listings(matches.size());
-        std::size_t n = 0;
-        matches.for_each([&](Xapian::docid docid) {
-            const double bound = bound_of[n++];
-            if (bound > lowest) {
-                listings.add(docid);
-            } else if (bound == lowest && ties_taken > 0) {
-                --ties_taken;
-                listings.add(docid);
-            }
+        return matches.subset_by_rank([&](std::size_t n) {
+            const double bound = bound_of[n];
+            if (bound > lowest) return true;
+            if (bound != lowest || ties_taken == 0) return false;
+            --ties_taken;
+            return true;
         });
-        return listings;
     };
     // Any listings give a threshold: the final `kept` best all score at
     // least the kept-th best of them.
