@@ -75,8 +75,10 @@ run() {
   done
   # Warm-up: snapshots, term bitmaps, page cache.
   QUERY_LOG="$log" wrk -t2 -c4 -d5s -s scripts/wrk_queries.lua "http://127.0.0.1:$port" >/dev/null
-  echo "== $label: wrk -t2 -c$connections -d${seconds}s over $log"
-  QUERY_LOG="$log" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s scripts/wrk_queries.lua \
+  # wrk wants a connection per thread: one connection is one client, one thread.
+  local threads=$((connections < 2 ? 1 : 2))
+  echo "== $label: wrk -t$threads -c$connections -d${seconds}s over $log"
+  QUERY_LOG="$log" wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s scripts/wrk_queries.lua \
     "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency  |50%|90%|99%|non-2xx|requests in"
   grep -E "VmRSS|VmHWM" "/proc/$server/status" | sed 's/^/server /'
   kill "$server"
