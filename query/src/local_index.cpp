@@ -235,6 +235,7 @@ private:
     // listing is gone.
     void read_ranked(const SearchRequest& request, const std::vector<ScoredCandidate>& ranked, std::size_t first,
                      std::size_t last, Page& page) const {
+        if (last <= first) return;  // a page past the last match
         std::vector<std::string> fields(last - first);
         std::vector<std::unordered_map<std::string, ListingAddress>> partial(shards_.size());
         run_shard_tasks(

@@ -306,6 +306,27 @@ TEST_CASE("a sorted page's facets count the matches it was ranked from, newer li
     check_all();
 }
 
+// Issue 17, eleventh pass: a page's listings are read shard by shard side
+// by side; a page past the last match reads none (its first version sized
+// the reads as last - first, which wrapped around and threw).
+TEST_CASE("a page past the last match is empty and still counts every match") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, long_tail_catalog());
+    for (const bool parallel_shards : {true, false}) {
+        SearchService service = service_with(dir, ServiceOptions::TopKBound::many_matches, parallel_shards);
+        for (const std::string text : {"tiffany co authentic", "black leather bag gold chain", "new"}) {
+            CAPTURE(text);
+            const SearchResult all = service.search({.text = text, .limit = 100, .exact_total = true});
+            REQUIRE(all.total > 0);
+            const SearchResult past =
+                service.search({.text = text, .offset = static_cast<std::size_t>(all.total) + 3, .limit = 20,
+                                .exact_total = true});
+            CHECK(past.hits.empty());
+            CHECK(past.total == all.total);
+        }
+    }
+}
+
 // A word in thousands of listings gives them all the same bound, so the
 // first pass of the top-k bound takes a page's worth of the tying
 // listings by docid rather than all of them (which weighed every match
