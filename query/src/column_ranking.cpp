@@ -39,6 +39,7 @@ public:
         }
     }
 
+    // Offers every candidate `other` kept, emptying it.
     void offer_all(TopCandidates& other) {
         for (; !other.heap_.empty(); other.heap_.pop()) offer(other.heap_.top());
     }
@@ -127,11 +128,6 @@ void offer_newest(const ShardSnapshot& snapshot, const DocidSet& matches, std::s
         ++found;
     }
 }
-
-// Handing a shard to a helper costs some tens of microseconds: worth it
-// for a query of many terms to match, or many matches to order.
-constexpr std::size_t min_terms_side_by_side = 16;
-constexpr std::uint64_t min_matches_side_by_side = 2048;
 
 // One shard's best `wanted` matches in its snapshot by `keys`.
 TopCandidates best_in_snapshot(const ShardView& shard, std::size_t shard_index, const DocidSet& matches,

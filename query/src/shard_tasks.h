@@ -7,9 +7,16 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace query {
+
+// Handing a shard's part of a request to a helper thread costs some tens
+// of microseconds (waking a thread on a VM): side by side only where the
+// part is larger, by the terms it reads or the matches it goes through.
+inline constexpr std::size_t min_terms_side_by_side = 16;
+inline constexpr std::uint64_t min_matches_side_by_side = 2048;
 
 // Runs task(0) ... task(count - 1), each once, and returns when all have
 // finished; rethrows the first exception a task threw. With `side_by_side`

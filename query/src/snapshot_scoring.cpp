@@ -44,11 +44,6 @@ constexpr std::size_t min_matches_to_bound = 2048;
 // -2.4% server time, 2 about as much, 1 -0.8%, 16 +0.8%; 512 or 8,192
 // matches to bound from instead of 2,048 both lose (+1.3%, +0.4%).
 constexpr std::size_t first_pass_per_kept = 4;
-// Handing a shard's part of a request to a helper thread costs some tens
-// of microseconds (waking a thread on a VM): side by side only where the
-// part is larger, by the terms it reads or the matches it weighs.
-constexpr std::size_t min_terms_side_by_side = 16;
-constexpr std::uint64_t min_matches_side_by_side = 2048;
 
 // Relative slack between a score and its bound for rounding.
 constexpr double bound_rounding_margin = 1e-9;
