@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -22,6 +23,29 @@ unsigned processors() {
 
 std::atomic<unsigned> running_requests{0};
 
+// A request hands its shards to a helper several times in a row (matching,
+// weighing, reading the page, counting facets). Waking a sleeping thread
+// takes tens of microseconds on a VM, as long as a median request's part
+// of a shard: so a helper that has just finished polls for the next part
+// this long before it sleeps, and a request waiting for its helper polls
+// as long before it sleeps. Only a quiet server hands parts over (see
+// run_shard_tasks), so the polling takes no core a request needs.
+constexpr auto helper_polls_for = std::chrono::microseconds(300);
+constexpr auto request_polls_for = std::chrono::microseconds(200);
+
+// Polls `ready` until it holds or `duration` has passed; whether it held.
+template <typename Ready>
+bool poll_for(std::chrono::microseconds duration, Ready ready) {
+    const auto deadline = std::chrono::steady_clock::now() + duration;
+    for (unsigned spins = 0;; ++spins) {
+        if (ready()) return true;
+        if (spins % 64 == 63 && std::chrono::steady_clock::now() >= deadline) return false;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+
 // One request's tasks. Whoever runs one (the request's thread or a
 // helper) takes the next index; the request's thread waits until all are
 // done. A helper that takes the job after every index was taken runs none,
@@ -32,7 +56,7 @@ struct Job {
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     std::condition_variable all_done;
-    std::size_t done = 0;
+    std::atomic<std::size_t> done{0};  // changed under `mutex`, polled without it
     std::exception_ptr error;
 
     // Runs tasks until none is left to take.
@@ -67,6 +91,7 @@ public:
         std::lock_guard lock(mutex_);
         if (idle_ == 0 || !waiting_.empty()) return false;
         waiting_.push_back(job);
+        jobs_waiting_.store(true, std::memory_order_release);
         wake_.notify_one();
         return true;
     }
@@ -77,23 +102,30 @@ private:
     }
 
     void serve() {
-        for (;;) {
-            std::shared_ptr<Job> job;
-            {
-                std::unique_lock lock(mutex_);
-                ++idle_;
-                wake_.wait(lock, [&] { return !waiting_.empty(); });
-                --idle_;
-                job = std::move(waiting_.front());
-                waiting_.pop_front();
-            }
-            job->work();
+        for (;;) next_job()->work();
+    }
+
+    // Idle (polling, then asleep) until a job is handed over.
+    std::shared_ptr<Job> next_job() {
+        std::unique_lock lock(mutex_);
+        ++idle_;
+        if (waiting_.empty()) {
+            lock.unlock();
+            poll_for(helper_polls_for, [&] { return jobs_waiting_.load(std::memory_order_acquire); });
+            lock.lock();
         }
+        wake_.wait(lock, [&] { return !waiting_.empty(); });
+        --idle_;
+        std::shared_ptr<Job> job = std::move(waiting_.front());
+        waiting_.pop_front();
+        jobs_waiting_.store(!waiting_.empty(), std::memory_order_release);
+        return job;
     }
 
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::shared_ptr<Job>> waiting_;
+    std::atomic<bool> jobs_waiting_{false};  // !waiting_.empty(), polled without the lock
     unsigned idle_ = 0;
 };
 
@@ -113,6 +145,7 @@ void run_shard_tasks(std::size_t count, const std::function<void(std::size_t)>& 
     Helpers::instance().offer(job);
     job->work();
     std::exception_ptr error;
+    poll_for(request_polls_for, [&] { return job->done.load(std::memory_order_acquire) == job->count; });
     {
         std::unique_lock lock(job->mutex);
         job->all_done.wait(lock, [&] { return job->done == job->count; });

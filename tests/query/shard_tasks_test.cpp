@@ -61,3 +61,20 @@ TEST_CASE("requests running shard tasks at once all finish with every task run")
     for (auto& request : requests) request.join();
     CHECK(total == 6 * 500 * 2);
 }
+
+// Issue 17, eleventh pass: a helper that has just finished polls for the
+// next request's tasks for a few hundred microseconds, then sleeps. Tasks
+// handed over back to back (while it polls) and after pauses longer than
+// its polling (once it sleeps) must all run, each once.
+TEST_CASE("shard tasks handed over while the helper polls and after it has gone to sleep all run") {
+    for (const auto pause : {std::chrono::microseconds(0), std::chrono::microseconds(50), std::chrono::microseconds(2000)}) {
+        CAPTURE(pause.count());
+        for (int round = 0; round < 40; ++round) {
+            std::vector<std::atomic<int>> runs(2);
+            run_shard_tasks(2, [&](std::size_t index) { ++runs[index]; }, true);
+            CHECK(runs[0] == 1);
+            CHECK(runs[1] == 1);
+            std::this_thread::sleep_for(pause);
+        }
+    }
+}
