@@ -112,8 +112,8 @@ public:
     }
 
     FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) override {
-        // Counting a few thousand matches takes less than handing a shard to a helper.
-        constexpr std::uint64_t min_matches_counted_side_by_side = 8192;
+        // Counting a thousand matches takes less than handing a shard to a helper.
+        constexpr std::uint64_t min_matches_counted_side_by_side = 2048;
         return query::count_facets(shard_views(), plan.request, filtered_queries(plan, planner),
                                    page.snapshot_matches.get(),
                                    options_.parallel_shards && page.matches >= min_matches_counted_side_by_side);

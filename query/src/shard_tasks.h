@@ -12,11 +12,13 @@
 
 namespace query {
 
-// Handing a shard's part of a request to a helper thread costs some tens
-// of microseconds (waking a thread on a VM): side by side only where the
-// part is larger, by the terms it reads or the matches it goes through.
-inline constexpr std::size_t min_terms_side_by_side = 16;
-inline constexpr std::uint64_t min_matches_side_by_side = 2048;
+// Handing a shard's part of a request to a helper thread costs a few
+// microseconds while the helper polls (tens to wake it on a VM): side by
+// side only where the part is larger, by the terms it reads or the matches
+// it goes through. Over the long-tail log, 4 terms and 512 matches (with
+// facets from 2,048) gave 6% less server time than 16 and 2,048 (8,192).
+inline constexpr std::size_t min_terms_side_by_side = 4;
+inline constexpr std::uint64_t min_matches_side_by_side = 512;
 
 // Runs task(0) ... task(count - 1), each once, and returns when all have
 // finished; rethrows the first exception a task threw. With `side_by_side`
