@@ -440,7 +440,7 @@ private:
         std::vector<ListingAddress> listings;
         for (const Xapian::docid combined : combined_docids) listings.push_back(address_of(combined));
         const auto scores = snapshot_scores(shard_views(), combined_, planner.scored(plan, ranking_context_of(plan)),
-                                            bm25_parameters(*plan.ranking), listings);
+                                            bm25_parameters(*plan.ranking), listings, options_.parallel_shards);
         if (!scores) return false;
         for (std::size_t n = 0; n < hits.size(); ++n) hits[n].score = (*scores)[n];
         return true;

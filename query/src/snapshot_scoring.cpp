@@ -1031,34 +1031,50 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
     return candidates;
 }
 
+namespace {
+
+// The scores of the `listings` in shard `shard_index` (written at their
+// places in `scores`); false when the tree cannot be weighed there or a
+// listing is beyond the snapshot.
+bool scores_in_shard(const ShardView& shard, std::size_t shard_index, const CollectionStatistics& statistics,
+                     const QueryTree& scored, const Bm25Parameters& bm25, const std::vector<ListingAddress>& listings,
+                     std::vector<double>& scores) {
+    const auto in_shard = [&](const ListingAddress& listing) { return listing.shard == shard_index; };
+    if (std::none_of(listings.begin(), listings.end(), in_shard)) return true;
+    DocidSet listed(shard.snapshot->size());
+    for (const ListingAddress& listing : listings) {
+        if (!in_shard(listing)) continue;
+        if (listing.docid == 0 || listing.docid >= shard.snapshot->size()) return false;
+        listed.add(listing.docid);
+    }
+    ShardReads reads(shard, statistics, bm25);
+    const auto in_docid_order = exact_scores(reads, scored, listed);
+    if (!in_docid_order) return false;
+    // The n-th listing of the set in docid order has the n-th score.
+    std::vector<Xapian::docid> ascending;
+    listed.for_each([&](Xapian::docid docid) { ascending.push_back(docid); });
+    for (std::size_t n = 0; n < listings.size(); ++n) {
+        if (!in_shard(listings[n])) continue;
+        const auto at = std::lower_bound(ascending.begin(), ascending.end(), listings[n].docid) - ascending.begin();
+        scores[n] = (*in_docid_order)[static_cast<std::size_t>(at)];
+    }
+    return true;
+}
+
+}  // namespace
+
 std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>& shards,
                                                    const Xapian::Database& combined, const QueryTree& scored,
                                                    const Bm25Parameters& bm25,
-                                                   const std::vector<ListingAddress>& listings) {
+                                                   const std::vector<ListingAddress>& listings, bool side_by_side) {
     std::vector<double> scores(listings.size());
-    const CollectionStatistics statistics(combined, shards, scored, false);
-    for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
-        const auto in_shard = [&](const ListingAddress& listing) { return listing.shard == shard_index; };
-        if (std::none_of(listings.begin(), listings.end(), in_shard)) continue;
-        const ShardView& shard = shards[shard_index];
-        DocidSet listed(shard.snapshot->size());
-        for (const ListingAddress& listing : listings) {
-            if (!in_shard(listing)) continue;
-            if (listing.docid == 0 || listing.docid >= shard.snapshot->size()) return std::nullopt;
-            listed.add(listing.docid);
-        }
-        ShardReads reads(shard, statistics, bm25);
-        const auto in_docid_order = exact_scores(reads, scored, listed);
-        if (!in_docid_order) return std::nullopt;
-        // The n-th listing of the set in docid order has the n-th score.
-        std::vector<Xapian::docid> ascending;
-        listed.for_each([&](Xapian::docid docid) { ascending.push_back(docid); });
-        for (std::size_t n = 0; n < listings.size(); ++n) {
-            if (!in_shard(listings[n])) continue;
-            const auto at = std::lower_bound(ascending.begin(), ascending.end(), listings[n].docid) - ascending.begin();
-            scores[n] = (*in_docid_order)[static_cast<std::size_t>(at)];
-        }
-    }
+    const CollectionStatistics statistics(combined, shards, scored, side_by_side);
+    std::vector<char> weighed(shards.size(), 0);
+    run_shard_tasks(
+        shards.size(),
+        [&](std::size_t n) { weighed[n] = scores_in_shard(shards[n], n, statistics, scored, bm25, listings, scores); },
+        side_by_side);
+    if (std::find(weighed.begin(), weighed.end(), 0) != weighed.end()) return std::nullopt;
     return scores;
 }
 

@@ -75,11 +75,13 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
 // The scores under `scored` of `listings` (each below its snapshot's size
 // and matching the query), in that order, as snapshot_candidates weighs
 // them: Xapian's own up to rounding. nullopt when a tree part cannot be
-// weighed here or a listing is beyond its snapshot.
+// weighed here or a listing is beyond its snapshot. With `side_by_side`,
+// the shards are weighed on two threads when a helper is idle.
 std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>& shards,
                                                    const Xapian::Database& combined, const QueryTree& scored,
                                                    const Bm25Parameters& bm25,
-                                                   const std::vector<ListingAddress>& listings);
+                                                   const std::vector<ListingAddress>& listings,
+                                                   bool side_by_side = false);
 
 // Whether two scores are close enough for rounding to order them either
 // way: the snapshots add a listing's weights in another order than Xapian's
