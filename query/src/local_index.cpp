@@ -27,8 +27,9 @@ using Clock = std::chrono::steady_clock;
 // it met).
 constexpr int max_window_attempts = 3;
 
-// Reading a listing through Xapian takes a few microseconds, handing a
-// shard's listings to a helper some tens: side by side from this many.
+// Reading a listing through Xapian takes a few microseconds, about as long
+// as handing a shard's listings to a polling helper: side by side from
+// this many (see min_matches_side_by_side for the other parts).
 constexpr std::size_t min_listings_read_side_by_side = 16;
 
 ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {

@@ -121,8 +121,7 @@ public:
         const std::size_t word = docid >> 6;
         if (word >= words_.size()) return;
         const std::uint64_t bits = words_[word], bit = std::uint64_t{1} << (docid & 63);
-        if ((bits & bit) == 0) return;
-        scores_[ranks_before_[word] + static_cast<std::size_t>(std::popcount(bits & (bit - 1)))] += weight;
+        if ((bits & bit) != 0) add_at(slot_in(word, bits, bit), weight);
     }
     void add_at(std::size_t slot, double weight) { scores_[slot] += weight; }
     // The score of the n-th match in docid order.
@@ -131,8 +130,11 @@ public:
 private:
     std::size_t slot_of(Xapian::docid docid) const {
         const std::size_t word = docid >> 6;
-        const std::uint64_t below = words_[word] & ((std::uint64_t{1} << (docid & 63)) - 1);
-        return ranks_before_[word] + static_cast<std::size_t>(std::popcount(below));
+        return slot_in(word, words_[word], std::uint64_t{1} << (docid & 63));
+    }
+    // The slot of the match at `bit` of bitmap word `word` (whose bits are `bits`).
+    std::size_t slot_in(std::size_t word, std::uint64_t bits, std::uint64_t bit) const {
+        return ranks_before_[word] + static_cast<std::size_t>(std::popcount(bits & (bit - 1)));
     }
 
     const std::vector<std::uint64_t>& words_;
@@ -246,6 +248,15 @@ void for_each_listed(const std::vector<Xapian::docid>& listed, const std::vector
     }
 }
 
+// The docids of `listed` in `set`.
+std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed, const DocidSet& set) {
+    std::vector<Xapian::docid> found;
+    for (const Xapian::docid docid : listed) {
+        if (set.contains(docid)) found.push_back(docid);
+    }
+    return found;
+}
+
 // The listings a node is weighed for, with their number (counted once,
 // not once per term: a word in 300 brand names has 300 terms). Few
 // listings (the first pass of the top-k bound weighs a few hundred of a
@@ -302,11 +313,7 @@ public:
             auto narrowed = std::make_shared<const DocidSet>(DocidSet::intersection(matching, *docs_));
             return Gate(std::move(narrowed));
         }
-        std::vector<Xapian::docid> kept;
-        for (const Xapian::docid docid : listed()) {
-            if (matching.contains(docid)) kept.push_back(docid);
-        }
-        return Gate(std::move(kept));
+        return Gate(listed_in(listed(), matching));
     }
 
 private:
@@ -489,14 +496,6 @@ std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed,
                                      const std::vector<Xapian::docid>& postings) {
     std::vector<Xapian::docid> found;
     for_each_listed(listed, postings, [&](std::size_t n) { found.push_back(postings[n]); });
-    return found;
-}
-
-std::vector<Xapian::docid> listed_in(const std::vector<Xapian::docid>& listed, const DocidSet& set) {
-    std::vector<Xapian::docid> found;
-    for (const Xapian::docid docid : listed) {
-        if (set.contains(docid)) found.push_back(docid);
-    }
     return found;
 }
 
