@@ -157,12 +157,7 @@ std::optional<ColumnRanking> rank_by_columns(const std::vector<ShardView>& shard
                                              std::size_t offset, std::size_t limit, bool side_by_side) {
     const KeyMaker keys(order, shards.size());
     const std::size_t wanted = offset + limit;
-    // Read out of Xapian's query objects here, once: see MatchExpression.
-    const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
-    std::vector<std::optional<DocidSet>> matches(shards.size());
-    run_shard_tasks(
-        shards.size(), [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
-        side_by_side && matching.term_count() >= min_terms_side_by_side);
+    std::vector<std::optional<DocidSet>> matches = matches_in_snapshots(shards, filters, queries, side_by_side);
     ColumnRanking ranking;
     for (const auto& shard_matches : matches) {
         if (!shard_matches) return std::nullopt;

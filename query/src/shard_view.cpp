@@ -1,5 +1,7 @@
 #include "shard_view.h"
 
+#include "shard_tasks.h"
+
 namespace query {
 
 std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
@@ -26,6 +28,18 @@ std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filter
         if (snapshot.passes(value_filter, docid)) passing.add(docid);
     });
     return passing;
+}
+
+std::vector<std::optional<DocidSet>> matches_in_snapshots(const std::vector<ShardView>& shards,
+                                                          const Filters& filters, const FilteredQueries& queries,
+                                                          bool side_by_side) {
+    // Read out of Xapian's query objects here, once: see MatchExpression.
+    const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
+    std::vector<std::optional<DocidSet>> matches(shards.size());
+    run_shard_tasks(
+        shards.size(), [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
+        side_by_side && matching.term_count() >= min_terms_side_by_side);
+    return matches;
 }
 
 }  // namespace query

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <xapian.h>
 
@@ -56,5 +57,11 @@ std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filter
 // (`with_term_filters`, safe on any thread: see MatchExpression).
 std::optional<DocidSet> matches_in_snapshot(const ShardView& shard, const Filters& filters,
                                             const MatchExpression& with_term_filters);
+// The same for every shard, the query read out of Xapian's objects once;
+// with `side_by_side`, on two threads when the query reads enough terms
+// (see run_shard_tasks).
+std::vector<std::optional<DocidSet>> matches_in_snapshots(const std::vector<ShardView>& shards,
+                                                          const Filters& filters, const FilteredQueries& queries,
+                                                          bool side_by_side);
 
 }  // namespace query

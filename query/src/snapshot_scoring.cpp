@@ -989,12 +989,7 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
                                                       std::size_t count, ScoringBound bound, bool side_by_side,
                                                       std::uint64_t ranked_from_matches) {
     const std::size_t shard_count = shards.size();
-    // Read out of Xapian's query objects here, once: see MatchExpression.
-    const MatchExpression matching = MatchExpression::of(queries.with_term_filters(filters));
-    std::vector<std::optional<DocidSet>> matches(shard_count);
-    run_shard_tasks(
-        shard_count, [&](std::size_t n) { matches[n] = matches_in_snapshot(shards[n], filters, matching); },
-        side_by_side && matching.term_count() >= min_terms_side_by_side);
+    std::vector<std::optional<DocidSet>> matches = matches_in_snapshots(shards, filters, queries, side_by_side);
     SnapshotCandidates candidates;
     candidates.docids.resize(shard_count);
     for (const auto& shard_matches : matches) {
