@@ -48,14 +48,52 @@ constexpr std::size_t first_pass_per_kept = 4;
 // Relative slack between a score and its bound for rounding.
 constexpr double bound_rounding_margin = 1e-9;
 
+// The part of BM25's weight that depends on a listing's length and the
+// term's wdf, not on the term: shared by all the terms a request weighs in
+// a shard. Most postings have wdf 1 and a short listing; their parts are
+// looked up (computed once per length: a table per term cost 256 divisions,
+// and a two-letter prefix weighs a hundred terms in each of three passes).
+class LengthNormalisation {
+public:
+    LengthNormalisation(const Bm25Parameters& bm25, Xapian::doccount doccount, Xapian::totallength total_length)
+        : bm25_(bm25) {
+        const double collection_size = doccount;
+        if (bm25.b != 0 && bm25.k1 != 0 && collection_size > 0) {
+            const double average_length = double(total_length) / collection_size;
+            if (average_length != 0) length_factor_ = 1 / average_length;
+        }
+        for (Xapian::termcount length = 0; length < once_by_length_.size(); ++length) {
+            once_by_length_[length] = computed(1, length);
+        }
+    }
+
+    // wdf / (k1 (normalised length x b + 1 - b) + wdf).
+    double part(Xapian::termcount wdf, Xapian::termcount length) const {
+        if (wdf == 1 && length < once_by_length_.size()) return once_by_length_[length];
+        return computed(wdf, length);
+    }
+
+private:
+    double computed(Xapian::termcount wdf, Xapian::termcount length) const {
+        const double normlen = std::max(length * length_factor_, bm25_.min_normlen);
+        const double wdf_double = wdf;
+        const double denominator = bm25_.k1 * (normlen * bm25_.b + (1 - bm25_.b)) + wdf_double;
+        return wdf_double / denominator;
+    }
+
+    const Bm25Parameters& bm25_;
+    double length_factor_ = 0;
+    std::array<double, 256> once_by_length_{};
+};
+
 // One term's BM25 weight as Xapian::BM25Weight computes it (init() and
 // get_sumpart(), with k2 = 0, k3 = 1 and a query term frequency of 1),
 // from the statistics of the combined database.
 class TermWeight {
 public:
-    TermWeight(const Bm25Parameters& bm25, Xapian::doccount doccount, Xapian::totallength total_length,
+    TermWeight(const Bm25Parameters& bm25, const LengthNormalisation& lengths, Xapian::doccount doccount,
                Xapian::doccount termfreq_of_term, double factor)
-        : bm25_(bm25) {
+        : lengths_(lengths) {
         const double collection_size = doccount;
         const double termfreq = termfreq_of_term;
         double tw = (collection_size - termfreq + 0.5) / (termfreq + 0.5);
@@ -64,40 +102,21 @@ public:
         termweight_ = std::log(tw) * factor;
         termweight_ *= (k3 + 1) * wqf / (k3 + wqf);
         termweight_ *= (bm25.k1 + 1);
-        if (bm25.b != 0 && bm25.k1 != 0 && collection_size > 0) {
-            const double average_length = double(total_length) / collection_size;
-            if (average_length != 0) length_factor_ = 1 / average_length;
-        }
-        // Most postings have wdf 1 and a short listing: their weights are
-        // looked up (the same arithmetic, done once per length).
-        for (Xapian::termcount length = 0; length < once_by_length_.size(); ++length) {
-            once_by_length_[length] = computed(1, length);
-        }
     }
 
     double of(Xapian::termcount wdf, Xapian::termcount length) const {
-        if (wdf == 1 && length < once_by_length_.size()) return once_by_length_[length];
-        return computed(wdf, length);
+        return termweight_ * lengths_.part(wdf, length);
     }
     // The most a posting weighs with at most `max_wdf` in a listing of at
     // least `min_length` terms (the weight grows with the wdf and falls
     // with the length).
     double upper_bound(Xapian::termcount max_wdf, Xapian::termcount min_length) const {
-        return computed(max_wdf, min_length);
+        return of(max_wdf, min_length);
     }
 
 private:
-    double computed(Xapian::termcount wdf, Xapian::termcount length) const {
-        const double normlen = std::max(length * length_factor_, bm25_.min_normlen);
-        const double wdf_double = wdf;
-        const double denominator = bm25_.k1 * (normlen * bm25_.b + (1 - bm25_.b)) + wdf_double;
-        return termweight_ * (wdf_double / denominator);
-    }
-
-    const Bm25Parameters& bm25_;
+    const LengthNormalisation& lengths_;
     double termweight_ = 0;
-    double length_factor_ = 0;
-    std::array<double, 256> once_by_length_{};
 };
 
 // Scores of the matching listings of one shard, in a compact array: a
@@ -446,14 +465,16 @@ void fold(Op op, DocidSet& result, const DocidSet& next) {
 class ShardReads {
 public:
     ShardReads(const ShardView& shard, const CollectionStatistics& statistics, const Bm25Parameters& bm25)
-        : shard_(shard), statistics_(statistics), bm25_(bm25) {}
+        : shard_(shard),
+          statistics_(statistics),
+          bm25_(bm25),
+          lengths_(bm25, statistics.doccount, statistics.total_length) {}
 
     const ShardView& shard() const { return shard_; }
     const CollectionStatistics& statistics() const { return statistics_; }
     // The BM25 weight of `term` times `factor`, with the combined database's statistics.
     TermWeight weight_of(const std::string& term, double factor) const {
-        return TermWeight(bm25_, statistics_.doccount, statistics_.total_length, statistics_.frequency_of(term),
-                          factor);
+        return TermWeight(bm25_, lengths_, statistics_.doccount, statistics_.frequency_of(term), factor);
     }
 
     // The listings matching `node`, a node of the tree every pass reads
@@ -487,6 +508,7 @@ private:
     const ShardView& shard_;
     const CollectionStatistics& statistics_;
     const Bm25Parameters& bm25_;
+    LengthNormalisation lengths_;
     std::unordered_map<std::string, std::shared_ptr<const TermPostings>> known_;
     std::unordered_map<const QueryTree*, SharedMatches> matches_;
 };
