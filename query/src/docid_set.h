@@ -47,18 +47,28 @@ public:
         }
     }
 
-    // The docids of this set whose rank in it (0 for the lowest) passes
-    // `keep(rank)`, asked in increasing order; built a word at a time.
-    template <typename Keep>
-    DocidSet subset_by_rank(Keep keep) const {
+    // The docids of this set whose value in `by_rank` (indexed by their
+    // rank in the set) is at least `lowest`. Most words of a top-k bound's
+    // pass keep nothing: their values are compared together (vectorised)
+    // before any bit is visited.
+    DocidSet subset_at_least(const std::vector<double>& by_rank, double lowest) const {
         DocidSet subset(size_);
         std::size_t rank = 0;
         for (std::size_t word_index = 0; word_index < words_.size(); ++word_index) {
-            std::uint64_t kept = 0;
-            for (std::uint64_t word = words_[word_index]; word != 0; word &= word - 1) {
-                if (keep(rank++)) kept |= word & (~word + 1);  // the lowest bit left
+            const std::uint64_t word = words_[word_index];
+            const auto in_word = static_cast<std::size_t>(std::popcount(word));
+            const double* values = by_rank.data() + rank;
+            std::size_t reaching = 0;
+            for (std::size_t n = 0; n < in_word; ++n) reaching += values[n] >= lowest ? 1 : 0;
+            if (reaching != 0) {
+                std::uint64_t kept = 0;
+                std::size_t n = 0;
+                for (std::uint64_t left = word; left != 0; left &= left - 1, ++n) {
+                    if (values[n] >= lowest) kept |= left & (~left + 1);  // the lowest bit left
+                }
+                subset.words_[word_index] = kept;
             }
-            subset.words_[word_index] = kept;
+            rank += in_word;
         }
         return subset;
     }

@@ -143,8 +143,13 @@ public:
         if ((bits & bit) != 0) add_at(slot_in(word, bits, bit), weight);
     }
     void add_at(std::size_t slot, double weight) { scores_[slot] += weight; }
+    void add_to_all(double weight) {
+        for (double& score : scores_) score += weight;
+    }
     // The score of the n-th match in docid order.
     double nth(std::size_t n) const { return scores_[n]; }
+    // The scores by rank in the matches (docid order).
+    const std::vector<double>& by_rank() const { return scores_; }
 
 private:
     std::size_t slot_of(Xapian::docid docid) const {
@@ -739,8 +744,12 @@ public:
         return false;
     }
 
-    // The bound of the n-th match in docid order.
-    double nth(std::size_t n) const { return bounds_.nth(n) + everywhere_; }
+    // The bounds of the matches by rank (docid order), once every part is added.
+    const std::vector<double>& by_rank() {
+        bounds_.add_to_all(everywhere_);
+        everywhere_ = 0;
+        return bounds_.by_rank();
+    }
 
 private:
     void add_at(const std::vector<Xapian::docid>& docids, double bound) {
@@ -883,6 +892,41 @@ double kth_largest(const std::vector<double>& values, std::size_t k) {
     return heap.front();
 }
 
+// Exactly `wanted` of `matches`, the highest bounds first (`bound_of`, by
+// rank in the matches) and, among those tying at the lowest bound taken,
+// the first by docid: a word's bounds are all alike, and taking every tie
+// weighed every match twice. One pass: a heap of the best so far, which
+// most matches leave at one comparison.
+DocidSet highest_bounded(const DocidSet& matches, const std::vector<double>& bound_of, std::size_t wanted) {
+    struct Bounded {
+        double bound;
+        std::size_t rank;
+        Xapian::docid docid;
+    };
+    // The heap's front is the worst kept: the lowest bound, the last by docid among equals.
+    const auto better = [](const Bounded& a, const Bounded& b) {
+        return a.bound > b.bound || (a.bound == b.bound && a.rank < b.rank);
+    };
+    std::vector<Bounded> best;
+    best.reserve(wanted);
+    std::size_t rank = 0;
+    matches.for_each([&](Xapian::docid docid) {
+        const double bound = bound_of[rank];
+        if (best.size() < wanted) {
+            best.push_back({bound, rank, docid});
+            std::push_heap(best.begin(), best.end(), better);
+        } else if (wanted > 0 && bound > best.front().bound) {  // an equal bound comes later: not better
+            std::pop_heap(best.begin(), best.end(), better);
+            best.back() = {bound, rank, docid};
+            std::push_heap(best.begin(), best.end(), better);
+        }
+        ++rank;
+    });
+    DocidSet chosen(matches.size());
+    for (const Bounded& kept : best) chosen.add(kept.docid);
+    return chosen;
+}
+
 // The matches of a shard that may rank: those weighed to find the
 // threshold, with their scores, and the others to weigh.
 struct MayRank {
@@ -904,38 +948,17 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
                                               std::size_t kept, std::optional<double> best_so_far) {
     MatchBounds bounds(reads, matches);
     if (!bounds.add(scored, 1.0)) return std::nullopt;
-    const std::size_t count = matches.count();
-    std::vector<double> bound_of(count);
-    for (std::size_t n = 0; n < count; ++n) bound_of[n] = bounds.nth(n);
-    const auto listings_bounded_from = [&](double lowest) {
-        return matches.subset_by_rank([&](std::size_t n) { return bound_of[n] >= lowest; });
-    };
-    // Exactly `wanted` listings, the highest bounds first and, among those
-    // tying at the lowest bound taken, the first by docid: a word's bounds
-    // are all alike, and taking every tie weighed every match twice.
-    const auto highest_bounded = [&](std::size_t wanted) {
-        const double lowest = kth_largest(bound_of, wanted);
-        const auto above = static_cast<std::size_t>(
-            std::count_if(bound_of.begin(), bound_of.end(), [&](double bound) { return bound > lowest; }));
-        std::size_t ties_taken = wanted - above;
-        return matches.subset_by_rank([&](std::size_t n) {
-            const double bound = bound_of[n];
-            if (bound > lowest) return true;
-            if (bound != lowest || ties_taken == 0) return false;
-            --ties_taken;
-            return true;
-        });
-    };
+    const std::vector<double>& bound_of = bounds.by_rank();
     // Any listings give a threshold: the final `kept` best all score at
     // least the kept-th best of them.
-    DocidSet first = highest_bounded(std::min(count, kept * first_pass_per_kept));
+    DocidSet first = highest_bounded(matches, bound_of, std::min(bound_of.size(), kept * first_pass_per_kept));
     auto first_scores = exact_scores(reads, scored, first);
     if (!first_scores) return std::nullopt;
     double threshold = kth_largest(*first_scores, kept);
     if (best_so_far) threshold = std::max(threshold, *best_so_far);
     // Scores are sums of the same terms in another order than the bounds:
     // a margin far above rounding keeps a listing that ties the threshold.
-    DocidSet to_weigh = listings_bounded_from(threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+    DocidSet to_weigh = matches.subset_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
     to_weigh.subtract(first);
     return MayRank{.weighed = std::move(first), .scores = std::move(*first_scores), .to_weigh = std::move(to_weigh)};
 }
