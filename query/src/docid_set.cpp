@@ -45,6 +45,22 @@ DocidSet& DocidSet::subtract(const DocidSet& other) {
     return *this;
 }
 
+DocidSet DocidSet::at_ranks(const std::vector<std::size_t>& ranks) const {
+    DocidSet subset(size_);
+    std::size_t word_index = 0, ranks_before = 0;  // the set's docids before words_[word_index]
+    for (const std::size_t rank : ranks) {
+        auto in_word = static_cast<std::size_t>(std::popcount(words_[word_index]));
+        while (rank >= ranks_before + in_word) {
+            ranks_before += in_word;
+            in_word = static_cast<std::size_t>(std::popcount(words_[++word_index]));
+        }
+        std::uint64_t word = words_[word_index];
+        for (std::size_t skipped = rank - ranks_before; skipped > 0; --skipped) word &= word - 1;
+        subset.words_[word_index] |= word & (~word + 1);  // the lowest bit left
+    }
+    return subset;
+}
+
 std::size_t DocidSet::count() const {
     std::size_t total = 0;
     for (std::uint64_t word : words_) total += static_cast<std::size_t>(std::popcount(word));

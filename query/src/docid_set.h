@@ -47,31 +47,9 @@ public:
         }
     }
 
-    // The docids of this set whose value in `by_rank` (indexed by their
-    // rank in the set) is at least `lowest`. Most words of a top-k bound's
-    // pass keep nothing: their values are compared together (vectorised)
-    // before any bit is visited.
-    DocidSet subset_at_least(const std::vector<double>& by_rank, double lowest) const {
-        DocidSet subset(size_);
-        std::size_t rank = 0;
-        for (std::size_t word_index = 0; word_index < words_.size(); ++word_index) {
-            const std::uint64_t word = words_[word_index];
-            const auto in_word = static_cast<std::size_t>(std::popcount(word));
-            const double* values = by_rank.data() + rank;
-            std::size_t reaching = 0;
-            for (std::size_t n = 0; n < in_word; ++n) reaching += values[n] >= lowest ? 1 : 0;
-            if (reaching != 0) {
-                std::uint64_t kept = 0;
-                std::size_t n = 0;
-                for (std::uint64_t left = word; left != 0; left &= left - 1, ++n) {
-                    if (values[n] >= lowest) kept |= left & (~left + 1);  // the lowest bit left
-                }
-                subset.words_[word_index] = kept;
-            }
-            rank += in_word;
-        }
-        return subset;
-    }
+    // The docids at `ranks` in this set (ascending, each below count(); rank
+    // 0 is the lowest docid): a word's bits are visited only if it holds one.
+    DocidSet at_ranks(const std::vector<std::size_t>& ranks) const;
 
 private:
     std::size_t size_ = 0;

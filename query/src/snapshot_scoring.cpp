@@ -892,39 +892,74 @@ double kth_largest(const std::vector<double>& values, std::size_t k) {
     return heap.front();
 }
 
-// Exactly `wanted` of `matches`, the highest bounds first (`bound_of`, by
-// rank in the matches) and, among those tying at the lowest bound taken,
-// the first by docid: a word's bounds are all alike, and taking every tie
-// weighed every match twice. One pass: a heap of the best so far, which
-// most matches leave at one comparison.
-DocidSet highest_bounded(const DocidSet& matches, const std::vector<double>& bound_of, std::size_t wanted) {
-    struct Bounded {
-        double bound;
+// Values are compared this many at a time (vectorised) before one is
+// looked at alone: most of a top-k bound's values fall below what it seeks.
+constexpr std::size_t values_compared_together = 16;
+
+// Whether any of the `values_compared_together` values from `values` passes `passes`.
+template <typename Passes>
+bool any_in_block(const double* values, Passes passes) {
+    std::size_t passing = 0;
+    for (std::size_t n = 0; n < values_compared_together; ++n) passing += passes(values[n]) ? 1 : 0;
+    return passing != 0;
+}
+
+// The ranks (indexes, ascending) of the values at least `lowest`.
+std::vector<std::size_t> ranks_at_least(const std::vector<double>& values, double lowest) {
+    std::vector<std::size_t> ranks;
+    const auto reaches = [&](double value) { return value >= lowest; };
+    std::size_t n = 0;
+    for (; n + values_compared_together <= values.size(); n += values_compared_together) {
+        if (!any_in_block(values.data() + n, reaches)) continue;
+        for (std::size_t in_block = n; in_block < n + values_compared_together; ++in_block) {
+            if (reaches(values[in_block])) ranks.push_back(in_block);
+        }
+    }
+    for (; n < values.size(); ++n) {
+        if (reaches(values[n])) ranks.push_back(n);
+    }
+    return ranks;
+}
+
+// The ranks of exactly `wanted` of `values` (ascending): the highest values
+// and, among those tying at the lowest value taken, the lowest ranks (a
+// word's bounds are all alike, and taking every tie weighed every match
+// twice). A heap of the best so far, whose worst rises as it fills: a block
+// of values none of which beats it is passed over at once.
+std::vector<std::size_t> ranks_of_highest(const std::vector<double>& values, std::size_t wanted) {
+    struct Ranked {
+        double value;
         std::size_t rank;
-        Xapian::docid docid;
     };
-    // The heap's front is the worst kept: the lowest bound, the last by docid among equals.
-    const auto better = [](const Bounded& a, const Bounded& b) {
-        return a.bound > b.bound || (a.bound == b.bound && a.rank < b.rank);
+    // The heap's front is the worst kept: the lowest value, the highest rank among equals.
+    const auto better = [](const Ranked& a, const Ranked& b) {
+        return a.value > b.value || (a.value == b.value && a.rank < b.rank);
     };
-    std::vector<Bounded> best;
+    std::vector<Ranked> best;
     best.reserve(wanted);
-    std::size_t rank = 0;
-    matches.for_each([&](Xapian::docid docid) {
-        const double bound = bound_of[rank];
+    const auto offer = [&](std::size_t rank) {
         if (best.size() < wanted) {
-            best.push_back({bound, rank, docid});
+            best.push_back({values[rank], rank});
             std::push_heap(best.begin(), best.end(), better);
-        } else if (wanted > 0 && bound > best.front().bound) {  // an equal bound comes later: not better
+        } else if (values[rank] > best.front().value) {  // an equal value has a higher rank: not better
             std::pop_heap(best.begin(), best.end(), better);
-            best.back() = {bound, rank, docid};
+            best.back() = {values[rank], rank};
             std::push_heap(best.begin(), best.end(), better);
         }
-        ++rank;
-    });
-    DocidSet chosen(matches.size());
-    for (const Bounded& kept : best) chosen.add(kept.docid);
-    return chosen;
+    };
+    std::size_t n = 0;
+    for (; n < values.size() && best.size() < wanted; ++n) offer(n);
+    for (; wanted > 0 && n + values_compared_together <= values.size(); n += values_compared_together) {
+        const double worst_kept = best.front().value;
+        if (!any_in_block(values.data() + n, [&](double value) { return value > worst_kept; })) continue;
+        for (std::size_t in_block = n; in_block < n + values_compared_together; ++in_block) offer(in_block);
+    }
+    for (; wanted > 0 && n < values.size(); ++n) offer(n);
+    std::vector<std::size_t> ranks;
+    ranks.reserve(best.size());
+    for (const Ranked& kept : best) ranks.push_back(kept.rank);
+    std::sort(ranks.begin(), ranks.end());
+    return ranks;
 }
 
 // The matches of a shard that may rank: those weighed to find the
@@ -951,14 +986,15 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
     const std::vector<double>& bound_of = bounds.by_rank();
     // Any listings give a threshold: the final `kept` best all score at
     // least the kept-th best of them.
-    DocidSet first = highest_bounded(matches, bound_of, std::min(bound_of.size(), kept * first_pass_per_kept));
+    DocidSet first = matches.at_ranks(ranks_of_highest(bound_of, std::min(bound_of.size(), kept * first_pass_per_kept)));
     auto first_scores = exact_scores(reads, scored, first);
     if (!first_scores) return std::nullopt;
     double threshold = kth_largest(*first_scores, kept);
     if (best_so_far) threshold = std::max(threshold, *best_so_far);
     // Scores are sums of the same terms in another order than the bounds:
     // a margin far above rounding keeps a listing that ties the threshold.
-    DocidSet to_weigh = matches.subset_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+    DocidSet to_weigh =
+        matches.at_ranks(ranks_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin));
     to_weigh.subtract(first);
     return MayRank{.weighed = std::move(first), .scores = std::move(*first_scores), .to_weigh = std::move(to_weigh)};
 }

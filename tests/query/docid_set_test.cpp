@@ -5,7 +5,7 @@
 
 #include "docid_set.h"
 
-TEST_CASE("a docid set's subset by value keeps exactly the docids whose value by rank reaches the lowest") {
+TEST_CASE("a docid set's listings at given ranks are exactly the docids of those ranks") {
     std::mt19937 random(17);
     for (const double share : {0.01, 0.3, 1.0}) {
         query::DocidSet set(5000);
@@ -17,18 +17,20 @@ TEST_CASE("a docid set's subset by value keeps exactly the docids whose value by
                 docids.push_back(docid);
             }
         }
-        std::uniform_real_distribution<double> value(0, 10);
-        std::vector<double> by_rank(docids.size());
-        for (double& v : by_rank) v = value(random);
-        if (!by_rank.empty()) by_rank.back() = 9.5;  // a value equal to `lowest` is kept
-
-        const query::DocidSet subset = set.subset_at_least(by_rank, 9.5);
-        std::vector<Xapian::docid> expected, kept;
+        // Every rank, none, a few spread out, the first and the last.
+        std::vector<std::vector<std::size_t>> rank_lists(3);
+        std::bernoulli_distribution picked(0.05);
         for (std::size_t rank = 0; rank < docids.size(); ++rank) {
-            if (by_rank[rank] >= 9.5) expected.push_back(docids[rank]);
+            rank_lists[0].push_back(rank);
+            if (picked(random) || rank == 0 || rank + 1 == docids.size()) rank_lists[2].push_back(rank);
         }
-        subset.for_each([&](Xapian::docid docid) { kept.push_back(docid); });
-        CHECK(kept == expected);
-        CHECK(subset.size() == set.size());
+        for (const auto& ranks : rank_lists) {
+            std::vector<Xapian::docid> expected, found;
+            for (const std::size_t rank : ranks) expected.push_back(docids[rank]);
+            const query::DocidSet subset = set.at_ranks(ranks);
+            subset.for_each([&](Xapian::docid docid) { found.push_back(docid); });
+            CHECK(found == expected);
+            CHECK(subset.size() == set.size());
+        }
     }
 }
