@@ -45,6 +45,10 @@ constexpr std::size_t min_matches_to_bound = 2048;
 // matches to bound from instead of 2,048 both lose (+1.3%, +0.4%).
 constexpr std::size_t first_pass_per_kept = 4;
 
+// A threshold from another shard spares a shard's first pass when at most
+// this many listings per listing kept reach it.
+constexpr std::size_t listings_weighed_without_first_pass_per_kept = 64;
+
 // Relative slack between a score and its bound for rounding.
 constexpr double bound_rounding_margin = 1e-9;
 
@@ -984,6 +988,21 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
     MatchBounds bounds(reads, matches);
     if (!bounds.add(scored, 1.0)) return std::nullopt;
     const std::vector<double>& bound_of = bounds.by_rank();
+    const auto reaching = [&](double threshold) {
+        // Scores are sums of the same terms in another order than the
+        // bounds: a margin far above rounding keeps a listing that ties it.
+        return ranks_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+    };
+    // A shard weighed before this one gave a threshold: when few listings
+    // reach it, they are weighed without a first pass of their own (a pass
+    // over every posting of the tree: shards are weighed one after another
+    // on a busy server).
+    if (best_so_far) {
+        std::vector<std::size_t> ranks = reaching(*best_so_far);
+        if (ranks.size() <= kept * listings_weighed_without_first_pass_per_kept) {
+            return MayRank{.weighed = DocidSet(matches.size()), .scores = {}, .to_weigh = matches.at_ranks(ranks)};
+        }
+    }
     // Any listings give a threshold: the final `kept` best all score at
     // least the kept-th best of them.
     DocidSet first = matches.at_ranks(ranks_of_highest(bound_of, std::min(bound_of.size(), kept * first_pass_per_kept)));
@@ -991,10 +1010,7 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
     if (!first_scores) return std::nullopt;
     double threshold = kth_largest(*first_scores, kept);
     if (best_so_far) threshold = std::max(threshold, *best_so_far);
-    // Scores are sums of the same terms in another order than the bounds:
-    // a margin far above rounding keeps a listing that ties the threshold.
-    DocidSet to_weigh =
-        matches.at_ranks(ranks_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin));
+    DocidSet to_weigh = matches.at_ranks(reaching(threshold));
     to_weigh.subtract(first);
     return MayRank{.weighed = std::move(first), .scores = std::move(*first_scores), .to_weigh = std::move(to_weigh)};
 }

@@ -175,10 +175,11 @@ SearchService service_with(const test_support::TempDir& dir, ServiceOptions::Top
 
 // Each text's requests (top 20 at least) give the same results with the
 // top-k bound always on as with every match weighed, on `catalog`.
-void check_bound_is_exact(const std::string& catalog, std::initializer_list<const char*> texts) {
+void check_bound_is_exact(const std::string& catalog, std::initializer_list<const char*> texts,
+                          bool parallel_shards = true) {
     test_support::TempDir dir;
     query_test::build_index(dir, catalog);
-    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always);
+    SearchService bounded = service_with(dir, ServiceOptions::TopKBound::always, parallel_shards);
     SearchService exhaustive = service_with(dir, ServiceOptions::TopKBound::off);
     for (const std::string text : texts) {
         std::vector<SearchRequest> requests = requests_for(text);
@@ -210,6 +211,17 @@ TEST_CASE("bounding snapshot scores to the top k keeps exactly the exhaustive re
 TEST_CASE("the top-k bound's first pass over a few listings of a large shard ranks exactly as weighing every match") {
     check_bound_is_exact(long_tail_catalog(12000), {"new", "tiffany co authentic", "black leather bag gold chain",
                                                     "kids running shoes size", "neckl", "leathr bag", "black -shirt"});
+}
+
+// Issue 17, twelfth pass: shards weighed one after another (a busy server)
+// bound the second by the first's kept-th best score, and when few of its
+// listings can reach it, they are weighed without a first pass of the
+// second shard's own. The page must still be the exhaustive one.
+TEST_CASE("a shard bounded by the shard weighed before it ranks exactly as weighing every match") {
+    check_bound_is_exact(long_tail_catalog(12000),
+                         {"new", "co", "shirt", "tiffany co authentic", "black leather bag gold chain",
+                          "kids running shoes size", "neckl", "lea", "leathr bag", "black -shirt"},
+                         false);
 }
 
 // Issue 17, eighth pass: a request's shards are matched, weighed and counted
