@@ -86,7 +86,7 @@ std::uint64_t count_through_xapian(const ShardView& shard, const Xapian::Query& 
 // One facet's matches by value id (0: no value), read from one column.
 struct ValueCounter {
     FacetDimension facet;
-    const std::vector<std::uint32_t>* column;
+    const IdColumn* column;
     std::vector<std::uint64_t> by_id;
 };
 
@@ -158,19 +158,22 @@ ShardCounts count_columns(const ShardSnapshot& snapshot, const DocidSet& matchin
     };
     std::size_t next = 0;
     for (; next + 1 < counts.counters.size(); next += 2) {
-        const std::uint32_t* first_column = counts.counters[next].column->data();
-        const std::uint32_t* second_column = counts.counters[next + 1].column->data();
         std::uint64_t* first_by_id = counts.counters[next].by_id.data();
         std::uint64_t* second_by_id = counts.counters[next + 1].by_id.data();
-        walk([=](Xapian::docid docid) {
-            ++first_by_id[first_column[docid]];
-            ++second_by_id[second_column[docid]];
+        counts.counters[next].column->with_ids([&](const auto* first_column) {
+            counts.counters[next + 1].column->with_ids([&](const auto* second_column) {
+                walk([=](Xapian::docid docid) {
+                    ++first_by_id[first_column[docid]];
+                    ++second_by_id[second_column[docid]];
+                });
+            });
         });
     }
     if (next < counts.counters.size()) {
-        const std::uint32_t* column = counts.counters[next].column->data();
         std::uint64_t* by_id = counts.counters[next].by_id.data();
-        walk([=](Xapian::docid docid) { ++by_id[column[docid]]; });
+        counts.counters[next].column->with_ids([&](const auto* column) {
+            walk([=](Xapian::docid docid) { ++by_id[column[docid]]; });
+        });
     }
     if (prices != nullptr) matching.for_each([&](Xapian::docid docid) { prices->add(price_column[docid]); });
     return counts;

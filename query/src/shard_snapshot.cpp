@@ -159,16 +159,16 @@ void ShardSnapshot::fill_key_column(Xapian::Database& shard, FacetDimension firs
             const std::string name =
                 display.empty() ? key : category ? analyzers::category_prefix(display, level) : display;
             const std::uint32_t id = intern(dimension, name);
-            auto& column = ids_[index_of(dimension)];
+            auto& column = ids_[index_of(dimension)].building();
             for (; posting != shard.postlist_end(*term) && *posting < column.size(); ++posting) column[*posting] = id;
         }
     });
 }
 
 void ShardSnapshot::fill_category_paths() {
-    const Column& level_1 = ids_[index_of(FacetDimension::category_1)];
-    const Column& level_2 = ids_[index_of(FacetDimension::category_2)];
-    const Column& level_3 = ids_[index_of(FacetDimension::category_3)];
+    const Column& level_1 = ids_[index_of(FacetDimension::category_1)].building();
+    const Column& level_2 = ids_[index_of(FacetDimension::category_2)].building();
+    const Column& level_3 = ids_[index_of(FacetDimension::category_3)].building();
     // The three ids packed in one key; a shard with more names at a level
     // than that (the category tree has ~1,300 in all) counts level by level.
     constexpr std::uint32_t bits_per_level = 21;
@@ -176,14 +176,15 @@ void ShardSnapshot::fill_category_paths() {
         if (facet_value_count(level) >= (std::size_t{1} << bits_per_level)) return;
     }
     std::unordered_map<std::uint64_t, std::uint32_t> path_id_of;
-    category_path_.assign(level_1.size(), 0);
+    Column& category_path = category_path_.building();
+    category_path.assign(level_1.size(), 0);
     for (std::size_t docid = 0; docid < level_1.size(); ++docid) {
         if (level_1[docid] == 0 && level_2[docid] == 0 && level_3[docid] == 0) continue;
         const std::uint64_t key = (std::uint64_t{level_1[docid]} << (2 * bits_per_level)) |
                                   (std::uint64_t{level_2[docid]} << bits_per_level) | level_3[docid];
         auto [found, added] = path_id_of.try_emplace(key, static_cast<std::uint32_t>(category_paths_.size() + 1));
         if (added) category_paths_.push_back({{level_1[docid], level_2[docid], level_3[docid]}});
-        category_path_[docid] = found->second;
+        category_path[docid] = found->second;
     }
 }
 
@@ -200,7 +201,7 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     snapshot->uuid_ = shard.get_uuid();
     snapshot->revision_ = shard.get_revision();
     snapshot->present_ = std::make_shared<DocidSet>(size);
-    for (auto& column : snapshot->ids_) column.assign(size, 0);
+    for (auto& column : snapshot->ids_) column.building().assign(size, 0);
     snapshot->price_.assign(size, std::numeric_limits<double>::quiet_NaN());
     snapshot->created_at_.assign(size, 0);
 
@@ -225,11 +226,12 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
         snapshot->created_at_[docid] = seconds_of(value);
     });
     for_each_value(analyzers::slot::condition, [&](Xapian::docid docid, const std::string& value) {
-        snapshot->ids_[index_of(FacetDimension::condition)][docid] =
+        snapshot->ids_[index_of(FacetDimension::condition)].building()[docid] =
             snapshot->intern(FacetDimension::condition, condition_name(value));
     });
     for_each_value(analyzers::slot::shipping, [&](Xapian::docid docid, const std::string& value) {
-        snapshot->ids_[index_of(FacetDimension::shipping)][docid] = snapshot->intern(FacetDimension::shipping, value);
+        snapshot->ids_[index_of(FacetDimension::shipping)].building()[docid] =
+            snapshot->intern(FacetDimension::shipping, value);
     });
     std::unordered_map<std::string, std::uint32_t> written_ids;
     const auto written_id = [&](const std::string& value) {
@@ -260,6 +262,8 @@ std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard
     snapshot->fill_key_column(shard, FacetDimension::brand, std::string(analyzers::prefix::brand));
     snapshot->fill_key_column(shard, FacetDimension::category_1, std::string(analyzers::prefix::category));
     snapshot->fill_category_paths();
+    for (auto& column : snapshot->ids_) column.narrow_if_small();
+    snapshot->category_path_.narrow_if_small();
     read_while_written(shard, [&] {
         snapshot->sold_ = DocidSet::of_term(shard, std::string(analyzers::sold_term), size);
     });

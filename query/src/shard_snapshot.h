@@ -23,6 +23,7 @@
 #include <xapian.h>
 
 #include "docid_set.h"
+#include "id_column.h"
 #include "facet_names.h"
 #include "term_cache.h"
 
@@ -140,7 +141,7 @@ public:
     std::uint32_t facet_id(FacetDimension dimension, Xapian::docid docid) const {
         return ids_[static_cast<std::size_t>(dimension)][docid];
     }
-    const std::vector<std::uint32_t>& facet_column(FacetDimension dimension) const {
+    const IdColumn& facet_column(FacetDimension dimension) const {
         return ids_[static_cast<std::size_t>(dimension)];
     }
     // 0 means no value; ids count from 1.
@@ -159,7 +160,7 @@ public:
     struct CategoryPath {
         std::array<std::uint32_t, 3> level_ids;  // category_1, _2, _3 facet ids, 0 for none
     };
-    const std::vector<std::uint32_t>& category_path_column() const { return category_path_; }
+    const IdColumn& category_path_column() const { return category_path_; }
     // Indexed by path id - 1.
     const std::vector<CategoryPath>& category_paths() const { return category_paths_; }
     double price(Xapian::docid docid) const { return price_[docid]; }
@@ -213,11 +214,11 @@ private:
     bool one_revision_ = false;  // no commit came in while the build read the shard
     std::shared_ptr<DocidSet> present_ = std::make_shared<DocidSet>();
     DocidSet sold_;
-    std::array<Column, facet_dimension_count> ids_;
+    std::array<IdColumn, facet_dimension_count> ids_;
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
     std::array<Column, facet_dimension_count> shared_ids_;  // index 0 (no value) unused
-    Column category_path_;
+    IdColumn category_path_;
     std::vector<CategoryPath> category_paths_;
     std::vector<double> price_;
     std::vector<std::uint32_t> created_at_;
