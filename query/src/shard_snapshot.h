@@ -23,8 +23,8 @@
 #include <xapian.h>
 
 #include "docid_set.h"
-#include "id_column.h"
 #include "facet_names.h"
+#include "id_column.h"
 #include "term_cache.h"
 
 namespace query {
