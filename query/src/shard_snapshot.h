@@ -166,6 +166,7 @@ public:
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
+    void prefetch_created_at(Xapian::docid docid) const { __builtin_prefetch(created_at_.data() + docid); }
     // Whether the listing is sold (it has the sold term).
     bool sold(Xapian::docid docid) const { return sold_.contains(docid); }
     // The snapshot's listings, newest first (equal dates by docid).

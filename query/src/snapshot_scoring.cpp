@@ -670,9 +670,22 @@ private:
             return true;
         }
         if (const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf)) {
+            // The listings' dates are read at scattered docids: a batch is
+            // fetched ahead, then weighed.
+            std::array<Xapian::docid, 16> batch{};
+            std::size_t held = 0;
+            const auto weigh_batch = [&] {
+                for (std::size_t n = 0; n < held; ++n) {
+                    scores_.add(batch[n], factor * freshness->bonus(snapshot_.created_at(batch[n])));
+                }
+                held = 0;
+            };
             gate.for_each([&](Xapian::docid docid) {
-                scores_.add(docid, factor * freshness->bonus(snapshot_.created_at(docid)));
+                snapshot_.prefetch_created_at(docid);
+                batch[held++] = docid;
+                if (held == batch.size()) weigh_batch();
             });
+            weigh_batch();
             return true;
         }
         return false;
