@@ -16,7 +16,6 @@ class IdColumn {
 public:
     // The ids while the snapshot is built, 32 bits each.
     std::vector<std::uint32_t>& building() { return wide_; }
-    const std::vector<std::uint32_t>& building() const { return wide_; }
 
     // Keeps the ids in 16 bits each if they all fit; building() is empty after.
     void narrow_if_small() {

@@ -893,22 +893,6 @@ std::optional<std::vector<double>> exact_scores(ShardReads& reads, const QueryTr
     return scores;
 }
 
-// The k-th largest of `values` (k from 1; values.size() >= k). A min-heap
-// of the k largest so far: k is a page's worth, values up to a shard's
-// matches, and most of them fall below the heap's least at one comparison
-// (nth_element would copy and partition them all).
-double kth_largest(const std::vector<double>& values, std::size_t k) {
-    std::vector<double> heap(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k));
-    std::make_heap(heap.begin(), heap.end(), std::greater<>());
-    for (std::size_t n = k; n < values.size(); ++n) {
-        if (values[n] <= heap.front()) continue;
-        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-        heap.back() = values[n];
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-    }
-    return heap.front();
-}
-
 // Values are compared this many at a time (vectorised) before one is
 // looked at alone: most of a top-k bound's values fall below what it seeks.
 constexpr std::size_t values_compared_together = 16;
@@ -977,6 +961,14 @@ std::vector<std::size_t> ranks_of_highest(const std::vector<double>& values, std
     for (const Ranked& kept : best) ranks.push_back(kept.rank);
     std::sort(ranks.begin(), ranks.end());
     return ranks;
+}
+
+// The k-th largest of `values` (k from 1; values.size() >= k): the least of
+// the k highest.
+double kth_largest(const std::vector<double>& values, std::size_t k) {
+    double least = std::numeric_limits<double>::infinity();
+    for (const std::size_t rank : ranks_of_highest(values, k)) least = std::min(least, values[rank]);
+    return least;
 }
 
 // The matches of a shard that may rank: those weighed to find the
