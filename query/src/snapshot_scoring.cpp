@@ -190,12 +190,24 @@ public:
         const std::vector<Xapian::doccount> frequencies =
             all_current(shards)
                 ? frequencies_in_snapshots(shards, terms, side_by_side && terms.size() >= min_terms_side_by_side)
-                                : frequencies_in(combined, terms);
-        for (std::size_t n = 0; n < terms.size(); ++n) frequency_.emplace(std::move(terms[n]), frequencies[n]);
+                : frequencies_in(combined, terms);
+        for (std::size_t n = 0; n < terms.size(); ++n) {
+            frequency_.emplace(std::move(terms[n]), Counted{frequencies[n], n});
+        }
     }
 
     // A term of the tree's frequency.
-    Xapian::doccount frequency_of(const std::string& term) const { return frequency_.at(term); }
+    Xapian::doccount frequency_of(const std::string& term) const { return frequency_.at(term).frequency; }
+
+    // A term of the tree's postings in shard `shard`, when the frequencies
+    // were read from the snapshots (each shard's postings were found then:
+    // finding them again in the snapshot's caches missed the processor's
+    // caches twice a term); nullptr otherwise.
+    std::shared_ptr<const TermPostings> postings_in(std::size_t shard, const std::string& term) const {
+        if (shard >= postings_.size()) return nullptr;
+        const auto found = frequency_.find(term);
+        return found == frequency_.end() ? nullptr : postings_[shard][found->second.index];
+    }
 
     const Xapian::doccount doccount;
     const Xapian::totallength total_length;
@@ -219,23 +231,24 @@ private:
                            [](const ShardView& shard) { return shard.snapshot->is_current_for(shard.database); });
     }
 
-    // Each shard's task reads its own snapshot's postings.
-    static std::vector<Xapian::doccount> frequencies_in_snapshots(const std::vector<ShardView>& shards,
-                                                                  const std::vector<std::string>& terms,
-                                                                  bool side_by_side) {
-        std::vector<std::vector<Xapian::doccount>> in_shard(shards.size());
+    // Each shard's task reads its own snapshot's postings, kept for the passes after.
+    std::vector<Xapian::doccount> frequencies_in_snapshots(const std::vector<ShardView>& shards,
+                                                           const std::vector<std::string>& terms, bool side_by_side) {
+        postings_.assign(shards.size(), {});
         run_shard_tasks(
             shards.size(),
             [&](std::size_t n) {
+                postings_[n].reserve(terms.size());
                 for (const std::string& term : terms) {
-                    const auto postings = shards[n].snapshot->term_postings(term, shards[n].database);
-                    in_shard[n].push_back(static_cast<Xapian::doccount>(postings->docids.size()));
+                    postings_[n].push_back(shards[n].snapshot->term_postings(term, shards[n].database));
                 }
             },
             side_by_side);
         std::vector<Xapian::doccount> frequencies(terms.size(), 0);
-        for (const auto& counts : in_shard) {
-            for (std::size_t n = 0; n < terms.size(); ++n) frequencies[n] += counts[n];
+        for (const auto& in_shard : postings_) {
+            for (std::size_t n = 0; n < terms.size(); ++n) {
+                frequencies[n] += static_cast<Xapian::doccount>(in_shard[n]->docids.size());
+            }
         }
         return frequencies;
     }
@@ -247,7 +260,12 @@ private:
         return frequencies;
     }
 
-    std::unordered_map<std::string, Xapian::doccount> frequency_;
+    struct Counted {
+        Xapian::doccount frequency;
+        std::size_t index;  // in the tree's distinct terms
+    };
+    std::unordered_map<std::string, Counted> frequency_;
+    std::vector<std::vector<std::shared_ptr<const TermPostings>>> postings_;  // by shard, then term index
 };
 
 // Calls visit(n) for each n where `docids`[n] is among `listed` (both
@@ -473,8 +491,10 @@ void fold(Op op, DocidSet& result, const DocidSet& next) {
 // its terms' postings as one group, cached in the snapshot.
 class ShardReads {
 public:
-    ShardReads(const ShardView& shard, const CollectionStatistics& statistics, const Bm25Parameters& bm25)
+    ShardReads(const ShardView& shard, std::size_t shard_index, const CollectionStatistics& statistics,
+               const Bm25Parameters& bm25)
         : shard_(shard),
+          shard_index_(shard_index),
           statistics_(statistics),
           bm25_(bm25),
           lengths_(bm25, statistics.doccount, statistics.total_length) {}
@@ -509,12 +529,15 @@ public:
 
     const TermPostings& of(const std::string& term) {
         auto [found, added] = known_.try_emplace(term);
-        if (added) found->second = shard_.snapshot->term_postings(term, shard_.database);
+        if (!added) return *found->second;
+        found->second = statistics_.postings_in(shard_index_, term);
+        if (found->second == nullptr) found->second = shard_.snapshot->term_postings(term, shard_.database);
         return *found->second;
     }
 
 private:
     const ShardView& shard_;
+    std::size_t shard_index_;
     const CollectionStatistics& statistics_;
     const Bm25Parameters& bm25_;
     LengthNormalisation lengths_;
@@ -1065,7 +1088,7 @@ std::optional<std::vector<Scored>> best_in_shard(const ShardView& shard, std::si
                                                  SharedThreshold& threshold) {
     const std::size_t match_count = matches.count();
     if (match_count == 0) return std::vector<Scored>{};
-    ShardReads reads(shard, statistics, bm25);
+    ShardReads reads(shard, shard_index, statistics, bm25);
     const bool bounded = match_count > kept && (bound == ScoringBound::top_k_always ||
                                                 (bound == ScoringBound::top_k && match_count >= min_matches_to_bound));
     const auto may_rank = bounded ? listings_that_may_rank(reads, scored, matches, kept, threshold.get()) : std::nullopt;
@@ -1143,7 +1166,7 @@ bool scores_in_shard(const ShardView& shard, std::size_t shard_index, const Coll
         if (listing.docid == 0 || listing.docid >= shard.snapshot->size()) return false;
         listed.add(listing.docid);
     }
-    ShardReads reads(shard, statistics, bm25);
+    ShardReads reads(shard, shard_index, statistics, bm25);
     const auto in_docid_order = exact_scores(reads, scored, listed);
     if (!in_docid_order) return false;
     // The n-th listing of the set in docid order has the n-th score.
