@@ -49,8 +49,12 @@ constexpr std::size_t first_pass_per_kept = 4;
 // this many listings per listing kept reach it.
 constexpr std::size_t listings_weighed_without_first_pass_per_kept = 64;
 
-// Relative slack between a score and its bound for rounding.
-constexpr double bound_rounding_margin = 1e-9;
+// Relative slack between a score and its bound for rounding. Bounds are
+// summed in single precision (half the memory: a bound pass adds into an
+// array as long as the matches, 800 KB for 100,000 of a shard's in double),
+// each addition rounding by at most 6e-8 of the sum; a listing's bound sums
+// at most a few hundred parts (the query's terms it has, and the signals).
+constexpr double bound_rounding_margin = 1e-4;
 
 // The part of BM25's weight that depends on a listing's length and the
 // term's wdf, not on the term: shared by all the terms a request weighs in
@@ -123,8 +127,9 @@ private:
     double termweight_ = 0;
 };
 
-// Scores of the matching listings of one shard, in a compact array: a
-// listing's slot is its rank among the matches (a popcount away).
+// Scores (or bounds) of the matching listings of one shard, in a compact
+// array: a listing's slot is its rank among the matches (a popcount away).
+template <typename Value>
 class MatchScores {
 public:
     explicit MatchScores(const DocidSet& matches) : words_(matches.words()) {
@@ -134,26 +139,26 @@ public:
             ranks_before_.push_back(static_cast<std::uint32_t>(rank));
             rank += static_cast<std::size_t>(std::popcount(word));
         }
-        scores_.assign(rank, 0.0);
+        scores_.assign(rank, Value{0});
     }
 
     // `docid` must be a match.
-    void add(Xapian::docid docid, double weight) { add_at(slot_of(docid), weight); }
+    void add(Xapian::docid docid, Value weight) { add_at(slot_of(docid), weight); }
     // Adds `weight` if `docid` is a match, reading its bitmap word once.
-    void add_if_match(Xapian::docid docid, double weight) {
+    void add_if_match(Xapian::docid docid, Value weight) {
         const std::size_t word = docid >> 6;
         if (word >= words_.size()) return;
         const std::uint64_t bits = words_[word], bit = std::uint64_t{1} << (docid & 63);
         if ((bits & bit) != 0) add_at(slot_in(word, bits, bit), weight);
     }
-    void add_at(std::size_t slot, double weight) { scores_[slot] += weight; }
-    void add_to_all(double weight) {
-        for (double& score : scores_) score += weight;
+    void add_at(std::size_t slot, Value weight) { scores_[slot] += weight; }
+    void add_to_all(Value weight) {
+        for (Value& score : scores_) score += weight;
     }
     // The score of the n-th match in docid order.
-    double nth(std::size_t n) const { return scores_[n]; }
+    Value nth(std::size_t n) const { return scores_[n]; }
     // The scores by rank in the matches (docid order).
-    const std::vector<double>& by_rank() const { return scores_; }
+    const std::vector<Value>& by_rank() const { return scores_; }
 
 private:
     std::size_t slot_of(Xapian::docid docid) const {
@@ -167,7 +172,7 @@ private:
 
     const std::vector<std::uint64_t>& words_;
     std::vector<std::uint32_t> ranks_before_;
-    std::vector<double> scores_;
+    std::vector<Value> scores_;
 };
 
 // What BM25 reads of the combined database: its size, its length, its
@@ -645,7 +650,7 @@ public:
         return false;
     }
 
-    const MatchScores& scores() const { return scores_; }
+    const MatchScores<double>& scores() const { return scores_; }
 
 private:
     // Children from `first` on weigh where they match.
@@ -717,7 +722,7 @@ private:
     const ShardSnapshot& snapshot_;
     ShardReads& reads_;
     const DocidSet& matches_;
-    MatchScores scores_;
+    MatchScores<double> scores_;
 };
 
 // Whether a weighted leaf (a ranking signal) is in the tree.
@@ -785,8 +790,8 @@ public:
     }
 
     // The bounds of the matches by rank (docid order), once every part is added.
-    const std::vector<double>& by_rank() {
-        bounds_.add_to_all(everywhere_);
+    const std::vector<float>& by_rank() {
+        bounds_.add_to_all(static_cast<float>(everywhere_));
         everywhere_ = 0;
         return bounds_.by_rank();
     }
@@ -794,12 +799,14 @@ public:
 private:
     void add_at(const std::vector<Xapian::docid>& docids, double bound) {
         if (bound == 0) return;
-        for (const Xapian::docid docid : docids) bounds_.add_if_match(docid, bound);
+        const auto value = static_cast<float>(bound);
+        for (const Xapian::docid docid : docids) bounds_.add_if_match(docid, value);
     }
 
     void add_where(const DocidSet& where, double bound) {
         if (bound == 0) return;
-        where.for_each([&](Xapian::docid docid) { bounds_.add_if_match(docid, bound); });
+        const auto value = static_cast<float>(bound);
+        where.for_each([&](Xapian::docid docid) { bounds_.add_if_match(docid, value); });
     }
 
     // The most the term weighs in this shard: at its highest wdf among the
@@ -848,7 +855,7 @@ private:
     }
 
     ShardReads& reads_;
-    MatchScores bounds_;  // by match, without the part every match gets
+    MatchScores<float> bounds_;  // by match, without the part every match gets
     double everywhere_ = 0;
 };
 
@@ -921,17 +928,18 @@ std::optional<std::vector<double>> exact_scores(ShardReads& reads, const QueryTr
 constexpr std::size_t values_compared_together = 16;
 
 // Whether any of the `values_compared_together` values from `values` passes `passes`.
-template <typename Passes>
-bool any_in_block(const double* values, Passes passes) {
+template <typename Value, typename Passes>
+bool any_in_block(const Value* values, Passes passes) {
     std::size_t passing = 0;
     for (std::size_t n = 0; n < values_compared_together; ++n) passing += passes(values[n]) ? 1 : 0;
     return passing != 0;
 }
 
 // The ranks (indexes, ascending) of the values at least `lowest`.
-std::vector<std::size_t> ranks_at_least(const std::vector<double>& values, double lowest) {
+template <typename Value>
+std::vector<std::size_t> ranks_at_least(const std::vector<Value>& values, Value lowest) {
     std::vector<std::size_t> ranks;
-    const auto reaches = [&](double value) { return value >= lowest; };
+    const auto reaches = [&](Value value) { return value >= lowest; };
     std::size_t n = 0;
     for (; n + values_compared_together <= values.size(); n += values_compared_together) {
         if (!any_in_block(values.data() + n, reaches)) continue;
@@ -950,9 +958,10 @@ std::vector<std::size_t> ranks_at_least(const std::vector<double>& values, doubl
 // word's bounds are all alike, and taking every tie weighed every match
 // twice). A heap of the best so far, whose worst rises as it fills: a block
 // of values none of which beats it is passed over at once.
-std::vector<std::size_t> ranks_of_highest(const std::vector<double>& values, std::size_t wanted) {
+template <typename Value>
+std::vector<std::size_t> ranks_of_highest(const std::vector<Value>& values, std::size_t wanted) {
     struct Ranked {
-        double value;
+        Value value;
         std::size_t rank;
     };
     // The heap's front is the worst kept: the lowest value, the highest rank among equals.
@@ -974,8 +983,8 @@ std::vector<std::size_t> ranks_of_highest(const std::vector<double>& values, std
     std::size_t n = 0;
     for (; n < values.size() && best.size() < wanted; ++n) offer(n);
     for (; wanted > 0 && n + values_compared_together <= values.size(); n += values_compared_together) {
-        const double worst_kept = best.front().value;
-        if (!any_in_block(values.data() + n, [&](double value) { return value > worst_kept; })) continue;
+        const Value worst_kept = best.front().value;
+        if (!any_in_block(values.data() + n, [&](Value value) { return value > worst_kept; })) continue;
         for (std::size_t in_block = n; in_block < n + values_compared_together; ++in_block) offer(in_block);
     }
     for (; wanted > 0 && n < values.size(); ++n) offer(n);
@@ -1015,11 +1024,13 @@ std::optional<MayRank> listings_that_may_rank(ShardReads& reads, const QueryTree
                                               std::size_t kept, std::optional<double> best_so_far) {
     MatchBounds bounds(reads, matches);
     if (!bounds.add(scored, 1.0)) return std::nullopt;
-    const std::vector<double>& bound_of = bounds.by_rank();
+    const std::vector<float>& bound_of = bounds.by_rank();
     const auto reaching = [&](double threshold) {
         // Scores are sums of the same terms in another order than the
-        // bounds: a margin far above rounding keeps a listing that ties it.
-        return ranks_at_least(bound_of, threshold - (std::abs(threshold) + 1) * bound_rounding_margin);
+        // bounds, and bounds are rounded to single precision: a margin far
+        // above rounding keeps a listing that ties it.
+        return ranks_at_least(bound_of,
+                              static_cast<float>(threshold - (std::abs(threshold) + 1) * bound_rounding_margin));
     };
     // A shard weighed before this one gave a threshold: when few listings
     // reach it, they are weighed without a first pass of their own (a pass
