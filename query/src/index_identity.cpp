@@ -23,14 +23,19 @@ std::string identity_of(const struct stat& file) {
 }  // namespace
 
 ServingGeneration read_serving_generation(const std::filesystem::path& index_dir) {
-    // For a CURRENT written before ids existed, the file's identity, taken
-    // before it is read: should a publication come in between, the next
-    // look sees a new identity and reads again.
-    struct stat stub {};
-    if (::stat(analyzers::serving_stub_path(index_dir).c_str(), &stub) != 0) no_index(index_dir);
+    // The file's identity is taken before it is read: should a publication
+    // come in between, the next look sees a new identity and reads again.
+    // It is also the id of a CURRENT written before ids existed.
+    const std::string stub = serving_stub_identity(index_dir);
     const auto generation = analyzers::serving_generation(index_dir);
     if (!generation) no_index(index_dir);
-    return {.generation = *generation, .id = generation->id.empty() ? identity_of(stub) : "id " + generation->id};
+    return {.generation = *generation, .id = generation->id.empty() ? stub : "id " + generation->id, .stub = stub};
+}
+
+std::string serving_stub_identity(const std::filesystem::path& index_dir) {
+    struct stat stub {};
+    if (::stat(analyzers::serving_stub_path(index_dir).c_str(), &stub) != 0) no_index(index_dir);
+    return identity_of(stub);
 }
 
 }  // namespace query

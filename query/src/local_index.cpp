@@ -62,8 +62,13 @@ public:
     void refresh() override {
         if (Clock::now() - last_refresh_ < options_.refresh_interval) return;
         // A new generation (or a new index, whose numbers start again) is
-        // picked up by reopening the stub.
-        if (read_serving_generation(options_.index_dir).id != serving_.id) return open();
+        // picked up by reopening the stub. Every publication renames a new
+        // CURRENT into place: while the file is the same, it is not read.
+        if (serving_stub_identity(options_.index_dir) != serving_.stub) {
+            ServingGeneration now = read_serving_generation(options_.index_dir);
+            if (now.id != serving_.id) return open();
+            serving_.stub = std::move(now.stub);
+        }
         take_derived_data(reopen_all());
         last_refresh_ = Clock::now();
     }
