@@ -44,6 +44,13 @@ constexpr std::size_t max_body_bytes = 64 * 1024;
 // thread: one may stay idle between requests this long, and serve any
 // number of them (the Keep-Alive header's "max" is only advice to clients).
 constexpr int idle_timeout_seconds = 5;
+// The front closes an idle connection only this long after its last
+// answer, well past what the Keep-Alive header tells clients: a client's
+// pool (Node's undici keeps a socket 1 s less than the header says) whose
+// timer fires late on a loaded machine reuses the socket as the server
+// closes it, and its request fails unread (the official Meilisearch
+// client's batched writes, once in a CI run).
+constexpr int idle_close_seconds = 2 * idle_timeout_seconds;
 constexpr std::size_t keep_alive_max_count = 1000;
 
 struct StaticFile {
@@ -593,7 +600,7 @@ int HttpApi::bind(const HttpOptions& options) {
     }
     FrontOptions front{.host = options.host, .port = options.port, .workers = options.threads};
     front.limits.max_body = max_body_bytes;  // max_documents_body: RequestLimits' default
-    front.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
+    front.idle_timeout = std::chrono::seconds(idle_close_seconds);
     impl_->front = std::make_unique<HttpFront>(front, *impl_);
     return impl_->front->bind();
 }

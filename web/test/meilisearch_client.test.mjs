@@ -16,7 +16,7 @@ before(async () => {
   client = new Meilisearch({ host: server.url });
   admin = new Meilisearch({ host: server.url, apiKey: adminKey });
 });
-after(() => server.stop());
+after(async () => server.stop());
 
 test('search with a filter, a sort and facets', async () => {
   const result = await client.index('listings').search('sneakers', {
@@ -257,6 +257,6 @@ test('keys: with a search key, searches need it (or the admin key), settings the
     assert.equal(emptied.details.deletedDocuments, 3000);
     assert.equal((await keyedAdmin.index('listings').search('')).estimatedTotalHits, 0);
   } finally {
-    keyed.stop();
+    await keyed.stop();
   }
 });

@@ -46,9 +46,17 @@ export async function startServer({ writes = false, searchKey = '' } = {}) {
   });
   return {
     url,
-    stop() {
+    // Removes the index and feed only once both processes are gone: a
+    // follower still draining the feed when its directory went printed
+    // "directory iterator cannot open directory" into the test's output.
+    async stop() {
+      const exited = (child) => (child === null || child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve)));
+      const gone = Promise.all([exited(follower), exited(server)]);
       follower?.kill('SIGTERM');
       server.kill('SIGTERM');
+      await gone;
       rmSync(dir, { recursive: true, force: true });
     },
   };
