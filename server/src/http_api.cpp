@@ -48,8 +48,8 @@ constexpr int idle_timeout_seconds = 5;
 // answer, well past what the Keep-Alive header tells clients: a client's
 // pool (Node's undici keeps a socket 1 s less than the header says) whose
 // timer fires late on a loaded machine reuses the socket as the server
-// closes it, and its request fails unread (the official Meilisearch
-// client's batched writes, once in a CI run).
+// closes it, and its request fails unread (the likely cause of one of the
+// official Meilisearch client's batched writes failing in a CI run).
 constexpr int idle_close_seconds = 2 * idle_timeout_seconds;
 constexpr std::size_t keep_alive_max_count = 1000;
 
