@@ -191,18 +191,15 @@ public:
         : doccount(combined.get_doccount()),
           total_length(combined.get_total_length()),
           shortest(combined.get_doclength_lower_bound()) {
-        std::vector<std::string> terms = distinct_terms_of(tree);
-        const std::vector<Xapian::doccount> frequencies =
-            all_current(shards)
-                ? frequencies_in_snapshots(shards, terms, side_by_side && terms.size() >= min_terms_side_by_side)
-                : frequencies_in(combined, terms);
-        for (std::size_t n = 0; n < terms.size(); ++n) {
-            frequency_.emplace(std::move(terms[n]), Counted{frequencies[n], n});
-        }
+        const std::vector<std::string> terms = index_distinct_terms(tree);
+        frequencies_ = all_current(shards) ? frequencies_in_snapshots(shards, terms,
+                                                                      side_by_side &&
+                                                                          terms.size() >= min_terms_side_by_side)
+                                           : frequencies_in(combined, terms);
     }
 
     // A term of the tree's frequency.
-    Xapian::doccount frequency_of(const std::string& term) const { return frequency_.at(term).frequency; }
+    Xapian::doccount frequency_of(const std::string& term) const { return frequencies_[index_.at(term)]; }
 
     // A term of the tree's postings in shard `shard`, when the frequencies
     // were read from the snapshots (each shard's postings were found then:
@@ -210,8 +207,8 @@ public:
     // caches twice a term); nullptr otherwise.
     std::shared_ptr<const TermPostings> postings_in(std::size_t shard, const std::string& term) const {
         if (shard >= postings_.size()) return nullptr;
-        const auto found = frequency_.find(term);
-        return found == frequency_.end() ? nullptr : postings_[shard][found->second.index];
+        const auto found = index_.find(term);
+        return found == index_.end() ? nullptr : postings_[shard][found->second];
     }
 
     const Xapian::doccount doccount;
@@ -219,15 +216,18 @@ public:
     const Xapian::termcount shortest;  // the shortest listing's length
 
 private:
-    static std::vector<std::string> distinct_terms_of(const QueryTree& tree) {
+    // The tree's distinct terms in the order met, each indexed in index_
+    // (no sort: a prefix's hundreds of completions took thousands of string
+    // comparisons).
+    std::vector<std::string> index_distinct_terms(const QueryTree& tree) {
         std::vector<std::string> terms;
         const std::function<void(const QueryTree&)> collect = [&](const QueryTree& node) {
-            if (node.op() == QueryTree::Op::term) terms.push_back(node.term_name());
+            if (node.op() == QueryTree::Op::term && index_.emplace(node.term_name(), terms.size()).second) {
+                terms.push_back(node.term_name());
+            }
             for (const QueryTree& child : node.children()) collect(child);
         };
         collect(tree);
-        std::sort(terms.begin(), terms.end());
-        terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
         return terms;
     }
 
@@ -265,11 +265,8 @@ private:
         return frequencies;
     }
 
-    struct Counted {
-        Xapian::doccount frequency;
-        std::size_t index;  // in the tree's distinct terms
-    };
-    std::unordered_map<std::string, Counted> frequency_;
+    std::unordered_map<std::string, std::size_t> index_;  // of each of the tree's distinct terms
+    std::vector<Xapian::doccount> frequencies_;            // by index
     std::vector<std::vector<std::shared_ptr<const TermPostings>>> postings_;  // by shard, then term index
 };
 
