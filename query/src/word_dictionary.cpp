@@ -346,11 +346,16 @@ std::vector<WordDictionary::Completion> WordDictionary::completions(std::string_
     if (const auto stem = stem_within(typed)) found.push_back(*stem);
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
-    std::sort(found.begin(), found.end(), [this](std::uint32_t a, std::uint32_t b) {
+    // Only the `limit` most frequent are ordered (a short prefix finds up to
+    // 2,000 terms for 50 completions); the order is total, so they are the
+    // same as a full sort's first `limit`.
+    const auto more_frequent = [this](std::uint32_t a, std::uint32_t b) {
         if (terms_[a].frequency != terms_[b].frequency) return terms_[a].frequency > terms_[b].frequency;
         return terms_[a].term < terms_[b].term;
-    });
-    if (found.size() > limit) found.resize(limit);
+    };
+    const std::size_t kept = std::min(limit, found.size());
+    std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(kept), found.end(), more_frequent);
+    found.resize(kept);
     std::vector<Completion> completions;
     for (const std::uint32_t index : found) {
         completions.push_back({.term = terms_[index].term, .frequency = terms_[index].frequency});
