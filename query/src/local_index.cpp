@@ -310,9 +310,8 @@ private:
     // proximity reranks 50 of them): enough to rerank.
     std::string partial_fields(std::size_t shard, Xapian::docid docid,
                                std::unordered_map<std::string, ListingAddress>& partial_hits) const {
-        const Xapian::Document document = listing_document(shards_[shard], *(*snapshots_)[shard], docid);
-        std::string json = analyzers::stored_fields_json(
-            analyzers::stored_text_of(document.get_value(analyzers::slot::stored_fields), shards_[shard]));
+        std::string json =
+            analyzers::stored_fields_json(stored_text_fields(shards_[shard], *(*snapshots_)[shard], docid));
         partial_hits.emplace(json, ListingAddress{shard, docid});
         return json;
     }

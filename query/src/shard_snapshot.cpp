@@ -34,6 +34,11 @@ constexpr std::size_t group_postings_cache_budget_bytes = 32 << 20;
 // and fields come back in later queries, and each read costs a B-tree
 // descent through Xapian (a few 8 KB blocks copied) besides the postings.
 constexpr std::size_t rare_postings_cache_budget_bytes = 16 << 20;
+// Listings read for pages: their stored text. Reading one through Xapian
+// (a B-tree descent, each block copied out of the page cache) was 7% of
+// the server's time under load on the long-tail log, where popular
+// queries show the same listings again and again. About 40,000 listings.
+constexpr std::size_t stored_text_cache_budget_bytes = 8 << 20;
 
 // The key a group of terms is cached under: no term starts with a NUL byte.
 std::string group_key(const std::vector<std::string>& terms) {
@@ -191,7 +196,8 @@ void ShardSnapshot::fill_category_paths() {
 ShardSnapshot::ShardSnapshot()
     : term_docs_cache_(docs_cache_budget_bytes), term_postings_cache_(postings_cache_budget_bytes),
       group_postings_cache_(group_postings_cache_budget_bytes),
-      rare_postings_cache_(rare_postings_cache_budget_bytes) {
+      rare_postings_cache_(rare_postings_cache_budget_bytes),
+      stored_text_cache_(stored_text_cache_budget_bytes) {
     for (Column& ids : shared_ids_) ids.assign(1, 0);  // ids count from 1
 }
 
@@ -374,6 +380,22 @@ std::shared_ptr<const DocidSet> ShardSnapshot::union_docs(const std::vector<std:
     }
     if (!frequent && !kept && (postings_read < min_cached_postings || docs->count() < min_cached_postings)) return docs;
     return term_docs_cache_.insert(key, std::move(docs));
+}
+
+namespace {
+
+std::string docid_key(Xapian::docid docid) {
+    return std::string(reinterpret_cast<const char*>(&docid), sizeof docid);
+}
+
+}  // namespace
+
+std::shared_ptr<const StoredText> ShardSnapshot::kept_stored_text(Xapian::docid docid) const {
+    return stored_text_cache_.find(docid_key(docid));
+}
+
+void ShardSnapshot::keep_stored_text(Xapian::docid docid, std::string value) const {
+    stored_text_cache_.insert(docid_key(docid), std::make_shared<const StoredText>(StoredText{std::move(value)}));
 }
 
 bool ShardSnapshot::kept_as_group(const std::vector<std::string>& terms) {

@@ -54,6 +54,17 @@ struct PostingsGroup {
     }
 };
 
+// A listing's stored text slot as read through Xapian, kept by the
+// snapshot (see ShardSnapshot::kept_stored_text).
+struct StoredText {
+    std::string value;
+
+    std::size_t memory_bytes() const {
+        constexpr std::size_t entry_bytes = 128;  // key, node, pointers
+        return entry_bytes + value.capacity();
+    }
+};
+
 // The boolean side of a query (which listings match it), read out of a
 // Xapian::Query once. Xapian's query objects count their references
 // without locks, so shards evaluated side by side on two threads must not
@@ -198,6 +209,13 @@ public:
     // Whether group_postings keeps `terms` as one.
     static bool kept_as_group(const std::vector<std::string>& terms);
 
+    // The stored text slot of a listing the snapshot holds as its shard has
+    // it (holds_as_in), when a request has read it before (nullptr if not
+    // kept), and keeping it. A listing the snapshot holds cannot change
+    // while the snapshot serves it, so what was read stays right.
+    std::shared_ptr<const StoredText> kept_stored_text(Xapian::docid docid) const;
+    void keep_stored_text(Xapian::docid docid, std::string value) const;
+
 private:
     using Column = std::vector<std::uint32_t>;
 
@@ -237,6 +255,8 @@ private:
     mutable TermCache<PostingsGroup> group_postings_cache_;
     // Rare terms' postings (fewer than the caches above keep).
     mutable TermCache<TermPostings> rare_postings_cache_;
+    // The stored text of listings pages showed, by docid (4 bytes).
+    mutable TermCache<StoredText> stored_text_cache_;
 };
 
 // The snapshots of a generation's shards, in shard order.

@@ -14,10 +14,20 @@ namespace slot = analyzers::slot;
 // The snapshot keeps dates as whole seconds clamped to 32 bits (0 for none):
 // between the bounds the column is the slot's number as stored_listing_of
 // truncates it; at them the slot is read.
-std::int64_t created_at_of(const ShardSnapshot& snapshot, const Xapian::Document& document, Xapian::docid docid) {
+std::int64_t created_at_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
     const std::uint32_t seconds = snapshot.created_at(docid);
     if (seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max()) return seconds;
+    const Xapian::Document document = shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
     return static_cast<std::int64_t>(analyzers::number_in_slot(document.get_value(slot::created_at)));
+}
+
+// The stored text slot of a listing `snapshot` holds as `shard` has it:
+// kept by the snapshot, or read and kept.
+std::string held_stored_text(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
+    if (const auto kept = snapshot.kept_stored_text(docid)) return kept->value;
+    std::string value = shard.get_document(docid, Xapian::DOC_ASSUME_VALID).get_value(slot::stored_fields);
+    snapshot.keep_stored_text(docid, value);
+    return value;
 }
 
 // A condition's facet name is the slot's number as a whole number ("3").
@@ -39,16 +49,17 @@ analyzers::Shipping shipping_of(const ShardSnapshot& snapshot, Xapian::docid doc
 
 }  // namespace
 
-Xapian::Document listing_document(const Xapian::Database& shard, const ShardSnapshot& snapshot,
-                                  Xapian::docid docid) {
-    if (!snapshot.holds_as_in(shard, docid)) return shard.get_document(docid);
-    return shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
+analyzers::Listing stored_text_fields(const Xapian::Database& shard, const ShardSnapshot& snapshot,
+                                      Xapian::docid docid) {
+    if (!snapshot.holds_as_in(shard, docid)) {
+        return analyzers::stored_text_of(shard.get_document(docid).get_value(slot::stored_fields), shard);
+    }
+    return analyzers::stored_text_of(held_stored_text(shard, snapshot, docid), shard);
 }
 
 std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
     if (!snapshot.holds_as_in(shard, docid)) return analyzers::stored_fields_of(shard.get_document(docid), shard);
-    const Xapian::Document document = shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
-    const std::string text = document.get_value(slot::stored_fields);
+    const std::string text = held_stored_text(shard, snapshot, docid);
     analyzers::Listing listing = analyzers::stored_text_of(text, shard);
     if (!analyzers::holds_whole_listing(text)) {
         listing.brand = snapshot.brand_as_written(docid);
@@ -58,7 +69,7 @@ std::string stored_fields_of(const Xapian::Database& shard, const ShardSnapshot&
         listing.shipping = shipping_of(snapshot, docid);
         // The indexer gives a listing the sold term exactly when its status slot says sold.
         listing.status = snapshot.sold(docid) ? analyzers::ListingStatus::sold : analyzers::ListingStatus::on_sale;
-        listing.created_at = created_at_of(snapshot, document, docid);
+        listing.created_at = created_at_of(shard, snapshot, docid);
     }
     return analyzers::stored_fields_json(listing);
 }

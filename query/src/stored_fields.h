@@ -8,22 +8,25 @@
 // price, date, condition, shipping and status in its columns exactly as the
 // slots do, and brand and category as each listing wrote them, so only the
 // display text's slot is read, and the document is not first looked up to
-// check that it exists.
+// check that it exists. The snapshot keeps that slot of the listings read
+// (popular queries show the same listings again), so a listing shown
+// before is not read through Xapian at all.
 #pragma once
 
 #include <string>
 
 #include <xapian.h>
 
+#include "analyzers/listing.h"
 #include "shard_snapshot.h"
 
 namespace query {
 
-// A listing's document in `shard`, looked up without checking that it
-// exists when `snapshot` (the shard's) holds it as the shard has it.
+// The listing's text fields as analyzers::stored_text_of reads its stored
+// text slot (the other fields too when the slot holds the whole listing).
 // Throws Xapian::DocNotFoundError if the listing is gone.
-Xapian::Document listing_document(const Xapian::Database& shard, const ShardSnapshot& snapshot,
-                                  Xapian::docid docid);
+analyzers::Listing stored_text_fields(const Xapian::Database& shard, const ShardSnapshot& snapshot,
+                                      Xapian::docid docid);
 
 // The listing's stored fields, byte for byte what
 // analyzers::stored_fields_of(shard.get_document(docid)) gives; through

@@ -67,7 +67,16 @@ TEST_CASE("a current snapshot gives a listing's stored fields exactly as its eig
     for (Xapian::docid docid = 1; docid <= shard.get_lastdocid(); ++docid) {
         CAPTURE(docid);
         CHECK(snapshot->holds_as_in(shard, docid));
-        CHECK(stored_fields_of(shard, *snapshot, docid) == analyzers::stored_fields_of(shard.get_document(docid), shard));
+        const std::string expected = analyzers::stored_fields_of(shard.get_document(docid), shard);
+        CHECK(snapshot->kept_stored_text(docid) == nullptr);
+        CHECK(stored_fields_of(shard, *snapshot, docid) == expected);
+        // Read again from the text the snapshot kept.
+        const auto kept = snapshot->kept_stored_text(docid);
+        REQUIRE(kept != nullptr);
+        CHECK(kept->value == shard.get_document(docid).get_value(analyzers::slot::stored_fields));
+        CHECK(stored_fields_of(shard, *snapshot, docid) == expected);
+        CHECK(analyzers::stored_fields_json(stored_text_fields(shard, *snapshot, docid)) ==
+              analyzers::stored_fields_json(analyzers::stored_text_of(kept->value, shard)));
     }
     CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 5)).status ==
           analyzers::ListingStatus::sold);
@@ -83,10 +92,14 @@ TEST_CASE("a snapshot behind its shard is not read for stored fields") {
     writer.commit();
     Xapian::Database shard((dir / "shard").string());
     const auto snapshot = ShardSnapshot::build(shard);
+    // Read while the snapshot was current: its stored text is kept.
+    CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 1)).title == "Vintage denim jacket 0");
+    CHECK(snapshot->kept_stored_text(1) != nullptr);
 
-    // Since the snapshot: the first listing's price changed, the second
-    // deleted, a fourth added.
+    // Since the snapshot: the first listing's title and price changed, the
+    // second deleted, a fourth added.
     analyzers::Listing changed = listing_numbered(0);
+    changed.title = "Vintage denim vest";
     changed.price = 999;
     writer.replace_document(1, builder.build(changed));
     writer.delete_document(2);
@@ -95,8 +108,11 @@ TEST_CASE("a snapshot behind its shard is not read for stored fields") {
     shard.reopen();
 
     CHECK_FALSE(snapshot->holds_as_in(shard, 1));
-    CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 1)).price == 999);
+    const auto now = analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 1));
+    CHECK(now.price == 999);
+    CHECK(now.title == "Vintage denim vest");  // not the text kept before the change
+    CHECK(stored_text_fields(shard, *snapshot, 1).title == "Vintage denim vest");
     CHECK_THROWS_AS(stored_fields_of(shard, *snapshot, 2), Xapian::DocNotFoundError);
-    CHECK_THROWS_AS(listing_document(shard, *snapshot, 2), Xapian::DocNotFoundError);
+    CHECK_THROWS_AS(stored_text_fields(shard, *snapshot, 2), Xapian::DocNotFoundError);
     CHECK(stored_fields_of(shard, *snapshot, 4) == analyzers::stored_fields_of(shard.get_document(4), shard));
 }
