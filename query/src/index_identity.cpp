@@ -38,4 +38,49 @@ std::string serving_stub_identity(const std::filesystem::path& index_dir) {
     return identity_of(stub);
 }
 
+bool ShardCommitWatch::Stamp::operator==(const Stamp& other) const {
+    return device == other.device && inode == other.inode && size == other.size &&
+           changed.tv_sec == other.changed.tv_sec && changed.tv_nsec == other.changed.tv_nsec;
+}
+
+ShardCommitWatch::ShardCommitWatch(const std::vector<std::filesystem::path>& shard_dirs) {
+    for (const auto& dir : shard_dirs) version_files_.push_back(dir / "iamglass");
+}
+
+std::optional<std::vector<ShardCommitWatch::Stamp>> ShardCommitWatch::stamps() const {
+    if (version_files_.empty()) return std::nullopt;
+    std::vector<Stamp> taken;
+    for (const auto& file : version_files_) {
+        struct stat status {};
+        if (::stat(file.c_str(), &status) != 0) return std::nullopt;  // not glass, or going away: reopen
+        taken.push_back({.device = status.st_dev,
+                         .inode = status.st_ino,
+                         .size = static_cast<std::uint64_t>(status.st_size),
+                         .changed = status.st_ctim});
+    }
+    return taken;
+}
+
+void ShardCommitWatch::before_reopen() {
+    at_reopen_ = stamps();
+    if (!at_reopen_) return;
+    // The change times are the wall clock's, as the kernel keeps it.
+    const auto settled_before = std::chrono::system_clock::now() - settle_time;
+    for (const Stamp& stamp : *at_reopen_) {
+        const auto changed = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::seconds(stamp.changed.tv_sec) + std::chrono::nanoseconds(stamp.changed.tv_nsec)));
+        if (changed >= settled_before) {
+            at_reopen_.reset();
+            return;
+        }
+    }
+}
+
+bool ShardCommitWatch::may_have_changed() const {
+    if (!at_reopen_) return true;
+    const auto now = stamps();
+    return !now || *now != *at_reopen_;
+}
+
 }  // namespace query

@@ -5,8 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "analyzers/index_layout.h"
 
@@ -48,6 +52,44 @@ struct IndexVersion {
     bool covers(const IndexVersion& view) const {
         return generation == view.generation && commits >= view.commits && snapshot_commits >= view.snapshot_commits;
     }
+};
+
+// Tells whether a view's local shards may have had a commit since its
+// handles were last reopened, from one stat() of each shard's version file
+// (glass writes a new one and renames it into place at each commit)
+// instead of reopening them: a reopen reads and parses the file of the
+// stub's shards and of each shard again, 25 µs of every request at 2
+// shards (2% of the server's time under load).
+//
+// A file's change time moves with the kernel's clock tick (a few ms), and
+// the file renamed away frees its inode for the next commit's: three
+// commits within one tick could bring back the identity seen after the
+// first. So stamps are trusted only when every file was older than
+// settle_time when they were taken: any later commit has a later change
+// time. Otherwise the handles reopen at every request, as without this.
+class ShardCommitWatch {
+public:
+    ShardCommitWatch() = default;
+    explicit ShardCommitWatch(const std::vector<std::filesystem::path>& shard_dirs);
+
+    // Takes the stamps, just before the handles are (re)opened: a commit
+    // after them shows as a change next time.
+    void before_reopen();
+    // Whether the handles must reopen to be sure to see every commit.
+    bool may_have_changed() const;
+
+    static constexpr std::chrono::milliseconds settle_time{50};
+
+private:
+    struct Stamp {
+        std::uint64_t device = 0, inode = 0, size = 0;
+        std::timespec changed{};
+        bool operator==(const Stamp& other) const;
+    };
+    std::optional<std::vector<Stamp>> stamps() const;
+
+    std::vector<std::filesystem::path> version_files_;
+    std::optional<std::vector<Stamp>> at_reopen_;  // nullopt: not to be trusted
 };
 
 }  // namespace query

@@ -69,7 +69,8 @@ public:
             if (now.id != serving_.id) return open();
             serving_.stub = std::move(now.stub);
         }
-        take_derived_data(reopen_all());
+        // Derived data rebuilt in the background is taken up either way.
+        take_derived_data(shard_commits_.may_have_changed() && reopen_all());
         last_refresh_ = Clock::now();
     }
 
@@ -128,6 +129,8 @@ public:
 private:
     void open() {
         serving_ = read_serving_generation(options_.index_dir);
+        shard_commits_ = ShardCommitWatch(analyzers::serving_databases(options_.index_dir, serving_.generation));
+        shard_commits_.before_reopen();
         combined_ = Xapian::Database(analyzers::serving_stub_path(options_.index_dir).string());
         shards_ = open_local_shards(options_.index_dir, serving_.generation);
         read_replaced();
@@ -170,6 +173,7 @@ private:
 
     // Catches up with the writers' commits; whether anything changed.
     bool reopen_all() {
+        shard_commits_.before_reopen();
         bool changed = reopened(combined_);
         for (auto& shard : shards_) changed = reopened(shard) || changed;
         if (changed) read_replaced();
@@ -459,6 +463,7 @@ private:
     std::shared_ptr<const ReplacedListings> replaced_;  // null: not a frozen generation
     std::vector<std::shared_ptr<const DocidSet>> replaced_sets_;  // by shard, as ShardView::replaced
     ServingGeneration serving_;
+    ShardCommitWatch shard_commits_;  // of shards_, and so of combined_'s
     Clock::time_point last_refresh_;
 };
 

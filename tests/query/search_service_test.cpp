@@ -9,6 +9,7 @@
 #include "analyzers/index_layout.h"
 #include "query/request_checks.h"
 #include "index_fixture.h"
+#include "index_identity.h"
 
 using namespace query;
 using query_test::build_index;
@@ -357,6 +358,20 @@ TEST_CASE("listings added after the facet snapshot are counted too") {
     query_test::follow_once(
         dir, R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
     CHECK(as_map(service.search({.text = "", .facets = {.brand = true}}).facets->brand)["Nike"] == 4);
+}
+
+TEST_CASE("a listing committed after a quiet spell is found by the very next search") {
+    test_support::TempDir dir;
+    build_index(dir, catalog);
+    SearchService service = open_service(dir, std::chrono::milliseconds(0));
+    // The shards have been quiet: the searcher reopens its handles no more
+    // while their version files stay the same (ShardCommitWatch).
+    std::this_thread::sleep_for(ShardCommitWatch::settle_time + std::chrono::milliseconds(20));
+    CHECK(service.search({.text = "dunk"}).total == 0);
+    CHECK(service.search({.text = "dunk"}).total == 0);
+    query_test::follow_once(
+        dir, R"({"id":"new","title":"Nike Dunk","price":70,"brand":"Nike","category":"Men/Shoes/Athletic"})" "\n");
+    CHECK(ids_of(service.search({.text = "dunk"})) == std::vector<std::string>{"new"});
 }
 
 TEST_CASE("price stats and price filters keep cents exactly") {
