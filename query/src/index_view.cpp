@@ -14,14 +14,6 @@ Page page_of(const Xapian::MSet& matches, const Xapian::Database& searched) {
     });
 }
 
-bool near_tie_among(const std::vector<Hit>& hits, std::size_t count) {
-    const std::size_t last = std::min(count, hits.size());
-    for (std::size_t rank = 1; rank < last; ++rank) {
-        if (nearly_tied(hits[rank - 1].score, hits[rank].score)) return true;
-    }
-    return false;
-}
-
 std::uint64_t read_a_little(const Xapian::Database& database) {
     const Xapian::doccount documents = database.get_doccount();
     if (documents == 0) return 0;

@@ -53,12 +53,10 @@ struct Page {
 };
 
 // Where a ranked page's scores may come from: the snapshots, when they are
-// as current as the shards and no two scores on the page nearly tie; or
+// as current as the shards and no two scores on the page nearly tie (but
+// for listings weighed alike: weighed_alike); or
 // always Xapian's matcher (its final pass over the snapshots' candidates).
 enum class ScoreSource { snapshots_when_current, matcher };
-
-// Whether two neighbours among the first `count` hits nearly tie.
-bool near_tie_among(const std::vector<Hit>& hits, std::size_t count);
 
 // A page of Xapian's matches in `searched`: hits with scores and stored
 // fields, and the matcher's count.

@@ -42,12 +42,22 @@ ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
 }
 
 // Whether two neighbours among the `ranked` listings from `first` to `last`
-// (the page), or across its borders, nearly tie.
-bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t first, std::size_t last) {
+// (the page), or across its borders, nearly tie, so that Xapian's matcher
+// could order them otherwise. Listings tied exactly and weighed alike
+// (weighed_alike) it orders as the snapshots do: a brand's listings often
+// tie so (a tenth of the long-tail log's pages went back to the matcher
+// for ties, three quarters of them exact).
+bool near_tie_on_page(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
+                      const Bm25Parameters& bm25, const std::vector<ScoredCandidate>& ranked, std::size_t first,
+                      std::size_t last) {
     const std::size_t from = first > 0 ? first - 1 : 0;
     const std::size_t to = std::min(last + 1, ranked.size());
     for (std::size_t rank = from; rank + 1 < to; ++rank) {
-        if (nearly_tied(ranked[rank].score, ranked[rank + 1].score)) return true;
+        const ScoredCandidate& above = ranked[rank];
+        const ScoredCandidate& below = ranked[rank + 1];
+        if (!nearly_tied(above.score, below.score)) continue;
+        if (above.score == below.score && weighed_alike(shards, combined, scored, bm25, above, below)) continue;
+        return true;
     }
     return false;
 }
@@ -197,14 +207,15 @@ private:
         const RankingContext context = ranking_context_of(plan);
         const auto views = shard_views();
         const bool from_snapshots = scores == ScoreSource::snapshots_when_current && !snapshots_behind();
-        auto candidates = snapshot_candidates(views, combined_, planner.scored(plan, context),
-                                              bm25_parameters(*plan.ranking), plan.request.filters,
-                                              filtered_queries(plan, planner), plan.first_rank + plan.rank_count,
+        const QueryTree scored = planner.scored(plan, context);
+        auto candidates = snapshot_candidates(views, combined_, scored, bm25_parameters(*plan.ranking),
+                                              plan.request.filters, filtered_queries(plan, planner),
+                                              plan.first_rank + plan.rank_count,
                                               scoring_bound(options_.top_k_bound), options_.parallel_shards,
                                               ranked_from_matches(plan, planner, from_snapshots));
         if (!candidates) return std::nullopt;
         if (from_snapshots) {
-            if (auto page = page_from_snapshot_scores(plan, planner, *candidates)) return page;
+            if (auto page = page_from_snapshot_scores(plan, planner, views, scored, *candidates)) return page;
         }
         return page_from_final_pass(plan, planner, views, std::move(*candidates));
     }
@@ -214,9 +225,10 @@ private:
     // statistics, the same signals) and the page is read from them: Xapian's
     // final pass would open a posting list per query term (hundreds for a
     // prefix) to weigh a few dozen candidates again. nullopt (the final pass
-    // decides) when scores on the page or at its borders nearly tie, or a
-    // listing is missing after all.
+    // decides) when scores on the page or at its borders nearly tie (but
+    // for listings weighed alike), or a listing is missing after all.
     std::optional<Page> page_from_snapshot_scores(const Plan& plan, Planner& planner,
+                                                  const std::vector<ShardView>& views, const QueryTree& scored,
                                                   SnapshotCandidates& candidates) {
         Page page{.matches = candidates.matches,
                   .exact = true,
@@ -226,7 +238,10 @@ private:
         // (ranked_from_matches) nor read.
         if (!planner.should_relax(plan, page.matches)) {
             const std::size_t last = std::min(candidates.ranked.size(), plan.first_rank + plan.rank_count);
-            if (near_tie_on_page(candidates.ranked, plan.first_rank, last)) return std::nullopt;
+            if (near_tie_on_page(views, combined_, scored, bm25_parameters(*plan.ranking), candidates.ranked,
+                                 plan.first_rank, last)) {
+                return std::nullopt;
+            }
             try {
                 read_ranked(plan.request, candidates.ranked, plan.first_rank, last, page);
             } catch (const Xapian::DocNotFoundError&) {

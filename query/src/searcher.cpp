@@ -6,6 +6,7 @@
 
 #include "analyzers/listing.h"
 #include "proximity.h"
+#include "snapshot_scoring.h"
 
 namespace query {
 namespace {
@@ -105,11 +106,30 @@ Page Searcher::find_page(const Plan& plan, ScoreSource scores) {
     return page_from_matcher(plan);
 }
 
+namespace {
+
+// Whether two neighbours among the first `count` re-ranked hits nearly tie,
+// but for two tied exactly before the bonuses (`before`, in the hits'
+// order) and given the same. A page from rounded scores ties listings
+// exactly only when they are weighed alike (weighed_alike): Xapian's
+// matcher ties them as exactly, and the same bonus keeps them tied.
+bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<double>& before, std::size_t count) {
+    const std::size_t last = std::min(count, hits.size());
+    for (std::size_t rank = 1; rank < last; ++rank) {
+        if (!nearly_tied(hits[rank - 1].score, hits[rank].score)) continue;
+        if (hits[rank - 1].score == hits[rank].score && before[rank - 1] == before[rank]) continue;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 // A bonus can bring two scores level that were apart; rounded scores could
 // then be ordered otherwise than Xapian's own.
 Page Searcher::reranked_by_title(Page page, std::size_t window, const Plan& plan) {
-    rank_by_title(page.hits, window, plan);
-    if (!page.scores_rounded || !near_tie_among(page.hits, window)) return page;
+    const std::vector<double> before = rank_by_title(page.hits, window, plan);
+    if (!page.scores_rounded || !near_tie_after_bonuses(page.hits, before, window)) return page;
     Page exact = find_page(plan, ScoreSource::matcher);
     rank_by_title(exact.hits, window, plan);
     return exact;
@@ -134,16 +154,27 @@ Page Searcher::page_from_matcher(const Plan& plan) {
                    view_->combined());
 }
 
-void Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+std::vector<double> Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+    const std::size_t reranked = std::min(window, hits.size());
+    std::vector<double> before;
+    for (std::size_t rank = 0; rank < reranked; ++rank) before.push_back(hits[rank].score);
     const TitleBonus bonus(plan.text, *plan.ranking);
-    if (bonus.empty()) return;
-    const auto reranked = hits.begin() + static_cast<std::ptrdiff_t>(std::min(window, hits.size()));
-    for (auto hit = hits.begin(); hit != reranked; ++hit) {
-        hit->score = bonus.rescored(
-            hit->score, planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit->stored_json).title));
+    if (bonus.empty()) return before;
+    // Each hit with its score before, sorted together.
+    std::vector<std::pair<Hit, double>> ranked;
+    for (std::size_t rank = 0; rank < reranked; ++rank) {
+        Hit& hit = hits[rank];
+        hit.score = bonus.rescored(
+            hit.score, planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit.stored_json).title));
+        ranked.emplace_back(std::move(hit), before[rank]);
     }
     // Stable: listings as close keep the order the index ranked them in.
-    std::stable_sort(hits.begin(), reranked, [](const Hit& a, const Hit& b) { return a.score > b.score; });
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first.score > b.first.score; });
+    for (std::size_t rank = 0; rank < reranked; ++rank) {
+        hits[rank] = std::move(ranked[rank].first);
+        before[rank] = ranked[rank].second;
+    }
+    return before;
 }
 
 void Searcher::keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit) {

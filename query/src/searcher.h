@@ -44,8 +44,9 @@ private:
     // bonuses, and ranked by the matcher first when rounded scores would
     // then nearly tie.
     Page reranked_by_title(Page page, std::size_t window, const Plan& plan);
-    // The first `window` hits ranked again with the title bonuses (proximity, head noun).
-    void rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // The first `window` hits ranked again with the title bonuses
+    // (proximity, head noun); the scores they had before, in the new order.
+    std::vector<double> rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Drops the hits outside ranks [offset, offset + limit).
     static void keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit);
     void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);

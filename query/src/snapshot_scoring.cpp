@@ -1059,6 +1059,72 @@ constexpr double rounding_tie = 1e-12;
 
 bool nearly_tied(double a, double b) { return std::abs(a - b) <= rounding_tie * std::max(std::abs(a), std::abs(b)); }
 
+namespace {
+
+// The listing's wdf for `term` in its shard (0: the listing lacks it).
+Xapian::termcount wdf_of(const ShardView& shard, const std::string& term, Xapian::docid docid) {
+    const auto postings = shard.snapshot->term_postings(term, shard.database);
+    const auto found = std::lower_bound(postings->docids.begin(), postings->docids.end(), docid);
+    if (found == postings->docids.end() || *found != docid) return 0;
+    return postings->wdfs[static_cast<std::size_t>(found - postings->docids.begin())];
+}
+
+// A date the column holds as the slot does (see stored_fields.cpp): 0 is
+// no date, and the column clamps dates outside 32 bits.
+bool dated_exactly(std::uint32_t seconds) {
+    return seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max();
+}
+
+// Whether BM25 normalises two listing lengths alike: the same length, or
+// both shorter than the shortest length it tells apart (min_normlen of the
+// average; a margin keeps a length at the border, which Xapian's own
+// average could put on the other side, out).
+bool normalised_alike(Xapian::termcount a, Xapian::termcount b, const Bm25Parameters& bm25, double average_length) {
+    if (a == b) return true;
+    if (bm25.b == 0 || bm25.k1 == 0) return true;  // lengths do not count
+    if (average_length <= 0) return false;
+    const double below = bm25.min_normlen * (1 - 1e-9) * average_length;
+    return a < below && b < below;
+}
+
+// Whether every signal of the tree weighs the two listings the same.
+bool signals_alike(const QueryTree& node, const ShardView& shard_a, Xapian::docid a, const ShardView& shard_b,
+                   Xapian::docid b) {
+    if (node.op() == Op::leaf) {
+        const WeightedLeaf& leaf = *node.weighted_leaf();
+        if (dynamic_cast<const ConstantLeaf*>(&leaf) != nullptr) return true;
+        const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf);
+        if (freshness == nullptr) return false;
+        const std::uint32_t date_a = shard_a.snapshot->created_at(a), date_b = shard_b.snapshot->created_at(b);
+        return dated_exactly(date_a) && dated_exactly(date_b) && freshness->bonus(date_a) == freshness->bonus(date_b);
+    }
+    return std::all_of(node.children().begin(), node.children().end(),
+                       [&](const QueryTree& child) { return signals_alike(child, shard_a, a, shard_b, b); });
+}
+
+}  // namespace
+
+bool weighed_alike(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
+                   const Bm25Parameters& bm25, const ScoredCandidate& a, const ScoredCandidate& b) {
+    const ShardView& shard_a = shards[a.shard];
+    const ShardView& shard_b = shards[b.shard];
+    const double average_length = combined.get_doccount() == 0
+                                      ? 0.0
+                                      : double(combined.get_total_length()) / combined.get_doccount();
+    if (!normalised_alike(shard_a.snapshot->doc_length(a.docid), shard_b.snapshot->doc_length(b.docid), bm25,
+                          average_length)) {
+        return false;
+    }
+    if (!signals_alike(scored, shard_a, a.docid, shard_b, b.docid)) return false;
+    std::vector<std::string> terms;
+    collect_terms(scored, terms);
+    std::sort(terms.begin(), terms.end());
+    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+    return std::all_of(terms.begin(), terms.end(), [&](const std::string& term) {
+        return wdf_of(shard_a, term, a.docid) == wdf_of(shard_b, term, b.docid);
+    });
+}
+
 std::uint64_t SnapshotCandidates::candidate_count() const {
     std::uint64_t total = 0;
     for (const auto& shard : docids) total += shard.size();

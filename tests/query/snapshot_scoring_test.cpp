@@ -8,6 +8,8 @@
 
 #include "analyzers/document_layout.h"
 #include "index_fixture.h"
+#include "derived_data.h"
+#include "ranking_signals.h"
 #include "snapshot_scoring.h"
 
 using namespace query;
@@ -674,4 +676,65 @@ TEST_CASE("completions chosen by the other words are the same ranked on the snap
         CHECK(on_snapshots.total < 40);  // some "gamer" listings' words were not among the completions
         check_same_results(on_snapshots, by_matcher);
     }
+}
+
+namespace {
+
+// Where the listing with `id` is: its shard and docid there.
+ScoredCandidate candidate_of(const std::vector<ShardView>& shards, const std::string& id) {
+    for (std::size_t shard = 0; shard < shards.size(); ++shard) {
+        const auto posting = shards[shard].database.postlist_begin(analyzers::id_term(id));
+        if (posting != shards[shard].database.postlist_end(analyzers::id_term(id))) {
+            return {.score = 0, .shard = shard, .docid = *posting};
+        }
+    }
+    FAIL("no listing " << id);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("listings weighed from the same parts are told apart from listings that only score the same") {
+    test_support::TempDir dir;
+    const long now = static_cast<long>(std::time(nullptr));
+    const long three_days_ago = now - 3 * 86400, five_days_ago = now - 5 * 86400;
+    std::ostringstream feed;
+    const auto listing = [&](const std::string& id, const std::string& title, const std::string& description,
+                             long created_at) {
+        feed << R"({"id":")" << id << R"(","title":")" << title << R"(","description":")" << description
+             << R"(","price":10,"created_at":)" << created_at << "}\n";
+    };
+    std::string long_description;
+    for (int n = 0; n < 60; ++n) long_description += "word" + std::to_string(n) + " ";
+    for (int n = 0; n < 40; ++n) listing("F" + std::to_string(n), "filler item", long_description, five_days_ago);
+    listing("A", "Zorblat lamp", "ok", three_days_ago);
+    listing("B", "Zorblat lamp", "fine old thing", three_days_ago);  // another length, both short
+    listing("C", "Zorblat lamp", "ok", five_days_ago);               // older: less fresh
+    listing("D", "Zorblat zorblat lamp", "ok", three_days_ago);      // the word twice
+    listing("E", "Zorblat lamp", long_description, three_days_ago);  // a long listing
+    query_test::build_index(dir, feed.str());
+
+    const auto generation = analyzers::serving_generation(dir / "index");
+    REQUIRE(generation.has_value());
+    std::vector<ShardView> shards;
+    Xapian::Database combined;
+    for (auto& database : open_local_shards(dir / "index", *generation)) {
+        combined.add_database(database);
+        shards.push_back({.database = database, .snapshot = ShardSnapshot::build(database)});
+    }
+    const std::string title_term = std::string(analyzers::word_fields[0].prefix) + "zorblat";
+    const FreshnessCurve curve{.weight = 1, .half_life_seconds = 14 * 86400.0, .now_seconds = double(now)};
+    const QueryTree words_only = QueryTree::term(title_term);
+    const QueryTree with_freshness = QueryTree::combine(
+        QueryTree::Op::any_of, {QueryTree::term(title_term), QueryTree::leaf(std::make_shared<FreshnessLeaf>(curve, nullptr))});
+    const Bm25Parameters bm25;
+    const auto alike = [&](const QueryTree& tree, const std::string& a, const std::string& b) {
+        return weighed_alike(shards, combined, tree, bm25, candidate_of(shards, a), candidate_of(shards, b));
+    };
+
+    CHECK(alike(with_freshness, "A", "B"));
+    CHECK_FALSE(alike(with_freshness, "A", "C"));
+    CHECK(alike(words_only, "A", "C"));
+    CHECK_FALSE(alike(words_only, "A", "D"));
+    CHECK_FALSE(alike(words_only, "A", "E"));
 }
