@@ -54,7 +54,7 @@ struct Page {
 
 // Where a ranked page's scores may come from: the snapshots, when they are
 // as current as the shards and no two scores on the page nearly tie (but
-// for listings weighed alike: weighed_alike); or
+// for listings weighed alike: WeighedAlike); or
 // always Xapian's matcher (its final pass over the snapshots' candidates).
 enum class ScoreSource { snapshots_when_current, matcher };
 

@@ -43,20 +43,19 @@ ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
 
 // Whether two neighbours among the `ranked` listings from `first` to `last`
 // (the page), or across its borders, nearly tie, so that Xapian's matcher
-// could order them otherwise. Listings tied exactly and weighed alike
-// (weighed_alike) it orders as the snapshots do: a brand's listings often
-// tie so (a tenth of the long-tail log's pages went back to the matcher
-// for ties, three quarters of them exact).
-bool near_tie_on_page(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
-                      const Bm25Parameters& bm25, const std::vector<ScoredCandidate>& ranked, std::size_t first,
-                      std::size_t last) {
+// could order them otherwise. Listings tied exactly and weighed alike it
+// orders as the snapshots do: a brand's listings often tie so (a tenth of
+// the long-tail log's pages went back to the matcher for ties, three
+// quarters of them exact).
+bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t first, std::size_t last,
+                      const WeighedAlike& weighed_alike) {
     const std::size_t from = first > 0 ? first - 1 : 0;
     const std::size_t to = std::min(last + 1, ranked.size());
     for (std::size_t rank = from; rank + 1 < to; ++rank) {
         const ScoredCandidate& above = ranked[rank];
         const ScoredCandidate& below = ranked[rank + 1];
         if (!nearly_tied(above.score, below.score)) continue;
-        if (above.score == below.score && weighed_alike(shards, combined, scored, bm25, above, below)) continue;
+        if (above.score == below.score && weighed_alike(above, below)) continue;
         return true;
     }
     return false;
@@ -238,8 +237,8 @@ private:
         // (ranked_from_matches) nor read.
         if (!planner.should_relax(plan, page.matches)) {
             const std::size_t last = std::min(candidates.ranked.size(), plan.first_rank + plan.rank_count);
-            if (near_tie_on_page(views, combined_, scored, bm25_parameters(*plan.ranking), candidates.ranked,
-                                 plan.first_rank, last)) {
+            const Bm25Parameters bm25 = bm25_parameters(*plan.ranking);
+            if (near_tie_on_page(candidates.ranked, plan.first_rank, last, WeighedAlike(views, combined_, scored, bm25))) {
                 return std::nullopt;
             }
             try {

@@ -111,7 +111,7 @@ namespace {
 // Whether two neighbours among the first `count` re-ranked hits nearly tie,
 // but for two tied exactly before the bonuses (`before`, in the hits'
 // order) and given the same. A page from rounded scores ties listings
-// exactly only when they are weighed alike (weighed_alike): Xapian's
+// exactly only when they are weighed alike (WeighedAlike): Xapian's
 // matcher ties them as exactly, and the same bonus keeps them tied.
 bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<double>& before, std::size_t count) {
     const std::size_t last = std::min(count, hits.size());

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -177,6 +178,13 @@ public:
     double price(Xapian::docid docid) const { return price_[docid]; }
     const std::vector<double>& prices() const { return price_; }
     std::uint32_t created_at(Xapian::docid docid) const { return created_at_[docid]; }
+    // Whether created_at() is the listing's date as its slot holds it: the
+    // column keeps whole seconds, 0 for no date, and clamps dates outside
+    // 32 bits (the slot is to be read for those).
+    bool created_at_exact(Xapian::docid docid) const {
+        const std::uint32_t seconds = created_at_[docid];
+        return seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max();
+    }
     void prefetch_created_at(Xapian::docid docid) const { __builtin_prefetch(created_at_.data() + docid); }
     // Whether the listing is sold (it has the sold term).
     bool sold(Xapian::docid docid) const { return sold_.contains(docid); }

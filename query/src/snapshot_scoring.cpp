@@ -1069,12 +1069,6 @@ Xapian::termcount wdf_of(const ShardView& shard, const std::string& term, Xapian
     return postings->wdfs[static_cast<std::size_t>(found - postings->docids.begin())];
 }
 
-// A date the column holds as the slot does (see stored_fields.cpp): 0 is
-// no date, and the column clamps dates outside 32 bits.
-bool dated_exactly(std::uint32_t seconds) {
-    return seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max();
-}
-
 // Whether BM25 normalises two listing lengths alike: the same length, or
 // both shorter than the shortest length it tells apart (min_normlen of the
 // average; a margin keeps a length at the border, which Xapian's own
@@ -1095,8 +1089,8 @@ bool signals_alike(const QueryTree& node, const ShardView& shard_a, Xapian::doci
         if (dynamic_cast<const ConstantLeaf*>(&leaf) != nullptr) return true;
         const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf);
         if (freshness == nullptr) return false;
-        const std::uint32_t date_a = shard_a.snapshot->created_at(a), date_b = shard_b.snapshot->created_at(b);
-        return dated_exactly(date_a) && dated_exactly(date_b) && freshness->bonus(date_a) == freshness->bonus(date_b);
+        return shard_a.snapshot->created_at_exact(a) && shard_b.snapshot->created_at_exact(b) &&
+               freshness->bonus(shard_a.snapshot->created_at(a)) == freshness->bonus(shard_b.snapshot->created_at(b));
     }
     return std::all_of(node.children().begin(), node.children().end(),
                        [&](const QueryTree& child) { return signals_alike(child, shard_a, a, shard_b, b); });
@@ -1104,23 +1098,33 @@ bool signals_alike(const QueryTree& node, const ShardView& shard_a, Xapian::doci
 
 }  // namespace
 
-bool weighed_alike(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
-                   const Bm25Parameters& bm25, const ScoredCandidate& a, const ScoredCandidate& b) {
-    const ShardView& shard_a = shards[a.shard];
-    const ShardView& shard_b = shards[b.shard];
-    const double average_length = combined.get_doccount() == 0
-                                      ? 0.0
-                                      : double(combined.get_total_length()) / combined.get_doccount();
-    if (!normalised_alike(shard_a.snapshot->doc_length(a.docid), shard_b.snapshot->doc_length(b.docid), bm25,
-                          average_length)) {
+WeighedAlike::WeighedAlike(const std::vector<ShardView>& shards, const Xapian::Database& combined,
+                           const QueryTree& scored, const Bm25Parameters& bm25)
+    : shards_(shards),
+      scored_(scored),
+      bm25_(bm25),
+      average_length_(combined.get_doccount() == 0 ? 0.0
+                                                   : double(combined.get_total_length()) / combined.get_doccount()) {}
+
+const std::vector<std::string>& WeighedAlike::terms() const {
+    if (!terms_) {
+        terms_.emplace();
+        collect_terms(scored_, *terms_);
+        std::sort(terms_->begin(), terms_->end());
+        terms_->erase(std::unique(terms_->begin(), terms_->end()), terms_->end());
+    }
+    return *terms_;
+}
+
+bool WeighedAlike::operator()(const ScoredCandidate& a, const ScoredCandidate& b) const {
+    const ShardView& shard_a = shards_[a.shard];
+    const ShardView& shard_b = shards_[b.shard];
+    if (!normalised_alike(shard_a.snapshot->doc_length(a.docid), shard_b.snapshot->doc_length(b.docid), bm25_,
+                          average_length_)) {
         return false;
     }
-    if (!signals_alike(scored, shard_a, a.docid, shard_b, b.docid)) return false;
-    std::vector<std::string> terms;
-    collect_terms(scored, terms);
-    std::sort(terms.begin(), terms.end());
-    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-    return std::all_of(terms.begin(), terms.end(), [&](const std::string& term) {
+    if (!signals_alike(scored_, shard_a, a.docid, shard_b, b.docid)) return false;
+    return std::all_of(terms().begin(), terms().end(), [&](const std::string& term) {
         return wdf_of(shard_a, term, a.docid) == wdf_of(shard_b, term, b.docid);
     });
 }

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <xapian.h>
@@ -92,16 +93,30 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
 // on the snapshots, and so ordered by docid the other way.
 bool nearly_tied(double a, double b);
 
-// Whether two candidates that score exactly the same on the snapshots are
-// weighed from the same parts: the same terms of `scored` with the same
-// wdfs, lengths BM25 normalises alike (the same, or both below its
-// shortest, `bm25`'s min_normlen of `combined`'s average) and the same
-// freshness. Xapian's matcher then adds the same weights in the same order
-// for both, ties them as exactly and orders them by docid, as the
+// Tells whether two candidates that score exactly the same on the
+// snapshots are weighed from the same parts: the same terms of `scored`
+// with the same wdfs, lengths BM25 normalises alike (the same, or both
+// below its shortest, `bm25`'s min_normlen of `combined`'s average) and the
+// same freshness. Xapian's matcher then adds the same weights in the same
+// order for both, ties them as exactly and orders them by docid, as the
 // snapshots do. Listings scoring the same from other parts may differ in
-// Xapian's last bits, as it adds in another order.
-bool weighed_alike(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
-                   const Bm25Parameters& bm25, const ScoredCandidate& a, const ScoredCandidate& b);
+// Xapian's last bits, as it adds in another order. The tree's terms are
+// listed once, at the first pair asked about.
+class WeighedAlike {
+public:
+    WeighedAlike(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
+                 const Bm25Parameters& bm25);
+    bool operator()(const ScoredCandidate& a, const ScoredCandidate& b) const;
+
+private:
+    const std::vector<std::string>& terms() const;
+
+    const std::vector<ShardView>& shards_;
+    const QueryTree& scored_;
+    const Bm25Parameters bm25_;
+    const double average_length_;
+    mutable std::optional<std::vector<std::string>> terms_;  // the tree's, distinct
+};
 
 // Matches the candidates and every listing newer than its shard's snapshot,
 // to combine with OP_FILTER over the combined database.

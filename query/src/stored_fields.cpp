@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <limits>
 
 #include "analyzers/document_layout.h"
 
@@ -11,12 +10,10 @@ namespace {
 
 namespace slot = analyzers::slot;
 
-// The snapshot keeps dates as whole seconds clamped to 32 bits (0 for none):
-// between the bounds the column is the slot's number as stored_listing_of
-// truncates it; at them the slot is read.
+// The column's date where it is the slot's number as stored_listing_of
+// truncates it; otherwise the slot's.
 std::int64_t created_at_of(const Xapian::Database& shard, const ShardSnapshot& snapshot, Xapian::docid docid) {
-    const std::uint32_t seconds = snapshot.created_at(docid);
-    if (seconds > 0 && seconds < std::numeric_limits<std::uint32_t>::max()) return seconds;
+    if (snapshot.created_at_exact(docid)) return snapshot.created_at(docid);
     const Xapian::Document document = shard.get_document(docid, Xapian::DOC_ASSUME_VALID);
     return static_cast<std::int64_t>(analyzers::number_in_slot(document.get_value(slot::created_at)));
 }

@@ -706,7 +706,7 @@ TEST_CASE("listings weighed from the same parts are told apart from listings tha
     };
     std::string long_description;
     for (int n = 0; n < 60; ++n) long_description += "word" + std::to_string(n) + " ";
-    for (int n = 0; n < 40; ++n) listing("F" + std::to_string(n), "filler item", long_description, five_days_ago);
+    for (int n = 0; n < 40; ++n) listing(std::string("F").append(std::to_string(n)), "filler item", long_description, five_days_ago);
     listing("A", "Zorblat lamp", "ok", three_days_ago);
     listing("B", "Zorblat lamp", "fine old thing", three_days_ago);  // another length, both short
     listing("C", "Zorblat lamp", "ok", five_days_ago);               // older: less fresh
@@ -729,7 +729,7 @@ TEST_CASE("listings weighed from the same parts are told apart from listings tha
         QueryTree::Op::any_of, {QueryTree::term(title_term), QueryTree::leaf(std::make_shared<FreshnessLeaf>(curve, nullptr))});
     const Bm25Parameters bm25;
     const auto alike = [&](const QueryTree& tree, const std::string& a, const std::string& b) {
-        return weighed_alike(shards, combined, tree, bm25, candidate_of(shards, a), candidate_of(shards, b));
+        return WeighedAlike(shards, combined, tree, bm25)(candidate_of(shards, a), candidate_of(shards, b));
     };
 
     CHECK(alike(with_freshness, "A", "B"));
