@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,11 @@ struct Page {
     std::shared_ptr<const std::vector<DocidSet>> snapshot_matches;
     // The scores are the snapshots', which are Xapian's up to rounding.
     bool scores_rounded = false;
+    // With rounded scores: whether Xapian's matcher surely orders the hit
+    // at rank `above` before the one at rank `below` (ranks of `hits` as
+    // found, before any re-ranking), however their scores round
+    // (OrderedAlike). Ties among re-ranked hits are checked by it.
+    std::function<bool(std::size_t above, std::size_t below)> matcher_orders_alike;
     // Hits ranked outside the requested ranks, read only for proximity
     // reranking: their stored fields hold the text fields alone (one value
     // slot of eight). By those partial fields, where to read the rest
@@ -54,7 +60,7 @@ struct Page {
 
 // Where a ranked page's scores may come from: the snapshots, when they are
 // as current as the shards and no two scores on the page nearly tie (but
-// for listings weighed alike: WeighedAlike); or
+// for listings the matcher orders alike: OrderedAlike); or
 // always Xapian's matcher (its final pass over the snapshots' candidates).
 enum class ScoreSource { snapshots_when_current, matcher };
 

@@ -41,22 +41,36 @@ ScoringBound scoring_bound(ServiceOptions::TopKBound bound) {
     return ScoringBound::all;
 }
 
-// Whether two neighbours among the `ranked` listings from `first` to `last`
-// (the page), or across its borders, nearly tie, so that Xapian's matcher
-// could order them otherwise. Listings tied exactly and weighed alike it
-// orders as the snapshots do: a brand's listings often tie so (a tenth of
-// the long-tail log's pages went back to the matcher for ties, three
-// quarters of them exact).
+// Whether Xapian's matcher could rank other listings than the snapshots
+// from `first` to `last` (the page), or in another order, as their scores
+// round otherwise. Listings whose scores nearly tie form runs; a run is
+// ordered surely only if each two neighbours are (OrderedAlike: weighed
+// alike but for freshness; a brand's listings often tie so). A run matters
+// if it crosses the page's borders or holds two of its ranks, but for the
+// first `reranked`, which are ranked again by their titles: which listings
+// are among them matters here, how they order among themselves only if
+// their titles' bonuses leave them tied (checked then; of the long-tail
+// log's pages that went back to the matcher for ties, most had them there).
 bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t first, std::size_t last,
-                      const WeighedAlike& weighed_alike) {
-    const std::size_t from = first > 0 ? first - 1 : 0;
-    const std::size_t to = std::min(last + 1, ranked.size());
-    for (std::size_t rank = from; rank + 1 < to; ++rank) {
-        const ScoredCandidate& above = ranked[rank];
-        const ScoredCandidate& below = ranked[rank + 1];
-        if (!nearly_tied(above.score, below.score)) continue;
-        if (above.score == below.score && weighed_alike(above, below)) continue;
+                      std::size_t reranked, const OrderedAlike& ordered_alike) {
+    const std::size_t ordered_from = std::max(first, reranked);  // ranks ordered among themselves here
+    const auto matters = [&](std::size_t run_start, std::size_t run_end) {  // the run [run_start, run_end)
+        const auto crosses = [&](std::size_t border) { return run_start < border && border < run_end; };
+        const std::size_t ordered_ranks =
+            std::min(run_end, last) > std::max(run_start, ordered_from) ? std::min(run_end, last) - std::max(run_start, ordered_from) : 0;
+        return crosses(first) || crosses(reranked) || crosses(last) || ordered_ranks > 1;
+    };
+    const auto surely_ordered = [&](std::size_t run_start, std::size_t run_end) {
+        for (std::size_t rank = run_start + 1; rank < run_end; ++rank) {
+            if (!ordered_alike(ranked[rank - 1], ranked[rank])) return false;
+        }
         return true;
+    };
+    for (std::size_t run_start = 0; run_start < std::min(last, ranked.size());) {
+        std::size_t run_end = run_start + 1;
+        while (run_end < ranked.size() && nearly_tied(ranked[run_end - 1].score, ranked[run_end].score)) ++run_end;
+        if (run_end - run_start > 1 && matters(run_start, run_end) && !surely_ordered(run_start, run_end)) return true;
+        run_start = run_end;
     }
     return false;
 }
@@ -206,8 +220,8 @@ private:
         const RankingContext context = ranking_context_of(plan);
         const auto views = shard_views();
         const bool from_snapshots = scores == ScoreSource::snapshots_when_current && !snapshots_behind();
-        const QueryTree scored = planner.scored(plan, context);
-        auto candidates = snapshot_candidates(views, combined_, scored, bm25_parameters(*plan.ranking),
+        const auto scored = std::make_shared<const QueryTree>(planner.scored(plan, context));
+        auto candidates = snapshot_candidates(views, combined_, *scored, bm25_parameters(*plan.ranking),
                                               plan.request.filters, filtered_queries(plan, planner),
                                               plan.first_rank + plan.rank_count,
                                               scoring_bound(options_.top_k_bound), options_.parallel_shards,
@@ -225,9 +239,10 @@ private:
     // final pass would open a posting list per query term (hundreds for a
     // prefix) to weigh a few dozen candidates again. nullopt (the final pass
     // decides) when scores on the page or at its borders nearly tie (but
-    // for listings weighed alike), or a listing is missing after all.
+    // for listings Xapian orders alike), or a listing is missing after all.
     std::optional<Page> page_from_snapshot_scores(const Plan& plan, Planner& planner,
-                                                  const std::vector<ShardView>& views, const QueryTree& scored,
+                                                  const std::vector<ShardView>& views,
+                                                  const std::shared_ptr<const QueryTree>& scored,
                                                   SnapshotCandidates& candidates) {
         Page page{.matches = candidates.matches,
                   .exact = true,
@@ -237,8 +252,9 @@ private:
         // (ranked_from_matches) nor read.
         if (!planner.should_relax(plan, page.matches)) {
             const std::size_t last = std::min(candidates.ranked.size(), plan.first_rank + plan.rank_count);
-            const Bm25Parameters bm25 = bm25_parameters(*plan.ranking);
-            if (near_tie_on_page(candidates.ranked, plan.first_rank, last, WeighedAlike(views, combined_, scored, bm25))) {
+            const auto ordered_alike =
+                std::make_shared<const OrderedAlike>(views, combined_, scored, bm25_parameters(*plan.ranking));
+            if (near_tie_on_page(candidates.ranked, plan.first_rank, last, plan.reranked_by_title, *ordered_alike)) {
                 return std::nullopt;
             }
             try {
@@ -246,6 +262,13 @@ private:
             } catch (const Xapian::DocNotFoundError&) {
                 return std::nullopt;
             }
+            page.matcher_orders_alike = [ordered_alike,
+                                         ranked = std::vector<ScoredCandidate>(
+                                             candidates.ranked.begin() + std::min(plan.first_rank, last),
+                                             candidates.ranked.begin() + last)](
+                                            std::size_t above, std::size_t below) {
+                return (*ordered_alike)(ranked.at(above), ranked.at(below));
+            };
         }
         page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));
         return page;

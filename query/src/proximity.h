@@ -67,8 +67,9 @@ public:
     }
     // A listing's score with its title's bonuses.
     double rescored(double score, const std::vector<analyzers::Word>& title) const {
-        return (score + added(title)) * factor(title);
+        return rescored(score, added(title), factor(title));
     }
+    static double rescored(double score, double added, double factor) { return (score + added) * factor; }
 
 private:
     ProximityPairs pairs_;

@@ -42,6 +42,9 @@ struct Plan {
     // when the best listings are ranked again (by proximity).
     std::size_t first_rank = 0;
     std::size_t rank_count = 0;
+    // The first ranks ranked again by their titles after (0: none): how
+    // those order among themselves is checked once they are.
+    std::size_t reranked_by_title = 0;
 
     // The query as searched, when some words were read otherwise than typed.
     std::string interpreted() const;

@@ -51,6 +51,7 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
     if (rerank) {
         plan.first_rank = 0;
         plan.rank_count = std::max(window, request.offset + request.limit);
+        plan.reranked_by_title = window;
     }
     Page page = find_page(plan);
     if (planner_.should_relax(plan, page.matches)) {
@@ -108,17 +109,34 @@ Page Searcher::find_page(const Plan& plan, ScoreSource scores) {
 
 namespace {
 
-// Whether two neighbours among the first `count` re-ranked hits nearly tie,
-// but for two tied exactly before the bonuses (`before`, in the hits'
-// order) and given the same. A page from rounded scores ties listings
-// exactly only when they are weighed alike (WeighedAlike): Xapian's
-// matcher ties them as exactly, and the same bonus keeps them tied.
-bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<double>& before, std::size_t count) {
-    const std::size_t last = std::min(count, hits.size());
-    for (std::size_t rank = 1; rank < last; ++rank) {
-        if (!nearly_tied(hits[rank - 1].score, hits[rank].score)) continue;
-        if (hits[rank - 1].score == hits[rank].score && before[rank - 1] == before[rank]) continue;
-        return true;
+// Whether Xapian's matcher surely orders two neighbours of the re-ranked
+// hits as they are: they got the same bonuses and it orders them so before
+// (`orders_alike`, of their ranks then; absent: never sure). It then scores
+// the first no lower, (score + added) x factor keeps that, and the stable
+// sort keeps its order among equals.
+bool surely_ordered(const TitleRanked& above, const TitleRanked& below,
+                    const std::function<bool(std::size_t, std::size_t)>& orders_alike) {
+    return above.added == below.added && above.factor == below.factor && orders_alike &&
+           orders_alike(above.rank_before, below.rank_before);
+}
+
+// Whether Xapian's matcher could show other hits, or in another order, at
+// ranks [first, last) of the first `window` re-ranked hits: hits in a run of
+// neighbours that nearly tie are ordered surely only if each two are. A run
+// wholly outside those ranks changes nothing shown (a page's re-ranked
+// listings below it are read for their titles alone).
+bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<TitleRanked>& how, std::size_t window,
+                            std::size_t first, std::size_t last,
+                            const std::function<bool(std::size_t, std::size_t)>& orders_alike) {
+    const std::size_t reranked = std::min(window, hits.size());
+    for (std::size_t run_start = 0; run_start < std::min(last, reranked);) {
+        std::size_t run_end = run_start + 1;  // the run is [run_start, run_end)
+        bool sure = true;
+        for (; run_end < reranked && nearly_tied(hits[run_end - 1].score, hits[run_end].score); ++run_end) {
+            sure = sure && surely_ordered(how[run_end - 1], how[run_end], orders_alike);
+        }
+        if (!sure && run_end > first) return true;
+        run_start = run_end;
     }
     return false;
 }
@@ -128,8 +146,12 @@ bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<doub
 // A bonus can bring two scores level that were apart; rounded scores could
 // then be ordered otherwise than Xapian's own.
 Page Searcher::reranked_by_title(Page page, std::size_t window, const Plan& plan) {
-    const std::vector<double> before = rank_by_title(page.hits, window, plan);
-    if (!page.scores_rounded || !near_tie_after_bonuses(page.hits, before, window)) return page;
+    const std::vector<TitleRanked> how = rank_by_title(page.hits, window, plan);
+    const std::size_t shown_from = plan.request.offset, shown_to = plan.request.offset + plan.request.limit;
+    if (!page.scores_rounded ||
+        !near_tie_after_bonuses(page.hits, how, window, shown_from, shown_to, page.matcher_orders_alike)) {
+        return page;
+    }
     Page exact = find_page(plan, ScoreSource::matcher);
     rank_by_title(exact.hits, window, plan);
     return exact;
@@ -154,27 +176,29 @@ Page Searcher::page_from_matcher(const Plan& plan) {
                    view_->combined());
 }
 
-std::vector<double> Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+std::vector<TitleRanked> Searcher::rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
     const std::size_t reranked = std::min(window, hits.size());
-    std::vector<double> before;
-    for (std::size_t rank = 0; rank < reranked; ++rank) before.push_back(hits[rank].score);
+    std::vector<TitleRanked> how(reranked);
+    for (std::size_t rank = 0; rank < reranked; ++rank) how[rank].rank_before = rank;
     const TitleBonus bonus(plan.text, *plan.ranking);
-    if (bonus.empty()) return before;
-    // Each hit with its score before, sorted together.
-    std::vector<std::pair<Hit, double>> ranked;
+    if (bonus.empty()) return how;
+    // Each hit with how it got its score, sorted together.
+    std::vector<std::pair<Hit, TitleRanked>> ranked;
     for (std::size_t rank = 0; rank < reranked; ++rank) {
         Hit& hit = hits[rank];
-        hit.score = bonus.rescored(
-            hit.score, planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit.stored_json).title));
-        ranked.emplace_back(std::move(hit), before[rank]);
+        const auto title = planner_.analyzer().analyze(analyzers::listing_from_stored_json(hit.stored_json).title);
+        how[rank].added = bonus.added(title);
+        how[rank].factor = bonus.factor(title);
+        hit.score = TitleBonus::rescored(hit.score, how[rank].added, how[rank].factor);
+        ranked.emplace_back(std::move(hit), how[rank]);
     }
     // Stable: listings as close keep the order the index ranked them in.
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first.score > b.first.score; });
     for (std::size_t rank = 0; rank < reranked; ++rank) {
         hits[rank] = std::move(ranked[rank].first);
-        before[rank] = ranked[rank].second;
+        how[rank] = ranked[rank].second;
     }
-    return before;
+    return how;
 }
 
 void Searcher::keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit) {

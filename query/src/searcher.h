@@ -16,6 +16,13 @@
 
 namespace query {
 
+// How a hit ranked again by its title got its place.
+struct TitleRanked {
+    std::size_t rank_before = 0;
+    double added = 0;   // the title's bonuses, added to the score
+    double factor = 1;  // then the factor of the typed words it has
+};
+
 // Not thread-safe: Xapian::Database is not, so each concurrent request
 // borrows its own searcher from the service's pool.
 class Searcher {
@@ -45,8 +52,8 @@ private:
     // then nearly tie.
     Page reranked_by_title(Page page, std::size_t window, const Plan& plan);
     // The first `window` hits ranked again with the title bonuses
-    // (proximity, head noun); the scores they had before, in the new order.
-    std::vector<double> rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // (proximity, head noun, typed words); how each got there, in the new order.
+    std::vector<TitleRanked> rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Drops the hits outside ranks [offset, offset + limit).
     static void keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit);
     void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);

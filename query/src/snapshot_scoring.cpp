@@ -1081,51 +1081,60 @@ bool normalised_alike(Xapian::termcount a, Xapian::termcount b, const Bm25Parame
     return a < below && b < below;
 }
 
-// Whether every signal of the tree weighs the two listings the same.
-bool signals_alike(const QueryTree& node, const ShardView& shard_a, Xapian::docid a, const ShardView& shard_b,
-                   Xapian::docid b) {
+// Whether every signal of the tree weighs `above` at least as much as
+// `below`: constants weigh both the same, and freshness (from dates the
+// snapshots hold exactly, as Xapian reads them) gives `above` no less.
+bool signals_no_less(const QueryTree& node, const ShardView& shard_above, Xapian::docid above,
+                     const ShardView& shard_below, Xapian::docid below) {
     if (node.op() == Op::leaf) {
         const WeightedLeaf& leaf = *node.weighted_leaf();
         if (dynamic_cast<const ConstantLeaf*>(&leaf) != nullptr) return true;
         const auto* freshness = dynamic_cast<const FreshnessLeaf*>(&leaf);
         if (freshness == nullptr) return false;
-        return shard_a.snapshot->created_at_exact(a) && shard_b.snapshot->created_at_exact(b) &&
-               freshness->bonus(shard_a.snapshot->created_at(a)) == freshness->bonus(shard_b.snapshot->created_at(b));
+        return shard_above.snapshot->created_at_exact(above) && shard_below.snapshot->created_at_exact(below) &&
+               freshness->bonus(shard_above.snapshot->created_at(above)) >=
+                   freshness->bonus(shard_below.snapshot->created_at(below));
     }
-    return std::all_of(node.children().begin(), node.children().end(),
-                       [&](const QueryTree& child) { return signals_alike(child, shard_a, a, shard_b, b); });
+    return std::all_of(node.children().begin(), node.children().end(), [&](const QueryTree& child) {
+        return signals_no_less(child, shard_above, above, shard_below, below);
+    });
 }
 
 }  // namespace
 
-WeighedAlike::WeighedAlike(const std::vector<ShardView>& shards, const Xapian::Database& combined,
-                           const QueryTree& scored, const Bm25Parameters& bm25)
-    : shards_(shards),
-      scored_(scored),
+OrderedAlike::OrderedAlike(std::vector<ShardView> shards, const Xapian::Database& combined,
+                           std::shared_ptr<const QueryTree> scored, const Bm25Parameters& bm25)
+    : shards_(std::move(shards)),
+      scored_(std::move(scored)),
       bm25_(bm25),
       average_length_(combined.get_doccount() == 0 ? 0.0
                                                    : double(combined.get_total_length()) / combined.get_doccount()) {}
 
-const std::vector<std::string>& WeighedAlike::terms() const {
+const std::vector<std::string>& OrderedAlike::terms() const {
     if (!terms_) {
         terms_.emplace();
-        collect_terms(scored_, *terms_);
+        collect_terms(*scored_, *terms_);
         std::sort(terms_->begin(), terms_->end());
         terms_->erase(std::unique(terms_->begin(), terms_->end()), terms_->end());
     }
     return *terms_;
 }
 
-bool WeighedAlike::operator()(const ScoredCandidate& a, const ScoredCandidate& b) const {
-    const ShardView& shard_a = shards_[a.shard];
-    const ShardView& shard_b = shards_[b.shard];
-    if (!normalised_alike(shard_a.snapshot->doc_length(a.docid), shard_b.snapshot->doc_length(b.docid), bm25_,
-                          average_length_)) {
+bool OrderedAlike::operator()(const ScoredCandidate& above, const ScoredCandidate& below) const {
+    const ShardView& shard_above = shards_[above.shard];
+    const ShardView& shard_below = shards_[below.shard];
+    // Tied in Xapian's sums, `above` must come first by docid.
+    if (combined_docid({above.shard, above.docid}, shards_.size()) >=
+        combined_docid({below.shard, below.docid}, shards_.size())) {
         return false;
     }
-    if (!signals_alike(scored_, shard_a, a.docid, shard_b, b.docid)) return false;
+    if (!normalised_alike(shard_above.snapshot->doc_length(above.docid), shard_below.snapshot->doc_length(below.docid),
+                          bm25_, average_length_)) {
+        return false;
+    }
+    if (!signals_no_less(*scored_, shard_above, above.docid, shard_below, below.docid)) return false;
     return std::all_of(terms().begin(), terms().end(), [&](const std::string& term) {
-        return wdf_of(shard_a, term, a.docid) == wdf_of(shard_b, term, b.docid);
+        return wdf_of(shard_above, term, above.docid) == wdf_of(shard_below, term, below.docid);
     });
 }
 

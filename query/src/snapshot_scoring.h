@@ -93,26 +93,30 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
 // on the snapshots, and so ordered by docid the other way.
 bool nearly_tied(double a, double b);
 
-// Tells whether two candidates that score exactly the same on the
-// snapshots are weighed from the same parts: the same terms of `scored`
-// with the same wdfs, lengths BM25 normalises alike (the same, or both
-// below its shortest, `bm25`'s min_normlen of `combined`'s average) and the
-// same freshness. Xapian's matcher then adds the same weights in the same
-// order for both, ties them as exactly and orders them by docid, as the
-// snapshots do. Listings scoring the same from other parts may differ in
-// Xapian's last bits, as it adds in another order. The tree's terms are
-// listed once, at the first pair asked about.
-class WeighedAlike {
+// Tells whether Xapian's matcher surely orders two candidates as the
+// snapshots do, `above` before `below`, however their scores round: both
+// are weighed from the same parts (the same terms of `scored` with the same
+// wdfs, lengths BM25 normalises alike: the same, or both below its
+// shortest, `bm25`'s min_normlen of `combined`'s average), but for a
+// freshness that gives `above` no less, and `above` comes first by docid.
+// Xapian then adds the same weights in the same order for both, but for
+// freshness; each addition can only keep or raise the fresher one's sum
+// (rounding is monotonic), so it scores `above` no lower and orders equal
+// scores by docid. Old listings tie so: their freshness (2^-age/14 days)
+// falls below the last bit of their scores. Listings scoring the same
+// from other parts may differ in Xapian's last bits, as it adds in another
+// order. The tree's terms are listed once, at the first pair asked about.
+class OrderedAlike {
 public:
-    WeighedAlike(const std::vector<ShardView>& shards, const Xapian::Database& combined, const QueryTree& scored,
-                 const Bm25Parameters& bm25);
-    bool operator()(const ScoredCandidate& a, const ScoredCandidate& b) const;
+    OrderedAlike(std::vector<ShardView> shards, const Xapian::Database& combined,
+                 std::shared_ptr<const QueryTree> scored, const Bm25Parameters& bm25);
+    bool operator()(const ScoredCandidate& above, const ScoredCandidate& below) const;
 
 private:
     const std::vector<std::string>& terms() const;
 
-    const std::vector<ShardView>& shards_;
-    const QueryTree& scored_;
+    const std::vector<ShardView> shards_;
+    const std::shared_ptr<const QueryTree> scored_;
     const Bm25Parameters bm25_;
     const double average_length_;
     mutable std::optional<std::vector<std::string>> terms_;  // the tree's, distinct
