@@ -870,7 +870,12 @@ struct Scored {
     }
 };
 
-// The best `count` listings over the shards.
+// The best `count` listings over the shards, and those whose scores nearly
+// tie the worst of them (the border's ties). Xapian's matcher adds a
+// listing's weights in another order and may rank one of those within the
+// best; its final pass can only order the listings it is given, so a page
+// whose border ties (a run of a thousand listings tie to the last bits in
+// a catalogue of look-alikes) must be given them all.
 class BestListings {
 public:
     explicit BestListings(std::size_t count) : count_(count) {}
@@ -879,8 +884,11 @@ public:
         if (best_.size() < count_) {
             best_.push(scored);
         } else if (count_ > 0 && scored < best_.top()) {
+            keep_if_tied(best_.top());
             best_.pop();
             best_.push(scored);
+        } else if (count_ > 0) {
+            keep_if_tied(scored);
         }
     }
 
@@ -899,15 +907,35 @@ public:
         return best_.top().score;
     }
 
+    // The best, worst first, then the border's ties in no order.
     std::vector<Scored> take() {
+        drop_untied();
         std::vector<Scored> listings;
         for (; !best_.empty(); best_.pop()) listings.push_back(best_.top());
+        listings.insert(listings.end(), border_ties_.begin(), border_ties_.end());
+        border_ties_.clear();
         return listings;
     }
 
 private:
+    // A listing left out that ties the worst kept, as the worst is now (it
+    // only rises: one not tied now never will be).
+    void keep_if_tied(const Scored& left_out) {
+        if (!nearly_tied(left_out.score, best_.top().score)) return;
+        border_ties_.push_back(left_out);
+        if (border_ties_.size() > 2 * border_ties_checked_) drop_untied();
+    }
+    void drop_untied() {
+        if (best_.empty()) return;
+        const double worst = best_.top().score;
+        std::erase_if(border_ties_, [&](const Scored& listing) { return !nearly_tied(listing.score, worst); });
+        border_ties_checked_ = std::max<std::size_t>(border_ties_.size(), 64);
+    }
+
     std::size_t count_;
     std::priority_queue<Scored> best_;  // the worst kept on top
+    std::vector<Scored> border_ties_;
+    std::size_t border_ties_checked_ = 64;
 };
 
 // Each listing's exact score over `listings` (a shard's), in docid order.
@@ -1226,11 +1254,12 @@ std::optional<SnapshotCandidates> snapshot_candidates(const std::vector<ShardVie
             if (!shard_best) return std::nullopt;
             for (const Scored& listing : *shard_best) best.offer(listing);
         }
-        for (const Scored& listing : best.take()) {
+        std::vector<Scored> taken = best.take();
+        std::sort(taken.begin(), taken.end());
+        for (const Scored& listing : taken) {
             candidates.docids[listing.shard].push_back(listing.docid);
             candidates.ranked.push_back({listing.score, listing.shard, listing.docid});
         }
-        std::reverse(candidates.ranked.begin(), candidates.ranked.end());  // taken worst first
         for (auto& docids : candidates.docids) std::sort(docids.begin(), docids.end());
     }
     for (auto& shard_matches : matches) candidates.matching.push_back(std::move(*shard_matches));

@@ -44,7 +44,9 @@ struct SnapshotCandidates {
     // docid in the combined database).
     std::vector<ScoredCandidate> ranked;
     // Per shard, the docids (below its snapshot's size) that may rank in
-    // the top `count` of the whole query, ascending.
+    // the top `count` of the whole query, ascending: the best `count` and
+    // a margin on the snapshots' scores, and any whose scores nearly tie
+    // the last of those.
     std::vector<std::vector<Xapian::docid>> docids;
     std::uint64_t matches = 0;  // the snapshots' listings matching the query
     std::vector<DocidSet> matching;  // those listings, per shard (for facet counting)

@@ -769,3 +769,28 @@ TEST_CASE("the matcher's order is sure for listings weighed alike but for freshn
         CHECK_FALSE(ordered(words_only, "E", "A"));
     }
 }
+// Deep pages of look-alikes: a run of listings whose scores tie to the
+// last bits can cross the candidates' border (the page and a margin), and
+// Xapian's final pass orders only the candidates it is given: with the
+// listings tied at the border left out, "thea" from rank 80 and "leather
+// thea" from rank 40 showed other listings than the matcher. The border's
+// ties are candidates too.
+TEST_CASE("pages deep among look-alikes rank as the matcher ranks them, with and without title re-ranking") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, near_tie_catalog());
+    for (const bool reranked : {false, true}) {
+        CAPTURE(reranked);
+        SearchService fast = reranked ? open_with_proximity(dir, true) : open_service(dir, true);
+        SearchService matcher = reranked ? open_with_proximity(dir, false) : open_service(dir, false);
+        for (const std::string text : {"thea", "wechea thea", "thea bag", "leather thea", "thea purse", "the",
+                                       "wechea", "leather bag"}) {
+            for (const std::size_t offset : {0, 7, 20, 30, 40, 45, 46, 49, 50, 60, 80}) {
+                CAPTURE(text);
+                CAPTURE(offset);
+                const SearchRequest request{.text = text, .offset = offset, .limit = 20};
+                const SearchResult from_snapshots = fast.search(request), from_matcher = matcher.search(request);
+                CHECK(ids_of(from_snapshots) == ids_of(from_matcher));
+            }
+        }
+    }
+}
