@@ -56,9 +56,9 @@ bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t fi
     const std::size_t ordered_from = std::max(first, reranked);  // ranks ordered among themselves here
     const auto matters = [&](std::size_t run_start, std::size_t run_end) {  // the run [run_start, run_end)
         const auto crosses = [&](std::size_t border) { return run_start < border && border < run_end; };
-        const std::size_t ordered_ranks =
-            std::min(run_end, last) > std::max(run_start, ordered_from) ? std::min(run_end, last) - std::max(run_start, ordered_from) : 0;
-        return crosses(first) || crosses(reranked) || crosses(last) || ordered_ranks > 1;
+        const std::size_t from = std::max(run_start, ordered_from), to = std::min(run_end, last);
+        const bool holds_two_ordered_ranks = to > from + 1;
+        return crosses(first) || crosses(reranked) || crosses(last) || holds_two_ordered_ranks;
     };
     const auto surely_ordered = [&](std::size_t run_start, std::size_t run_end) {
         for (std::size_t rank = run_start + 1; rank < run_end; ++rank) {
