@@ -873,9 +873,9 @@ struct Scored {
 // The best `count` listings over the shards, and those whose scores nearly
 // tie the worst of them (the border's ties). Xapian's matcher adds a
 // listing's weights in another order and may rank one of those within the
-// best; its final pass can only order the listings it is given, so a page
-// whose border ties (a run of a thousand listings tie to the last bits in
-// a catalogue of look-alikes) must be given them all.
+// best; its final pass can only order the listings it is given, so it is
+// given all of those too (in a catalogue of look-alikes, a run of hundreds
+// of listings can tie to the last bits across the border).
 class BestListings {
 public:
     explicit BestListings(std::size_t count) : count_(count) {}
