@@ -66,13 +66,10 @@ bool near_tie_on_page(const std::vector<ScoredCandidate>& ranked, std::size_t fi
         }
         return true;
     };
-    for (std::size_t run_start = 0; run_start < std::min(last, ranked.size());) {
-        std::size_t run_end = run_start + 1;
-        while (run_end < ranked.size() && nearly_tied(ranked[run_end - 1].score, ranked[run_end].score)) ++run_end;
-        if (run_end - run_start > 1 && matters(run_start, run_end) && !surely_ordered(run_start, run_end)) return true;
-        run_start = run_end;
-    }
-    return false;
+    return any_tie_run(ranked.size(), last, [&](std::size_t rank) { return ranked[rank].score; },
+                       [&](std::size_t run_start, std::size_t run_end) {
+                           return matters(run_start, run_end) && !surely_ordered(run_start, run_end);
+                       });
 }
 
 class LocalIndexView : public IndexView {
@@ -262,12 +259,9 @@ private:
             } catch (const Xapian::DocNotFoundError&) {
                 return std::nullopt;
             }
-            page.matcher_orders_alike = [ordered_alike,
-                                         ranked = std::vector<ScoredCandidate>(
-                                             candidates.ranked.begin() + std::min(plan.first_rank, last),
-                                             candidates.ranked.begin() + last)](
-                                            std::size_t above, std::size_t below) {
-                return (*ordered_alike)(ranked.at(above), ranked.at(below));
+            page.matcher_orders_alike = [ordered_alike, first = plan.first_rank,
+                                         ranked = std::move(candidates.ranked)](std::size_t above, std::size_t below) {
+                return (*ordered_alike)(ranked.at(first + above), ranked.at(first + below));
             };
         }
         page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));

@@ -128,17 +128,15 @@ bool surely_ordered(const TitleRanked& above, const TitleRanked& below,
 bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<TitleRanked>& how, std::size_t window,
                             std::size_t first, std::size_t last,
                             const std::function<bool(std::size_t, std::size_t)>& orders_alike) {
-    const std::size_t reranked = std::min(window, hits.size());
-    for (std::size_t run_start = 0; run_start < std::min(last, reranked);) {
-        std::size_t run_end = run_start + 1;  // the run is [run_start, run_end)
-        bool sure = true;
-        for (; run_end < reranked && nearly_tied(hits[run_end - 1].score, hits[run_end].score); ++run_end) {
-            sure = sure && surely_ordered(how[run_end - 1], how[run_end], orders_alike);
+    const auto unsure = [&](std::size_t run_start, std::size_t run_end) {
+        if (run_end <= first) return false;  // above the ranks shown
+        for (std::size_t rank = run_start + 1; rank < run_end; ++rank) {
+            if (!surely_ordered(how[rank - 1], how[rank], orders_alike)) return true;
         }
-        if (!sure && run_end > first) return true;
-        run_start = run_end;
-    }
-    return false;
+        return false;
+    };
+    return any_tie_run(std::min(window, hits.size()), last, [&](std::size_t rank) { return hits[rank].score; },
+                       unsure);
 }
 
 }  // namespace

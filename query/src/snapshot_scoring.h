@@ -19,6 +19,7 @@
 // snapshots, so the scores and order shown are Xapian's own.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,6 +95,22 @@ std::optional<std::vector<double>> snapshot_scores(const std::vector<ShardView>&
 // adds tiny amounts: two listings 1e-15 apart through the matcher were equal
 // on the snapshots, and so ordered by docid the other way.
 bool nearly_tied(double a, double b);
+
+// Whether `unsure(start, end)` holds for a run of ranks [start, end) whose
+// neighbours' scores nearly tie (two ranks or more; `score_at(rank)` for
+// ranks [0, count), best first), among the runs starting before `until`.
+// A run is ordered as Xapian's matcher orders it only if each two
+// neighbours are: the scores may round otherwise there.
+template <typename ScoreAt, typename Unsure>
+bool any_tie_run(std::size_t count, std::size_t until, ScoreAt score_at, Unsure unsure) {
+    for (std::size_t start = 0; start < std::min(until, count);) {
+        std::size_t end = start + 1;
+        while (end < count && nearly_tied(score_at(end - 1), score_at(end))) ++end;
+        if (end - start > 1 && unsure(start, end)) return true;
+        start = end;
+    }
+    return false;
+}
 
 // Tells whether Xapian's matcher surely orders two candidates as the
 // snapshots do, `above` before `below`, however their scores round: both
