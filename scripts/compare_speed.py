@@ -89,7 +89,7 @@ def main():
 
     pids = {port: listening_pid(port) for port in args.ports} if args.cpu else {}
 
-    def took_ms(port, request):
+    def cost_ms(port, request):
         before = cpu_ms(pids[port]) if args.cpu else 0.0
         connections[port].request("GET", request)
         response = connections[port].getresponse()
@@ -104,7 +104,7 @@ def main():
         for n, (request, all_words) in enumerate(rows):
             first = (n + passage) % len(args.ports)
             for port in args.ports[first:] + args.ports[:first]:
-                took = took_ms(port, request)
+                took = cost_ms(port, request)
                 if passage == 0:
                     continue  # warm-up
                 totals[port] += took

@@ -64,7 +64,19 @@ void run_indexer(std::vector<std::string> arguments) {
 struct Summary {
     std::int64_t total = -1;
     std::string first_ids, brands, price_average;
+
+    bool operator==(const Summary&) const = default;
 };
+
+// Asks `holds()` every 100 ms for up to 5 s, until it holds.
+template <typename Condition>
+bool within_seconds(Condition holds) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
 
 // What a search answers, reduced to what both ways of serving must agree on.
 Summary summary(int port, const std::string& query) {
@@ -85,11 +97,6 @@ Summary summary(int port, const std::string& query) {
     return result;
 }
 
-bool same(const Summary& a, const Summary& b) {
-    return a.total == b.total && a.first_ids == b.first_ids && a.brands == b.brands &&
-           a.price_average == b.price_average;
-}
-
 // Each query answered alike by both, within a few seconds: a replaced
 // listing leaves the facets once each server's snapshots are rebuilt (in
 // the background, at most every 2 s), and the two rebuild at their own
@@ -97,12 +104,12 @@ bool same(const Summary& a, const Summary& b) {
 void check_same_answers(int local_port, int other_port) {
     for (const std::string query : {"q=nike", "q=nike+hoodie", "q=", "q=lego&sort=price_asc", "q=sneakers&brand=Nike&price_max=60"}) {
         INFO(query);
-        Summary local = summary(local_port, query), other = summary(other_port, query);
-        for (int attempt = 0; attempt < 50 && !same(local, other); ++attempt) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        Summary local, other;
+        within_seconds([&] {
             local = summary(local_port, query);
             other = summary(other_port, query);
-        }
+            return local == other;
+        });
         CHECK(other.total == local.total);
         CHECK(other.first_ids == local.first_ids);
         CHECK(other.brands == local.brands);
@@ -112,11 +119,7 @@ void check_same_answers(int local_port, int other_port) {
 
 // Waits up to a few seconds for `query` to find `id` on the server at `port`.
 bool finds(int port, const std::string& query, const std::string& id) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        if (summary(port, query).first_ids.find(id) != std::string::npos) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return within_seconds([&] { return summary(port, query).first_ids.find(id) != std::string::npos; });
 }
 
 }  // namespace
