@@ -50,10 +50,12 @@ std::optional<QueryTree> other_words(const TextQuery& text) {
     return QueryTree::combine(QueryTree::Op::all_of, std::move(others));
 }
 
-// A listing whose title terms are read, in a database of its own.
+// A listing whose title terms are read, in a database of its own (and the
+// snapshot that keeps its title terms, when it was ranked on one).
 struct ListingIn {
     const Xapian::Database* database;
     Xapian::docid docid;
+    const ShardSnapshot* snapshot = nullptr;
 };
 
 // The best `count` listings matching `context` by `ranking`'s BM25, through
@@ -98,15 +100,24 @@ std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context
     }
     std::vector<ListingIn> best;
     for (std::size_t rank = 0; rank < std::min(count, ranked.size()); ++rank) {
-        best.push_back({&shards[ranked[rank].shard].database, ranked[rank].docid});
+        const ShardView& shard = shards[ranked[rank].shard];
+        best.push_back({&shard.database, ranked[rank].docid, shard.snapshot.get()});
     }
     return best;
 }
 
 // Adds the listing's title terms that start with `typed` to `seen`, each
-// once, read from its termlist.
+// once, read from its termlist (or kept by its snapshot: 100 termlists
+// read through Xapian, a B-tree descent and a copied block each, were a
+// tenth of the time of "lot 2").
 void count_indexed_title_terms(const ListingIn& listing, const std::string& typed,
                                std::unordered_map<std::string, std::size_t>& seen) {
+    if (listing.snapshot != nullptr) {
+        for (const std::string& term : listing.snapshot->title_terms(listing.docid, *listing.database)->terms) {
+            if (starts_with(term, typed)) ++seen[term];
+        }
+        return;
+    }
     const std::string title(analyzers::word_fields[0].prefix);
     const std::string wanted = title + typed;
     const Xapian::Database& database = *listing.database;

@@ -66,6 +66,19 @@ struct StoredText {
     }
 };
 
+// A listing's title terms (without the field's prefix), in term order, as
+// its termlist has them: kept by the snapshot (see ShardSnapshot::title_terms).
+struct TitleTerms {
+    std::vector<std::string> terms;
+
+    std::size_t memory_bytes() const {
+        constexpr std::size_t entry_bytes = 128;  // key, node, pointers
+        std::size_t bytes = entry_bytes + terms.capacity() * sizeof(std::string);
+        for (const std::string& term : terms) bytes += term.capacity() + 1;
+        return bytes;
+    }
+};
+
 // The boolean side of a query (which listings match it), read out of a
 // Xapian::Query once. Xapian's query objects count their references
 // without locks, so shards evaluated side by side on two threads must not
@@ -223,6 +236,11 @@ public:
     // while the snapshot serves it, so what was read stays right.
     std::shared_ptr<const StoredText> kept_stored_text(Xapian::docid docid) const;
     void keep_stored_text(Xapian::docid docid, std::string value) const;
+    // The title terms of a listing the snapshot holds as `live` (its shard,
+    // with termlists) has it, read from its termlist once and kept: the
+    // completions in context read the titles of the same hundred listings
+    // for every request typing after the same words ("lot 2", "bundle si").
+    std::shared_ptr<const TitleTerms> title_terms(Xapian::docid docid, const Xapian::Database& live) const;
 
 private:
     using Column = std::vector<std::uint32_t>;
@@ -265,6 +283,8 @@ private:
     mutable TermCache<TermPostings> rare_postings_cache_;
     // The stored text of listings pages showed, by docid (4 bytes).
     mutable TermCache<StoredText> stored_text_cache_;
+    // The title terms of listings the completions in context read, by docid.
+    mutable TermCache<TitleTerms> title_terms_cache_;
 };
 
 // The snapshots of a generation's shards, in shard order.

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -115,4 +116,39 @@ TEST_CASE("a snapshot behind its shard is not read for stored fields") {
     CHECK_THROWS_AS(stored_fields_of(shard, *snapshot, 2), Xapian::DocNotFoundError);
     CHECK_THROWS_AS(stored_text_fields(shard, *snapshot, 2), Xapian::DocNotFoundError);
     CHECK(stored_fields_of(shard, *snapshot, 4) == analyzers::stored_fields_of(shard.get_document(4), shard));
+}
+
+TEST_CASE("a snapshot keeps a held listing's title terms as its termlist has them, and reads a changed one afresh") {
+    test_support::TempDir dir;
+    const analyzers::Lexicon lexicon = analyzers::load_lexicon(test_support::project_data_dir());
+    analyzers::DocumentBuilder builder(lexicon);
+    Xapian::WritableDatabase writer((dir / "shard").string(), Xapian::DB_CREATE);
+    for (int n = 0; n < 3; ++n) writer.add_document(builder.build(listing_numbered(n)));
+    writer.commit();
+    Xapian::Database shard((dir / "shard").string());
+    const auto snapshot = ShardSnapshot::build(shard);
+    // The "T" terms of the termlist, unprefixed: the same as the title's
+    // analysis, and nothing of the description or the brand.
+    const auto title_terms_read = [&](Xapian::docid docid) {
+        std::vector<std::string> terms;
+        for (auto term = shard.termlist_begin(docid); term != shard.termlist_end(docid); ++term) {
+            if ((*term).starts_with("T")) terms.push_back((*term).substr(1));
+        }
+        return terms;
+    };
+    const auto first = snapshot->title_terms(1, shard);
+    CHECK(first->terms == title_terms_read(1));
+    CHECK(std::find(first->terms.begin(), first->terms.end(), "denim") != first->terms.end());
+    CHECK(std::find(first->terms.begin(), first->terms.end(), "smoke") == first->terms.end());
+    CHECK(snapshot->title_terms(1, shard) == first);  // kept: the same object
+
+    analyzers::Listing changed = listing_numbered(0);
+    changed.title = "Corduroy vest";
+    writer.replace_document(1, builder.build(changed));
+    writer.commit();
+    shard.reopen();
+    const auto now = snapshot->title_terms(1, shard);
+    CHECK(now->terms == title_terms_read(1));
+    CHECK(std::find(now->terms.begin(), now->terms.end(), "corduroy") != now->terms.end());
+    CHECK(std::find(now->terms.begin(), now->terms.end(), "denim") == now->terms.end());
 }
