@@ -52,6 +52,21 @@ std::vector<Xapian::Document> unusual_listings(analyzers::DocumentBuilder& build
     return documents;
 }
 
+// A shard of three listings and its snapshot, for a test to change the
+// shard after the snapshot.
+struct ThreeListings {
+    test_support::TempDir dir;
+    analyzers::Lexicon lexicon = analyzers::load_lexicon(test_support::project_data_dir());
+    analyzers::DocumentBuilder builder{lexicon};
+    Xapian::WritableDatabase writer{(dir / "shard").string(), Xapian::DB_CREATE};
+    Xapian::Database shard = [this] {
+        for (int n = 0; n < 3; ++n) writer.add_document(builder.build(listing_numbered(n)));
+        writer.commit();
+        return Xapian::Database((dir / "shard").string());
+    }();
+    std::shared_ptr<const ShardSnapshot> snapshot = ShardSnapshot::build(shard);
+};
+
 }  // namespace
 
 TEST_CASE("a current snapshot gives a listing's stored fields exactly as its eight slots do") {
@@ -85,14 +100,8 @@ TEST_CASE("a current snapshot gives a listing's stored fields exactly as its eig
 }
 
 TEST_CASE("a snapshot behind its shard is not read for stored fields") {
-    test_support::TempDir dir;
-    const analyzers::Lexicon lexicon = analyzers::load_lexicon(test_support::project_data_dir());
-    analyzers::DocumentBuilder builder(lexicon);
-    Xapian::WritableDatabase writer((dir / "shard").string(), Xapian::DB_CREATE);
-    for (int n = 0; n < 3; ++n) writer.add_document(builder.build(listing_numbered(n)));
-    writer.commit();
-    Xapian::Database shard((dir / "shard").string());
-    const auto snapshot = ShardSnapshot::build(shard);
+    ThreeListings three;
+    auto& [dir, lexicon, builder, writer, shard, snapshot] = three;
     // Read while the snapshot was current: its stored text is kept.
     CHECK(analyzers::listing_from_stored_json(stored_fields_of(shard, *snapshot, 1)).title == "Vintage denim jacket 0");
     CHECK(snapshot->kept_stored_text(1) != nullptr);
@@ -119,14 +128,8 @@ TEST_CASE("a snapshot behind its shard is not read for stored fields") {
 }
 
 TEST_CASE("a snapshot keeps a held listing's title terms as its termlist has them, and reads a changed one afresh") {
-    test_support::TempDir dir;
-    const analyzers::Lexicon lexicon = analyzers::load_lexicon(test_support::project_data_dir());
-    analyzers::DocumentBuilder builder(lexicon);
-    Xapian::WritableDatabase writer((dir / "shard").string(), Xapian::DB_CREATE);
-    for (int n = 0; n < 3; ++n) writer.add_document(builder.build(listing_numbered(n)));
-    writer.commit();
-    Xapian::Database shard((dir / "shard").string());
-    const auto snapshot = ShardSnapshot::build(shard);
+    ThreeListings three;
+    auto& [dir, lexicon, builder, writer, shard, snapshot] = three;
     // The "T" terms of the termlist, unprefixed: the same as the title's
     // analysis, and nothing of the description or the brand.
     const auto title_terms_read = [&](Xapian::docid docid) {
