@@ -1,6 +1,7 @@
 #include "context_completions.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include "analyzers/document_layout.h"
 #include "ranking_signals.h"
 #include "snapshot_scoring.h"
+#include "term_cache.h"
 
 namespace query {
 namespace {
@@ -106,61 +108,134 @@ std::optional<std::vector<ListingIn>> best_on_snapshots(const QueryTree& context
     return best;
 }
 
-// Adds the listing's title terms that start with `typed` to `seen`, each
-// once, read from its termlist (or kept by its snapshot: 100 termlists
-// read through Xapian, a B-tree descent and a copied block each, were a
-// tenth of the time of "lot 2").
-void count_indexed_title_terms(const ListingIn& listing, const std::string& typed,
-                               std::unordered_map<std::string, std::size_t>& seen) {
+// How many of some listings' titles have each title term, in term order.
+using TitleTermCounts = std::vector<std::pair<std::string, std::size_t>>;
+
+// Adds the listing's title terms to `seen`, each once, read from its
+// termlist (or kept by its snapshot).
+void count_indexed_title_terms(const ListingIn& listing, std::map<std::string, std::size_t>& seen) {
     if (listing.snapshot != nullptr) {
         for (const std::string& term : listing.snapshot->title_terms(listing.docid, *listing.database)->terms) {
-            if (starts_with(term, typed)) ++seen[term];
+            ++seen[term];
         }
         return;
     }
     const std::string title(analyzers::word_fields[0].prefix);
-    const std::string wanted = title + typed;
     const Xapian::Database& database = *listing.database;
     auto term = database.termlist_begin(listing.docid);
-    for (term.skip_to(wanted); term != database.termlist_end(listing.docid) && starts_with(*term, wanted); ++term) {
+    for (term.skip_to(title); term != database.termlist_end(listing.docid) && starts_with(*term, title); ++term) {
         ++seen[(*term).substr(title.size())];
     }
 }
 
 // The same for a listing of a frozen shard, which has no termlists: its
 // stored title analysed as the indexer analysed it.
-void count_analysed_title_terms(const ListingIn& listing, const std::string& typed, analyzers::TextAnalyzer& analyzer,
-                                std::unordered_map<std::string, std::size_t>& seen) {
+void count_analysed_title_terms(const ListingIn& listing, analyzers::TextAnalyzer& analyzer,
+                                std::map<std::string, std::size_t>& seen) {
     const std::string stored = listing.database->get_document(listing.docid).get_value(analyzers::slot::stored_fields);
     std::vector<std::string> terms = analyzers::title_terms(analyzers::stored_title(stored), analyzer);
     std::sort(terms.begin(), terms.end());
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-    for (const std::string& term : terms) {
-        if (starts_with(term, typed)) ++seen[term];
-    }
+    for (const std::string& term : terms) ++seen[term];
 }
 
-// How many of the listings' titles have each term starting with `typed`.
-std::unordered_map<std::string, std::size_t> title_terms_starting(const std::vector<ListingIn>& listings,
-                                                                 const std::string& typed,
-                                                                 analyzers::TextAnalyzer& analyzer) {
-    std::unordered_map<std::string, std::size_t> seen;
+TitleTermCounts title_term_counts(const std::vector<ListingIn>& listings, analyzers::TextAnalyzer& analyzer) {
+    std::map<std::string, std::size_t> seen;
     std::unordered_map<const Xapian::Database*, bool> has_termlists;
     for (const ListingIn& listing : listings) {
         auto [known, first_time] = has_termlists.try_emplace(listing.database, false);
         if (first_time) known->second = analyzers::has_termlists(*listing.database);
-        if (known->second) count_indexed_title_terms(listing, typed, seen);
-        else count_analysed_title_terms(listing, typed, analyzer, seen);
+        if (known->second) count_indexed_title_terms(listing, seen);
+        else count_analysed_title_terms(listing, analyzer, seen);
     }
-    return seen;
+    return TitleTermCounts(seen.begin(), seen.end());
 }
 
-// The terms seen, the most often seen first, up to max_context_completions
-// new ones: the terms already searched stay in the list, to say which
-// completion the context prefers, but only new ones count against the limit.
-std::vector<std::string> most_seen_first(const std::unordered_map<std::string, std::size_t>& seen,
+// The title term counts of a context's best listings ranked on the
+// snapshots, kept for the next request typing after the same words: a
+// buyer typing "bundle s", "bundle si", "bundle siz" has the same context
+// ranked at each key (a quarter of the time of "bundle si"), and popular
+// contexts come back from many buyers. The context's best listings are a
+// function of the context, the BM25 parameters and the snapshots (which
+// hold their shards' commits exactly: BM25's statistics too), so that is
+// the key; entries of replaced snapshots age out of the cache.
+struct ContextTitles {
+    TitleTermCounts counts;
+
+    std::size_t memory_bytes() const {
+        constexpr std::size_t entry_bytes = 128;  // key, node, pointers
+        std::size_t bytes = entry_bytes + counts.capacity() * sizeof(counts.front());
+        for (const auto& [term, count] : counts) bytes += term.capacity() + 1;
+        return bytes;
+    }
+};
+
+// About 500 contexts' hundred titles.
+constexpr std::size_t context_titles_budget_bytes = 16 << 20;
+
+TermCache<ContextTitles>& context_titles_cache() {
+    static TermCache<ContextTitles> cache(context_titles_budget_bytes);
+    return cache;
+}
+
+template <typename Number>
+void append_bytes(std::string& key, Number number) {
+    key.append(reinterpret_cast<const char*>(&number), sizeof number);
+}
+
+// The key of a context's best `count` listings on `shards`' snapshots;
+// nullopt when a snapshot is behind its shard, or the context cannot be
+// serialised (a ranking signal's posting source).
+std::optional<std::string> context_key(const QueryTree& context, const std::vector<ShardView>& shards,
+                                       const Bm25Parameters& bm25, std::size_t count) {
+    std::string key;
+    try {
+        key = context.to_xapian().serialise();
+    } catch (const Xapian::Error&) {
+        return std::nullopt;
+    }
+    append_bytes(key, count);
+    append_bytes(key, bm25.k1);
+    append_bytes(key, bm25.b);
+    append_bytes(key, bm25.min_normlen);
+    for (const ShardView& shard : shards) {
+        if (!shard.snapshot->is_current_for(shard.database)) return std::nullopt;
+        key += shard.snapshot->uuid();
+        append_bytes(key, shard.snapshot->revision());
+        append_bytes(key, shard.snapshot->size());
+    }
+    return key;
+}
+
+// The title term counts of the context's best `count` listings: ranked on
+// the snapshots (and kept) when they can be, by Xapian's matcher otherwise.
+std::shared_ptr<const ContextTitles> context_titles(const QueryTree& context, const PlanSources& sources,
+                                                    const RankingConfig& ranking, std::size_t count,
+                                                    analyzers::TextAnalyzer& analyzer) {
+    const auto key = context_key(context, sources.shards, bm25_parameters(ranking), count);
+    if (key) {
+        if (auto kept = context_titles_cache().find(*key)) return kept;
+    }
+    auto listings = best_on_snapshots(context, sources.database, sources.shards, ranking, count, sources.parallel_shards);
+    const bool on_snapshots = listings.has_value();
+    if (!listings) listings = best_by_matcher(context, sources, ranking, static_cast<Xapian::doccount>(count));
+    auto titles = std::make_shared<const ContextTitles>(ContextTitles{title_term_counts(*listings, analyzer)});
+    if (!key || !on_snapshots) return titles;
+    return context_titles_cache().insert(*key, std::move(titles));
+}
+
+// The terms among `counts` that start with `typed`, the most often seen
+// first, up to max_context_completions new ones: the terms already
+// searched stay in the list, to say which completion the context prefers,
+// but only new ones count against the limit.
+std::vector<std::string> most_seen_first(const TitleTermCounts& counts, const std::string& typed,
                                          const std::unordered_set<std::string>& searched) {
-    std::vector<std::pair<std::string, std::size_t>> by_count(seen.begin(), seen.end());
+    const auto first = std::lower_bound(counts.begin(), counts.end(), typed,
+                                        [](const auto& entry, const std::string& term) { return entry.first < term; });
+    std::vector<std::pair<std::string, std::size_t>> by_count;
+    for (auto entry = first; entry != counts.end() && starts_with(entry->first, typed); ++entry) {
+        by_count.push_back(*entry);
+    }
     std::sort(by_count.begin(), by_count.end(),
               [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
     std::vector<std::string> terms;
@@ -183,10 +258,8 @@ std::vector<std::string> completions_in_context(const TextQuery& text, const Pla
     if (!typed || !context || listings_read == 0) return {};
     // The best listings by the ranking's BM25: those whose titles have the
     // other words, before those whose descriptions do.
-    auto listings =
-        best_on_snapshots(*context, sources.database, sources.shards, ranking, listings_read, sources.parallel_shards);
-    if (!listings) listings = best_by_matcher(*context, sources, ranking, static_cast<Xapian::doccount>(listings_read));
-    return most_seen_first(title_terms_starting(*listings, *typed, analyzer), searched_for(text, *typed));
+    const auto titles = context_titles(*context, sources, ranking, listings_read, analyzer);
+    return most_seen_first(titles->counts, *typed, searched_for(text, *typed));
 }
 
 }  // namespace query

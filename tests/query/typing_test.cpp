@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "index_fixture.h"
 #include "query/inspector.h"
@@ -122,6 +124,27 @@ TEST_CASE("the word being typed also completes to the words the listings with th
     Fixture off("relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n"
                 "prefix.context_listings = 0\n");
     CHECK(off.search("razer ke").hits.empty());
+}
+
+TEST_CASE("the completions the other words suggest follow the index: kept per context until a commit") {
+    Fixture f("relax.min_matches = 0\nfreshness.weight = 0\nprefix.max_completions = 1\n");
+    // Asked twice: the second answer comes from the context's kept titles.
+    for (int asked = 0; asked < 2; ++asked) CHECK(f.groups("razer ke") == std::vector<std::string>{"razer"});
+    // Three Razer kettles arrive: the Razer titles now say "ke" is kettle
+    // first; titles kept from before the commit would not know the word.
+    query_test::follow_once(f.dir, listings("kettle", "Razer kettle", 3, "Razer"));
+    // Once the snapshots hold the commit, the context is ranked on them again.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const IndexProgress progress = f.service->progress();
+        if (progress.snapshot_commits >= progress.commits) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const IndexProgress progress = f.service->progress();
+    REQUIRE(progress.snapshot_commits >= progress.commits);
+    const auto groups = f.groups("razer ke");
+    CHECK(contains(groups, "kettle"));
+    CHECK(contains(groups, "razer"));  // the keyboard too
+    CHECK(f.search("razer ke").interpreted.starts_with("razer kettl"));
 }
 
 TEST_CASE("a word a synonym covers is still completed while it is being typed") {
