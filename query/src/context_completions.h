@@ -34,7 +34,10 @@ namespace query {
 // each of the 40,000 listings with "short"); otherwise by Xapian's matcher
 // over `database`, the shards combined (`sources` has both). The titles'
 // terms are read from their termlists, or, in a frozen generation, whose
-// bases have none, by analysing the stored titles with `analyzer`.
+// bases have none, by analysing the stored titles with `analyzer`. What
+// the snapshots' best listings' titles hold is kept for the next request
+// with the same other words (the next key the buyer types), until a
+// commit reaches a snapshot.
 std::vector<std::string> completions_in_context(const TextQuery& text, const PlanSources& sources,
                                                 const RankingConfig& ranking, analyzers::TextAnalyzer& analyzer);
 
