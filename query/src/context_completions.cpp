@@ -161,10 +161,13 @@ TitleTermCounts title_term_counts(const std::vector<ListingIn>& listings, analyz
 // the key; entries of replaced snapshots age out of the cache.
 struct ContextTitles {
     TitleTermCounts counts;
+    // The key's length: a long query's key can outweigh its counts, and a
+    // client sending thousands of them must not grow the cache past its budget.
+    std::size_t key_bytes = 0;
 
     std::size_t memory_bytes() const {
-        constexpr std::size_t entry_bytes = 128;  // key, node, pointers
-        std::size_t bytes = entry_bytes + counts.capacity() * sizeof(counts.front());
+        constexpr std::size_t entry_bytes = 128;  // node, pointers
+        std::size_t bytes = entry_bytes + key_bytes + counts.capacity() * sizeof(counts.front());
         for (const auto& [term, count] : counts) bytes += term.capacity() + 1;
         return bytes;
     }
@@ -219,7 +222,8 @@ std::shared_ptr<const ContextTitles> context_titles(const QueryTree& context, co
     auto listings = best_on_snapshots(context, sources.database, sources.shards, ranking, count, sources.parallel_shards);
     const bool on_snapshots = listings.has_value();
     if (!listings) listings = best_by_matcher(context, sources, ranking, static_cast<Xapian::doccount>(count));
-    auto titles = std::make_shared<const ContextTitles>(ContextTitles{title_term_counts(*listings, analyzer)});
+    auto titles = std::make_shared<const ContextTitles>(
+        ContextTitles{.counts = title_term_counts(*listings, analyzer), .key_bytes = key ? key->size() : 0});
     if (!key || !on_snapshots) return titles;
     return context_titles_cache().insert(*key, std::move(titles));
 }
