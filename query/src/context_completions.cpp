@@ -139,6 +139,7 @@ void count_analysed_title_terms(const ListingIn& listing, analyzers::TextAnalyze
     for (const std::string& term : terms) ++seen[term];
 }
 
+// Every title term of the listings, with how many of their titles have it.
 TitleTermCounts title_term_counts(const std::vector<ListingIn>& listings, analyzers::TextAnalyzer& analyzer) {
     std::map<std::string, std::size_t> seen;
     std::unordered_map<const Xapian::Database*, bool> has_termlists;
