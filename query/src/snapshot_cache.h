@@ -3,13 +3,15 @@
 //
 // Built at once for a new generation (its docids are new; told apart by
 // ServingGeneration::id, as numbers repeat), then rebuilt in
-// the background when the index has changed and the copy is older than its
-// max age: requests keep using the current copy meanwhile, so a rebuild
-// (~450 ms for the shard snapshots at 1M listings) never delays one. A
+// the background when the index has changed and the copy is old enough
+// (its max age, or less when it builds fast: see the constructor):
+// requests keep using the current copy meanwhile, so a rebuild (~450 ms
+// for the shard snapshots at 1M listings) never delays one. A
 // rebuild opens its own database handles: Xapian::Database is not
 // thread-safe, and the searchers' handles are in use.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -36,7 +38,16 @@ public:
     using Builder = std::function<std::shared_ptr<const Derived>(const analyzers::Generation& generation,
                                                                  const std::shared_ptr<const Derived>& previous)>;
 
-    SnapshotCache(Builder build, Clock::duration max_age) : build_(std::move(build)), max_age_(max_age) {}
+    // Rebuilt when the index has changed and the copy is `max_age` old;
+    // sooner, down to `min_age`, when rebuilding is cheap: after
+    // cost_multiple times as long as the last build took (a frozen
+    // generation's snapshots rebuild only its small deltas, and a request
+    // ranks on current snapshots several times faster than through
+    // Xapian's final pass), so that rebuilding keeps at most a quarter of
+    // a core busy.
+    SnapshotCache(Builder build, Clock::duration max_age, Clock::duration min_age)
+        : build_(std::move(build)), max_age_(max_age), min_age_(std::min(min_age, max_age)) {}
+    SnapshotCache(Builder build, Clock::duration max_age) : SnapshotCache(std::move(build), max_age, max_age) {}
     ~SnapshotCache() {
         if (rebuild_.joinable()) rebuild_.join();
     }
@@ -47,22 +58,29 @@ public:
     std::shared_ptr<const Derived> get(const ServingGeneration& serving, bool changed) {
         std::unique_lock lock(mutex_);
         if (!current_ || serving.id != generation_id_) {
+            const auto started = Clock::now();
             current_ = build_retrying(serving.generation, current_);
             built_at_ = Clock::now();
+            last_build_ = built_at_ - started;
             generation_id_ = serving.id;
             return current_;
         }
         if (changed) changed_ = true;
-        if (changed_ && !rebuilding_ && Clock::now() - built_at_ >= max_age_) start_rebuild(serving);
+        if (changed_ && !rebuilding_ && Clock::now() - built_at_ >= rebuild_interval()) start_rebuild(serving);
         return current_;
     }
 
 private:
+    static constexpr int cost_multiple = 4;
+
+    Clock::duration rebuild_interval() const { return std::clamp(cost_multiple * last_build_, min_age_, max_age_); }
+
     void start_rebuild(const ServingGeneration& serving) {
         if (rebuild_.joinable()) rebuild_.join();  // finished: rebuilding_ is false
         rebuilding_ = true;
         changed_ = false;
         rebuild_ = std::thread([this, serving, previous = current_] {
+            const auto started = Clock::now();
             std::shared_ptr<const Derived> built;
             try {
                 built = build_retrying(serving.generation, previous);
@@ -81,6 +99,7 @@ private:
             if (built && serving.id == generation_id_) {
                 current_ = std::move(built);
                 built_at_ = Clock::now();
+                last_build_ = built_at_ - started;
             }
             rebuilding_ = false;
         });
@@ -103,7 +122,9 @@ private:
     static constexpr int max_build_attempts = 5;
     Builder build_;
     Clock::duration max_age_;
+    Clock::duration min_age_;
     std::mutex mutex_;
+    Clock::duration last_build_{};  // how long the current copy took to build
     std::shared_ptr<const Derived> current_;
     Clock::time_point built_at_;
     std::string generation_id_;  // ServingGeneration::id current_ was built for
