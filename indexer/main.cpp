@@ -169,12 +169,16 @@ int run_compact(int argc, char** argv) {
                     "it and applies again the lines it committed since. Seconds where a build reads the whole\n"
                     "feed. Not for a frozen generation (build it again).",
                     {{"index", "LISTING_INDEX", "", "index directory"},
-                     {"reserve-mb", "LISTING_RESERVE_MB", "64", "MB kept free on the index's filesystem"}})
+                     {"reserve-mb", "LISTING_RESERVE_MB", "64", "MB kept free on the index's filesystem"},
+                     {"if-grown", "LISTING_COMPACT_IF_GROWN", "",
+                      "only when the generation is at least this many times its size when it was published, "
+                      "e.g. 1.5 (for cron: otherwise it is left as it is, exit status 0)"}})
             .parse(argc, argv, 2);
     indexer::CompactOptions compact;
     compact.index_dir = values.get("index");
     if (compact.index_dir.empty()) cli::Values::fail("--index is required");
     compact.reserved_disk_bytes = static_cast<std::uint64_t>(values.get_integer("reserve-mb", 0, 1'000'000)) << 20;
+    if (!values.get("if-grown").empty()) compact.if_grown = values.get_number("if-grown", 1.0, 100.0);
     std::cout << indexer::describe(indexer::compact_generation(compact)) << std::endl;
     return 0;
 }

@@ -52,6 +52,13 @@ std::uint64_t listings_in(const std::filesystem::path& index_dir, const analyzer
     return listings;
 }
 
+// Whether the serving generation has grown `if_grown` times its published
+// size (or that size is unknown, or no threshold is set).
+bool grown_enough(const CompactReport& report, double if_grown) {
+    if (if_grown <= 0 || !report.bytes_published || *report.bytes_published == 0) return true;
+    return static_cast<double>(report.bytes_before) >= if_grown * static_cast<double>(*report.bytes_published);
+}
+
 CompactReport compact_unchecked(const CompactOptions& options) {
     const auto started = Clock::now();
     const std::filesystem::path& index_dir = options.index_dir;
@@ -72,6 +79,15 @@ CompactReport compact_unchecked(const CompactOptions& options) {
     CompactReport report;
     report.compacted = *serving;
     report.bytes_before = bytes_under(analyzers::generation_path(index_dir, serving->number));
+    report.bytes_published = published_size(index_dir, serving->number);
+    if (!grown_enough(report, options.if_grown)) {
+        report.skipped = true;
+        report.generation = *serving;
+        report.bytes_after = report.bytes_before;
+        report.documents = listings_in(index_dir, *serving);
+        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        return report;
+    }
     // The copy is at most as large as the shards it copies.
     DiskReserve{index_dir, options.reserved_disk_bytes}.check(report.bytes_before);
     {
@@ -105,6 +121,13 @@ CompactReport compact_generation(const CompactOptions& options) {
 }
 
 std::string describe(const CompactReport& report) {
+    if (report.skipped) {
+        return fmt::format("generation {} ({} listings) left as it is: {:.1f} MB, {:.2f} times its {:.1f} MB when "
+                           "published, below --if-grown",
+                           report.compacted.number, report.documents, report.bytes_before / 1e6,
+                           static_cast<double>(report.bytes_before) / static_cast<double>(*report.bytes_published),
+                           *report.bytes_published / 1e6);
+    }
     return fmt::format("generation {} ({} shards, {} listings) compacted into generation {}: {:.0f} MB -> {:.0f} MB "
                        "in {:.1f} s",
                        report.compacted.number, report.generation.shard_count, report.documents,

@@ -1,6 +1,7 @@
 #include "generations.h"
 
 #include <charconv>
+#include <fstream>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -25,6 +26,15 @@ std::optional<std::uint64_t> generation_number(std::string_view name) {
     const auto [stop, error] = std::from_chars(name.data() + prefix.size(), end, number);
     if (error != std::errc() || stop != end) return std::nullopt;
     return number;
+}
+
+// Beside a generation's shards: its size when published, in bytes (text).
+constexpr std::string_view published_size_file = "published-bytes";
+
+void record_published_size(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
+    const auto dir = analyzers::generation_path(index_dir, generation.number);
+    const std::uint64_t bytes = bytes_under(dir);
+    std::ofstream(dir / published_size_file, std::ios::trunc) << bytes << '\n';
 }
 
 void remove_generations_before(const std::filesystem::path& index_dir, std::uint64_t keep_from,
@@ -65,7 +75,15 @@ void remove_orphaned_generations(const std::filesystem::path& index_dir, const N
     }
 }
 
+std::optional<std::uint64_t> published_size(const std::filesystem::path& index_dir, std::uint64_t generation) {
+    std::ifstream in(analyzers::generation_path(index_dir, generation) / published_size_file);
+    std::uint64_t bytes = 0;
+    if (!(in >> bytes)) return std::nullopt;
+    return bytes;
+}
+
 void publish_and_clean_up(const std::filesystem::path& index_dir, const analyzers::Generation& generation) {
+    record_published_size(index_dir, generation);
     const auto replaced = analyzers::serving_generation(index_dir);
     analyzers::publish_generation(index_dir, generation);
     if (replaced) remove_generations_before(index_dir, replaced->number, generation.number);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "analyzers/index_layout.h"
@@ -46,6 +47,11 @@ void for_each_shard_in_parallel(std::size_t shard_count, std::string_view what,
 
 // The size of the files under `dir`.
 std::uint64_t bytes_under(const std::filesystem::path& dir);
+
+// A generation's size on disk when it was published (recorded then by
+// publish_and_clean_up), for `compact --if-grown`; nullopt for one
+// published before sizes were recorded.
+std::optional<std::uint64_t> published_size(const std::filesystem::path& index_dir, std::uint64_t generation);
 
 std::filesystem::path dead_letter_path(const FeedOptions& options);
 DiskReserve disk_reserve(const FeedOptions& options);

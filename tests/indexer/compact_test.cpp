@@ -108,6 +108,42 @@ TEST_CASE("compacting a followed generation keeps its listings and feed position
     CHECK(after.at("L7") == "lamp again");
 }
 
+TEST_CASE("compact --if-grown compacts only a generation that has grown that much since it was published") {
+    test_support::TempDir dir;
+    const auto index = dir / "index", feed = dir / "feed.jsonl";
+    std::string lines;
+    for (int round = 0; round < 40; ++round) {
+        for (int n = 0; n < 100; ++n) lines += listing_line(fmt::format("L{}", n), fmt::format("lamp {}", round));
+    }
+    test_support::write_file(feed, lines);
+    auto follow = follow_options(index, feed);
+    follow.feed.commit_every_lines = 50;
+    indexer::follow_feed(follow);  // into an empty generation, published tiny
+    const auto titles = served_titles(index);
+
+    auto options = compact_options(index);
+    options.if_grown = 1.5;
+    const indexer::CompactReport grown = indexer::compact_generation(options);
+    CHECK_FALSE(grown.skipped);
+    REQUIRE(grown.bytes_published.has_value());
+    CHECK(grown.bytes_before >= 1.5 * static_cast<double>(*grown.bytes_published));
+    CHECK(analyzers::serving_generation(index)->number == 2);
+
+    // Just compacted: its size is the one it was published with.
+    const indexer::CompactReport fresh = indexer::compact_generation(options);
+    CHECK(fresh.skipped);
+    CHECK(fresh.generation.number == 2);
+    REQUIRE(fresh.bytes_published.has_value());
+    CHECK(*fresh.bytes_published > 0);
+    CHECK(static_cast<double>(fresh.bytes_before) < 1.5 * static_cast<double>(*fresh.bytes_published));
+    CHECK(analyzers::serving_generation(index)->number == 2);
+    CHECK(served_titles(index) == titles);
+    CHECK(indexer::describe(fresh).find("left as it is") != std::string::npos);
+
+    // Without the option it is compacted all the same.
+    CHECK(indexer::compact_generation(compact_options(index)).generation.number == 3);
+}
+
 TEST_CASE("compactions under a running follower lose and duplicate no listing") {
     test_support::TempDir dir;
     const auto index = dir / "index", feed = dir / "feed.jsonl";

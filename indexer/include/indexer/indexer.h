@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <functional>
 #include <string>
 
@@ -106,14 +107,20 @@ FeedReport follow_feed(const FollowOptions& options);
 struct CompactOptions {
     std::filesystem::path index_dir;
     std::uint64_t reserved_disk_bytes = 64 << 20;  // as FeedOptions::reserved_disk_bytes
+    // Compact only a generation at least this many times its size when it
+    // was published (0: always). One published before sizes were recorded
+    // is compacted.
+    double if_grown = 0;
     NoticeCallback on_notice;                       // unset: printed to stderr
 };
 
 struct CompactReport {
     analyzers::Generation compacted;  // the generation that was serving
     analyzers::Generation generation;  // the one serving now
+    bool skipped = false;              // not grown enough (CompactOptions::if_grown): left as it was
     std::uint64_t bytes_before = 0;
     std::uint64_t bytes_after = 0;
+    std::optional<std::uint64_t> bytes_published;  // the serving generation's size when published
     std::uint64_t documents = 0;
     double seconds = 0;
 };
