@@ -42,6 +42,20 @@ indexer::FollowOptions follow_options(const std::filesystem::path& index, const 
     return options;
 }
 
+// Follows 40 rounds of updates of 100 listings into a new index (from an
+// empty generation): the B-tree blocks they touch are left half full.
+indexer::FollowOptions follow_many_updates(const std::filesystem::path& index, const std::filesystem::path& feed) {
+    std::string lines;
+    for (int round = 0; round < 40; ++round) {
+        for (int n = 0; n < 100; ++n) lines += listing_line(fmt::format("L{}", n), fmt::format("lamp {}", round));
+    }
+    test_support::write_file(feed, lines);
+    auto follow = follow_options(index, feed);
+    follow.feed.commit_every_lines = 50;
+    indexer::follow_feed(follow);
+    return follow;
+}
+
 indexer::CompactOptions compact_options(const std::filesystem::path& index) {
     indexer::CompactOptions options;
     options.index_dir = index;
@@ -76,15 +90,7 @@ std::vector<std::string> feed_positions(const std::filesystem::path& index) {
 TEST_CASE("compacting a followed generation keeps its listings and feed positions in less space") {
     test_support::TempDir dir;
     const auto index = dir / "index", feed = dir / "feed.jsonl";
-    // Many updates of few listings: the B-tree blocks they touch are left half full.
-    std::string lines;
-    for (int round = 0; round < 40; ++round) {
-        for (int n = 0; n < 100; ++n) lines += listing_line(fmt::format("L{}", n), fmt::format("lamp {}", round));
-    }
-    test_support::write_file(feed, lines);
-    auto follow = follow_options(index, feed);
-    follow.feed.commit_every_lines = 50;
-    indexer::follow_feed(follow);
+    const auto follow = follow_many_updates(index, feed);
     const auto titles = served_titles(index);
     const auto positions = feed_positions(index);
     REQUIRE(titles.size() == 100);
@@ -111,14 +117,7 @@ TEST_CASE("compacting a followed generation keeps its listings and feed position
 TEST_CASE("compact --if-grown compacts only a generation that has grown that much since it was published") {
     test_support::TempDir dir;
     const auto index = dir / "index", feed = dir / "feed.jsonl";
-    std::string lines;
-    for (int round = 0; round < 40; ++round) {
-        for (int n = 0; n < 100; ++n) lines += listing_line(fmt::format("L{}", n), fmt::format("lamp {}", round));
-    }
-    test_support::write_file(feed, lines);
-    auto follow = follow_options(index, feed);
-    follow.feed.commit_every_lines = 50;
-    indexer::follow_feed(follow);  // into an empty generation, published tiny
+    follow_many_updates(index, feed);  // into an empty generation, published tiny
     const auto titles = served_titles(index);
 
     auto options = compact_options(index);
