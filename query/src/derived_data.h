@@ -70,6 +70,21 @@ inline std::vector<Xapian::Database> open_local_shards(const std::filesystem::pa
     return shards;
 }
 
+// The facet numbering for snapshots of `shards`: the previous snapshots'
+// when they are of the same generation (a shard of it, by UUID, is among
+// them: snapshots kept and rebuilt are counted together), a new one for a
+// new generation (built or compacted), so that a long-running server does
+// not count every brand it ever saw (a request sizes its tally by them).
+inline std::shared_ptr<FacetNames> facet_names_for(const std::vector<Xapian::Database>& shards,
+                                                   const ShardSnapshots* previous) {
+    if (previous != nullptr) {
+        for (std::size_t shard = 0; shard < std::min(shards.size(), previous->size()); ++shard) {
+            if ((*previous)[shard]->uuid() == shards[shard].get_uuid()) return (*previous)[shard]->facet_names();
+        }
+    }
+    return std::make_shared<FacetNames>();
+}
+
 // The snapshots of a generation's local shards. Thread-safe.
 class SnapshotsCache : public SnapshotCache<ShardSnapshots> {
 public:
@@ -77,7 +92,9 @@ public:
         : SnapshotCache<ShardSnapshots>(
               [index_dir](const analyzers::Generation& generation, const std::shared_ptr<const ShardSnapshots>& previous) {
                   auto snapshots = std::make_shared<ShardSnapshots>();
-                  for (const auto& shard : open_local_shards(index_dir, generation)) {
+                  const std::vector<Xapian::Database> shards = open_local_shards(index_dir, generation);
+                  const auto names = facet_names_for(shards, previous.get());
+                  for (const auto& shard : shards) {
                       // The shard's previous snapshot tells which terms are hot.
                       const std::size_t index = snapshots->size();
                       const auto before = previous && index < previous->size() ? (*previous)[index] : nullptr;
@@ -86,7 +103,7 @@ public:
                       if (before && before->uuid() == shard.get_uuid() && before->is_current_for(shard)) {
                           snapshots->push_back(before);
                       } else {
-                          snapshots->push_back(ShardSnapshot::build(shard, before.get()));
+                          snapshots->push_back(ShardSnapshot::build(shard, before.get(), names));
                       }
                   }
                   return std::shared_ptr<const ShardSnapshots>(std::move(snapshots));

@@ -4,10 +4,12 @@
 
 namespace query {
 
-FacetNames& FacetNames::shared() {
-    static FacetNames names;
+std::shared_ptr<FacetNames> FacetNames::shared_pointer() {
+    static const auto names = std::make_shared<FacetNames>();
     return names;
 }
+
+FacetNames& FacetNames::shared() { return *shared_pointer(); }
 
 std::uint32_t FacetNames::id_of(FacetDimension dimension, std::string_view name) {
     if (const auto found = find(dimension, name)) return *found;

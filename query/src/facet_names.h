@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -22,12 +23,15 @@ enum class FacetDimension { brand, category_1, category_2, category_3, condition
 inline constexpr std::size_t facet_dimension_count = 6;
 
 // Thread-safe. Names are only ever added: a name once seen keeps its id
-// while the process runs (a brand no listing has any longer costs its
-// name's bytes, not a count: tallies only visit the ids a shard counted).
+// while the numbering lives (a generation's snapshots, in a server).
 class FacetNames {
 public:
-    // The one numbering every snapshot uses.
+    // The numbering of snapshots built without one of their own (tests,
+    // tools); a server numbers each generation's names afresh (see
+    // SnapshotsCache), so that a generation counts only the names it has
+    // met, not every name the process ever saw.
     static FacetNames& shared();
+    static std::shared_ptr<FacetNames> shared_pointer();
 
     // The id of `name` in `dimension`, numbered on first sight (from 0).
     std::uint32_t id_of(FacetDimension dimension, std::string_view name);

@@ -107,7 +107,7 @@ std::vector<std::uint64_t> level_counts(const ShardSnapshot& snapshot, FacetDime
 
 void add_counts(FacetTally& tally, const ShardSnapshot& snapshot, FacetDimension facet,
                 const std::vector<std::uint64_t>& by_id) {
-    tally.add_by_ids(facet, snapshot.shared_facet_ids(facet), by_id);
+    tally.add_by_ids(facet, snapshot.facet_names(), snapshot.shared_facet_ids(facet), by_id);
 }
 
 // One shard's matches counted by value id, by array lookups in one pass
@@ -256,12 +256,22 @@ void FacetTally::count_name(Counts& counts, std::string_view name, std::uint64_t
     }
 }
 
-void FacetTally::add_by_ids(FacetDimension dimension, const std::vector<std::uint32_t>& shared_ids,
-                            const std::vector<std::uint64_t>& by_id) {
+void FacetTally::add_by_ids(FacetDimension dimension, const std::shared_ptr<FacetNames>& names,
+                            const std::vector<std::uint32_t>& shared_ids, const std::vector<std::uint64_t>& by_id) {
     tallied_[index_of(dimension)] = true;
+    if (!names_) names_ = names;
+    if (names_ != names) {
+        // Counted in another numbering (snapshots of two generations, which
+        // a request never mixes): added by name.
+        const FacetNames::Reader reader(*names);
+        for (std::size_t id = 1; id < by_id.size(); ++id) {
+            if (by_id[id] > 0) add(dimension, reader.name(dimension, shared_ids[id]), by_id[id]);
+        }
+        return;
+    }
     std::vector<std::uint64_t>& counts = by_shared_id_[index_of(dimension)];
     // Every id the snapshot holds was numbered before the snapshot was shared.
-    const std::size_t numbered = FacetNames::shared().size(dimension);
+    const std::size_t numbered = names_->size(dimension);
     if (counts.size() < numbered) counts.resize(numbered, 0);
     for (std::size_t id = 1; id < by_id.size(); ++id) counts[shared_ids[id]] += by_id[id];
 }
@@ -296,8 +306,12 @@ void FacetTally::add_prices(const PriceTally& prices) {
 }
 
 std::vector<std::pair<std::string_view, std::uint64_t>> FacetTally::merged_counts(FacetDimension dimension) const {
-    const FacetNames& names = FacetNames::shared();
     std::vector<std::pair<std::string_view, std::uint64_t>> entries;
+    if (!names_) {
+        for (const auto& [name, count] : counts_[index_of(dimension)]) entries.emplace_back(name, count);
+        return entries;
+    }
+    const FacetNames& names = *names_;
     // A name read through Xapian that a snapshot also counted adds to its count.
     std::vector<std::uint64_t> by_id = by_shared_id_[index_of(dimension)];
     for (const auto& [name, count] : counts_[index_of(dimension)]) {
@@ -342,9 +356,19 @@ void PriceTally::add(double price) {
 }
 
 void FacetTally::add_all(const FacetTally& other) {
+    if (!names_) names_ = other.names_;
     for (std::size_t dimension = 0; dimension < facet_dimension_count; ++dimension) {
         for (const auto& [name, count] : other.counts_[dimension]) count_name(counts_[dimension], name, count);
         const auto& theirs = other.by_shared_id_[dimension];
+        if (other.names_ != names_) {  // another numbering (never within one request): by name
+            if (theirs.empty()) continue;
+            const FacetNames::Reader reader(*other.names_);
+            const auto facet = static_cast<FacetDimension>(dimension);
+            for (std::uint32_t id = 0; id < theirs.size(); ++id) {
+                if (theirs[id] > 0) count_name(counts_[dimension], reader.name(facet, id), theirs[id]);
+            }
+            continue;
+        }
         auto& ours = by_shared_id_[dimension];
         if (ours.size() < theirs.size()) ours.resize(theirs.size(), 0);
         for (std::size_t id = 0; id < theirs.size(); ++id) ours[id] += theirs[id];

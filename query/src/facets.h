@@ -44,8 +44,8 @@ struct PriceTally {
 };
 
 // Counts merged over shards (and over the passes of disjunctive facets):
-// by the values' ids in FacetNames::shared() as the snapshots count them,
-// and by display name as Xapian reads them.
+// by the values' ids in the snapshots' numbering (FacetNames) as they
+// count them, and by display name as Xapian reads them.
 class FacetTally {
 public:
     // `price_values`: count listings at each price too (FacetRequest::price_values).
@@ -61,10 +61,10 @@ public:
     void write_created_at_to(FacetCounts& counts, std::size_t limit) const;
     void add(FacetDimension dimension, std::string_view name, std::uint64_t count);
     // One shard's counts by its snapshot's value ids (`by_id`, index 0 for
-    // no value), added up by the values' ids in FacetNames::shared()
-    // (`shared_ids`, the snapshot's shared_facet_ids): no name is hashed.
-    void add_by_ids(FacetDimension dimension, const std::vector<std::uint32_t>& shared_ids,
-                    const std::vector<std::uint64_t>& by_id);
+    // no value), added up by the values' ids in `names` (`shared_ids`, the
+    // snapshot's shared_facet_ids in its facet_names()): no name is hashed.
+    void add_by_ids(FacetDimension dimension, const std::shared_ptr<FacetNames>& names,
+                    const std::vector<std::uint32_t>& shared_ids, const std::vector<std::uint64_t>& by_id);
     void add_price(double price, std::uint64_t count = 1);  // `count` listings at this price
     void add_prices(const PriceTally& prices);
     void add_all(const FacetTally& other);
@@ -82,6 +82,7 @@ private:
     std::vector<std::pair<std::string_view, std::uint64_t>> merged_counts(FacetDimension dimension) const;
 
     std::array<Counts, facet_dimension_count> counts_;
+    std::shared_ptr<FacetNames> names_;  // the numbering of by_shared_id_ (the first one added)
     std::array<std::vector<std::uint64_t>, facet_dimension_count> by_shared_id_;
     std::deque<std::string> owned_names_;  // a deque: adding never moves the others
     std::array<bool, facet_dimension_count> tallied_{};

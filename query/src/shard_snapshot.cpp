@@ -132,7 +132,7 @@ std::uint32_t ShardSnapshot::intern(FacetDimension dimension, const std::string&
     auto [found, added] = ids.try_emplace(name, static_cast<std::uint32_t>(ids.size() + 1));
     if (added) {
         names_[index_of(dimension)].push_back(name);
-        shared_ids_[index_of(dimension)].push_back(FacetNames::shared().id_of(dimension, name));
+        shared_ids_[index_of(dimension)].push_back(facet_names_->id_of(dimension, name));
     }
     return found->second;
 }
@@ -205,8 +205,10 @@ ShardSnapshot::ShardSnapshot()
     for (Column& ids : shared_ids_) ids.assign(1, 0);  // ids count from 1
 }
 
-std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous) {
+std::shared_ptr<const ShardSnapshot> ShardSnapshot::build(Xapian::Database shard, const ShardSnapshot* previous,
+                                                          std::shared_ptr<FacetNames> names) {
     auto snapshot = std::make_shared<ShardSnapshot>();
+    if (names) snapshot->facet_names_ = std::move(names);
     const std::size_t size = static_cast<std::size_t>(shard.get_lastdocid()) + 1;
     snapshot->uuid_ = shard.get_uuid();
     snapshot->revision_ = shard.get_revision();

@@ -105,8 +105,12 @@ public:
     // With `previous` (the shard's snapshot this one replaces), its most
     // recently used terms are read into the new caches too, so that requests
     // after a rebuild do not all start cold.
+    // `names`: the numbering the snapshot's facet values are counted in,
+    // shared by every snapshot a request counts over (default: the
+    // process-wide one).
     static std::shared_ptr<const ShardSnapshot> build(Xapian::Database shard,
-                                                      const ShardSnapshot* previous = nullptr);
+                                                      const ShardSnapshot* previous = nullptr,
+                                                      std::shared_ptr<FacetNames> names = nullptr);
     ShardSnapshot();
 
     // Docids below this are in the snapshot.
@@ -176,10 +180,12 @@ public:
     std::size_t facet_value_count(FacetDimension dimension) const {
         return names_[static_cast<std::size_t>(dimension)].size();
     }
-    // Each value's id in FacetNames::shared(), by the snapshot's id (index 0, no value, unused).
+    // Each value's id in facet_names(), by the snapshot's id (index 0, no value, unused).
     const std::vector<std::uint32_t>& shared_facet_ids(FacetDimension dimension) const {
         return shared_ids_[static_cast<std::size_t>(dimension)];
     }
+    // The numbering of shared_facet_ids.
+    const std::shared_ptr<FacetNames>& facet_names() const { return facet_names_; }
     // A listing's category at all three levels as one id (0: none at any
     // level), so that counting the three levels reads one column per match.
     struct CategoryPath {
@@ -263,6 +269,7 @@ private:
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
     std::array<Column, facet_dimension_count> shared_ids_;  // index 0 (no value) unused
+    std::shared_ptr<FacetNames> facet_names_ = FacetNames::shared_pointer();
     IdColumn category_path_;
     std::vector<CategoryPath> category_paths_;
     std::vector<double> price_;

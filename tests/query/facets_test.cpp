@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,7 +49,8 @@ TEST_CASE("a tally adds each name's counts over shards and writes the most frequ
 }
 
 TEST_CASE("counts by the shared ids of two shards and by name through Xapian add up by name") {
-    FacetNames& names = FacetNames::shared();
+    const auto numbering = std::make_shared<FacetNames>();
+    FacetNames& names = *numbering;
     // Two snapshots numbered their brands in different orders; index 0 is no value.
     const std::vector<std::uint32_t> first_shard{0, names.id_of(FacetDimension::brand, "Tally Nike"),
                                                  names.id_of(FacetDimension::brand, "Tally Adidas")};
@@ -61,16 +63,37 @@ TEST_CASE("counts by the shared ids of two shards and by name through Xapian add
     CHECK_FALSE(names.find(FacetDimension::category_1, "Tally Nike").has_value());  // numbered per dimension
 
     FacetTally tally;
-    tally.add_by_ids(FacetDimension::brand, first_shard, {7, 2, 1});      // listings without a brand: not counted
-    tally.add_by_ids(FacetDimension::brand, second_shard, {0, 4, 3, 1});
+    tally.add_by_ids(FacetDimension::brand, numbering, first_shard, {7, 2, 1});      // listings without a brand: not counted
+    tally.add_by_ids(FacetDimension::brand, numbering, second_shard, {0, 4, 3, 1});
     tally.add(FacetDimension::brand, "Tally Zara", 1);  // a listing newer than its snapshot, read through Xapian
     tally.add(FacetDimension::brand, "Tally Puma", 2);  // a name no snapshot has
     FacetTally other_pass;
-    other_pass.add_by_ids(FacetDimension::brand, first_shard, {0, 0, 1});
+    other_pass.add_by_ids(FacetDimension::brand, numbering, first_shard, {0, 0, 1});
     tally.add_all(other_pass);
 
     FacetCounts counts;
     tally.write_to(counts, 10);
     CHECK(listed(counts.brand) == std::vector<std::pair<std::string, std::uint64_t>>{
                                       {"Tally Adidas", 6}, {"Tally Zara", 4}, {"Tally Nike", 3}, {"Tally Puma", 2}});
+}
+
+TEST_CASE("counts in two numberings (two generations' snapshots) still add up by name") {
+    const auto older = std::make_shared<FacetNames>(), newer = std::make_shared<FacetNames>();
+    // The same names, numbered in other orders: ids alone would mix them up.
+    const std::vector<std::uint32_t> in_older{0, older->id_of(FacetDimension::brand, "Nike"),
+                                              older->id_of(FacetDimension::brand, "Zara")};
+    const std::vector<std::uint32_t> in_newer{0, newer->id_of(FacetDimension::brand, "Zara"),
+                                              newer->id_of(FacetDimension::brand, "Gap"),
+                                              newer->id_of(FacetDimension::brand, "Nike")};
+    REQUIRE(in_older[1] == in_newer[1]);  // "Nike" in one is "Zara" in the other
+    FacetTally tally;
+    tally.add_by_ids(FacetDimension::brand, older, in_older, {0, 5, 1});
+    tally.add_by_ids(FacetDimension::brand, newer, in_newer, {0, 2, 3, 1});
+    FacetTally other_pass;
+    other_pass.add_by_ids(FacetDimension::brand, newer, in_newer, {0, 0, 0, 4});
+    tally.add_all(other_pass);
+    FacetCounts counts;
+    tally.write_to(counts, 10);
+    CHECK(listed(counts.brand) ==
+          std::vector<std::pair<std::string, std::uint64_t>>{{"Nike", 10}, {"Gap", 3}, {"Zara", 3}});
 }

@@ -5,7 +5,11 @@
 #include <memory>
 #include <thread>
 
+#include <xapian.h>
+
+#include "derived_data.h"
 #include "snapshot_cache.h"
+#include "test_support.h"
 
 using namespace std::chrono_literals;
 using query::ServingGeneration;
@@ -83,4 +87,27 @@ TEST_CASE("the minimum age holds back even a cheap rebuild, and the maximum age 
     capped.get(serving(), true);        // starts the rebuild
     std::this_thread::sleep_for(150ms);  // it takes 50 ms
     CHECK(capped.get(serving(), false)->number == 2);
+}
+
+TEST_CASE("a generation's snapshots share one facet numbering, and a new generation starts a fresh one") {
+    test_support::TempDir dir;
+    const auto open_empty = [&](const std::string& name) {
+        Xapian::WritableDatabase(dir.path() / name, Xapian::DB_CREATE).commit();
+        return Xapian::Database((dir.path() / name).string());
+    };
+    const std::vector<Xapian::Database> generation{open_empty("gen-1-shard-0"), open_empty("gen-1-shard-1")};
+    const auto numbering = query::facet_names_for(generation, nullptr);
+    query::ShardSnapshots built;
+    for (const auto& shard : generation) built.push_back(query::ShardSnapshot::build(shard, nullptr, numbering));
+    CHECK(built[0]->facet_names() == numbering);
+
+    // Rebuilt for the same shards (new commits): the same numbering.
+    CHECK(query::facet_names_for(generation, &built) == numbering);
+    // A new generation (built or compacted: new databases): a fresh one,
+    // without the names the old one met.
+    numbering->id_of(query::FacetDimension::brand, "Old Brand");
+    const std::vector<Xapian::Database> next{open_empty("gen-2-shard-0"), open_empty("gen-2-shard-1")};
+    const auto fresh = query::facet_names_for(next, &built);
+    CHECK(fresh != numbering);
+    CHECK_FALSE(fresh->find(query::FacetDimension::brand, "Old Brand").has_value());
 }
