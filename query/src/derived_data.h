@@ -29,8 +29,8 @@ inline constexpr auto derived_data_max_age = std::chrono::seconds(2);
 // generation's bases keep their snapshots and only its small deltas are
 // rebuilt, so its snapshots are current most of the time under a feed,
 // and requests rank on them rather than through Xapian's final pass
-// (bench_feed.sh on a frozen generation at 50 listings/s: p50 5.6 ms ->
-// 1.8 ms, p99 42 -> 22 ms). A usual generation's 500,000-listing shards
+// (bench_feed.sh on a frozen generation at 50 listings/s: p50 4.9 ms ->
+// 1.7 ms, p99 44 -> 15 ms). A usual generation's 500,000-listing shards
 // take long enough that they still wait the max age.
 inline constexpr auto snapshots_min_age = std::chrono::milliseconds(0);
 // New words reach completions, typo matching and "did you mean" within this

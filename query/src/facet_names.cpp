@@ -4,12 +4,10 @@
 
 namespace query {
 
-std::shared_ptr<FacetNames> FacetNames::shared_pointer() {
+std::shared_ptr<FacetNames> FacetNames::shared() {
     static const auto names = std::make_shared<FacetNames>();
     return names;
 }
-
-FacetNames& FacetNames::shared() { return *shared_pointer(); }
 
 std::uint32_t FacetNames::id_of(FacetDimension dimension, std::string_view name) {
     if (const auto found = find(dimension, name)) return *found;

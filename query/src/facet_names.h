@@ -30,8 +30,7 @@ public:
     // tools); a server numbers each generation's names afresh (see
     // SnapshotsCache), so that a generation counts only the names it has
     // met, not every name the process ever saw.
-    static FacetNames& shared();
-    static std::shared_ptr<FacetNames> shared_pointer();
+    static std::shared_ptr<FacetNames> shared();
 
     // The id of `name` in `dimension`, numbered on first sight (from 0).
     std::uint32_t id_of(FacetDimension dimension, std::string_view name);

@@ -269,7 +269,7 @@ private:
     std::array<std::vector<std::string>, facet_dimension_count> names_;
     std::array<std::unordered_map<std::string, std::uint32_t>, facet_dimension_count> id_of_name_;
     std::array<Column, facet_dimension_count> shared_ids_;  // index 0 (no value) unused
-    std::shared_ptr<FacetNames> facet_names_ = FacetNames::shared_pointer();
+    std::shared_ptr<FacetNames> facet_names_ = FacetNames::shared();
     IdColumn category_path_;
     std::vector<CategoryPath> category_paths_;
     std::vector<double> price_;

@@ -59,9 +59,7 @@ public:
         std::unique_lock lock(mutex_);
         if (!current_ || serving.id != generation_id_) {
             const auto started = Clock::now();
-            current_ = build_retrying(serving.generation, current_);
-            built_at_ = Clock::now();
-            last_build_ = built_at_ - started;
+            take(build_retrying(serving.generation, current_), started);
             generation_id_ = serving.id;
             return current_;
         }
@@ -74,6 +72,13 @@ private:
     static constexpr int cost_multiple = 4;
 
     Clock::duration rebuild_interval() const { return std::clamp(cost_multiple * last_build_, min_age_, max_age_); }
+
+    // Serves `built`, begun at `started` (with mutex_ held).
+    void take(std::shared_ptr<const Derived> built, Clock::time_point started) {
+        current_ = std::move(built);
+        built_at_ = Clock::now();
+        last_build_ = built_at_ - started;
+    }
 
     void start_rebuild(const ServingGeneration& serving) {
         if (rebuild_.joinable()) rebuild_.join();  // finished: rebuilding_ is false
@@ -96,11 +101,7 @@ private:
                 fmt::print(stderr, "background rebuild of derived data failed, the previous copy stays\n");
             }
             std::lock_guard lock(mutex_);
-            if (built && serving.id == generation_id_) {
-                current_ = std::move(built);
-                built_at_ = Clock::now();
-                last_build_ = built_at_ - started;
-            }
+            if (built && serving.id == generation_id_) take(std::move(built), started);
             rebuilding_ = false;
         });
     }

@@ -15,8 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "analyzers/index_layout.h"
