@@ -369,7 +369,7 @@ private:
             return match_fields(match, !shown_at(plan.request, match.get_rank()), partial_hits);
         });
         page.partial = std::move(partial_hits);
-        page.ranked_by = RankedBy::snapshot_candidates;
+        page.ranked_by = RankedBy::candidates_final_pass;
         page.matches = candidates.matches - candidates.candidate_count() + matches.get_matches_estimated();
         page.exact = true;
         page.snapshot_matches = std::make_shared<const std::vector<DocidSet>>(std::move(candidates.matching));

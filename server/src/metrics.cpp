@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::array<std::string_view, 6> route_names{"search", "meili", "healthz", "metrics", "page", "other"};
 // By RankedBy.
-constexpr std::array<std::string_view, 3> ranking_path_names{"matcher", "snapshot_candidates", "columns"};
+constexpr std::array<std::string_view, 4> ranking_path_names{"matcher", "snapshot_candidates", "final_pass",
+                                                             "columns"};
 
 }  // namespace
 
@@ -66,7 +67,9 @@ std::string Metrics::render(std::uint64_t generation, std::uint64_t documents, c
                         "# TYPE listing_search_relaxed_total counter\nlisting_search_relaxed_total {}\n",
                    relaxed_.load());
     fmt::format_to(out, "# HELP listing_search_ranked_total Searches ranked (not from the cache), by how: Xapian's "
-                        "matcher alone, the matcher over the snapshots' candidates, or the snapshots' columns.\n"
+                        "matcher alone, the snapshots' scores of their candidates, Xapian's final pass over those "
+                        "candidates (scores tied on the page, or snapshots behind their shards), or the snapshots' "
+                        "columns.\n"
                         "# TYPE listing_search_ranked_total counter\n");
     for (std::size_t path = 0; path < ranking_path_names.size(); ++path) {
         fmt::format_to(out, "listing_search_ranked_total{{by=\"{}\"}} {}\n", ranking_path_names[path],

@@ -36,7 +36,7 @@ private:
     std::atomic<std::uint64_t> latency_sum_us_{0};
     std::atomic<std::uint64_t> cache_hits_{0};
     std::atomic<std::uint64_t> relaxed_{0};
-    std::array<std::atomic<std::uint64_t>, 3> ranked_by_{};  // by RankedBy
+    std::array<std::atomic<std::uint64_t>, 4> ranked_by_{};  // by RankedBy
 };
 
 }  // namespace server

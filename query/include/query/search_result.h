@@ -45,10 +45,12 @@ struct FacetCounts {
     std::optional<PriceSummary> created_at;
 };
 
-// How a result's page was ranked: by Xapian's matcher over every match, by
-// the matcher over candidates the shard snapshots chose (text relevance),
+// How a result's page was ranked: by Xapian's matcher over every match; by
+// the shard snapshots' scores of the candidates they chose (text
+// relevance); by Xapian's matcher over those candidates, its final pass
+// (when scores nearly tie on the page or a snapshot is behind its shard);
 // or from the snapshots' columns (sorts and empty queries).
-enum class RankedBy { matcher, snapshot_candidates, columns };
+enum class RankedBy { matcher, snapshot_candidates, candidates_final_pass, columns };
 
 // A typed word (or two) searched as something else, because as typed it
 // is in no title: "northface" split into "north face", "iph" completed to
