@@ -140,6 +140,10 @@ public:
     virtual void read_partial_hits(Page&) {}
     // Exact facet counts (and the exact number of matches) for the plan.
     virtual FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) = 0;
+    // Whether count_facets may run on a helper thread while the request's
+    // own thread orders the page's hits by their titles (which touches
+    // neither the view nor the planner), or the other way round.
+    virtual bool counts_facets_beside_titles(const Page&) const { return false; }
 
 protected:
     Xapian::Database combined_;

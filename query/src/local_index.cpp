@@ -138,15 +138,23 @@ public:
         return std::nullopt;
     }
 
+    // Where the shards' counts go side by side, a helper is busy with them.
+    bool counts_facets_beside_titles(const Page& page) const override {
+        return options_.parallel_shards && !shards_counted_side_by_side(page);
+    }
+
     FacetCountingResult count_facets(const Plan& plan, Planner& planner, const Page& page) override {
-        // Counting a thousand matches takes less than handing a shard to a helper.
-        constexpr std::uint64_t min_matches_counted_side_by_side = 2048;
         return query::count_facets(shard_views(), plan.request, filtered_queries(plan, planner),
-                                   page.snapshot_matches.get(),
-                                   options_.parallel_shards && page.matches >= min_matches_counted_side_by_side);
+                                   page.snapshot_matches.get(), shards_counted_side_by_side(page));
     }
 
 private:
+    bool shards_counted_side_by_side(const Page& page) const {
+        // Counting a thousand matches takes less than handing a shard to a helper.
+        constexpr std::uint64_t min_matches_counted_side_by_side = 2048;
+        return options_.parallel_shards && page.matches >= min_matches_counted_side_by_side;
+    }
+
     void open() {
         serving_ = read_serving_generation(options_.index_dir);
         shard_commits_ = ShardCommitWatch(analyzers::serving_databases(options_.index_dir, serving_.generation));

@@ -47,19 +47,25 @@ private:
     std::vector<FacetValueCount> count_statuses(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
     Page find_page(const Plan& plan, ScoreSource scores = ScoreSource::snapshots_when_current);
     Page page_from_matcher(const Plan& plan);
-    // The page with its first `window` hits ranked again with the title
-    // bonuses, and ranked by the matcher first when rounded scores would
-    // then nearly tie.
-    Page reranked_by_title(Page page, std::size_t window, const Plan& plan);
+    std::vector<TitleRanked> order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // Whether the page's hits, ranked again by their titles (`how`), hold
+    // rounded scores that nearly tie where Xapian's order could differ.
+    bool rounded_scores_tie(const Page& page, const std::vector<TitleRanked>& how, std::size_t window,
+                            const Plan& plan);
     // The first `window` hits ranked again with the title bonuses
     // (proximity, head noun, typed words); how each got there, in the new order.
     std::vector<TitleRanked> rank_by_title(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Drops the hits outside ranks [offset, offset + limit).
     static void keep_ranks(std::vector<Hit>& hits, std::size_t offset, std::size_t limit);
-    void highlight(std::vector<Hit>& hits, const TextQuery& text, const HighlightOptions& options);
+    // Marks the matched words of hits[first, last).
+    void highlight(std::vector<Hit>& hits, std::size_t first, std::size_t last, const TextQuery& text,
+                   const HighlightOptions& options);
 
     std::unique_ptr<IndexView> view_;
     Planner planner_;
+    // The titles ranked again are analysed apart from the planner's analyzer,
+    // which facet counting may use at the same time (brand filters).
+    analyzers::TextAnalyzer title_analyzer_{analyzers::AnalyzerOptions{.keep_surface = true}};
     Highlighter highlighter_;
 };
 

@@ -351,6 +351,59 @@ TEST_CASE("a page past the last match is empty and still counts every match") {
     }
 }
 
+// A highlighted title without its marks and escapes: the title it marks.
+std::string unmarked(std::string marked) {
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"<em>", ""}, {"</em>", ""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&amp;", "&"}}) {
+        for (std::size_t at = marked.find(from); at != std::string::npos; at = marked.find(from, at + to.size())) {
+            marked.replace(at, from.size(), to);
+        }
+    }
+    return marked;
+}
+
+// Issue 17, nineteenth pass: a request's facets are counted on a helper
+// thread while its own thread orders the hits by their titles and marks
+// the words they matched. Each must see what it would one after the other.
+TEST_CASE("facets counted beside the titles' ordering give the same page, marks and counts as one after the other") {
+    test_support::TempDir dir;
+    query_test::build_index(dir, long_tail_catalog());
+    // The project's default ranking: its title signals rank the best 50 again.
+    const auto with_default_ranking = [&](bool parallel_shards) {
+        return SearchService({.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
+                              .ranking_config = test_support::project_data_dir() / "ranking.conf",
+                              .refresh_interval = std::chrono::milliseconds(0), .result_cache_entries = 0,
+                              .parallel_shards = parallel_shards});
+    };
+    SearchService side_by_side = with_default_ranking(true), one_thread = with_default_ranking(false);
+    const FacetRequest facets{.brand = true, .category = true, .price = true};
+    for (const std::string text : {"black leather bag", "tiffany co authentic", "kids running shoes size", "neckl silver",
+                                   "leathr bag gold", "new"}) {
+        for (const SearchRequest& request :
+             std::vector<SearchRequest>{{.text = text, .limit = 20, .facets = facets},
+                                        {.text = text, .offset = 10, .limit = 7, .facets = facets},
+                                        {.text = text, .limit = 20, .filters = {.brands = {"Nike"}}, .facets = facets},
+                                        {.text = text, .limit = 5, .facets = facets, .highlight = {.all_fields = true}},
+                                        {.text = text, .limit = 20, .exact_total = true}}) {
+            CAPTURE(text);
+            CAPTURE(request.offset);
+            const SearchResult a = side_by_side.search(request), b = one_thread.search(request);
+            check_same_results(a, b);
+            REQUIRE(a.hits.size() == b.hits.size());
+            CHECK(a.total == b.total);
+            for (std::size_t n = 0; n < a.hits.size(); ++n) {
+                // Each hit shown carries its own title's marks, whichever
+                // ranks the titles' bonuses moved it from.
+                CHECK(unmarked(a.hits[n].highlighted_title) ==
+                      analyzers::listing_from_stored_json(a.hits[n].stored_json).title);
+                CHECK(a.hits[n].stored_json == b.hits[n].stored_json);
+                CHECK(a.hits[n].highlighted_title == b.hits[n].highlighted_title);
+                CHECK(a.hits[n].highlighted_fields == b.hits[n].highlighted_fields);
+            }
+        }
+    }
+}
+
 // A word in thousands of listings gives them all the same bound, so the
 // first pass of the top-k bound takes a page's worth of the tying
 // listings by docid rather than all of them (which weighed every match
