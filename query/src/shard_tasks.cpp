@@ -29,7 +29,11 @@ std::atomic<unsigned> running_requests{0};
 // of a shard: so a helper that has just finished polls for the next part
 // this long before it sleeps, and a request waiting for its helper polls
 // as long before it sleeps. Only a quiet server hands parts over (see
-// run_shard_tasks), so the polling takes no core a request needs.
+// run_shard_tasks), so the polling takes no core a request needs. Once no
+// request is running, the helper sleeps at once: polling on, it held one
+// of two cores while the request's thread wrote and sent its answer and
+// the client woke to read it (one client's median over the long-tail log,
+// five rounds alternated: 1.72 against 1.81 ms).
 constexpr auto helper_polls_for = std::chrono::microseconds(300);
 constexpr auto request_polls_for = std::chrono::microseconds(200);
 
@@ -111,7 +115,10 @@ private:
         ++idle_;
         if (waiting_.empty()) {
             lock.unlock();
-            poll_for(helper_polls_for, [&] { return jobs_waiting_.load(std::memory_order_acquire); });
+            poll_for(helper_polls_for, [&] {
+                return jobs_waiting_.load(std::memory_order_acquire) ||
+                       running_requests.load(std::memory_order_relaxed) == 0;
+            });
             lock.lock();
         }
         wake_.wait(lock, [&] { return !waiting_.empty(); });
