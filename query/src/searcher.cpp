@@ -67,13 +67,9 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
     const bool count = request.facets.any() || (request.exact_total && !page.exact);
     std::optional<FacetCountingResult> counted;
     std::vector<TitleRanked> how;
-    run_shard_tasks(
-        2,
-        [&](std::size_t task) {
-            if (task == 0 && count) counted = view_->count_facets(plan, planner_, page);
-            if (task == 1) how = order_and_mark_shown(page.hits, rerank ? window : 0, plan);
-        },
-        count && view_->counts_facets_beside_titles(page));
+    run_both([&] { if (count) counted = view_->count_facets(plan, planner_, page); },
+             [&] { how = order_and_mark_shown(page.hits, rerank ? window : 0, plan); },
+             count && view_->counts_facets_beside_titles(page));
     bool marked = !request.highlight.all_fields;
     if (rerank) {
         if (rounded_scores_tie(page, how, window, plan)) {

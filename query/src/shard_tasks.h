@@ -27,6 +27,14 @@ inline constexpr std::uint64_t min_matches_side_by_side = 512;
 // Xapian::Query and Database handles count references without locks).
 void run_shard_tasks(std::size_t count, const std::function<void(std::size_t)>& task, bool side_by_side);
 
+// Runs `first` and `second`, which share no unsynchronised state, side by
+// side when `side_by_side` and a helper is idle; returns when both have
+// finished, rethrowing the first exception.
+template <typename First, typename Second>
+void run_both(First&& first, Second&& second, bool side_by_side) {
+    run_shard_tasks(2, [&](std::size_t task) { task == 0 ? first() : second(); }, side_by_side);
+}
+
 // A search request running, for as long as it lives: tasks go side by
 // side only while fewer requests run than the machine has processors.
 class RunningRequest {
