@@ -47,6 +47,9 @@ private:
     std::vector<FacetValueCount> count_statuses(const SearchRequest& request, std::shared_ptr<const RankingConfig> ranking);
     Page find_page(const Plan& plan, ScoreSource scores = ScoreSource::snapshots_when_current);
     Page page_from_matcher(const Plan& plan);
+    // The first `window` hits ranked again by their titles (rank_by_title),
+    // then the shown hits' titles marked unless every field is to be; reads
+    // the hits alone, so it runs beside facet counting.
     std::vector<TitleRanked> order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
     // Whether the page's hits, ranked again by their titles (`how`), hold
     // rounded scores that nearly tie where Xapian's order could differ.
