@@ -11,6 +11,19 @@
 #include "server/http_api.h"
 #include "query/search_service.h"
 
+// jemalloc's settings for the server, read when it starts (the
+// MALLOC_CONF environment variable still adds to them; ignored when the
+// server is built without jemalloc). A search allocates arrays as large as
+// its matches (megabytes for a relaxed query) and frees them; jemalloc
+// gave such pages back to the kernel on the request threads, and the next
+// request faulted them in again. A background thread now does the giving
+// back, and only of pages unused for 30 s (10 s by default): over the
+// long-tail log, 4% less server time a request, one client, for ~20 MB
+// more resident memory (README, "Twentieth pass").
+extern "C" {
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:30000";
+}
+
 namespace {
 
 server::HttpApi* running_api = nullptr;
