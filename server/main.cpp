@@ -18,8 +18,9 @@
 // gave such pages back to the kernel on the request threads, and the next
 // request faulted them in again. A background thread now does the giving
 // back, and only of pages unused for 30 s (10 s by default): over the
-// long-tail log, 4% less server time a request, one client, for ~20 MB
-// more resident memory (README, "Twentieth pass").
+// long-tail log, up to 4% less server time a request and 2% more requests
+// a second under wrk, for ~20 MB more resident memory under load
+// (docs/performance-passes.md, "Twentieth pass").
 extern "C" {
 const char* malloc_conf = "background_thread:true,dirty_decay_ms:30000";
 }
