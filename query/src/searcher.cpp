@@ -67,10 +67,12 @@ SearchResult Searcher::run(const SearchRequest& request, std::shared_ptr<const R
     const bool count = request.facets.any() || (request.exact_total && !page.exact);
     std::optional<FacetCountingResult> counted;
     std::vector<TitleRanked> how;
-    run_both([&] { if (count) counted = view_->count_facets(plan, planner_, page); },
-             [&] { how = order_and_mark_shown(page.hits, rerank ? window : 0, plan); },
-             count && view_->counts_facets_beside_titles(page));
+    // Titles alone are marked now; with every field marked, the stored
+    // fields are read first (below).
     bool marked = !request.highlight.all_fields;
+    run_both([&] { if (count) counted = view_->count_facets(plan, planner_, page); },
+             [&] { how = order_and_mark_shown(page.hits, rerank ? window : 0, plan, marked); },
+             count && view_->counts_facets_beside_titles(page));
     if (rerank) {
         if (rounded_scores_tie(page, how, window, plan)) {
             page = find_page(plan, ScoreSource::matcher);
@@ -157,16 +159,16 @@ bool near_tie_after_bonuses(const std::vector<Hit>& hits, const std::vector<Titl
 
 }  // namespace
 
-// The first `window` hits (none: 0) ranked again by their titles, then the
-// titles of the hits the request shows (ranks offset to offset + limit, in
-// that order) marked, unless every field is to be marked (their stored
-// fields are read after). Touches neither the view nor the planner: it
-// runs beside facet counting.
-std::vector<TitleRanked> Searcher::order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan) {
+// The first `window` hits (none: 0) ranked again by their titles, then,
+// with `mark`, the titles of the hits the request shows (ranks offset to
+// offset + limit, in that order) marked. Touches neither the view nor the
+// planner: it runs beside facet counting.
+std::vector<TitleRanked> Searcher::order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan,
+                                                        bool mark) {
     std::vector<TitleRanked> how;
     if (window > 0) how = rank_by_title(hits, window, plan);
     const SearchRequest& request = plan.request;
-    if (!request.highlight.all_fields) {
+    if (mark) {
         const std::size_t first = window > 0 ? request.offset : 0;
         highlight(hits, std::min(first, hits.size()), std::min(first + request.limit, hits.size()), plan.text,
                   request.highlight);

@@ -48,9 +48,10 @@ private:
     Page find_page(const Plan& plan, ScoreSource scores = ScoreSource::snapshots_when_current);
     Page page_from_matcher(const Plan& plan);
     // The first `window` hits ranked again by their titles (rank_by_title),
-    // then the shown hits' titles marked unless every field is to be; reads
-    // the hits alone, so it runs beside facet counting.
-    std::vector<TitleRanked> order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan);
+    // then, with `mark`, the shown hits' titles marked; reads the hits
+    // alone, so it runs beside facet counting.
+    std::vector<TitleRanked> order_and_mark_shown(std::vector<Hit>& hits, std::size_t window, const Plan& plan,
+                                                  bool mark);
     // Whether the page's hits, ranked again by their titles (`how`), hold
     // rounded scores that nearly tie where Xapian's order could differ.
     bool rounded_scores_tie(const Page& page, const std::vector<TitleRanked>& how, std::size_t window,
