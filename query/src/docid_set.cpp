@@ -28,6 +28,16 @@ DocidSet DocidSet::intersection(const DocidSet& a, const DocidSet& b) {
     return result;
 }
 
+DocidSet DocidSet::difference(const DocidSet& a, const DocidSet& b) {
+    DocidSet result;
+    result.size_ = a.size_;
+    result.words_.resize(a.words_.size());
+    const std::size_t common = std::min(a.words_.size(), b.words_.size());
+    for (std::size_t i = 0; i < common; ++i) result.words_[i] = a.words_[i] & ~b.words_[i];
+    for (std::size_t i = common; i < a.words_.size(); ++i) result.words_[i] = a.words_[i];
+    return result;
+}
+
 DocidSet& DocidSet::operator&=(const DocidSet& other) {
     for (std::size_t i = 0; i < words_.size(); ++i) words_[i] &= i < other.words_.size() ? other.words_[i] : 0;
     return *this;

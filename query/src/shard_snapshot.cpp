@@ -519,25 +519,43 @@ std::optional<DocidSet> ShardSnapshot::any_of(const MatchExpression& expression,
     return result;
 }
 
-// The first part's set folded with each following one's by `fold`.
-template <typename Fold>
-std::optional<DocidSet> ShardSnapshot::combine(const MatchExpression& expression, const Xapian::Database& live,
-                                               Fold fold) const {
+// The set of a term, or of a word's terms (their union), as cached: read
+// as it is, not copied. Null for any other part.
+std::shared_ptr<const DocidSet> ShardSnapshot::shared_set(const MatchExpression& part,
+                                                          const Xapian::Database& live) const {
     using Op = MatchExpression::Op;
-    auto result = evaluate(expression.children.front(), live);
-    for (std::size_t n = 1; n < expression.children.size() && result; ++n) {
-        const MatchExpression& part = expression.children[n];
-        if (part.op == Op::term) {  // the cached set as it is, not a copy
-            fold(*result, *term_docs(part.term, live));
+    if (part.op == Op::term) return term_docs(part.term, live);
+    if (part.op == Op::any_of && part.children.empty() && !part.terms.empty()) return union_docs(part.terms, live);
+    return nullptr;
+}
+
+// The first part's set folded with each following one's by `fold`. When
+// the first two are cached sets (two words; a word less the sold listings),
+// `both` writes their combination in one pass, where copying the first to
+// fold the second into it read and wrote a shard's bitmap once more (0.9%
+// of a loaded server's time).
+template <typename Fold, typename Both>
+std::optional<DocidSet> ShardSnapshot::combine(const MatchExpression& expression, const Xapian::Database& live,
+                                               Fold fold, Both both) const {
+    const auto& children = expression.children;
+    std::optional<DocidSet> result;
+    std::size_t next = 1;
+    const auto first = shared_set(children.front(), live);
+    const auto second = first && children.size() > 1 ? shared_set(children[1], live) : nullptr;
+    if (second) {
+        result = both(*first, *second);
+        next = 2;
+    } else {
+        result = first ? owned_or_copied(first) : evaluate(children.front(), live);
+    }
+    for (std::size_t n = next; n < children.size() && result; ++n) {
+        if (const auto cached = shared_set(children[n], live)) {
+            fold(*result, *cached);
             continue;
         }
-        if (part.op == Op::any_of && part.children.empty() && !part.terms.empty()) {
-            fold(*result, *union_docs(part.terms, live));  // a word's terms: their union as cached, not a copy
-            continue;
-        }
-        auto next = evaluate(part, live);
-        if (!next) return std::nullopt;
-        fold(*result, *next);
+        auto part = evaluate(children[n], live);
+        if (!part) return std::nullopt;
+        fold(*result, *part);
     }
     return result;
 }
@@ -555,11 +573,13 @@ std::optional<DocidSet> ShardSnapshot::evaluate(const MatchExpression& expressio
         case Op::match_nothing: return DocidSet(size());
         case Op::all_of:
             if (expression.children.empty()) return std::nullopt;
-            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set &= next; });
+            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set &= next; },
+                           DocidSet::intersection);
         case Op::any_of: return any_of(expression, live);
         case Op::and_not:
             if (expression.children.empty()) return std::nullopt;
-            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); });
+            return combine(expression, live, [](DocidSet& set, const DocidSet& next) { set.subtract(next); },
+                           DocidSet::difference);
         case Op::unsupported: return std::nullopt;
     }
     return std::nullopt;

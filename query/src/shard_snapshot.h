@@ -251,8 +251,10 @@ public:
 private:
     using Column = std::vector<std::uint32_t>;
 
-    template <typename Fold>
-    std::optional<DocidSet> combine(const MatchExpression& expression, const Xapian::Database& live, Fold fold) const;
+    std::shared_ptr<const DocidSet> shared_set(const MatchExpression& part, const Xapian::Database& live) const;
+    template <typename Fold, typename Both>
+    std::optional<DocidSet> combine(const MatchExpression& expression, const Xapian::Database& live, Fold fold,
+                                    Both both) const;
     std::optional<DocidSet> any_of(const MatchExpression& expression, const Xapian::Database& live) const;
     std::uint32_t intern(FacetDimension dimension, const std::string& name);
     void fill_key_column(Xapian::Database& shard, FacetDimension first_level, const std::string& prefix);

@@ -34,3 +34,26 @@ TEST_CASE("a docid set's listings at given ranks are exactly the docids of those
         }
     }
 }
+
+TEST_CASE("two sets' intersection and difference, written in one pass, are what folding one into a copy gives") {
+    std::mt19937 random(23);
+    std::bernoulli_distribution in_a(0.3), in_b(0.5);
+    // A shorter second set too: a snapshot's sets all have its size, but
+    // the words past the shorter one's end must read as empty.
+    for (const std::size_t size_of_b : {std::size_t{5000}, std::size_t{3000}}) {
+        query::DocidSet a(5000), b(size_of_b);
+        for (Xapian::docid docid = 1; docid < 5000; ++docid) {
+            if (in_a(random)) a.add(docid);
+            if (docid < size_of_b && in_b(random)) b.add(docid);
+        }
+        query::DocidSet folded_and = a, folded_less = a;
+        folded_and &= b;
+        folded_less.subtract(b);
+        const query::DocidSet both = query::DocidSet::intersection(a, b);
+        const query::DocidSet rest = query::DocidSet::difference(a, b);
+        CHECK(both.words() == folded_and.words());
+        CHECK(rest.words() == folded_less.words());
+        CHECK(both.count() + rest.count() == a.count());
+        CHECK(rest.size() == a.size());
+    }
+}
