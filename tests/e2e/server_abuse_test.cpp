@@ -276,7 +276,7 @@ TEST_CASE("text that is not UTF-8 and categories with empty levels are refused, 
     response = post(port, "/indexes/listings/search", R"({"filter": "category.lvl1 = \"Women//Tops\""})");
     CHECK(response.status == 400);
     CHECK(error_code_of(response) == "invalid_search_filter");
-    for (const std::string body : {std::string("{\"q\": \"\xFF\xFE\"}"), std::string(R"({"q": "\udc00"})"),
+    for (const std::string& body : {std::string("{\"q\": \"\xFF\xFE\"}"), std::string(R"({"q": "\udc00"})"),
                                    std::string("{\"filter\": \"brand = \xFF\"}")}) {
         response = post(port, "/indexes/listings/search", body);
         CHECK(response.status == 400);
