@@ -24,21 +24,6 @@ import bench_query  # noqa: E402  (the socket client)
 RELAXED_BELOW = 20  # all-words matches under which the default ranking relaxes a query
 
 
-def read_classes(log):
-    """The class file beside the log (query_log.py writes it): request -> (shape, all-words matches)."""
-    path = os.path.splitext(log)[0] + ".classes.tsv"
-    if not os.path.exists(path):
-        return {}
-    classes = {}
-    with open(path, encoding="utf-8") as rows:
-        header = next(rows).rstrip("\n").split("\t")
-        request_at, shape_at, matches_at = header.index("request"), header.index("shape"), header.index("all_words")
-        for row in rows:
-            fields = row.rstrip("\n").split("\t")
-            classes[fields[request_at]] = (fields[shape_at], int(fields[matches_at]))
-    return classes
-
-
 def least_took(client, requests, rounds):
     took = {}
     for _ in range(rounds):
@@ -51,7 +36,7 @@ def least_took(client, requests, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True, help="the server's port (run it with --cache-entries 0)")
-    parser.add_argument("--log", required=True, help="a query log, one request path a line")
+    parser.add_argument("--log", required=True, help="a long-tail log, one request path a line (its .classes.tsv is read)")
     parser.add_argument("--rounds", type=int, default=3, help="times each distinct request is asked (default 3)")
     parser.add_argument("--top", type=int, default=25, help="requests listed (default 25)")
     args = parser.parse_args()
@@ -60,7 +45,8 @@ def main():
         asked = collections.Counter(line.strip() for line in lines if line.strip())
     if not asked:
         raise SystemExit(f"{args.log}: no requests")
-    classes = read_classes(args.log)
+    _, rows = bench_query.read_classes(args.log)  # the log's class file, as query_log.py writes it
+    classes = {row["request"]: (row["shape"], row["all_words"]) for row in rows}
     took = least_took(bench_query.SocketClient(args.port), list(asked), args.rounds)
     total = sum(took[request] * count for request, count in asked.items())
     print(f"{sum(asked.values())} requests, {len(asked)} distinct; "
@@ -73,14 +59,13 @@ def main():
         so_far += share
         print(f"{share:6.1%} {so_far:7.1%} {asked[request]:6d} {took[request]:6.2f}  {request}")
 
-    if classes:
-        by_kind = collections.Counter()
-        for request, count in asked.items():
-            shape, all_words = classes.get(request, ("?", RELAXED_BELOW))
-            by_kind[shape + (" relaxed" if all_words < RELAXED_BELOW else "")] += took[request] * count
-        print("\nby kind of request:")
-        for kind, time in by_kind.most_common():
-            print(f"  {kind:16} {time / total:6.1%}")
+    by_kind = collections.Counter()
+    for request, count in asked.items():
+        shape, all_words = classes.get(request, ("?", RELAXED_BELOW))
+        by_kind[shape + (" relaxed" if all_words < RELAXED_BELOW else "")] += took[request] * count
+    print("\nby kind of request:")
+    for kind, time in by_kind.most_common():
+        print(f"  {kind:16} {time / total:6.1%}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "term_cache.h"
 
 namespace {
@@ -16,23 +18,15 @@ struct Sized {
 
 std::shared_ptr<const Sized> one_byte() { return std::make_shared<const Sized>(); }
 
-// "t3" and the like. (GCC 12 warns, wrongly, of an overlapping memcpy in
-// "t" + std::to_string(n) when it builds for x86-64-v3: its -Wrestrict bug.)
-std::string numbered(const char* prefix, int n) {
-    std::string term = prefix;
-    term += std::to_string(n);
-    return term;
-}
-
 }  // namespace
 
 TEST_CASE("the term cache keeps what is used and drops the least recently used first, over its budget") {
     query::TermCache<Sized> cache(8);  // eight one-byte values
-    for (int n = 0; n < 8; ++n) cache.insert(numbered("t", n), one_byte());
+    for (int n = 0; n < 8; ++n) cache.insert(fmt::format("t{}", n), one_byte());
     // t0 is the oldest; used again, it is kept while newer, unused terms go.
     for (int round = 0; round < 3; ++round) {
         CHECK(cache.find("t0") != nullptr);
-        cache.insert(numbered("new", round), one_byte());
+        cache.insert(fmt::format("new{}", round), one_byte());
     }
     CHECK(cache.find("t0") != nullptr);
     CHECK(cache.find("t1") == nullptr);  // the three oldest unused, in order
@@ -45,7 +39,7 @@ TEST_CASE("the term cache keeps what is used and drops the least recently used f
     // as long as it is used within half the cache's turnover.
     for (int n = 0; n < 20; ++n) {
         CHECK(cache.find("t0") != nullptr);
-        cache.insert(numbered("more", n), one_byte());
+        cache.insert(fmt::format("more{}", n), one_byte());
     }
     CHECK(cache.find("t0") != nullptr);
     CHECK(cache.recent_terms(100).size() == 8);
@@ -58,7 +52,7 @@ TEST_CASE("the term cache's index finds every kept term and no dropped one throu
         std::string term;
     };
     std::vector<std::unique_ptr<Named>> entries;
-    for (int n = 0; n < 400; ++n) entries.push_back(std::make_unique<Named>(Named{numbered("term", n)}));
+    for (int n = 0; n < 400; ++n) entries.push_back(std::make_unique<Named>(Named{fmt::format("term{}", n)}));
     const auto hash_of = [](int n) { return std::uint64_t(n % 7) * 1'000'003; };
     query::TermIndex<Named> index;
     std::vector<bool> kept(entries.size(), false);
