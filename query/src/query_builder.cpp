@@ -74,8 +74,9 @@ public:
     }
 
     // The term's fields not yet searched for the word; nullopt if none is left.
-    std::optional<QueryTree> alternative(const std::string& term, SearchedTerms& searched) const {
-        QueryTree tree = this->term(term, Fields::all, &searched);
+    std::optional<QueryTree> alternative(const std::string& term, SearchedTerms& searched,
+                                         Fields fields = Fields::all) const {
+        QueryTree tree = this->term(term, fields, &searched);
         if (tree.op() == Op::any_of && tree.children().empty()) return std::nullopt;
         return tree;
     }
@@ -320,8 +321,10 @@ private:
         // of them: the completions of "iph" rank by how well they match,
         // not by how rare they are.
         const Xapian::doccount reference = known ? dictionary_->frequency(word.term) : completions.front().frequency;
+        const auto completion_fields = typing_.completions_in_descriptions ? FieldExpander::Fields::all
+                                                                           : FieldExpander::Fields::all_but_description;
         for (const auto& completion : completions) {
-            auto tree = expand_.alternative(completion.term, searched);
+            auto tree = expand_.alternative(completion.term, searched, completion_fields);
             if (!tree) continue;
             unit.alternatives.push_back(
                 {.tree = QueryTree::scaled(std::move(*tree),

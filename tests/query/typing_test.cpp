@@ -52,7 +52,9 @@ std::string catalog() {
            listings("keychain", "Anime keychain", 4) +
            listings("razer", "Razer keyboard", 1, "Razer") +
            listings("mouse", "Razer mouse", 2, "Razer") +
-           listings("teeth", "Teeth whitening kit", 2);
+           listings("teeth", "Teeth whitening kit", 2) +
+           R"({"id":"wallet-1","title":"Leather wallet","description":"fits any backpack pocket","price":12,)"
+           R"("created_at":1700000000})" "\n";
 }
 
 struct Fixture {
@@ -105,6 +107,16 @@ TEST_CASE("the word being typed matches the words it starts, below a word typed 
     // "pro" in full outranks "pro" as the start of "protector"... and of nothing
     // else here: the MacBook and iPhone Pro rank by their full word.
     CHECK(f.groups("macbook pro").front() == "macbook");
+}
+
+TEST_CASE("the word being typed completes in titles, brands and categories, not in descriptions") {
+    Fixture f;
+    // "backpack" is in the wallet's description only: the word typed in
+    // full finds it there, the word being typed does not.
+    CHECK(f.groups("backp") == std::vector<std::string>{"tnf"});
+    CHECK(contains(f.groups("backpack "), "wallet"));
+    Fixture everywhere("relax.min_matches = 0\nfreshness.weight = 0\nprefix.descriptions = on\n");
+    CHECK(contains(everywhere.groups("backp"), "wallet"));
 }
 
 TEST_CASE("the word being typed also completes to the words the listings with the other words use") {
