@@ -56,16 +56,17 @@ public:
                   const analyzers::SynonymTable* part_synonyms = nullptr, double synonym_weight = 1)
         : weights_(weights), vocabulary_(vocabulary), part_synonyms_(part_synonyms), synonym_weight_(synonym_weight) {}
 
-    enum class Fields { all, all_but_description };
+    enum class Fields { all, all_but_description, titles_and_brands };
 
     QueryTree term(const std::string& term, Fields fields = Fields::all, SearchedTerms* searched = nullptr) const {
         std::vector<QueryTree> queries;
         for (const auto& spec : word_fields) {
-            if (spec.field == TextField::description && fields == Fields::all_but_description) continue;
+            if (spec.field == TextField::description && fields != Fields::all) continue;
             add_weighted(queries, std::string(spec.prefix) + term, weights_.of(spec.field), searched);
         }
         if (vocabulary_ != nullptr) {
             for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(queries, key, weights_.brand, searched);
+            if (fields == Fields::titles_and_brands) return QueryTree::combine(Op::any_of, std::move(queries));
             for (const auto& key : vocabulary_->category_terms(term)) {
                 add_weighted(queries, key, weights_.category, searched);
             }
@@ -353,8 +354,14 @@ private:
         if (typos.empty()) return;
         const Xapian::doccount reference = known ? dictionary_->frequency(word.term) : typos.front().frequency;
         const std::string* preferred = preferred_correction(word.term);
+        // A word the listings have was most likely typed as meant: its typo
+        // alternatives are a guess, searched where a misspelt word would
+        // be meant (titles, brand names), not in descriptions or category
+        // names. "shirt" matched every category naming skirts or shorts.
+        const auto fields = known && !typing_.known_word_typos_in_all_fields ? FieldExpander::Fields::titles_and_brands
+                                                                            : FieldExpander::Fields::all;
         for (const auto& typo : typos) {
-            auto tree = expand_.alternative(typo.term, searched);
+            auto tree = expand_.alternative(typo.term, searched, fields);
             if (!tree) continue;
             // The correction of a word no listing has weighs as the word would.
             const double weight = preferred != nullptr && *preferred == typo.term ? 1.0

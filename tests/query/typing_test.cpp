@@ -62,8 +62,8 @@ struct Fixture {
     std::unique_ptr<SearchService> service;
 
     explicit Fixture(const std::string& config = "relax.min_matches = 0\nfreshness.weight = 0\n",
-                     bool frozen = false, bool snapshot_scoring = true) {
-        build_index(dir, catalog(), frozen);
+                     bool frozen = false, bool snapshot_scoring = true, const std::string& more_listings = "") {
+        build_index(dir, catalog() + more_listings, frozen);
         service = std::make_unique<SearchService>(
             ServiceOptions{.index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
                            .ranking_config = query_test::ranking_file(dir, config),
@@ -188,6 +188,21 @@ TEST_CASE("a word with a typo matches the words one edit away, the word as typed
     // Exact above one typo, both ways round.
     CHECK(f.groups("candle ") == std::vector<std::string>{"candle", "handle"});
     CHECK(f.groups("handle ") == std::vector<std::string>{"handle", "candle"});
+}
+
+TEST_CASE("a word the listings have matches its typo alternatives in titles and brands, not categories") {
+    // "handle" is a word of the catalogue, "candle" one edit from it; the
+    // knob is filed under candles without saying so in its title.
+    const std::string knob =
+        R"({"id":"knob-1","title":"Brass knob","category":"Home/Candles","price":9,"created_at":1700000000})" "\n";
+    const std::string config = "relax.min_matches = 0\nfreshness.weight = 0\n";
+    Fixture f(config, false, true, knob);
+    CHECK(f.groups("handle ") == std::vector<std::string>{"handle", "candle"});
+    CHECK(contains(f.groups("candle "), "knob"));  // the word typed is searched in every field
+    Fixture everywhere(config + "typo.known_all_fields = on\n", false, true, knob);
+    CHECK(contains(everywhere.groups("handle "), "knob"));
+    // A word no listing has still matches its alternatives everywhere.
+    CHECK(contains(f.groups("cansle "), "knob"));
 }
 
 TEST_CASE("numbers, sizes and model codes are never fuzzed, nor brand aliases") {
