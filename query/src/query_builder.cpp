@@ -66,9 +66,10 @@ public:
         }
         if (vocabulary_ != nullptr) {
             for (const auto& key : vocabulary_->brand_terms(term)) add_weighted(queries, key, weights_.brand, searched);
-            if (fields == Fields::titles_and_brands) return QueryTree::combine(Op::any_of, std::move(queries));
-            for (const auto& key : vocabulary_->category_terms(term)) {
-                add_weighted(queries, key, weights_.category, searched);
+            if (fields != Fields::titles_and_brands) {
+                for (const auto& key : vocabulary_->category_terms(term)) {
+                    add_weighted(queries, key, weights_.category, searched);
+                }
             }
         }
         return QueryTree::combine(Op::any_of, std::move(queries));
