@@ -177,8 +177,13 @@ def popular_queries(args):
         print(f"{name + ':':17} {percentiles_line(values)}")
 
 
+def classes_path(log):
+    """The class file scripts/query_log.py writes beside a log."""
+    return log[:-4] + ".classes.tsv" if log.endswith(".txt") else log + ".classes.tsv"
+
+
 def read_classes(log):
-    path = log[:-4] + ".classes.tsv" if log.endswith(".txt") else log + ".classes.tsv"
+    path = classes_path(log)
     try:
         with open(path, encoding="utf-8", newline="") as classes:
             rows = list(csv.DictReader(classes, delimiter="\t"))
