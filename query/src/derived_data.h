@@ -17,6 +17,7 @@
 #include "field_vocabulary.h"
 #include "shard_snapshot.h"
 #include "snapshot_cache.h"
+#include "title_cooccurrence.h"
 #include "word_dictionary.h"
 
 namespace query {
@@ -37,12 +38,16 @@ inline constexpr auto snapshots_min_age = std::chrono::milliseconds(0);
 // long: the dictionary takes a moment to build, and a brand-new word is
 // rarely what a buyer is typing.
 inline constexpr auto words_max_age = std::chrono::minutes(5);
+// Which title words go together changes slowly: a rebuild reads every
+// title term's posting list (about a second at 1M listings).
+inline constexpr auto cooccurrence_max_age = std::chrono::minutes(30);
 
 // Opens a generation's shards as one database, afresh (for a background
 // build: the searchers' handles are in use).
 using CombinedOpener = std::function<Xapian::Database(const analyzers::Generation& generation)>;
 
-// The brand and category vocabulary and the title words. Thread-safe.
+// The brand and category vocabulary, the title words and which go
+// together. Thread-safe.
 struct TextDerivedData {
     explicit TextDerivedData(const CombinedOpener& open_combined)
         : vocabulary([open_combined](const analyzers::Generation& generation, const auto&) {
@@ -54,10 +59,15 @@ struct TextDerivedData {
           words([open_combined](const analyzers::Generation& generation, const auto&) {
                     return WordDictionary::build(open_combined(generation));
                 },
-                words_max_age) {}
+                words_max_age),
+          cooccurrence([open_combined](const analyzers::Generation& generation, const auto&) {
+                           return TitleCooccurrence::build(open_combined(generation));
+                       },
+                       cooccurrence_max_age) {}
 
     SnapshotCache<FieldVocabulary> vocabulary;
     SnapshotCache<WordDictionary> words;
+    SnapshotCache<TitleCooccurrence> cooccurrence;
 };
 
 // The generation's local databases, opened afresh, one by one, in the

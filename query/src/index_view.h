@@ -32,6 +32,7 @@
 #include "query/search_result.h"
 #include "query/service_options.h"
 #include "query_plan.h"
+#include "title_cooccurrence.h"
 
 namespace query {
 
@@ -130,6 +131,8 @@ public:
     virtual std::uint64_t listing_count() const { return combined_.get_doccount(); }
     virtual DeltaCounts delta_counts() const { return {}; }
     virtual PlanSources plan_sources() const { return {*vocabulary_, *words_, combined_}; }
+    // Which title words go together, for re-ranking titles.
+    const TitleCooccurrence& cooccurrence() const { return *cooccurrence_; }
 
     // What the ranking signals may read here.
     virtual RankingContext ranking_context(bool sold_shown, double now_seconds) const = 0;
@@ -149,6 +152,7 @@ protected:
     Xapian::Database combined_;
     std::shared_ptr<const FieldVocabulary> vocabulary_;
     std::shared_ptr<const WordDictionary> words_;
+    std::shared_ptr<const TitleCooccurrence> cooccurrence_;
 };
 
 // Makes the views of one index for the searchers, and holds the derived

@@ -86,6 +86,7 @@ struct Inspector::Impl {
     Xapian::Database database;
     FieldVocabulary vocabulary;
     std::shared_ptr<const WordDictionary> words;
+    std::shared_ptr<const TitleCooccurrence> cooccurrence;
     // A frozen generation's replaced base listings: explained as the search
     // sees them, that is never.
     std::shared_ptr<const ReplacedListings> replaced;
@@ -101,6 +102,7 @@ struct Inspector::Impl {
         database = Xapian::Database(analyzers::serving_stub_path(options.index_dir).string());
         vocabulary = FieldVocabulary::from_database(database, planner.analyzer());
         words = WordDictionary::build(database);
+        cooccurrence = TitleCooccurrence::build(database);
         const auto generation = analyzers::serving_generation(options.index_dir);
         if (generation && generation->frozen) {
             replaced = ReplacedListings::read(open_local_shards(options.index_dir, *generation), generation->shard_count);
@@ -251,26 +253,18 @@ struct Inspector::Impl {
         }
     }
 
-    // Whether the search ranks the listing again by its title: it is among
-    // the best proximity_window Xapian ranks, and the request's page starts
-    // within them (as in Searcher::run).
-    bool reranked_by_title(const Plan& plan, Xapian::docid docid) {
-        const std::size_t window = proximity_window(plan.request, plan.text, *ranking);
-        if (window <= plan.request.offset) return false;
-        auto best = enquire(ranked(plan));
-        set_order(best, plan.request.sort, plan.text.empty());
-        const auto matches = best.get_mset(0, static_cast<Xapian::doccount>(window));
-        return std::any_of(matches.begin(), matches.end(), [&](Xapian::docid match) { return match == docid; });
-    }
-
     // The title bonuses the service adds when it ranks the best listings
-    // again, if this one (`docid` in the combined database) is among them:
-    // proximity, head noun.
-    void add_title_parts(const Plan& plan, Xapian::docid docid, const Xapian::Document& document,
-                         Explanation& explanation) {
-        if (!reranked_by_title(plan, docid)) return;
-        const auto title =
-            planner.analyzer().analyze(analyzers::stored_title(document.get_value(analyzers::slot::stored_fields)));
+    // again, if this one (`docid` in the combined database) is among them
+    // and the request's page starts within them (as in Searcher::run):
+    // proximity, head noun, the typed words and pairs as typed, related words.
+    void add_title_parts(const Plan& plan, Xapian::docid docid, Explanation& explanation) {
+        if (proximity_window(plan.request, plan.text, *ranking) <= plan.request.offset) return;
+        const Window window = best_titles(plan);
+        const auto found = std::find(window.docids.begin(), window.docids.end(), docid);
+        if (found == window.docids.end()) return;
+        const auto place = static_cast<std::size_t>(found - window.docids.begin());
+        const TitleBonus bonus(plan.text, *ranking, cooccurrence.get(), window.titles);
+        const auto& title = window.titles[place];
         const auto add = [&](std::string name, double bonus) {
             if (bonus <= 0) return;
             explanation.parts.push_back({std::move(name), bonus});
@@ -280,11 +274,38 @@ struct Inspector::Impl {
             ProximityPairs(plan.text).bonus(title, ranking->proximity_weight));
         const HeadNoun head(plan.text);
         add("the query's head noun '" + head.term() + "' in the title", head.bonus(title, ranking->head_noun_weight));
-        // A factor on the score so far: shown as what it adds.
-        const double share = TypedWords(plan.text).share_in(title);
-        add(fmt::format("{:.0f}% of the typed words in the title as typed (score x {:.3g})", share * 100,
-                        1 + ranking->exact_weight * share),
-            explanation.score * ranking->exact_weight * share);
+        // Factors on the score so far: each shown as what it adds.
+        const auto factors = bonus.factors(place);
+        const auto multiply = [&](double factor, const std::string& why) {
+            add(fmt::format("{} (score x {:.3g})", why, factor), explanation.score * (factor - 1));
+        };
+        multiply(factors.typed, fmt::format("{:.0f}% of the typed words in the title as typed",
+                                            TypedWords(plan.text).share_in(title) * 100));
+        multiply(factors.typed_pairs, fmt::format("{:.0f}% of the typed pairs next to each other in the title as typed",
+                                                  TypedPairs(plan.text).share_in(title) * 100));
+        multiply(factors.related, "typed words the title lacks, partly there in words that go with them");
+    }
+
+    // The titles of the best proximity_window listings and the bonus they
+    // are re-ranked with, as the searcher computes it (a typed word's
+    // related words are counted over those titles).
+    struct Window {
+        std::vector<Xapian::docid> docids;
+        std::vector<std::vector<analyzers::Word>> titles;
+    };
+    Window best_titles(const Plan& plan) {
+        Window window;
+        const std::size_t size = proximity_window(plan.request, plan.text, *ranking);
+        if (size == 0) return window;
+        auto best = enquire(ranked(plan));
+        set_order(best, plan.request.sort, plan.text.empty());
+        const auto matches = best.get_mset(0, static_cast<Xapian::doccount>(size));
+        for (auto match = matches.begin(); match != matches.end(); ++match) {
+            window.docids.push_back(*match);
+            const std::string stored = match.get_document().get_value(analyzers::slot::stored_fields);
+            window.titles.push_back(planner.analyzer().analyze(analyzers::stored_title(stored)));
+        }
+        return window;
     }
 
     // The rank (from 1) and score of `docid` among Xapian's `ranked`
@@ -298,14 +319,20 @@ struct Inspector::Impl {
         std::vector<Ranked> order;
         for (auto match = ranked.begin(); match != ranked.end(); ++match) order.push_back({*match, match.get_weight()});
         const std::size_t window = proximity_window(plan.request, plan.text, *ranking);
-        const TitleBonus bonus(plan.text, *ranking);
-        if (window > plan.request.offset && !bonus.empty()) {
+        if (window > plan.request.offset) {
             const auto reranked = order.begin() + static_cast<std::ptrdiff_t>(std::min(window, order.size()));
+            std::vector<std::vector<analyzers::Word>> titles;
             for (auto listing = order.begin(); listing != reranked; ++listing) {
                 const std::string stored = database.get_document(listing->docid).get_value(analyzers::slot::stored_fields);
-                listing->score = bonus.rescored(listing->score, planner.analyzer().analyze(analyzers::stored_title(stored)));
+                titles.push_back(planner.analyzer().analyze(analyzers::stored_title(stored)));
             }
-            std::stable_sort(order.begin(), reranked, [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+            const TitleBonus bonus(plan.text, *ranking, cooccurrence.get(), titles);
+            if (!bonus.empty()) {
+                for (std::size_t n = 0; n < titles.size(); ++n) {
+                    order[n].score = bonus.rescored(order[n].score, n);
+                }
+                std::stable_sort(order.begin(), reranked, [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+            }
         }
         for (std::size_t n = 0; n < order.size(); ++n) {
             if (order[n].docid == docid) return {n + 1, order[n].score};
@@ -345,7 +372,7 @@ Explanation Inspector::explain(const SearchRequest& request, const std::string& 
     impl.explain_node(plan.matches, 1.0, id_term, explanation.parts);
     impl.add_signal_parts(plan, *docid, document, explanation.parts);
     impl.add_function_word_parts(plan, explanation.parts);
-    if (explanation.score > 0) impl.add_title_parts(plan, *docid, document, explanation);
+    if (explanation.score > 0) impl.add_title_parts(plan, *docid, explanation);
     double explained = 0;
     for (const auto& part : explanation.parts) explained += part.score;
     explanation.unexplained = explanation.score - explained;

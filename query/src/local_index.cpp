@@ -196,6 +196,7 @@ private:
     void take_derived_data(bool changed) {
         vocabulary_ = text_.vocabulary.get(serving_, changed);
         words_ = text_.words.get(serving_, changed);
+        cooccurrence_ = text_.cooccurrence.get(serving_, changed);
         snapshots_ = snapshot_cache_.get(serving_, changed);
     }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <unordered_map>
 
 namespace query {
 namespace {
@@ -55,6 +57,32 @@ std::string as_written(const analyzers::Word& word) {
     return written;
 }
 
+bool is_number(std::string_view term) { return !term.empty() && term[0] >= '0' && term[0] <= '9'; }
+
+// A title's distinct terms (views into it), a compound's parts too,
+// numbers aside: the words a typed word may be associated with.
+std::vector<std::string_view> word_terms_of(const std::vector<analyzers::Word>& title) {
+    std::vector<std::string_view> terms;
+    const auto add = [&](std::string_view term) {
+        if (term.empty() || is_number(term) || std::find(terms.begin(), terms.end(), term) != terms.end()) return;
+        terms.push_back(term);
+    };
+    for (const auto& word : title) {
+        add(word.term);
+        for (const auto& part : word.parts) add(part);
+    }
+    return terms;
+}
+
+bool has_term(const std::vector<analyzers::Word>& title, const std::string& term) {
+    return std::any_of(title.begin(), title.end(), [&](const analyzers::Word& word) {
+        return word.term == term || std::find(word.parts.begin(), word.parts.end(), term) != word.parts.end();
+    });
+}
+
+// How many of a typed word's strongest associations with a title count.
+constexpr std::size_t associations_counted = 3;
+
 }  // namespace
 
 ProximityPairs::ProximityPairs(const TextQuery& text) {
@@ -94,17 +122,103 @@ double TypedWords::share_in(const std::vector<analyzers::Word>& title) const {
     return static_cast<double>(std::count_if(words_.begin(), words_.end(), found)) / words_.size();
 }
 
-TitleBonus::TitleBonus(const TextQuery& text, const RankingConfig& ranking)
-    : pairs_(text),
+TypedPairs::TypedPairs(const TextQuery& text) {
+    const auto& words = text.words;
+    for (std::size_t n = 0; n + 1 < words.size(); ++n) {
+        std::string first = as_written(words[n]), second = as_written(words[n + 1]);
+        if (first.empty() || second.empty() || first == second) continue;
+        pairs_.emplace_back(std::move(first), std::move(second));
+    }
+}
+
+double TypedPairs::share_in(const std::vector<analyzers::Word>& title) const {
+    if (pairs_.empty()) return 0;
+    std::vector<std::string> written;
+    for (const auto& word : title) written.push_back(as_written(word));
+    const auto adjacent = [&](const std::pair<std::string, std::string>& pair) {
+        for (std::size_t n = 0; n + 1 < written.size(); ++n) {
+            if (written[n] == pair.first && written[n + 1] == pair.second) return true;
+        }
+        return false;
+    };
+    return static_cast<double>(std::count_if(pairs_.begin(), pairs_.end(), adjacent)) / pairs_.size();
+}
+
+RelatedWords::RelatedWords(const TextQuery& text, const TitleCooccurrence* cooccurrence,
+                           const std::vector<std::vector<analyzers::Word>>& titles)
+    : shares_(titles.size(), 0) {
+    std::vector<std::string> typed;
+    for (const auto& word : text.words) {
+        if (!word.term.empty() && std::find(typed.begin(), typed.end(), word.term) == typed.end()) {
+            typed.push_back(word.term);
+        }
+    }
+    if (cooccurrence == nullptr || typed.size() < 2) return;
+    // The typed words (numbers aside) some title lacks, and which titles:
+    // on most pages every title has every word, and nothing is counted.
+    std::vector<std::pair<std::string_view, std::vector<bool>>> lacked;
+    for (const auto& term : typed) {
+        if (is_number(term)) continue;
+        std::vector<bool> lacking(titles.size());
+        for (std::size_t title = 0; title < titles.size(); ++title) lacking[title] = !has_term(titles[title], term);
+        if (std::find(lacking.begin(), lacking.end(), true) != lacking.end()) lacked.emplace_back(term, lacking);
+    }
+    if (lacked.empty()) return;
+    // The titles' distinct words with their ids in the co-occurrence
+    // table, and each title's words as places among them.
+    std::unordered_map<std::string_view, std::size_t> place_of;
+    std::vector<std::uint32_t> ids;
+    std::vector<std::vector<std::size_t>> words_of(titles.size());
+    for (std::size_t title = 0; title < titles.size(); ++title) {
+        for (const std::string_view term : word_terms_of(titles[title])) {
+            const auto [found, added] = place_of.try_emplace(term, ids.size());
+            if (added) ids.push_back(cooccurrence->id_of(found->first));
+            words_of[title].push_back(found->second);
+        }
+    }
+    for (const auto& [term, lacking] : lacked) {
+        const auto strength = cooccurrence->associations(cooccurrence->id_of(term), ids);
+        for (std::size_t title = 0; title < titles.size(); ++title) {
+            if (!lacking[title]) continue;
+            std::vector<double> strengths;
+            for (const std::size_t word : words_of[title]) strengths.push_back(strength[word]);
+            const std::size_t counted = std::min(associations_counted, strengths.size());
+            std::partial_sort(strengths.begin(), strengths.begin() + static_cast<std::ptrdiff_t>(counted),
+                              strengths.end(), std::greater<>());
+            for (std::size_t n = 0; n < counted; ++n) shares_[title] += strengths[n] / associations_counted;
+        }
+    }
+    for (double& share : shares_) {
+        share /= static_cast<double>(typed.size());
+        any_ = any_ || share > 0;
+    }
+}
+
+TitleBonus::TitleBonus(const TextQuery& text, const RankingConfig& ranking, const TitleCooccurrence* cooccurrence,
+                       const std::vector<std::vector<analyzers::Word>>& titles)
+    : titles_(titles),
+      pairs_(text),
       head_(text),
       typed_(text),
+      typed_pairs_(text),
+      related_(text, ranking.related_weight > 0 ? cooccurrence : nullptr, titles),
       proximity_weight_(ranking.proximity_weight),
       head_noun_weight_(ranking.head_noun_weight),
-      exact_weight_(ranking.exact_weight) {}
+      exact_weight_(ranking.exact_weight),
+      pair_weight_(ranking.exact_pair_weight),
+      related_weight_(ranking.related_weight) {}
+
+TitleBonus::Factors TitleBonus::factors(std::size_t title) const {
+    Factors factors;
+    if (exact_weight_ > 0) factors.typed = 1 + exact_weight_ * typed_.share_in(titles_[title]);
+    if (pair_weight_ > 0) factors.typed_pairs = 1 + pair_weight_ * typed_pairs_.share_in(titles_[title]);
+    if (related_weight_ > 0) factors.related = 1 + related_weight_ * related_.share(title);
+    return factors;
+}
 
 std::size_t proximity_window(const SearchRequest& request, const TextQuery& text, const RankingConfig& ranking) {
-    const bool title_signals =
-        ranking.proximity_weight > 0 || ranking.head_noun_weight > 0 || ranking.exact_weight > 0;
+    const bool title_signals = ranking.proximity_weight > 0 || ranking.head_noun_weight > 0 ||
+                               ranking.exact_weight > 0 || ranking.exact_pair_weight > 0 || ranking.related_weight > 0;
     if (!title_signals || text.words.size() < 2 || request.sort != SortOrder::relevance) return 0;
     return static_cast<std::size_t>(std::max(0.0, ranking.proximity_window));
 }

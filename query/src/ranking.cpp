@@ -127,6 +127,10 @@ const std::array settings{
             "bonus of a title with the query's head noun (\"door\" in \"door with mail slot\")"},
     Setting{"exact.weight", [](RankingConfig& c) -> SettingField { return &c.exact_weight; }, 0, unbounded,
             "a re-ranked title's score times 1 + this x the share of the typed words it has as typed"},
+    Setting{"exact.pair_weight", [](RankingConfig& c) -> SettingField { return &c.exact_pair_weight; }, 0, unbounded,
+            "... and times 1 + this x the share of the typed pairs of words it has next to each other as typed"},
+    Setting{"related.weight", [](RankingConfig& c) -> SettingField { return &c.related_weight; }, 0, unbounded,
+            "... and times 1 + this x how much of the typed words it lacks it has in words that go with them"},
     Setting{"spelling.auto_correct", [](RankingConfig& c) -> SettingField { return &c.spelling_auto_correct; }, 0, 1,
             "1: search the correction of words no listing contains; 0: only suggest it"},
 };

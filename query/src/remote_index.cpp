@@ -65,6 +65,7 @@ private:
     void take_derived_data(bool changed) {
         vocabulary_ = text_.vocabulary.get(remote_generation, changed);
         words_ = text_.words.get(remote_generation, changed);
+        cooccurrence_ = text_.cooccurrence.get(remote_generation, changed);
     }
 
     const ServiceOptions& options_;

@@ -210,15 +210,18 @@ std::vector<TitleRanked> Searcher::rank_by_title(std::vector<Hit>& hits, std::si
     const std::size_t reranked = std::min(window, hits.size());
     std::vector<TitleRanked> how(reranked);
     for (std::size_t rank = 0; rank < reranked; ++rank) how[rank].rank_before = rank;
-    const TitleBonus bonus(plan.text, *plan.ranking);
+    std::vector<std::vector<analyzers::Word>> titles;
+    for (std::size_t rank = 0; rank < reranked; ++rank) {
+        titles.push_back(title_analyzer_.analyze(analyzers::listing_from_stored_json(hits[rank].stored_json).title));
+    }
+    const TitleBonus bonus(plan.text, *plan.ranking, &view_->cooccurrence(), titles);
     if (bonus.empty()) return how;
     // Each hit with how it got its score, sorted together.
     std::vector<std::pair<Hit, TitleRanked>> ranked;
     for (std::size_t rank = 0; rank < reranked; ++rank) {
         Hit& hit = hits[rank];
-        const auto title = title_analyzer_.analyze(analyzers::listing_from_stored_json(hit.stored_json).title);
-        how[rank].added = bonus.added(title);
-        how[rank].factor = bonus.factor(title);
+        how[rank].added = bonus.added(rank);
+        how[rank].factor = bonus.factor(rank);
         hit.score = TitleBonus::rescored(hit.score, how[rank].added, how[rank].factor);
         ranked.emplace_back(std::move(hit), how[rank]);
     }

@@ -144,14 +144,14 @@ TEST_CASE("real judgments: the default ranking beats plain BM25 on the Home Depo
     const double bm25 = double(scores["a"]["ndcg@10"]), tuned = double(scores["b"]["ndcg@10"]);
     MESSAGE("Home Depot nDCG@10: plain BM25 " << bm25 << ", default ranking " << tuned);
     CHECK(int64_t(scores["a"]["queries"]) == 3537);
-    // The issue asked for 1.15 times plain BM25; the default reaches about
-    // 1.138 (0.4404 against 0.3870: README, "Tuning the default ranking"):
-    // this guards what it has, about 0.005 below each figure.
-    CHECK(tuned >= 1.125 * bm25);
+    // The issue asked for 1.15 times plain BM25; the default reaches 1.1517
+    // (0.4450 against 0.3864: README, "Tuning the default ranking"). The
+    // evaluation is deterministic, so this guards the goal itself.
+    CHECK(tuned >= 1.15 * bm25);
     const auto compared = scores["configs"].at(0);
-    CHECK(double(compared["gain"]["mean"]) > 0.048);
-    CHECK(double(compared["gain_half_0"]["mean"]) > 0.047);  // on each half of the queries
-    CHECK(double(compared["gain_half_1"]["mean"]) > 0.048);
-    CHECK(double(compared["gain"]["low"]) > 0.042);  // the 95% interval's lower end
+    CHECK(double(compared["gain"]["mean"]) > 0.058);
+    CHECK(double(compared["gain_half_0"]["mean"]) > 0.058);  // on each half of the queries
+    CHECK(double(compared["gain_half_1"]["mean"]) > 0.058);
+    CHECK(double(compared["gain"]["low"]) > 0.052);  // the 95% interval's lower end
     CHECK(double(scores["b"]["recall"]) >= double(scores["a"]["recall"]));
 }

@@ -131,6 +131,7 @@ TEST_CASE("a diagnosis gives the rank and score the search shows, after re-ranki
             .index_dir = dir / "index", .data_dir = test_support::project_data_dir(),
             .ranking_config = query_test::ranking_file(dir, "relax.min_matches = 0\nproximity.weight = 4\n"
                                                             "head_noun.weight = 4\nexact.weight = 0.7\n"
+                                                            "exact.pair_weight = 0.2\nrelated.weight = 1\n"
                                                             "proximity.window = " + window + "\n")};
         SearchService service(options);
         Inspector inspector(options);

@@ -132,6 +132,13 @@ struct RankingConfig {
     // aside; not through a stem, typo, completion, synonym, split or join):
     // the "exact" criterion of Algolia's ranking.
     double exact_weight = 0;
+    // ... times 1 + this x the share of the pairs of words typed next to
+    // each other that it has next to each other as typed.
+    double exact_pair_weight = 0;
+    // ... times 1 + this x how much of the typed words it lacks it has in
+    // words that go with them in titles ("spot" with "flood"; see
+    // query/src/title_cooccurrence.h).
+    double related_weight = 0;
     // Search the correction of words no listing contains (1) or only
     // suggest it (0).
     double spelling_auto_correct = 1;

@@ -1,0 +1,143 @@
+#include "title_cooccurrence.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "analyzers/document_layout.h"
+
+namespace query {
+namespace {
+
+// A number ("5", "2x4") means the same with any word: it translates into none.
+bool is_number(std::string_view term) { return !term.empty() && term[0] >= '0' && term[0] <= '9'; }
+
+// Whether the listing `docid` is among the sampled: about `share` of all,
+// spread over every shard (docids interleave the shards, so a stride could
+// pick one shard's only).
+bool sampled(Xapian::docid docid, double share) {
+    if (share >= 1) return true;
+    std::uint64_t mixed = docid * 0x9E3779B97F4A7C15ULL;
+    mixed ^= mixed >> 29;
+    return static_cast<double>(mixed % 1'000'003) < share * 1'000'003;
+}
+
+// Compressed rows from (row, column) pairs sorted by row: offsets and columns.
+std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> rows_of(
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted_pairs, std::size_t row_count) {
+    std::vector<std::uint32_t> offsets(row_count + 1, 0), columns;
+    columns.reserve(sorted_pairs.size());
+    for (const auto& [row, column] : sorted_pairs) {
+        ++offsets[row + 1];
+        columns.push_back(column);
+    }
+    for (std::size_t row = 0; row < row_count; ++row) offsets[row + 1] += offsets[row];
+    return {std::move(offsets), std::move(columns)};
+}
+
+}  // namespace
+
+std::shared_ptr<const TitleCooccurrence> TitleCooccurrence::build(const Xapian::Database& database,
+                                                                  std::size_t max_listings) {
+    auto built = std::make_shared<TitleCooccurrence>();
+    const double listings = database.get_doccount();
+    const double share = listings <= static_cast<double>(max_listings) ? 1 : max_listings / listings;
+    const std::string title_prefix(analyzers::word_fields[0].prefix);
+    // (docid, term id) for every sampled title term.
+    std::vector<std::pair<Xapian::docid, std::uint32_t>> postings;
+    for (auto term = database.allterms_begin(title_prefix); term != database.allterms_end(title_prefix); ++term) {
+        std::string word = (*term).substr(title_prefix.size());
+        if (term.get_termfreq() < 2 || is_number(word)) continue;
+        const auto id = static_cast<std::uint32_t>(built->ids_.size());
+        bool kept = false;
+        for (auto posting = database.postlist_begin(*term); posting != database.postlist_end(*term); ++posting) {
+            if (!sampled(*posting, share)) continue;
+            postings.emplace_back(*posting, id);
+            kept = true;
+        }
+        if (kept) built->ids_.emplace(std::move(word), id);
+    }
+    // Listings numbered in docid order, then both ways of reading the pairs.
+    std::sort(postings.begin(), postings.end());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_doc;  // (listing, term)
+    by_doc.reserve(postings.size());
+    std::uint32_t listing = 0;
+    for (std::size_t n = 0; n < postings.size(); ++n) {
+        if (n > 0 && postings[n].first != postings[n - 1].first) ++listing;
+        by_doc.emplace_back(listing, postings[n].second);
+    }
+    postings = {};
+    const std::size_t listing_count = by_doc.empty() ? 0 : listing + 1;
+    std::tie(built->doc_offsets_, built->doc_terms_) = rows_of(by_doc, listing_count);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_term;  // (term, listing)
+    by_term.reserve(by_doc.size());
+    for (const auto& [doc, term] : by_doc) by_term.emplace_back(term, doc);
+    by_doc = {};
+    std::stable_sort(by_term.begin(), by_term.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::tie(built->term_offsets_, built->term_docs_) = rows_of(by_term, built->ids_.size());
+    return built;
+}
+
+std::uint32_t TitleCooccurrence::id_of(std::string_view term) const {
+    const auto found = ids_.find(term);
+    return found == ids_.end() ? none : found->second;
+}
+
+std::vector<double> TitleCooccurrence::associations(std::string_view term,
+                                                    const std::vector<std::string>& others) const {
+    std::vector<std::uint32_t> ids;
+    for (const auto& other : others) ids.push_back(id_of(other));
+    return associations(id_of(term), ids);
+}
+
+std::vector<double> TitleCooccurrence::associations(std::uint32_t id, const std::vector<std::uint32_t>& others) const {
+    std::vector<double> strength(others.size(), 0);
+    if (id == none) return strength;
+    // Which of `others` each term id is, in reused arrays indexed by term
+    // id (a walk reads ten thousand terms; a hash lookup each took several
+    // times as long): a bit per term, small enough to stay in cache, says
+    // whether to look at the index.
+    thread_local std::vector<std::uint32_t> index_of;
+    thread_local std::vector<std::uint64_t> marked;
+    if (index_of.size() < term_count()) {
+        index_of.assign(term_count(), none);
+        marked.assign(term_count() / 64 + 1, 0);
+    }
+    std::vector<std::uint32_t> known;
+    for (std::size_t n = 0; n < others.size(); ++n) {
+        const std::uint32_t other = others[n];
+        if (other == none || other == id || index_of[other] != none) continue;
+        index_of[other] = static_cast<std::uint32_t>(n);
+        marked[other / 64] |= std::uint64_t{1} << (other % 64);
+        known.push_back(other);
+    }
+    // Walk the listings with `term`, every step-th of them past max_walked.
+    const std::uint32_t first = term_offsets_[id], last = term_offsets_[id + 1];
+    const std::uint32_t step = std::max<std::uint32_t>(1, (last - first + max_walked - 1) / max_walked);
+    std::vector<std::uint32_t> together(others.size(), 0);
+    std::uint32_t walked = 0;
+    for (std::uint32_t n = first; n < last && !known.empty(); n += step, ++walked) {
+        const std::uint32_t doc = term_docs_[n];
+        for (std::uint32_t t = doc_offsets_[doc]; t < doc_offsets_[doc + 1]; ++t) {
+            const std::uint32_t term = doc_terms_[t];
+            if ((marked[term / 64] >> (term % 64) & 1) != 0) ++together[index_of[term]];
+        }
+    }
+    for (const std::uint32_t other : known) {
+        index_of[other] = none;
+        marked[other / 64] = 0;
+    }
+    const double listings = static_cast<double>(listing_count());
+    const double term_frequency = frequency(id);
+    const double scale = walked == 0 ? 0 : term_frequency / walked;
+    for (std::size_t n = 0; n < others.size(); ++n) {
+        if (together[n] < 2) continue;
+        const double both = together[n] * scale;
+        if (both >= listings) continue;
+        const double pmi = std::log(both * listings / (term_frequency * frequency(others[n])));
+        strength[n] = std::clamp(pmi / -std::log(both / listings), 0.0, 1.0);
+    }
+    return strength;
+}
+
+}  // namespace query

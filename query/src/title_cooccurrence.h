@@ -1,0 +1,66 @@
+// Which title words go together: "spot" and "flood", "sponge" and
+// "scrubber", "trellis" and "garden" share titles far more often than
+// chance. A typed word a title lacks is still partly there when the title
+// has words that go with it: the re-ranking of the best titles gives such
+// a title a little credit (RelatedWords in proximity.h), the "translation"
+// of a query word into the catalogue's own words.
+//
+// Built from the title terms' posting lists (not the documents' term
+// lists, which a frozen generation's bases do not keep), over at most
+// max_listings listings spread evenly over the index; a search then counts
+// how often a typed word meets each word of the titles it re-ranks by
+// walking the listings that have the typed word (at most max_walked of
+// them), rather than the build storing every pair.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <xapian.h>
+
+namespace query {
+
+// Built once, then only read: safe to share between threads.
+class TitleCooccurrence {
+public:
+    static constexpr std::size_t default_max_listings = 300'000;
+    static constexpr std::size_t max_walked = 1'000;
+
+    static std::shared_ptr<const TitleCooccurrence> build(const Xapian::Database& database,
+                                                          std::size_t max_listings = default_max_listings);
+
+    // How strongly `term` (a title term, unprefixed: "spot") goes with each
+    // of `others`: normalised pointwise mutual information, from 0 (met no
+    // more often than chance, or fewer than twice) to 1 (always together).
+    // Numbers and words in fewer than two titles go with nothing.
+    std::vector<double> associations(std::string_view term, const std::vector<std::string>& others) const;
+    // The same by term id (looked up once for a request's titles).
+    static constexpr std::uint32_t none = UINT32_MAX;  // the id of a word that goes with nothing
+    std::uint32_t id_of(std::string_view term) const;
+    std::vector<double> associations(std::uint32_t term, const std::vector<std::uint32_t>& others) const;
+
+    std::size_t listing_count() const { return doc_offsets_.empty() ? 0 : doc_offsets_.size() - 1; }
+    std::size_t term_count() const { return term_offsets_.empty() ? 0 : term_offsets_.size() - 1; }
+
+private:
+    std::uint32_t frequency(std::uint32_t term) const { return term_offsets_[term + 1] - term_offsets_[term]; }
+
+    // Looked up by string_view without making a string (a request looks up
+    // a few hundred title words).
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    };
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
+    // Each sampled listing's terms, and each term's sampled listings
+    // (compressed rows: the n-th's are [offsets[n], offsets[n + 1])).
+    std::vector<std::uint32_t> doc_offsets_, doc_terms_;
+    std::vector<std::uint32_t> term_offsets_, term_docs_;
+};
+
+}  // namespace query
