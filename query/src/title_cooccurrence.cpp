@@ -12,16 +12,6 @@ namespace {
 // A number ("5", "2x4") means the same with any word: it translates into none.
 bool is_number(std::string_view term) { return !term.empty() && term[0] >= '0' && term[0] <= '9'; }
 
-// Whether the listing `docid` is among the sampled: about `share` of all,
-// spread over every shard (docids interleave the shards, so a stride could
-// pick one shard's only).
-bool sampled(Xapian::docid docid, double share) {
-    if (share >= 1) return true;
-    std::uint64_t mixed = docid * 0x9E3779B97F4A7C15ULL;
-    mixed ^= mixed >> 29;
-    return static_cast<double>(mixed % 1'000'003) < share * 1'000'003;
-}
-
 // Compressed rows from (row, column) pairs sorted by row: offsets and columns.
 std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> rows_of(
     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& sorted_pairs, std::size_t row_count) {
@@ -40,18 +30,29 @@ std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> rows_of(
 std::shared_ptr<const TitleCooccurrence> TitleCooccurrence::build(const Xapian::Database& database,
                                                                   std::size_t max_listings) {
     auto built = std::make_shared<TitleCooccurrence>();
-    const double listings = database.get_doccount();
-    const double share = listings <= static_cast<double>(max_listings) ? 1 : max_listings / listings;
+    // The listings with the lowest docids, about max_listings of them: a
+    // posting list is read up to the last of them and no further, so the
+    // build costs the sample, not the index. (The combined database
+    // interleaves the shards' docids, so every shard gives its share.)
+    const double listings = database.get_doccount(), last_docid = database.get_lastdocid();
+    const auto last_sampled = static_cast<Xapian::docid>(
+        listings <= static_cast<double>(max_listings) ? last_docid
+                                                      : std::ceil(last_docid * max_listings / listings));
+    // Opening a posting list costs more than reading it: words the sample
+    // would see fewer than twice (most words of a large index) are not
+    // opened; they could not count anyway.
+    const double sampled_share = std::min(1.0, static_cast<double>(max_listings) / std::max(listings, 1.0));
+    const auto min_frequency = static_cast<Xapian::doccount>(std::ceil(2 / sampled_share));
     const std::string title_prefix(analyzers::word_fields[0].prefix);
     // (docid, term id) for every sampled title term.
     std::vector<std::pair<Xapian::docid, std::uint32_t>> postings;
     for (auto term = database.allterms_begin(title_prefix); term != database.allterms_end(title_prefix); ++term) {
         std::string word = (*term).substr(title_prefix.size());
-        if (term.get_termfreq() < 2 || is_number(word)) continue;
+        if (term.get_termfreq() < min_frequency || is_number(word)) continue;
         const auto id = static_cast<std::uint32_t>(built->ids_.size());
         bool kept = false;
         for (auto posting = database.postlist_begin(*term); posting != database.postlist_end(*term); ++posting) {
-            if (!sampled(*posting, share)) continue;
+            if (*posting > last_sampled) break;
             postings.emplace_back(*posting, id);
             kept = true;
         }

@@ -6,8 +6,8 @@
 // of a query word into the catalogue's own words.
 //
 // Built from the title terms' posting lists (not the documents' term
-// lists, which a frozen generation's bases do not keep), over at most
-// max_listings listings spread evenly over the index; a search then counts
+// lists, which a frozen generation's bases do not keep), over about
+// max_listings listings, those with the lowest docids; a search then counts
 // how often a typed word meets each word of the titles it re-ranks by
 // walking the listings that have the typed word (at most max_walked of
 // them), rather than the build storing every pair.
@@ -28,7 +28,7 @@ namespace query {
 // Built once, then only read: safe to share between threads.
 class TitleCooccurrence {
 public:
-    static constexpr std::size_t default_max_listings = 300'000;
+    static constexpr std::size_t default_max_listings = 200'000;
     static constexpr std::size_t max_walked = 1'000;
 
     static std::shared_ptr<const TitleCooccurrence> build(const Xapian::Database& database,
