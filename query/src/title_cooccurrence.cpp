@@ -91,49 +91,58 @@ std::vector<double> TitleCooccurrence::associations(std::string_view term,
     return associations(id_of(term), ids);
 }
 
+TitleCooccurrence::Counts TitleCooccurrence::walk(std::uint32_t id) const {
+    // Counted in a reused array indexed by term id, then kept sparse.
+    thread_local std::vector<std::uint32_t> count_of;
+    if (count_of.size() < term_count()) count_of.assign(term_count(), 0);
+    std::vector<std::uint32_t> touched;
+    // Every step-th listing with the word past max_walked.
+    const std::uint32_t first = term_offsets_[id], last = term_offsets_[id + 1];
+    const std::uint32_t step = std::max<std::uint32_t>(1, (last - first + max_walked - 1) / max_walked);
+    std::uint32_t walked = 0;
+    for (std::uint32_t n = first; n < last; n += step, ++walked) {
+        const std::uint32_t doc = term_docs_[n];
+        for (std::uint32_t t = doc_offsets_[doc]; t < doc_offsets_[doc + 1]; ++t) {
+            const std::uint32_t other = doc_terms_[t];
+            if (count_of[other]++ == 0) touched.push_back(other);
+        }
+    }
+    Counts counts{.together = {}, .scale = walked == 0 ? 0 : static_cast<double>(frequency(id)) / walked};
+    std::sort(touched.begin(), touched.end());
+    for (const std::uint32_t other : touched) {
+        if (count_of[other] >= 2 && other != id) counts.together.emplace_back(other, count_of[other]);
+        count_of[other] = 0;
+    }
+    return counts;
+}
+
+std::shared_ptr<const TitleCooccurrence::Counts> TitleCooccurrence::counts_of(std::uint32_t id) const {
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (const auto found = cache_.find(id); found != cache_.end()) return found->second;
+    }
+    auto counts = std::make_shared<const Counts>(walk(id));
+    std::lock_guard lock(cache_mutex_);
+    if (cached_pairs_ + counts->together.size() > max_cached_pairs) {
+        cache_.clear();
+        cached_pairs_ = 0;
+    }
+    if (cache_.emplace(id, counts).second) cached_pairs_ += counts->together.size();
+    return counts;
+}
+
 std::vector<double> TitleCooccurrence::associations(std::uint32_t id, const std::vector<std::uint32_t>& others) const {
     std::vector<double> strength(others.size(), 0);
     if (id == none) return strength;
-    // Which of `others` each term id is, in reused arrays indexed by term
-    // id (a walk reads ten thousand terms; a hash lookup each took several
-    // times as long): a bit per term, small enough to stay in cache, says
-    // whether to look at the index.
-    thread_local std::vector<std::uint32_t> index_of;
-    thread_local std::vector<std::uint64_t> marked;
-    if (index_of.size() < term_count()) {
-        index_of.assign(term_count(), none);
-        marked.assign(term_count() / 64 + 1, 0);
-    }
-    std::vector<std::uint32_t> known;
-    for (std::size_t n = 0; n < others.size(); ++n) {
-        const std::uint32_t other = others[n];
-        if (other == none || other == id || index_of[other] != none) continue;
-        index_of[other] = static_cast<std::uint32_t>(n);
-        marked[other / 64] |= std::uint64_t{1} << (other % 64);
-        known.push_back(other);
-    }
-    // Walk the listings with `term`, every step-th of them past max_walked.
-    const std::uint32_t first = term_offsets_[id], last = term_offsets_[id + 1];
-    const std::uint32_t step = std::max<std::uint32_t>(1, (last - first + max_walked - 1) / max_walked);
-    std::vector<std::uint32_t> together(others.size(), 0);
-    std::uint32_t walked = 0;
-    for (std::uint32_t n = first; n < last && !known.empty(); n += step, ++walked) {
-        const std::uint32_t doc = term_docs_[n];
-        for (std::uint32_t t = doc_offsets_[doc]; t < doc_offsets_[doc + 1]; ++t) {
-            const std::uint32_t term = doc_terms_[t];
-            if ((marked[term / 64] >> (term % 64) & 1) != 0) ++together[index_of[term]];
-        }
-    }
-    for (const std::uint32_t other : known) {
-        index_of[other] = none;
-        marked[other / 64] = 0;
-    }
+    const auto counts = counts_of(id);
+    const auto& together = counts->together;
     const double listings = static_cast<double>(listing_count());
     const double term_frequency = frequency(id);
-    const double scale = walked == 0 ? 0 : term_frequency / walked;
     for (std::size_t n = 0; n < others.size(); ++n) {
-        if (together[n] < 2) continue;
-        const double both = together[n] * scale;
+        if (others[n] == none) continue;
+        const auto found = std::lower_bound(together.begin(), together.end(), std::make_pair(others[n], std::uint32_t{0}));
+        if (found == together.end() || found->first != others[n]) continue;
+        const double both = found->second * counts->scale;
         if (both >= listings) continue;
         const double pmi = std::log(both * listings / (term_frequency * frequency(others[n])));
         strength[n] = std::clamp(pmi / -std::log(both / listings), 0.0, 1.0);

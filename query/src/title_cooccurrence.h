@@ -16,20 +16,26 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <xapian.h>
 
 namespace query {
 
-// Built once, then only read: safe to share between threads.
+// Built once, then only read (but for a cache of each word's counts, which
+// a mutex guards): safe to share between threads.
 class TitleCooccurrence {
 public:
     static constexpr std::size_t default_max_listings = 200'000;
     static constexpr std::size_t max_walked = 1'000;
+    // The counts of this many (word, other word) pairs are kept for words
+    // asked again; the cache is emptied when it would hold more (~8 MB).
+    static constexpr std::size_t max_cached_pairs = 1'000'000;
 
     static std::shared_ptr<const TitleCooccurrence> build(const Xapian::Database& database,
                                                           std::size_t max_listings = default_max_listings);
@@ -50,6 +56,17 @@ public:
 private:
     std::uint32_t frequency(std::uint32_t term) const { return term_offsets_[term + 1] - term_offsets_[term]; }
 
+    // How often a word meets each other word (those met twice or more, by
+    // id) among the listings walked: a walk reads a thousand listings'
+    // rows scattered over megabytes, so a word's counts are kept for the
+    // next request that has it.
+    struct Counts {
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> together;  // (other word, listings), by id
+        double scale = 1;  // listings with the word per listing walked
+    };
+    std::shared_ptr<const Counts> counts_of(std::uint32_t term) const;
+    Counts walk(std::uint32_t term) const;
+
     // Looked up by string_view without making a string (a request looks up
     // a few hundred title words).
     struct Hash {
@@ -61,6 +78,10 @@ private:
     // (compressed rows: the n-th's are [offsets[n], offsets[n + 1])).
     std::vector<std::uint32_t> doc_offsets_, doc_terms_;
     std::vector<std::uint32_t> term_offsets_, term_docs_;
+
+    mutable std::mutex cache_mutex_;
+    mutable std::unordered_map<std::uint32_t, std::shared_ptr<const Counts>> cache_;
+    mutable std::size_t cached_pairs_ = 0;
 };
 
 }  // namespace query

@@ -56,6 +56,8 @@ TEST_CASE("words that share titles go together, by normalised PMI; numbers and s
     CHECK(strength[4] == 0);      // a word in no title
     CHECK(strength[5] > 0);       // lamp: in every spot title, and in twice as many others
     CHECK(strength[5] < strength[0]);
+    // Asked again, a word's counts come from the cache: the same strengths.
+    CHECK(cooccurrence->associations("spot", {"flood", "desk", "hose", "60", "nowhere", "lamp"}) == strength);
     CHECK(cooccurrence->associations("nowhere", {"flood"}) == std::vector<double>{0});
     CHECK(cooccurrence->associations("60", {"lamp"}) == std::vector<double>{0});
 
