@@ -49,7 +49,11 @@ using CombinedOpener = std::function<Xapian::Database(const analyzers::Generatio
 // The brand and category vocabulary, the title words and which go
 // together. Thread-safe.
 struct TextDerivedData {
-    explicit TextDerivedData(const CombinedOpener& open_combined)
+    // Which words go together is read from every title word's posting
+    // list: over a remote backend each would be a round trip (and the whole
+    // list), so remote shards go without (`with_cooccurrence` false: no
+    // related words in the ranking).
+    explicit TextDerivedData(const CombinedOpener& open_combined, bool with_cooccurrence = true)
         : vocabulary([open_combined](const analyzers::Generation& generation, const auto&) {
                          analyzers::TextAnalyzer analyzer;
                          return std::make_shared<const FieldVocabulary>(
@@ -60,8 +64,9 @@ struct TextDerivedData {
                     return WordDictionary::build(open_combined(generation));
                 },
                 words_max_age),
-          cooccurrence([open_combined](const analyzers::Generation& generation, const auto&) {
-                           return TitleCooccurrence::build(open_combined(generation));
+          cooccurrence([open_combined, with_cooccurrence](const analyzers::Generation& generation, const auto&) {
+                           return with_cooccurrence ? TitleCooccurrence::build(open_combined(generation))
+                                                    : std::make_shared<const TitleCooccurrence>();
                        },
                        cooccurrence_max_age) {}
 

@@ -78,7 +78,8 @@ class RemoteIndex : public IndexViews {
 public:
     explicit RemoteIndex(const ServiceOptions& options)
         : options_(options),
-          text_([stub = options.remote_stub](const analyzers::Generation&) { return Xapian::Database(stub.string()); }) {}
+          text_([stub = options.remote_stub](const analyzers::Generation&) { return Xapian::Database(stub.string()); },
+                /*with_cooccurrence=*/false) {}
 
     std::unique_ptr<IndexView> new_view() override { return std::make_unique<RemoteIndexView>(options_, text_); }
 
