@@ -164,20 +164,19 @@ RelatedWords::RelatedWords(const TextQuery& text, const TitleCooccurrence* coocc
         if (std::find(lacking.begin(), lacking.end(), true) != lacking.end()) lacked.emplace_back(term, lacking);
     }
     if (lacked.empty()) return;
-    // The titles' distinct words with their ids in the co-occurrence
-    // table, and each title's words as places among them.
+    // The titles' distinct words, and each title's as places among them.
     std::unordered_map<std::string_view, std::size_t> place_of;
-    std::vector<std::uint32_t> ids;
+    std::vector<std::string_view> title_words;
     std::vector<std::vector<std::size_t>> words_of(titles.size());
     for (std::size_t title = 0; title < titles.size(); ++title) {
         for (const std::string_view term : word_terms_of(titles[title])) {
-            const auto [found, added] = place_of.try_emplace(term, ids.size());
-            if (added) ids.push_back(cooccurrence->id_of(found->first));
+            const auto [found, added] = place_of.try_emplace(term, title_words.size());
+            if (added) title_words.push_back(term);
             words_of[title].push_back(found->second);
         }
     }
     for (const auto& [term, lacking] : lacked) {
-        const auto strength = cooccurrence->associations(cooccurrence->id_of(term), ids);
+        const auto strength = cooccurrence->associations(term, title_words);
         for (std::size_t title = 0; title < titles.size(); ++title) {
             if (!lacking[title]) continue;
             std::vector<double> strengths;

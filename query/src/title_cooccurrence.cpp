@@ -56,7 +56,9 @@ std::shared_ptr<const TitleCooccurrence> TitleCooccurrence::build(const Xapian::
             postings.emplace_back(*posting, id);
             kept = true;
         }
-        if (kept) built->ids_.emplace(std::move(word), id);
+        if (!kept) continue;
+        built->hashes_.push_back(hash_of(word));
+        built->ids_.emplace(std::move(word), id);
     }
     // Listings numbered in docid order, then both ways of reading the pairs.
     std::sort(postings.begin(), postings.end());
@@ -84,11 +86,13 @@ std::uint32_t TitleCooccurrence::id_of(std::string_view term) const {
     return found == ids_.end() ? none : found->second;
 }
 
-std::vector<double> TitleCooccurrence::associations(std::string_view term,
-                                                    const std::vector<std::string>& others) const {
-    std::vector<std::uint32_t> ids;
-    for (const auto& other : others) ids.push_back(id_of(other));
-    return associations(id_of(term), ids);
+const TitleCooccurrence::Counts::Met* TitleCooccurrence::Counts::find(std::uint64_t hash) const {
+    if (slots.empty() || hash == 0) return nullptr;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+        if (slots[slot].hash == hash) return &slots[slot];
+        if (slots[slot].hash == 0) return nullptr;
+    }
 }
 
 TitleCooccurrence::Counts TitleCooccurrence::walk(std::uint32_t id) const {
@@ -107,12 +111,21 @@ TitleCooccurrence::Counts TitleCooccurrence::walk(std::uint32_t id) const {
             if (count_of[other]++ == 0) touched.push_back(other);
         }
     }
-    Counts counts{.together = {}, .scale = walked == 0 ? 0 : static_cast<double>(frequency(id)) / walked};
-    std::sort(touched.begin(), touched.end());
+    std::vector<std::uint32_t> met;
     for (const std::uint32_t other : touched) {
-        if (count_of[other] >= 2 && other != id) counts.together.emplace_back(other, count_of[other]);
-        count_of[other] = 0;
+        if (count_of[other] >= 2 && other != id) met.push_back(other);
     }
+    Counts counts{.slots = {}, .scale = walked == 0 ? 0 : static_cast<double>(frequency(id)) / walked};
+    std::size_t size = 16;
+    while (size < 2 * met.size()) size *= 2;
+    counts.slots.resize(size);
+    for (const std::uint32_t other : met) {
+        const std::uint64_t hash = hashes_[other] == 0 ? 1 : hashes_[other];
+        std::size_t slot = hash & (size - 1);
+        while (counts.slots[slot].hash != 0) slot = (slot + 1) & (size - 1);
+        counts.slots[slot] = {.hash = hash, .together = count_of[other], .frequency = frequency(other)};
+    }
+    for (const std::uint32_t other : touched) count_of[other] = 0;
     return counts;
 }
 
@@ -123,28 +136,30 @@ std::shared_ptr<const TitleCooccurrence::Counts> TitleCooccurrence::counts_of(st
     }
     auto counts = std::make_shared<const Counts>(walk(id));
     std::lock_guard lock(cache_mutex_);
-    if (cached_pairs_ + counts->together.size() > max_cached_pairs) {
+    if (cached_pairs_ + counts->slots.size() / 2 > max_cached_pairs) {
         cache_.clear();
         cached_pairs_ = 0;
     }
-    if (cache_.emplace(id, counts).second) cached_pairs_ += counts->together.size();
+    if (cache_.emplace(id, counts).second) cached_pairs_ += counts->slots.size() / 2;
     return counts;
 }
 
-std::vector<double> TitleCooccurrence::associations(std::uint32_t id, const std::vector<std::uint32_t>& others) const {
+std::vector<double> TitleCooccurrence::associations(std::string_view term,
+                                                    const std::vector<std::string_view>& others) const {
     std::vector<double> strength(others.size(), 0);
+    const std::uint32_t id = id_of(term);
     if (id == none) return strength;
     const auto counts = counts_of(id);
-    const auto& together = counts->together;
     const double listings = static_cast<double>(listing_count());
     const double term_frequency = frequency(id);
     for (std::size_t n = 0; n < others.size(); ++n) {
-        if (others[n] == none) continue;
-        const auto found = std::lower_bound(together.begin(), together.end(), std::make_pair(others[n], std::uint32_t{0}));
-        if (found == together.end() || found->first != others[n]) continue;
-        const double both = found->second * counts->scale;
+        if (others[n] == term) continue;
+        const std::uint64_t hash = hash_of(others[n]);
+        const auto* met = counts->find(hash == 0 ? 1 : hash);
+        if (met == nullptr) continue;
+        const double both = met->together * counts->scale;
         if (both >= listings) continue;
-        const double pmi = std::log(both * listings / (term_frequency * frequency(others[n])));
+        const double pmi = std::log(both * listings / (term_frequency * met->frequency));
         strength[n] = std::clamp(pmi / -std::log(both / listings), 0.0, 1.0);
     }
     return strength;

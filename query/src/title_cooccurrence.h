@@ -34,8 +34,8 @@ public:
     static constexpr std::size_t default_max_listings = 200'000;
     static constexpr std::size_t max_walked = 1'000;
     // The counts of this many (word, other word) pairs are kept for words
-    // asked again; the cache is emptied when it would hold more (~8 MB).
-    static constexpr std::size_t max_cached_pairs = 1'000'000;
+    // asked again; the cache is emptied when it would hold more (~16 MB).
+    static constexpr std::size_t max_cached_pairs = 500'000;
 
     static std::shared_ptr<const TitleCooccurrence> build(const Xapian::Database& database,
                                                           std::size_t max_listings = default_max_listings);
@@ -44,11 +44,7 @@ public:
     // of `others`: normalised pointwise mutual information, from 0 (met no
     // more often than chance, or fewer than twice) to 1 (always together).
     // Numbers and words in fewer than two titles go with nothing.
-    std::vector<double> associations(std::string_view term, const std::vector<std::string>& others) const;
-    // The same by term id (looked up once for a request's titles).
-    static constexpr std::uint32_t none = UINT32_MAX;  // the id of a word that goes with nothing
-    std::uint32_t id_of(std::string_view term) const;
-    std::vector<double> associations(std::uint32_t term, const std::vector<std::uint32_t>& others) const;
+    std::vector<double> associations(std::string_view term, const std::vector<std::string_view>& others) const;
 
     std::size_t listing_count() const { return doc_offsets_.empty() ? 0 : doc_offsets_.size() - 1; }
     std::size_t term_count() const { return term_offsets_.empty() ? 0 : term_offsets_.size() - 1; }
@@ -56,13 +52,26 @@ public:
 private:
     std::uint32_t frequency(std::uint32_t term) const { return term_offsets_[term + 1] - term_offsets_[term]; }
 
-    // How often a word meets each other word (those met twice or more, by
-    // id) among the listings walked: a walk reads a thousand listings'
-    // rows scattered over megabytes, so a word's counts are kept for the
-    // next request that has it.
+    static constexpr std::uint32_t none = UINT32_MAX;
+    std::uint32_t id_of(std::string_view term) const;
+    static std::uint64_t hash_of(std::string_view term) { return std::hash<std::string_view>{}(term); }
+
+    // How often a word meets each other word (those met twice or more)
+    // among the listings walked: a walk reads a thousand listings' rows
+    // scattered over megabytes, so a word's counts are kept for the next
+    // request that has it. Found by the other word's 64-bit hash in an
+    // open-addressed table, so that a request looks its titles' few
+    // hundred words up without a string compare or a lookup in the whole
+    // vocabulary (two 64-bit hashes of different words agreeing is left
+    // to chance: about one in 10^15 a lookup).
     struct Counts {
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> together;  // (other word, listings), by id
-        double scale = 1;  // listings with the word per listing walked
+        struct Met {
+            std::uint64_t hash = 0;  // 0: an empty slot
+            std::uint32_t together = 0, frequency = 0;
+        };
+        std::vector<Met> slots;  // a power of two, at most half full
+        double scale = 1;        // listings with the word per listing walked
+        const Met* find(std::uint64_t hash) const;
     };
     std::shared_ptr<const Counts> counts_of(std::uint32_t term) const;
     Counts walk(std::uint32_t term) const;
@@ -74,6 +83,7 @@ private:
         std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
     };
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
+    std::vector<std::uint64_t> hashes_;  // of each term, by id
     // Each sampled listing's terms, and each term's sampled listings
     // (compressed rows: the n-th's are [offsets[n], offsets[n + 1])).
     std::vector<std::uint32_t> doc_offsets_, doc_terms_;
