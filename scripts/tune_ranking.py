@@ -36,6 +36,7 @@ DEFAULT_PARAMETERS = {
     "prefix.weight": (0.15, 0.05, 1.0, 0.9),
     "split_join.weight": (0.15, 0.05, 1.0, 0.8),
     "exact.weight": (0.2, 0.0, 5.0, 0),
+    "related.weight": (0.2, 0.0, 5.0, 0),
     "typo.two_weight": (0.2, 0.05, 1.0, 0.3),
     "relax.other_word_share": (0.3, 0.0, 1.0, 1),
     "proximity.window": (0.5, 10, 400, 50),
