@@ -87,7 +87,7 @@ std::uint32_t TitleCooccurrence::id_of(std::string_view term) const {
 }
 
 const TitleCooccurrence::Counts::Met* TitleCooccurrence::Counts::find(std::uint64_t hash) const {
-    if (slots.empty() || hash == 0) return nullptr;
+    if (slots.empty()) return nullptr;
     const std::size_t mask = slots.size() - 1;
     for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
         if (slots[slot].hash == hash) return &slots[slot];
@@ -120,7 +120,7 @@ TitleCooccurrence::Counts TitleCooccurrence::walk(std::uint32_t id) const {
     while (size < 2 * met.size()) size *= 2;
     counts.slots.resize(size);
     for (const std::uint32_t other : met) {
-        const std::uint64_t hash = hashes_[other] == 0 ? 1 : hashes_[other];
+        const std::uint64_t hash = hashes_[other];
         std::size_t slot = hash & (size - 1);
         while (counts.slots[slot].hash != 0) slot = (slot + 1) & (size - 1);
         counts.slots[slot] = {.hash = hash, .together = count_of[other], .frequency = frequency(other)};
@@ -154,8 +154,7 @@ std::vector<double> TitleCooccurrence::associations(std::string_view term,
     const double term_frequency = frequency(id);
     for (std::size_t n = 0; n < others.size(); ++n) {
         if (others[n] == term) continue;
-        const std::uint64_t hash = hash_of(others[n]);
-        const auto* met = counts->find(hash == 0 ? 1 : hash);
+        const auto* met = counts->find(hash_of(others[n]));
         if (met == nullptr) continue;
         const double both = met->together * counts->scale;
         if (both >= listings) continue;

@@ -10,7 +10,8 @@
 // max_listings listings, those with the lowest docids; a search then counts
 // how often a typed word meets each word of the titles it re-ranks by
 // walking the listings that have the typed word (at most max_walked of
-// them), rather than the build storing every pair.
+// them), and keeps those counts for the next search with the word, rather
+// than the build storing every pair.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +55,11 @@ private:
 
     static constexpr std::uint32_t none = UINT32_MAX;
     std::uint32_t id_of(std::string_view term) const;
-    static std::uint64_t hash_of(std::string_view term) { return std::hash<std::string_view>{}(term); }
+    // Never 0, which marks an empty slot of Counts.
+    static std::uint64_t hash_of(std::string_view term) {
+        const std::uint64_t hash = std::hash<std::string_view>{}(term);
+        return hash == 0 ? 1 : hash;
+    }
 
     // How often a word meets each other word (those met twice or more)
     // among the listings walked: a walk reads a thousand listings' rows
@@ -76,8 +81,7 @@ private:
     std::shared_ptr<const Counts> counts_of(std::uint32_t term) const;
     Counts walk(std::uint32_t term) const;
 
-    // Looked up by string_view without making a string (a request looks up
-    // a few hundred title words).
+    // Looked up by string_view, without making a string.
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
