@@ -302,10 +302,15 @@ struct Inspector::Impl {
         const auto matches = best.get_mset(0, static_cast<Xapian::doccount>(size));
         for (auto match = matches.begin(); match != matches.end(); ++match) {
             window.docids.push_back(*match);
-            const std::string stored = match.get_document().get_value(analyzers::slot::stored_fields);
-            window.titles.push_back(planner.analyzer().analyze(analyzers::stored_title(stored)));
+            window.titles.push_back(analysed_title(*match));
         }
         return window;
+    }
+
+    // A listing's title (`docid` in the combined database) analysed as the searcher does.
+    std::vector<analyzers::Word> analysed_title(Xapian::docid docid) {
+        const std::string stored = database.get_document(docid).get_value(analyzers::slot::stored_fields);
+        return planner.analyzer().analyze(analyzers::stored_title(stored));
     }
 
     // The rank (from 1) and score of `docid` among Xapian's `ranked`
@@ -322,10 +327,7 @@ struct Inspector::Impl {
         if (window > plan.request.offset) {
             const auto reranked = order.begin() + static_cast<std::ptrdiff_t>(std::min(window, order.size()));
             std::vector<std::vector<analyzers::Word>> titles;
-            for (auto listing = order.begin(); listing != reranked; ++listing) {
-                const std::string stored = database.get_document(listing->docid).get_value(analyzers::slot::stored_fields);
-                titles.push_back(planner.analyzer().analyze(analyzers::stored_title(stored)));
-            }
+            for (auto listing = order.begin(); listing != reranked; ++listing) titles.push_back(analysed_title(listing->docid));
             const TitleBonus bonus(plan.text, *ranking, cooccurrence.get(), titles);
             if (!bonus.empty()) {
                 for (std::size_t n = 0; n < titles.size(); ++n) {

@@ -57,14 +57,13 @@ std::string as_written(const analyzers::Word& word) {
     return written;
 }
 
-bool is_number(std::string_view term) { return !term.empty() && term[0] >= '0' && term[0] <= '9'; }
-
-// A title's distinct terms (views into it), a compound's parts too,
-// numbers aside: the words a typed word may be associated with.
+// A title's distinct terms (views into it), a compound's parts too: the
+// words a typed word may be associated with (numbers go with nothing in
+// TitleCooccurrence).
 std::vector<std::string_view> word_terms_of(const std::vector<analyzers::Word>& title) {
     std::vector<std::string_view> terms;
     const auto add = [&](std::string_view term) {
-        if (term.empty() || is_number(term) || std::find(terms.begin(), terms.end(), term) != terms.end()) return;
+        if (term.empty() || std::find(terms.begin(), terms.end(), term) != terms.end()) return;
         terms.push_back(term);
     };
     for (const auto& word : title) {
@@ -154,11 +153,10 @@ RelatedWords::RelatedWords(const TextQuery& text, const TitleCooccurrence* coocc
         }
     }
     if (cooccurrence == nullptr || typed.size() < 2) return;
-    // The typed words (numbers aside) some title lacks, and which titles:
-    // on most pages every title has every word, and nothing is counted.
+    // The typed words some title lacks, and which titles: on most pages
+    // every title has every word, and nothing is counted.
     std::vector<std::pair<std::string_view, std::vector<bool>>> lacked;
     for (const auto& term : typed) {
-        if (is_number(term)) continue;
         std::vector<bool> lacking(titles.size());
         for (std::size_t title = 0; title < titles.size(); ++title) lacking[title] = !has_term(titles[title], term);
         if (std::find(lacking.begin(), lacking.end(), true) != lacking.end()) lacked.emplace_back(term, lacking);
